@@ -1,0 +1,13 @@
+DROP TABLE audit_events;
+DROP TABLE delivery_attempts;
+DROP TABLE deliveries;
+DROP TABLE webhooks;
+DROP TABLE notes;
+DROP TABLE takeovers;
+DROP TABLE messages;
+DROP TABLE sessions;
+DROP TABLE reviewer_tokens;
+DROP TABLE team_members;
+DROP TABLE reviewers;
+DROP TABLE teams;
+DROP TABLE api_keys;

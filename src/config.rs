@@ -1,0 +1,253 @@
+//! Typed configuration read from environment variables, validated once at start-up and passed
+//! through `app_data` (never global). A bad value stops start-up with a message saying what to fix.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::domain::duration::parse_duration_list;
+
+/// Where the data lives, as chosen by `DATABASE_URL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file path (from a bare path or `sqlite://path`).
+    Sqlite(String),
+    /// A PostgreSQL connection URL (`postgres://` or `postgresql://`).
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Reads a `DATABASE_URL` value; unset or empty means `./baton.db`.
+    pub fn parse(raw: Option<&str>) -> Result<DatabaseUrl, String> {
+        let raw = raw.map(str::trim).unwrap_or("");
+        if raw.is_empty() {
+            return Ok(DatabaseUrl::Sqlite("baton.db".into()));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(raw.into()));
+        }
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .unwrap_or(raw);
+        if path.is_empty() {
+            return Err(
+                "DATABASE_URL: `sqlite://` needs a file path, e.g. sqlite://./baton.db".into(),
+            );
+        }
+        if path == ":memory:" {
+            return Err("DATABASE_URL: an in-memory SQLite database would lose every message on restart (and each pooled connection would see its own); use a file path".into());
+        }
+        if raw.contains("://") && !raw.starts_with("sqlite://") {
+            return Err(format!(
+                "DATABASE_URL: unsupported scheme in {raw:?}; use a file path, sqlite://PATH or postgres://USER@HOST/DB"
+            ));
+        }
+        Ok(DatabaseUrl::Sqlite(path.into()))
+    }
+
+    /// A form safe to log: the password of a PostgreSQL URL is masked.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{p}"),
+            DatabaseUrl::Postgres(u) => match url::Url::parse(u) {
+                Ok(mut parsed) if parsed.password().is_some() => {
+                    let _ = parsed.set_password(Some("****"));
+                    parsed.to_string()
+                }
+                _ => u.clone(),
+            },
+        }
+    }
+}
+
+/// Everything Baton reads from its environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `BATON_BIND`: address to listen on. Default `127.0.0.1:8080`; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// `DATABASE_URL`: SQLite file (default `./baton.db`) or PostgreSQL URL.
+    pub database_url: DatabaseUrl,
+    /// `BATON_PUBLIC_URL`: how reviewers reach this server (used in `inbox_url` links).
+    /// Default `http://<bind>`.
+    pub public_url: Option<String>,
+    /// `BATON_LOG`: tracing filter, default `info`.
+    pub log: String,
+    /// `BATON_DB_POOL_SIZE`: pooled connections, default 16.
+    pub db_pool_size: u32,
+    /// `BATON_MAX_BODY`: largest accepted request body in bytes, default 2 MiB.
+    pub max_body_bytes: usize,
+    /// `BATON_RETRY_SCHEDULE`: waits between delivery attempts after the first immediate one.
+    pub retry_schedule: Vec<Duration>,
+    /// `BATON_DELIVERY_TIMEOUT`: how long one callback request may take, default 15 s.
+    pub delivery_timeout: Duration,
+    /// `BATON_WORKER_POLL`: how often background workers look for due work, default 1 s
+    /// (new work wakes them at once; polling only catches retries and other replicas' work).
+    pub worker_poll: Duration,
+    /// `BATON_TOKEN_TTL`: lifetime of a reviewer sign-in token, default 12 h.
+    pub token_ttl: Duration,
+    /// `BATON_DEFAULT_TIMEOUT`: takeover timeout when the request names none, default 5 min.
+    pub default_takeover_timeout: Duration,
+}
+
+/// Default delivery retry schedule, as Standard Webhooks / Svix use.
+pub const DEFAULT_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h";
+
+impl Config {
+    /// Reads and validates the configuration from the process environment.
+    pub fn from_env() -> Result<Config, Vec<String>> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads and validates the configuration from any variable lookup (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
+        let mut errors = Vec::new();
+        let take = |name: &str, default: &str| -> String {
+            get(name)
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_string())
+        };
+        let bind_raw = take("BATON_BIND", "127.0.0.1:8080");
+        let bind = bind_raw.parse::<SocketAddr>().unwrap_or_else(|_| {
+            errors.push(format!(
+                "BATON_BIND: {bind_raw:?} is not an address:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080"
+            ));
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
+        let database_url = DatabaseUrl::parse(get("DATABASE_URL").as_deref()).unwrap_or_else(|e| {
+            errors.push(e);
+            DatabaseUrl::Sqlite("baton.db".into())
+        });
+        let public_url = get("BATON_PUBLIC_URL")
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.trim().trim_end_matches('/').to_string());
+        if let Some(u) = &public_url {
+            match url::Url::parse(u) {
+                Ok(p) if p.scheme() == "http" || p.scheme() == "https" => {}
+                _ => errors.push(format!(
+                    "BATON_PUBLIC_URL: {u:?} must be an http(s) URL such as https://baton.example.com"
+                )),
+            }
+        }
+        let log = take("BATON_LOG", "info");
+        let db_pool_size = parse_num(
+            &take("BATON_DB_POOL_SIZE", "16"),
+            "BATON_DB_POOL_SIZE",
+            1,
+            512,
+            &mut errors,
+        );
+        let max_body_bytes = parse_num(
+            &take("BATON_MAX_BODY", "2097152"),
+            "BATON_MAX_BODY",
+            1024,
+            64 << 20,
+            &mut errors,
+        ) as usize;
+        let retry_schedule =
+            parse_duration_list(&take("BATON_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE))
+                .unwrap_or_else(|e| {
+                    errors.push(format!(
+                        "BATON_RETRY_SCHEDULE: {e} (e.g. {DEFAULT_RETRY_SCHEDULE})"
+                    ));
+                    vec![]
+                });
+        let mut one = |name: &str, default: &str| -> Duration {
+            let raw = take(name, default);
+            match parse_duration_list(&raw) {
+                Ok(v) if v.len() == 1 => v[0],
+                _ => {
+                    errors.push(format!(
+                        "{name}: {raw:?} is not a duration like 500ms, 15s, 5m or 2h"
+                    ));
+                    Duration::from_secs(1)
+                }
+            }
+        };
+        let delivery_timeout = one("BATON_DELIVERY_TIMEOUT", "15s");
+        let worker_poll = one("BATON_WORKER_POLL", "1s");
+        let token_ttl = one("BATON_TOKEN_TTL", "12h");
+        let default_takeover_timeout = one("BATON_DEFAULT_TIMEOUT", "5m");
+        if errors.is_empty() {
+            Ok(Config {
+                bind,
+                database_url,
+                public_url,
+                log,
+                db_pool_size,
+                max_body_bytes,
+                retry_schedule,
+                delivery_timeout,
+                worker_poll,
+                token_ttl,
+                default_takeover_timeout,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The base URL for links to this server.
+    pub fn public_base(&self, bound: SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+    }
+}
+
+fn parse_num(raw: &str, name: &str, min: u64, max: u64, errors: &mut Vec<String>) -> u32 {
+    match raw.trim().parse::<u64>() {
+        Ok(v) if (min..=max).contains(&v) => v.min(u32::MAX as u64) as u32,
+        _ => {
+            errors.push(format!(
+                "{name}: {raw:?} must be a whole number from {min} to {max}"
+            ));
+            min as u32
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_picks_the_backend_from_its_form() {
+        assert_eq!(
+            DatabaseUrl::parse(None),
+            Ok(DatabaseUrl::Sqlite("baton.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("sqlite://./data/b.db")),
+            Ok(DatabaseUrl::Sqlite("./data/b.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("/var/b.db")),
+            Ok(DatabaseUrl::Sqlite("/var/b.db".into()))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse(Some("postgres://u@h/db")),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(DatabaseUrl::parse(Some("mysql://x")).is_err());
+        assert!(DatabaseUrl::parse(Some(":memory:")).is_err());
+    }
+
+    #[test]
+    fn bad_values_are_all_reported_with_what_to_fix() {
+        let errors = Config::from_lookup(|k| match k {
+            "BATON_BIND" => Some("nowhere".into()),
+            "BATON_RETRY_SCHEDULE" => Some("5s,soon".into()),
+            "BATON_DB_POOL_SIZE" => Some("0".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("BATON_BIND"));
+    }
+
+    #[test]
+    fn postgres_passwords_are_masked_in_logs() {
+        let url = DatabaseUrl::Postgres("postgres://u:secret@h/db".into());
+        assert!(!url.redacted().contains("secret"));
+    }
+}

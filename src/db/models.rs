@@ -1,0 +1,195 @@
+//! Row types: what the tables hold, field for field in column order, and the insertable forms.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub name: String,
+    pub key_hash: String,
+    pub signing_secret: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = teams)]
+pub struct TeamRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = reviewers)]
+pub struct ReviewerRow {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: String,
+    pub channel: Option<String>,
+    pub channel_ref: String,
+    pub user_id: Option<String>,
+    pub status: String,
+    pub assigned_to: Option<String>,
+    pub open_takeover_id: Option<String>,
+    pub next_seq: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_user_message_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = messages)]
+pub struct MessageRow {
+    pub id: String,
+    pub session_id: String,
+    pub seq: i64,
+    pub sender: String,
+    pub content: String,
+    pub external_id: Option<String>,
+    pub tool_calls: Option<String>,
+    pub meta: Option<String>,
+    pub at: NaiveDateTime,
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = takeovers)]
+pub struct TakeoverRow {
+    pub id: String,
+    pub session_id: String,
+    pub mode: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub reason: String,
+    pub summary: Option<String>,
+    pub priority: i32,
+    pub context: Option<String>,
+    pub assignee: Option<String>,
+    pub assignee_team_id: Option<String>,
+    pub assignee_reviewer_id: Option<String>,
+    pub timeout_seconds: i64,
+    pub expires_at: NaiveDateTime,
+    pub reply_webhook: String,
+    pub handback_signal: Option<String>,
+    pub proposal: Option<String>,
+    pub decisions: Option<String>,
+    pub api_key_id: String,
+    pub idempotency_key: Option<String>,
+    pub request_hash: Option<String>,
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub handback_summary: Option<String>,
+    pub escalation_step: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = notes)]
+pub struct NoteRow {
+    pub id: String,
+    pub session_id: String,
+    pub takeover_id: Option<String>,
+    pub author: String,
+    pub content: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = webhooks)]
+pub struct WebhookRow {
+    pub id: String,
+    pub api_key_id: String,
+    pub url: String,
+    pub events: String,
+    pub secret: String,
+    pub description: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable)]
+pub struct DeliveryRow {
+    pub position: i64,
+    pub id: String,
+    pub lane: String,
+    pub session_id: Option<String>,
+    pub takeover_id: Option<String>,
+    pub event_type: String,
+    pub api_key_id: Option<String>,
+    pub webhook_id: Option<String>,
+    pub message_id: Option<String>,
+    pub url: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+/// A delivery as written to the outbox (the position is assigned by the database).
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = deliveries)]
+pub struct NewDelivery {
+    pub id: String,
+    pub lane: String,
+    pub session_id: Option<String>,
+    pub takeover_id: Option<String>,
+    pub event_type: String,
+    pub api_key_id: Option<String>,
+    pub webhook_id: Option<String>,
+    pub message_id: Option<String>,
+    pub url: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = delivery_attempts)]
+pub struct DeliveryAttemptRow {
+    pub id: String,
+    pub delivery_id: String,
+    pub attempted_at: NaiveDateTime,
+    pub url: String,
+    pub status_code: Option<i32>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+    pub response_excerpt: Option<String>,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditRow {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub session_id: Option<String>,
+    pub takeover_id: Option<String>,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub detail: Option<String>,
+}

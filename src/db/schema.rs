@@ -1,0 +1,210 @@
+//! Table definitions shared by both backends (written by hand: one schema for SQLite and
+//! PostgreSQL, using only the SQL types a `MultiConnection` can carry).
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        signing_secret -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reviewers (id) {
+        id -> Text,
+        name -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, reviewer_id) {
+        team_id -> Text,
+        reviewer_id -> Text,
+    }
+}
+
+diesel::table! {
+    reviewer_tokens (token_hash) {
+        token_hash -> Text,
+        reviewer_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        channel -> Nullable<Text>,
+        channel_ref -> Text,
+        user_id -> Nullable<Text>,
+        status -> Text,
+        assigned_to -> Nullable<Text>,
+        open_takeover_id -> Nullable<Text>,
+        next_seq -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_user_message_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        session_id -> Text,
+        seq -> BigInt,
+        sender -> Text,
+        content -> Text,
+        external_id -> Nullable<Text>,
+        tool_calls -> Nullable<Text>,
+        meta -> Nullable<Text>,
+        at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    takeovers (id) {
+        id -> Text,
+        session_id -> Text,
+        mode -> Text,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        reason -> Text,
+        summary -> Nullable<Text>,
+        priority -> Integer,
+        context -> Nullable<Text>,
+        assignee -> Nullable<Text>,
+        assignee_team_id -> Nullable<Text>,
+        assignee_reviewer_id -> Nullable<Text>,
+        timeout_seconds -> BigInt,
+        expires_at -> Timestamp,
+        reply_webhook -> Text,
+        handback_signal -> Nullable<Text>,
+        proposal -> Nullable<Text>,
+        decisions -> Nullable<Text>,
+        api_key_id -> Text,
+        idempotency_key -> Nullable<Text>,
+        request_hash -> Nullable<Text>,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        handback_summary -> Nullable<Text>,
+        escalation_step -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> Text,
+        session_id -> Text,
+        takeover_id -> Nullable<Text>,
+        author -> Text,
+        content -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        api_key_id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    deliveries (position) {
+        position -> BigInt,
+        id -> Text,
+        lane -> Text,
+        session_id -> Nullable<Text>,
+        takeover_id -> Nullable<Text>,
+        event_type -> Text,
+        api_key_id -> Nullable<Text>,
+        webhook_id -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        url -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> Text,
+        delivery_id -> Text,
+        attempted_at -> Timestamp,
+        url -> Text,
+        status_code -> Nullable<Integer>,
+        latency_ms -> BigInt,
+        error -> Nullable<Text>,
+        response_excerpt -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        session_id -> Nullable<Text>,
+        takeover_id -> Nullable<Text>,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_members -> reviewers (reviewer_id));
+diesel::joinable!(messages -> sessions (session_id));
+diesel::joinable!(reviewer_tokens -> reviewers (reviewer_id));
+diesel::joinable!(takeovers -> sessions (session_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    teams,
+    reviewers,
+    team_members,
+    reviewer_tokens,
+    sessions,
+    messages,
+    takeovers,
+    notes,
+    webhooks,
+    deliveries,
+    delivery_attempts,
+    audit_events,
+);

@@ -1,0 +1,128 @@
+//! The JSON bodies Baton POSTs to n8n, one shape for every event type.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The kinds of callback Baton sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum EventType {
+    #[serde(rename = "reply")]
+    Reply,
+    #[serde(rename = "typing")]
+    Typing,
+    #[serde(rename = "takeover.claimed")]
+    TakeoverClaimed,
+    #[serde(rename = "takeover.released")]
+    TakeoverReleased,
+    #[serde(rename = "takeover.escalated")]
+    TakeoverEscalated,
+    #[serde(rename = "takeover.timed_out")]
+    TakeoverTimedOut,
+    #[serde(rename = "session.handed_back")]
+    SessionHandedBack,
+    #[serde(rename = "session.closed")]
+    SessionClosed,
+    #[serde(rename = "approval.decided")]
+    ApprovalDecided,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 9] = [
+        EventType::Reply,
+        EventType::Typing,
+        EventType::TakeoverClaimed,
+        EventType::TakeoverReleased,
+        EventType::TakeoverEscalated,
+        EventType::TakeoverTimedOut,
+        EventType::SessionHandedBack,
+        EventType::SessionClosed,
+        EventType::ApprovalDecided,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Reply => "reply",
+            EventType::Typing => "typing",
+            EventType::TakeoverClaimed => "takeover.claimed",
+            EventType::TakeoverReleased => "takeover.released",
+            EventType::TakeoverEscalated => "takeover.escalated",
+            EventType::TakeoverTimedOut => "takeover.timed_out",
+            EventType::SessionHandedBack => "session.handed_back",
+            EventType::SessionClosed => "session.closed",
+            EventType::ApprovalDecided => "approval.decided",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// Handbacks go to `handback_signal` when the takeover names one.
+    pub fn is_handback(self) -> bool {
+        self == EventType::SessionHandedBack
+    }
+}
+
+/// The reviewer an event is about.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReviewerRef {
+    /// Sign-in name.
+    pub name: String,
+    /// Name shown to customers.
+    pub display_name: String,
+}
+
+/// The message a `reply` carries.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CallbackMessage {
+    /// Message id.
+    pub id: String,
+    /// Position in the session's history.
+    pub seq: i64,
+    /// The text exactly as the reviewer wrote it.
+    pub content: String,
+    /// The text prefixed with the reviewer's display name: `[Alice] ...`.
+    pub prefixed_content: String,
+}
+
+/// One callback body. Fields that do not apply to an event type are omitted.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CallbackEvent {
+    /// Equals the `webhook-id` header; stable across retries, so receivers can deduplicate.
+    pub id: String,
+    /// The event type.
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    /// When the event happened.
+    pub occurred_at: DateTime<Utc>,
+    /// The integration's session id.
+    pub session_id: String,
+    /// The channel the session runs on (`telegram`, `whatsapp`, `web`...).
+    pub channel: Option<String>,
+    /// The address the channel needs to reach the customer.
+    pub channel_ref: String,
+    /// The takeover the event belongs to.
+    pub takeover_id: Option<String>,
+    /// The reviewer who acted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<ReviewerRef>,
+    /// For `reply`: the message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<CallbackMessage>,
+    /// For events meant for the customer: a ready sentence the workflow may send as is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// For `session.handed_back`: the reviewer's summary for the AI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// For `approval.decided`: approve, reject or edit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    /// For `approval.decided` with `edit`: the edited proposal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edited: Option<serde_json::Value>,
+    /// For `approval.decided`: the reviewer's comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}

@@ -1,0 +1,311 @@
+//! The durable outbox. Events are written in the same transaction as the state change that
+//! caused them, so an accepted reply exists exactly when its delivery does. The worker takes
+//! due deliveries under a lease (a conditional UPDATE, so one replica wins each), and a lane
+//! (one session's callbacks to one destination) only moves on once its head is delivered or
+//! parked: callbacks arrive in order.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::Rng;
+
+use super::event::{CallbackEvent, EventType};
+use crate::db::models::{DeliveryAttemptRow, DeliveryRow, NewDelivery, WebhookRow};
+use crate::db::schema::{api_keys, deliveries, delivery_attempts, webhooks};
+use crate::db::{now, DbConnection};
+use crate::domain::types::RecordId;
+use crate::error::ApiError;
+
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const PARKED: &str = "parked";
+
+/// Where a takeover's own callbacks go.
+pub struct Destination<'a> {
+    pub url: &'a str,
+    pub api_key_id: &'a str,
+}
+
+/// Writes `event` for its destination and for every live subscription that chose its type.
+/// Returns the id of the delivery to `destination` (if any).
+pub fn enqueue(
+    conn: &mut DbConnection,
+    event: &CallbackEvent,
+    destination: Option<Destination<'_>>,
+    message_id: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let mut primary = None;
+    if let Some(dest) = destination {
+        let id = insert(
+            conn,
+            event,
+            dest.url,
+            Some(dest.api_key_id),
+            None,
+            message_id,
+        )?;
+        primary = Some(id);
+    }
+    let subs: Vec<WebhookRow> = webhooks::table
+        .filter(webhooks::disabled_at.is_null())
+        .load(conn)?;
+    for sub in subs {
+        let wanted: Vec<String> = serde_json::from_str(&sub.events).unwrap_or_default();
+        if wanted
+            .iter()
+            .any(|e| e == event.event_type.as_str() || e == "*")
+        {
+            insert(conn, event, &sub.url, None, Some(&sub.id), message_id)?;
+        }
+    }
+    Ok(primary)
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    event: &CallbackEvent,
+    url: &str,
+    api_key_id: Option<&str>,
+    webhook_id: Option<&str>,
+    message_id: Option<&str>,
+) -> Result<String, ApiError> {
+    let id = format!("evt_{}", RecordId::new().to_string().replace('-', ""));
+    let mut body = event.clone();
+    body.id = id.clone();
+    let payload = serde_json::to_string(&body)
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("serialising a callback")))?;
+    let lane = match webhook_id {
+        Some(w) => format!("{}\u{1f}sub:{w}", event.session_id),
+        None => format!("{}\u{1f}{url}", event.session_id),
+    };
+    let at = now();
+    diesel::insert_into(deliveries::table)
+        .values(NewDelivery {
+            id: id.clone(),
+            lane,
+            session_id: Some(event.session_id.clone()),
+            takeover_id: event.takeover_id.clone(),
+            event_type: event.event_type.as_str().to_string(),
+            api_key_id: api_key_id.map(str::to_string),
+            webhook_id: webhook_id.map(str::to_string),
+            message_id: message_id.map(str::to_string),
+            url: url.to_string(),
+            payload,
+            status: PENDING.into(),
+            attempts: 0,
+            next_attempt_at: at,
+            created_at: at,
+        })
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// A delivery taken by this worker, with the secret to sign it.
+#[derive(Clone, Debug)]
+pub struct Leased {
+    pub delivery: DeliveryRow,
+    pub secret: String,
+}
+
+/// Takes up to `limit` due lane heads under a lease of `lease`.
+pub fn lease_due(
+    conn: &mut DbConnection,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<Leased>, ApiError> {
+    let at = now();
+    let candidates: Vec<DeliveryRow> = deliveries::table
+        .filter(deliveries::status.eq(PENDING))
+        .filter(deliveries::next_attempt_at.le(at))
+        .filter(
+            deliveries::locked_until
+                .is_null()
+                .or(deliveries::locked_until.lt(at)),
+        )
+        .order(deliveries::position.asc())
+        .limit(limit * 4)
+        .load(conn)?;
+    if candidates.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut lanes: Vec<String> = candidates.iter().map(|d| d.lane.clone()).collect();
+    lanes.sort();
+    lanes.dedup();
+    let heads: Vec<(String, Option<i64>)> = deliveries::table
+        .filter(deliveries::status.eq(PENDING))
+        .filter(deliveries::lane.eq_any(&lanes))
+        .group_by(deliveries::lane)
+        .select((deliveries::lane, diesel::dsl::min(deliveries::position)))
+        .load(conn)?;
+    let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    let mut taken = Vec::new();
+    for d in candidates {
+        if taken.len() as i64 >= limit {
+            break;
+        }
+        let is_head = heads
+            .iter()
+            .any(|(lane, min)| *lane == d.lane && *min == Some(d.position));
+        if !is_head {
+            continue;
+        }
+        let won = diesel::update(
+            deliveries::table
+                .filter(deliveries::position.eq(d.position))
+                .filter(deliveries::status.eq(PENDING))
+                .filter(
+                    deliveries::locked_until
+                        .is_null()
+                        .or(deliveries::locked_until.lt(at)),
+                ),
+        )
+        .set(deliveries::locked_until.eq(Some(until)))
+        .execute(conn)?;
+        if won == 1 {
+            match secret_for(conn, &d)? {
+                Some(secret) => taken.push(Leased {
+                    delivery: d,
+                    secret,
+                }),
+                // Never send unsigned: the key or subscription was removed after queueing.
+                None => {
+                    diesel::update(deliveries::table.filter(deliveries::position.eq(d.position)))
+                        .set((
+                            deliveries::status.eq(PARKED),
+                            deliveries::locked_until.eq(None::<NaiveDateTime>),
+                            deliveries::last_error.eq(Some(
+                                "the API key or subscription that signs it was removed",
+                            )),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+        }
+    }
+    Ok(taken)
+}
+
+fn secret_for(conn: &mut DbConnection, d: &DeliveryRow) -> Result<Option<String>, ApiError> {
+    if let Some(key) = &d.api_key_id {
+        return Ok(api_keys::table
+            .find(key)
+            .select(api_keys::signing_secret)
+            .first(conn)
+            .optional()?);
+    }
+    if let Some(w) = &d.webhook_id {
+        return Ok(webhooks::table
+            .find(w)
+            .select(webhooks::secret)
+            .first(conn)
+            .optional()?);
+    }
+    Ok(None)
+}
+
+/// What one attempt came to.
+#[derive(Clone, Debug)]
+pub struct AttemptResult {
+    pub attempted_at: NaiveDateTime,
+    pub status_code: Option<u16>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+    pub response_excerpt: Option<String>,
+    /// A `Retry-After` the receiver asked for (429/503).
+    pub retry_after: Option<Duration>,
+}
+
+/// Records an attempt and moves the delivery on: delivered, rescheduled, or parked.
+pub fn record_attempt(
+    conn: &mut DbConnection,
+    d: &DeliveryRow,
+    result: &AttemptResult,
+    schedule: &[Duration],
+) -> Result<&'static str, ApiError> {
+    diesel::insert_into(delivery_attempts::table)
+        .values(DeliveryAttemptRow {
+            id: RecordId::new().to_string(),
+            delivery_id: d.id.clone(),
+            attempted_at: result.attempted_at,
+            url: d.url.clone(),
+            status_code: result.status_code.map(i32::from),
+            latency_ms: result.latency_ms,
+            error: result.error.clone(),
+            response_excerpt: result.response_excerpt.clone(),
+        })
+        .execute(conn)?;
+    let attempts = d.attempts + 1;
+    let at = now();
+    let target = deliveries::table.filter(deliveries::position.eq(d.position));
+    let error_text = result.error.clone().or_else(|| {
+        result
+            .status_code
+            .map(|c| format!("receiver answered HTTP {c}"))
+    });
+    if result.status_code.is_some_and(|c| (200..300).contains(&c)) {
+        diesel::update(target)
+            .set((
+                deliveries::status.eq(DELIVERED),
+                deliveries::attempts.eq(attempts),
+                deliveries::locked_until.eq(None::<NaiveDateTime>),
+                deliveries::last_status_code.eq(result.status_code.map(i32::from)),
+                deliveries::last_error.eq(None::<String>),
+                deliveries::delivered_at.eq(Some(at)),
+            ))
+            .execute(conn)?;
+        return Ok(DELIVERED);
+    }
+    let gone = result.status_code == Some(410);
+    if gone {
+        if let Some(w) = &d.webhook_id {
+            diesel::update(webhooks::table.find(w))
+                .set(webhooks::disabled_at.eq(Some(at)))
+                .execute(conn)?;
+        }
+    }
+    let wait = schedule.get(attempts as usize - 1).copied();
+    let (status, next) = match wait {
+        Some(wait) if !gone => {
+            let jittered = jitter(wait);
+            let wait = result.retry_after.map_or(jittered, |ra| ra.max(jittered));
+            (
+                PENDING,
+                at + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)),
+            )
+        }
+        _ => (PARKED, at),
+    };
+    diesel::update(target)
+        .set((
+            deliveries::status.eq(status),
+            deliveries::attempts.eq(attempts),
+            deliveries::next_attempt_at.eq(next),
+            deliveries::locked_until.eq(None::<NaiveDateTime>),
+            deliveries::last_status_code.eq(result.status_code.map(i32::from)),
+            deliveries::last_error.eq(error_text),
+        ))
+        .execute(conn)?;
+    Ok(status)
+}
+
+/// Spreads retries by ±10 % so a recovering receiver is not hit by every retry at once.
+fn jitter(wait: Duration) -> Duration {
+    let factor = rand::thread_rng().gen_range(0.9..=1.1);
+    wait.mul_f64(factor)
+}
+
+/// Frees leases left by a process that died; safe only where no other replica can hold them
+/// (SQLite is single-node).
+pub fn release_all_leases(conn: &mut DbConnection) -> Result<usize, ApiError> {
+    Ok(
+        diesel::update(deliveries::table.filter(deliveries::locked_until.is_not_null()))
+            .set(deliveries::locked_until.eq(None::<NaiveDateTime>))
+            .execute(conn)?,
+    )
+}
+
+/// The event types a delivery may carry, for parsing subscription filters.
+pub fn known_event(name: &str) -> bool {
+    name == "*" || EventType::parse(name).is_some()
+}

@@ -1,0 +1,200 @@
+//! The delivery worker: takes due lane heads from the outbox, POSTs them signed, records each
+//! attempt. Woken at once when a transaction enqueues work; polls to catch retries coming due and
+//! work written by other replicas.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, Semaphore};
+
+use super::outbox::{self, AttemptResult, Leased};
+use super::signing;
+use crate::db::{now, Db};
+use crate::domain::types::check_ip;
+
+/// How many callbacks may be in flight at once.
+const MAX_IN_FLIGHT: usize = 64;
+
+/// Everything the worker needs, cloned into each send task.
+#[derive(Clone)]
+pub struct Worker {
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub schedule: Arc<Vec<Duration>>,
+    pub notify: Arc<Notify>,
+    pub poll: Duration,
+    pub lease: Duration,
+}
+
+/// Resolves callback hosts and drops link-local and metadata addresses, so a host name cannot
+/// smuggle a request to the cloud metadata service past the URL check.
+struct GuardedResolver;
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| check_ip(a.ip()).is_ok())
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} resolves only to refused addresses").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The HTTP client for callbacks: no redirects (a 3xx is a failed attempt), bounded time.
+pub fn client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(Arc::new(GuardedResolver))
+        .pool_max_idle_per_host(16)
+        .build()?)
+}
+
+impl Worker {
+    /// Runs until the process ends.
+    pub async fn run(self) {
+        let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        loop {
+            let free = permits.available_permits() as i64;
+            let mut took = 0;
+            if free > 0 {
+                let lease = self.lease;
+                match self
+                    .db
+                    .write(move |conn| outbox::lease_due(conn, free, lease))
+                    .await
+                {
+                    Ok(batch) => {
+                        took = batch.len();
+                        for leased in batch {
+                            let Ok(permit) = permits.clone().acquire_owned().await else {
+                                return;
+                            };
+                            let worker = self.clone();
+                            tokio::spawn(async move {
+                                worker.deliver(leased).await;
+                                drop(permit);
+                                worker.notify.notify_one();
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not read the outbox; retrying"),
+                }
+            }
+            if took == 0 {
+                tokio::select! {
+                    _ = self.notify.notified() => {}
+                    _ = tokio::time::sleep(self.poll) => {}
+                }
+            }
+        }
+    }
+
+    async fn deliver(&self, leased: Leased) {
+        let d = &leased.delivery;
+        let result = self.attempt(&leased).await;
+        match &result.status_code {
+            Some(code) => {
+                tracing::info!(delivery = %d.id, event = %d.event_type, status = code, latency_ms = result.latency_ms, "callback attempted")
+            }
+            None => {
+                tracing::info!(delivery = %d.id, event = %d.event_type, error = ?result.error, "callback failed")
+            }
+        }
+        let row = d.clone();
+        let schedule = self.schedule.clone();
+        let recorded = self
+            .db
+            .write(move |conn| outbox::record_attempt(conn, &row, &result, &schedule))
+            .await;
+        if let Err(e) = recorded {
+            // The lease runs out and the delivery is retried with the same webhook-id.
+            tracing::error!(delivery = %d.id, error = %e, "could not record a delivery attempt");
+        }
+    }
+
+    async fn attempt(&self, leased: &Leased) -> AttemptResult {
+        let d = &leased.delivery;
+        let attempted_at = now();
+        let started = Instant::now();
+        let timestamp = chrono::Utc::now().timestamp();
+        let mut request = self
+            .client
+            .post(&d.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &d.id)
+            .header("webhook-timestamp", timestamp.to_string());
+        match signing::sign(&leased.secret, &d.id, timestamp, d.payload.as_bytes()) {
+            Ok(sig) => request = request.header("webhook-signature", sig),
+            Err(e) => {
+                return AttemptResult {
+                    attempted_at,
+                    status_code: None,
+                    latency_ms: 0,
+                    error: Some(format!("cannot sign: {e}")),
+                    response_excerpt: None,
+                    retry_after: None,
+                }
+            }
+        }
+        let outcome = request.body(d.payload.clone()).send().await;
+        let mut result = AttemptResult {
+            attempted_at,
+            status_code: None,
+            latency_ms: 0,
+            error: None,
+            response_excerpt: None,
+            retry_after: None,
+        };
+        match outcome {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                result.status_code = Some(status);
+                if status == 429 || status == 503 {
+                    result.retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(|s| Duration::from_secs(s.min(86_400)));
+                }
+                if let Ok(body) = response.text().await {
+                    if !body.is_empty() {
+                        result.response_excerpt = Some(body.chars().take(512).collect());
+                    }
+                }
+            }
+            Err(e) => {
+                result.error = Some(describe(&e));
+            }
+        }
+        result.latency_ms = started.elapsed().as_millis() as i64;
+        result
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    let mut text = format!("{kind}: {e}");
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text.chars().take(500).collect()
+}

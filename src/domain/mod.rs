@@ -1,0 +1,7 @@
+//! The rules of Baton, free of HTTP and SQL: the session state machine, parsed request values,
+//! and the handoff signal evaluator.
+
+pub mod duration;
+pub mod session;
+pub mod takeover;
+pub mod types;

@@ -1,0 +1,133 @@
+//! A takeover request once checked: every field already holds a valid value.
+
+use chrono::NaiveDateTime;
+
+use super::duration::Timeout;
+use super::types::{Mode, Reason, Sender, SessionId, WebhookUrl};
+
+/// One history turn to import.
+#[derive(Clone, Debug)]
+pub struct HistoryTurn {
+    pub sender: Sender,
+    pub content: String,
+    pub at: Option<NaiveDateTime>,
+    pub external_id: Option<String>,
+    pub tool_calls: Option<String>,
+    pub meta: Option<String>,
+}
+
+/// A parsed takeover request.
+#[derive(Clone, Debug)]
+pub struct TakeoverSpec {
+    pub mode: Mode,
+    pub session_id: SessionId,
+    pub channel: Option<String>,
+    pub channel_ref: Option<String>,
+    pub user_id: Option<String>,
+    pub reply_webhook: WebhookUrl,
+    pub handback_signal: Option<WebhookUrl>,
+    pub history: Vec<HistoryTurn>,
+    pub context: Option<String>,
+    pub assignee: Option<String>,
+    pub timeout: Timeout,
+    pub reason: Reason,
+    pub summary: Option<String>,
+    pub priority: i32,
+    pub proposal: Option<String>,
+    pub decisions: Option<Vec<String>>,
+}
+
+/// The decisions an approval may allow.
+pub const DECISIONS: [&str; 3] = ["approve", "reject", "edit"];
+
+/// Upper bound on one message's text, in characters.
+pub const MAX_CONTENT_CHARS: usize = 32_000;
+
+/// Checks a message text: present and not huge.
+pub fn check_content(content: &str) -> Result<(), String> {
+    if content.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    let n = content.chars().count();
+    if n > MAX_CONTENT_CHARS {
+        return Err(format!(
+            "is {n} characters; the limit is {MAX_CONTENT_CHARS}"
+        ));
+    }
+    Ok(())
+}
+
+/// Which history items are new, given the stored transcript as (sender, content, external id).
+/// Items with an id are new when no stored turn has that id. Items without one are matched in
+/// order against stored turns with the same sender and text, so a history re-sent with every
+/// takeover request (or already recorded through the turn gate) is imported once.
+pub fn new_history_items(
+    stored: &[(String, String, Option<String>)],
+    history: &[HistoryTurn],
+) -> Vec<usize> {
+    let mut fresh = Vec::new();
+    let mut cursor = 0usize;
+    for (i, item) in history.iter().enumerate() {
+        if let Some(ext) = &item.external_id {
+            if stored
+                .iter()
+                .any(|(_, _, e)| e.as_deref() == Some(ext.as_str()))
+            {
+                continue;
+            }
+            fresh.push(i);
+            continue;
+        }
+        let sender = item.sender.as_string();
+        match stored[cursor.min(stored.len())..]
+            .iter()
+            .position(|(s, c, _)| *s == sender && *c == item.content)
+        {
+            Some(offset) => cursor += offset + 1,
+            None => fresh.push(i),
+        }
+    }
+    fresh
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn(sender: Sender, content: &str, id: Option<&str>) -> HistoryTurn {
+        HistoryTurn {
+            sender,
+            content: content.into(),
+            at: None,
+            external_id: id.map(str::to_string),
+            tool_calls: None,
+            meta: None,
+        }
+    }
+
+    #[test]
+    fn history_already_stored_is_not_imported_again() {
+        let stored = vec![
+            ("user".to_string(), "hi".to_string(), None),
+            ("ai".to_string(), "hello".to_string(), None),
+            ("user".to_string(), "ok".to_string(), Some("m3".to_string())),
+        ];
+        let history = vec![
+            turn(Sender::User, "hi", None),
+            turn(Sender::Ai, "hello", None),
+            turn(Sender::User, "ok", Some("m3")),
+            turn(Sender::User, "hi", None),
+            turn(Sender::User, "new", Some("m5")),
+        ];
+        // the second "hi" is a new turn: the stored one was already matched
+        assert_eq!(new_history_items(&stored, &history), vec![3, 4]);
+        assert!(new_history_items(&[], &history).len() == 5);
+    }
+
+    #[test]
+    fn content_is_bounded() {
+        assert!(check_content("  ").is_err());
+        assert!(check_content("hello").is_ok());
+        assert!(check_content(&"x".repeat(MAX_CONTENT_CHARS + 1)).is_err());
+    }
+}

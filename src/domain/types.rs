@@ -1,0 +1,298 @@
+//! Parsed domain values: ids, senders, webhook URLs, takeover modes, reasons and statuses.
+//! Request bodies are plain serde structs; these types are what they become once checked
+//! ("parse, don't validate"), so nothing downstream can hold a bad value.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The integration's conversation key: 1–255 characters, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SessionId(String);
+
+impl SessionId {
+    pub fn parse(raw: &str) -> Result<SessionId, String> {
+        let n = raw.chars().count();
+        if n == 0 || n > 255 {
+            return Err(format!("must be 1 to 255 characters (got {n})"));
+        }
+        if raw.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(SessionId(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $name(uuid::Uuid);
+
+        impl $name {
+            pub fn new() -> Self {
+                $name(uuid::Uuid::now_v7())
+            }
+            pub fn parse(raw: &str) -> Result<Self, String> {
+                uuid::Uuid::parse_str(raw)
+                    .map($name)
+                    .map_err(|_| format!("{raw:?} is not a UUID"))
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A takeover's id.
+    TakeoverId
+);
+uuid_id!(
+    /// A stored message's id.
+    MessageId
+);
+uuid_id!(
+    /// A reviewer's, team's, API key's or other record's id.
+    RecordId
+);
+
+/// Who wrote a turn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    User,
+    Ai,
+    System,
+    /// A reviewer, by name.
+    Human(String),
+}
+
+impl Sender {
+    pub fn parse(raw: &str) -> Result<Sender, String> {
+        match raw {
+            "user" => Ok(Sender::User),
+            "ai" => Ok(Sender::Ai),
+            "system" => Ok(Sender::System),
+            _ => match raw.strip_prefix("human:") {
+                Some(name) if !name.trim().is_empty() && name.len() <= 100 => {
+                    Ok(Sender::Human(name.to_string()))
+                }
+                _ => Err(format!(
+                    "{raw:?} is not a sender: use user, ai, system or human:<reviewer name>"
+                )),
+            },
+        }
+    }
+
+    pub fn as_string(&self) -> String {
+        match self {
+            Sender::User => "user".into(),
+            Sender::Ai => "ai".into(),
+            Sender::System => "system".into(),
+            Sender::Human(name) => format!("human:{name}"),
+        }
+    }
+}
+
+/// Hosts that must never receive a callback unless explicitly allowed: cloud metadata services.
+const METADATA_HOSTS: [&str; 3] = ["metadata.google.internal", "metadata", "instance-data"];
+
+/// A callback URL Baton may POST to: http(s), a host, and not a link-local or metadata address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookUrl(String);
+
+impl WebhookUrl {
+    pub fn parse(raw: &str) -> Result<WebhookUrl, String> {
+        if raw.len() > 2048 {
+            return Err("is longer than 2048 characters".into());
+        }
+        let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL ({e})"))?;
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return Err(format!(
+                "scheme {:?} is not allowed: use http or https",
+                url.scheme()
+            ));
+        }
+        let host = match url.host() {
+            Some(h) => h,
+            None => return Err("has no host".into()),
+        };
+        match host {
+            url::Host::Domain(d) => {
+                if METADATA_HOSTS.contains(&d.to_ascii_lowercase().as_str()) {
+                    return Err(format!(
+                        "host {d:?} is a cloud metadata service and is refused"
+                    ));
+                }
+            }
+            url::Host::Ipv4(ip) => check_ip(IpAddr::V4(ip))?,
+            url::Host::Ipv6(ip) => check_ip(IpAddr::V6(ip))?,
+        }
+        Ok(WebhookUrl(url.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Refuses link-local (which includes 169.254.169.254, the usual metadata address) and
+/// unspecified addresses. Loopback and private ranges are allowed: n8n often runs beside Baton.
+pub fn check_ip(ip: IpAddr) -> Result<(), String> {
+    let bad = match ip {
+        IpAddr::V4(v4) => v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast(),
+        IpAddr::V6(v6) => {
+            (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.is_unspecified()
+                || v6
+                    == "fd00:ec2::254"
+                        .parse::<std::net::Ipv6Addr>()
+                        .expect("valid literal")
+                || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
+        }
+    };
+    if bad {
+        Err(format!(
+            "address {ip} is link-local, unspecified or a metadata address and is refused"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Live takeover or pause-and-decide approval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// A live, two-way conversation with a waiting customer.
+    #[default]
+    Takeover,
+    /// A proposal to approve, edit or reject; nobody waits in real time.
+    Approval,
+}
+
+/// Why the bot asked for a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    UserRequested,
+    LowConfidence,
+    OutOfScope,
+    #[default]
+    Other,
+}
+
+/// Where a takeover stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TakeoverStatus {
+    /// Waiting in the queue for a reviewer.
+    Requested,
+    /// A reviewer holds it.
+    Claimed,
+    /// Over; see `outcome`.
+    Resolved,
+}
+
+/// How a takeover ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    HandedBack,
+    Closed,
+    TimedOut,
+    Unanswered,
+    Approved,
+    Rejected,
+    Edited,
+}
+
+macro_rules! str_enum {
+    ($ty:ty { $($variant:ident => $s:literal),+ $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $(<$ty>::$variant => $s),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(<$ty>::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+str_enum!(Mode { Takeover => "takeover", Approval => "approval" });
+str_enum!(Reason {
+    UserRequested => "user_requested",
+    LowConfidence => "low_confidence",
+    OutOfScope => "out_of_scope",
+    Other => "other",
+});
+str_enum!(TakeoverStatus { Requested => "requested", Claimed => "claimed", Resolved => "resolved" });
+str_enum!(Outcome {
+    HandedBack => "handed_back",
+    Closed => "closed",
+    TimedOut => "timed_out",
+    Unanswered => "unanswered",
+    Approved => "approved",
+    Rejected => "rejected",
+    Edited => "edited",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_are_bounded() {
+        assert!(SessionId::parse("12345").is_ok());
+        assert!(SessionId::parse("+49 170 1234567").is_ok());
+        assert!(SessionId::parse("").is_err());
+        assert!(SessionId::parse(&"x".repeat(256)).is_err());
+        assert!(SessionId::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn senders_parse() {
+        assert_eq!(
+            Sender::parse("human:alice"),
+            Ok(Sender::Human("alice".into()))
+        );
+        assert!(Sender::parse("human:").is_err());
+        assert!(Sender::parse("bot").is_err());
+    }
+
+    #[test]
+    fn webhook_urls_refuse_metadata_and_odd_schemes() {
+        assert!(WebhookUrl::parse("http://127.0.0.1:5678/webhook/x").is_ok());
+        assert!(WebhookUrl::parse("https://n8n.internal/webhook/x").is_ok());
+        assert!(WebhookUrl::parse("http://10.0.0.5/x").is_ok());
+        assert!(WebhookUrl::parse("http://169.254.169.254/latest/meta-data").is_err());
+        assert!(WebhookUrl::parse("http://[fe80::1]/x").is_err());
+        assert!(WebhookUrl::parse("http://metadata.google.internal/").is_err());
+        assert!(WebhookUrl::parse("ftp://example.org/x").is_err());
+        assert!(WebhookUrl::parse("file:///etc/passwd").is_err());
+        assert!(WebhookUrl::parse("not a url").is_err());
+    }
+}

@@ -1,0 +1,270 @@
+//! The one error type at the HTTP edge. Handlers, domain parsing and repository code return
+//! [`ApiError`]; it renders as RFC 9457 `application/problem+json` with a stable `type`.
+//! Only 5xx errors log their cause (client mistakes are the client's to read, not ours to log).
+//! Start-up and CLI code use `anyhow` instead: there the reader is an operator at a terminal.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One field-level validation failure.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The JSON path of the field, e.g. `history[2].sender`.
+    pub field: String,
+    /// What is wrong with it and what would be accepted.
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem, e.g. `/problems/validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short human-readable summary of the kind of problem.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// What went wrong in this request.
+    pub detail: String,
+    /// For validation failures: each field that was rejected.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For claim conflicts: the reviewer who holds the session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<String>,
+}
+
+/// The kinds of problem Baton reports, each with a fixed status, slug and title.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Validation,
+    MalformedJson,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    AiTurnRefused,
+    AlreadyClaimed,
+    Conflict,
+    IdempotencyMismatch,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    TooManyRequests,
+    Unavailable,
+    Internal,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 15] = [
+        Kind::Validation,
+        Kind::MalformedJson,
+        Kind::Unauthorized,
+        Kind::Forbidden,
+        Kind::NotFound,
+        Kind::MethodNotAllowed,
+        Kind::AiTurnRefused,
+        Kind::AlreadyClaimed,
+        Kind::Conflict,
+        Kind::IdempotencyMismatch,
+        Kind::PayloadTooLarge,
+        Kind::UnsupportedMediaType,
+        Kind::TooManyRequests,
+        Kind::Unavailable,
+        Kind::Internal,
+    ];
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Kind::Validation | Kind::MalformedJson => StatusCode::BAD_REQUEST,
+            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Kind::AiTurnRefused | Kind::AlreadyClaimed | Kind::Conflict => StatusCode::CONFLICT,
+            Kind::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::Validation => "validation",
+            Kind::MalformedJson => "malformed-json",
+            Kind::Unauthorized => "unauthorized",
+            Kind::Forbidden => "forbidden",
+            Kind::NotFound => "not-found",
+            Kind::MethodNotAllowed => "method-not-allowed",
+            Kind::AiTurnRefused => "ai-turn-refused",
+            Kind::AlreadyClaimed => "already-claimed",
+            Kind::Conflict => "conflict",
+            Kind::IdempotencyMismatch => "idempotency-key-reused",
+            Kind::PayloadTooLarge => "payload-too-large",
+            Kind::UnsupportedMediaType => "unsupported-media-type",
+            Kind::TooManyRequests => "too-many-requests",
+            Kind::Unavailable => "unavailable",
+            Kind::Internal => "internal",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::Validation => "The request has invalid fields",
+            Kind::MalformedJson => "The request body is not the expected JSON",
+            Kind::Unauthorized => "Missing or invalid credentials",
+            Kind::Forbidden => "These credentials may not do this",
+            Kind::NotFound => "No such resource",
+            Kind::MethodNotAllowed => "Method not allowed here",
+            Kind::AiTurnRefused => "A person owns this conversation; the AI may not reply",
+            Kind::AlreadyClaimed => "Another reviewer already holds this conversation",
+            Kind::Conflict => "The resource is not in a state that allows this",
+            Kind::IdempotencyMismatch => "Idempotency-Key reused with a different request",
+            Kind::PayloadTooLarge => "The request body is too large",
+            Kind::UnsupportedMediaType => "The request body must be application/json",
+            Kind::TooManyRequests => "Too many requests",
+            Kind::Unavailable => "A dependency is unavailable; try again",
+            Kind::Internal => "Internal error",
+        }
+    }
+
+    pub fn type_uri(self) -> String {
+        format!("/problems/{}", self.slug())
+    }
+}
+
+/// An error answered to an HTTP client.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind:?}: {detail}")]
+pub struct ApiError {
+    pub kind: Kind,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    pub held_by: Option<String>,
+    /// The underlying cause of a 5xx, logged but never sent.
+    cause: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(kind: Kind, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            kind,
+            detail: detail.into(),
+            errors: Vec::new(),
+            held_by: None,
+            cause: None,
+        }
+    }
+
+    /// A validation failure naming each rejected field.
+    pub fn validation(errors: Vec<FieldError>) -> ApiError {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        ApiError {
+            errors,
+            ..ApiError::new(Kind::Validation, detail)
+        }
+    }
+
+    /// A validation failure of one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(Kind::NotFound, detail)
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> ApiError {
+        ApiError::new(Kind::Conflict, detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(Kind::Forbidden, detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> ApiError {
+        ApiError::new(Kind::Unauthorized, detail)
+    }
+
+    pub fn already_claimed(by: &str) -> ApiError {
+        ApiError {
+            held_by: Some(by.to_string()),
+            ..ApiError::new(
+                Kind::AlreadyClaimed,
+                format!("{by} already holds this conversation"),
+            )
+        }
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> ApiError {
+        ApiError::new(Kind::Unavailable, detail)
+    }
+
+    pub fn internal(cause: anyhow::Error) -> ApiError {
+        ApiError {
+            cause: Some(cause),
+            ..ApiError::new(
+                Kind::Internal,
+                "an internal error occurred; it has been logged",
+            )
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: self.kind.type_uri(),
+            title: self.kind.title().to_string(),
+            status: self.kind.status().as_u16(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+            held_by: self.held_by.clone(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> ApiError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::not_found("no such resource"),
+            // A serialization failure or lost race: safe for the client to retry.
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                ApiError::conflict(format!("concurrent update, retry: {}", info.message()))
+            }
+            other => ApiError::internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.kind.status().is_server_error() {
+            match &self.cause {
+                Some(cause) => tracing::error!(error = ?cause, "request failed"),
+                None => tracing::warn!(detail = %self.detail, "request failed"),
+            }
+        }
+        let mut response = HttpResponse::build(self.kind.status());
+        response.content_type("application/problem+json");
+        if self.kind == Kind::Unauthorized {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(self.problem())
+    }
+}

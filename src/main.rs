@@ -1,0 +1,58 @@
+//! `baton`: load the configuration, set up logging, run the chosen command.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use baton::cli::{Cli, Command};
+use baton::config::Config;
+use baton::startup::App;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", baton::openapi::spec_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(errors) => {
+            eprintln!("baton: the configuration has problems:");
+            for e in errors {
+                eprintln!("  - {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        None | Some(Command::Serve) => serve(config),
+        Some(other) => baton::cli::run_admin(other, &config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("baton: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        tracing::info!(database = %config.database_url.redacted(), "starting");
+        let app = App::build(config).await?;
+        let addr = app.addr();
+        tracing::info!(%addr, "listening; Swagger UI at /docs/");
+        // Tests and scripts read the bound port from this line.
+        println!("baton listening on http://{addr}");
+        std::io::stdout().flush()?;
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,78 @@
+//! The OpenAPI document: info, tags, security schemes, and every annotated path.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Baton",
+        description = "Hand a live n8n chatbot conversation to a person and take it back. \
+Integrations (n8n) authenticate with an API key; reviewers with a token from `POST /v1/auth/login`. \
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable `type`. \
+Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEvent` schema.",
+        license(name = "MIT")
+    ),
+    paths(
+        routes::health::get_healthz,
+        routes::health::get_readyz,
+        routes::health::get_problem,
+        routes::auth::create_login,
+        routes::auth::delete_login,
+        routes::auth::get_me,
+        routes::sessions::create_message,
+        routes::sessions::get_session,
+        routes::sessions::list_messages,
+        routes::sessions::create_handback,
+        routes::sessions::create_close,
+        routes::takeovers::create_takeover,
+        routes::takeovers::get_takeover,
+        routes::conversation::create_claim,
+        routes::conversation::create_reply,
+        routes::conversation::create_typing,
+        routes::conversation::create_note,
+        routes::conversation::list_notes,
+        routes::conversation::create_transfer,
+        routes::conversation::create_release,
+        routes::inbox::get_inbox,
+        routes::webhooks::create_webhook,
+        routes::webhooks::list_webhooks,
+        routes::webhooks::delete_webhook,
+    ),
+    components(schemas(crate::delivery::event::CallbackEvent)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "sessions", description = "The turn gate and conversation state, for integrations"),
+        (name = "takeovers", description = "Requests for a person"),
+        (name = "conversations", description = "What reviewers do: queue, claim, reply, notes, transfer, release"),
+        (name = "auth", description = "Reviewer sign-in"),
+        (name = "webhooks", description = "Event subscriptions (the n8n Baton Trigger)"),
+        (name = "operations", description = "Health and problem types"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut key = Http::new(HttpAuthScheme::Bearer);
+        key.description = Some("An API key (`bk_...`) from `baton api-key create`".into());
+        components.add_security_scheme("api_key", SecurityScheme::Http(key));
+        let mut token = Http::new(HttpAuthScheme::Bearer);
+        token.description = Some("A reviewer token (`brt_...`) from `POST /v1/auth/login`".into());
+        components.add_security_scheme("reviewer_token", SecurityScheme::Http(token));
+    }
+}
+
+/// The document as committed in `openapi/openapi.json`.
+pub fn spec_json() -> String {
+    let mut json = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}

@@ -1,0 +1,241 @@
+//! A reviewer's actions on a conversation: claim, reply, typing, notes, transfer, release.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+
+use super::dto::{Message, Note, ReplyAccepted, SessionState, TextRequest, TransferRequest};
+use super::{parse_json, session_id};
+use crate::auth::ReviewerAuth;
+use crate::db::takeovers as repo;
+use crate::domain::takeover::check_content;
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// Take a waiting conversation. Exactly one of concurrent claims wins; the others get 409
+/// naming the reviewer who holds it. Claiming what you already hold is a no-op.
+#[utoipa::path(
+    tag = "conversations",
+    params(("session_id" = String, Path, description = "The integration's session id")),
+    responses(
+        (status = 200, description = "You hold the conversation", body = SessionState),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another reviewer holds it (`held_by`), or no takeover is open", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[post("/v1/sessions/{session_id}/claim")]
+pub async fn create_claim(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    path: web::Path<String>,
+) -> Result<web::Json<SessionState>, ApiError> {
+    let id = session_id(&path)?;
+    let (s, _) = state
+        .db
+        .write(move |conn| repo::claim(conn, id.as_str(), &reviewer))
+        .await?;
+    state.wake_outbox();
+    state.live.session_changed(&s.id, "claimed");
+    Ok(web::Json(SessionState::from(&s)))
+}
+
+fn text(req: &HttpRequest, body: &[u8]) -> Result<String, ApiError> {
+    let body: TextRequest = parse_json(req, body, None)?;
+    check_content(&body.content).map_err(|e| ApiError::field("content", e))?;
+    Ok(body.content)
+}
+
+/// Send a message to the customer. It is stored and queued for `reply_webhook` in one
+/// transaction: once this answers 201 the reply will be delivered, even across a crash.
+#[utoipa::path(
+    tag = "conversations",
+    params(("session_id" = String, Path, description = "The integration's session id")),
+    request_body = TextRequest,
+    responses(
+        (status = 201, description = "Stored and queued for delivery", body = ReplyAccepted),
+        (status = 400, description = "Empty or too long", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "You do not hold the conversation", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[post("/v1/sessions/{session_id}/replies")]
+pub async fn create_reply(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = session_id(&path)?;
+    let content = text(&req, &body)?;
+    let (m, delivery_id) = state
+        .db
+        .write(move |conn| repo::reply(conn, id.as_str(), &reviewer, &content))
+        .await?;
+    state.wake_outbox();
+    state.live.session_changed(&m.session_id, "message");
+    Ok(HttpResponse::Created().json(ReplyAccepted {
+        message: Message::from(&m),
+        delivery_id,
+    }))
+}
+
+/// Tell the customer's channel the reviewer is typing (forwarded at most every 3 s).
+#[utoipa::path(
+    tag = "conversations",
+    params(("session_id" = String, Path, description = "The integration's session id")),
+    responses(
+        (status = 202, description = "Forwarded"),
+        (status = 204, description = "Skipped: one was forwarded less than 3 s ago"),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "You do not hold the conversation", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[post("/v1/sessions/{session_id}/typing")]
+pub async fn create_typing(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = session_id(&path)?;
+    let sent = state
+        .db
+        .write(move |conn| repo::typing(conn, id.as_str(), &reviewer))
+        .await?;
+    if sent {
+        state.wake_outbox();
+        Ok(HttpResponse::Accepted().finish())
+    } else {
+        Ok(HttpResponse::NoContent().finish())
+    }
+}
+
+/// Add an internal note: for reviewers only, never sent to the customer or shown to the AI.
+#[utoipa::path(
+    tag = "conversations",
+    params(("session_id" = String, Path, description = "The integration's session id")),
+    request_body = TextRequest,
+    responses(
+        (status = 201, description = "Stored", body = Note),
+        (status = 400, description = "Empty or too long", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No open takeover", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[post("/v1/sessions/{session_id}/notes")]
+pub async fn create_note(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = session_id(&path)?;
+    let content = text(&req, &body)?;
+    let note = state
+        .db
+        .write(move |conn| repo::add_note(conn, id.as_str(), &reviewer, &content))
+        .await?;
+    state.live.session_changed(&note.session_id, "note");
+    Ok(HttpResponse::Created().json(Note::from(&note)))
+}
+
+/// The internal notes of a conversation, oldest first.
+#[utoipa::path(
+    tag = "conversations",
+    params(("session_id" = String, Path, description = "The integration's session id")),
+    responses(
+        (status = 200, description = "Notes", body = [Note]),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[get("/v1/sessions/{session_id}/notes")]
+pub async fn list_notes(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<Note>>, ApiError> {
+    let id = session_id(&path)?;
+    let caller = crate::auth::Caller::Reviewer(reviewer);
+    let notes = state
+        .db
+        .read(move |conn| {
+            if !repo::can_read_session(conn, &caller, id.as_str())? {
+                return Err(ApiError::not_found(format!("no session {:?}", id.as_str())));
+            }
+            repo::list_notes(conn, id.as_str())
+        })
+        .await?;
+    Ok(web::Json(notes.iter().map(Note::from).collect()))
+}
+
+/// Move the conversation to another team or reviewer; it waits in their queue.
+#[utoipa::path(
+    tag = "conversations",
+    params(("session_id" = String, Path, description = "The integration's session id")),
+    request_body = TransferRequest,
+    responses(
+        (status = 200, description = "Transferred; waiting for the new assignee", body = SessionState),
+        (status = 400, description = "`to` names no team or reviewer", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another reviewer holds it, or no takeover is open", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[post("/v1/sessions/{session_id}/transfer")]
+pub async fn create_transfer(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<web::Json<SessionState>, ApiError> {
+    let id = session_id(&path)?;
+    let body: TransferRequest = parse_json(&req, &body, None)?;
+    let s = state
+        .db
+        .write(move |conn| {
+            repo::transfer(conn, id.as_str(), &reviewer, &body.to, body.note.as_deref())
+        })
+        .await?;
+    state.live.session_changed(&s.id, "transferred");
+    Ok(web::Json(SessionState::from(&s)))
+}
+
+/// Put the conversation back in the queue for someone else to take.
+#[utoipa::path(
+    tag = "conversations",
+    params(("session_id" = String, Path, description = "The integration's session id")),
+    responses(
+        (status = 200, description = "Back in the queue", body = SessionState),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "You do not hold it", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[post("/v1/sessions/{session_id}/release")]
+pub async fn create_release(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    path: web::Path<String>,
+) -> Result<web::Json<SessionState>, ApiError> {
+    let id = session_id(&path)?;
+    let s = state
+        .db
+        .write(move |conn| repo::release(conn, id.as_str(), &reviewer))
+        .await?;
+    state.wake_outbox();
+    state.live.session_changed(&s.id, "released");
+    Ok(web::Json(SessionState::from(&s)))
+}

@@ -1,0 +1,448 @@
+//! Request and response bodies of the HTTP API. Requests are plain serde structs that reject
+//! unknown fields; `domain` parses them into checked values. Responses are built from rows here.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::models::{MessageRow, NoteRow, SessionRow, TakeoverRow};
+use crate::domain::session::{Owner, SessionStatus};
+use crate::domain::types::{Mode, Outcome, Reason, TakeoverStatus};
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+fn json(raw: &Option<String>) -> Option<serde_json::Value> {
+    raw.as_deref().and_then(|s| serde_json::from_str(s).ok())
+}
+
+/// Who owns the next turn, and the session around it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionState {
+    /// The integration's session id.
+    pub session_id: String,
+    /// `ai` or `human`: who answers the next turn. Read it fresh on every turn.
+    pub owner: Owner,
+    /// Where the conversation stands.
+    pub status: SessionStatus,
+    /// The reviewer holding the conversation, if any.
+    pub assigned_to: Option<String>,
+    /// The open takeover, if any.
+    pub takeover_id: Option<String>,
+    /// The channel (`telegram`, `whatsapp`, `web`...), as the integration named it.
+    pub channel: Option<String>,
+    /// The channel's address for the customer; defaults to the session id.
+    pub channel_ref: String,
+    /// The integration's user id, if given.
+    pub user_id: Option<String>,
+    /// When the session was first seen.
+    pub created_at: DateTime<Utc>,
+    /// When the session last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When the customer last wrote.
+    pub last_user_message_at: Option<DateTime<Utc>>,
+}
+
+impl From<&SessionRow> for SessionState {
+    fn from(s: &SessionRow) -> SessionState {
+        let status = SessionStatus::parse(&s.status).unwrap_or(SessionStatus::Closed);
+        SessionState {
+            session_id: s.id.clone(),
+            owner: status.owner(),
+            status,
+            assigned_to: s.assigned_to.clone(),
+            takeover_id: s.open_takeover_id.clone(),
+            channel: s.channel.clone(),
+            channel_ref: s.channel_ref.clone(),
+            user_id: s.user_id.clone(),
+            created_at: utc(s.created_at),
+            updated_at: utc(s.updated_at),
+            last_user_message_at: s.last_user_message_at.map(utc),
+        }
+    }
+}
+
+/// The turn gate's answer: the session state after the turn, and the turn's place in history.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TurnRecorded {
+    #[serde(flatten)]
+    pub state: SessionState,
+    /// The turn's sequence number in the session's history.
+    pub seq: i64,
+    /// The stored message's id.
+    pub message_id: String,
+    /// True when a turn with the same caller `id` was already recorded (nothing was added).
+    pub duplicate: bool,
+}
+
+/// A turn to record on the turn gate.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordMessage {
+    /// `user`, `ai` or `system`.
+    pub sender: String,
+    /// The text of the turn.
+    pub content: String,
+    /// The caller's own id for the turn (e.g. Telegram's message_id): a repeat is recorded once.
+    pub id: Option<String>,
+    /// When the turn happened (defaults to now).
+    pub at: Option<DateTime<Utc>>,
+    /// The channel, set or updated with any turn.
+    pub channel: Option<String>,
+    /// The channel's address for the customer (defaults to the session id).
+    pub channel_ref: Option<String>,
+    /// The integration's user id.
+    pub user_id: Option<String>,
+    /// Tool calls behind an `ai` turn (any JSON).
+    pub tool_calls: Option<serde_json::Value>,
+    /// Anything else the AI saw for this turn (any JSON).
+    pub meta: Option<serde_json::Value>,
+}
+
+/// One turn of a conversation.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    /// Message id.
+    pub id: String,
+    /// Position in the session's history (1, 2, 3...).
+    pub seq: i64,
+    /// `user`, `ai`, `system` or `human:<reviewer name>`.
+    pub sender: String,
+    /// The text.
+    pub content: String,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// The caller's own id, if one was given.
+    pub external_id: Option<String>,
+    /// Tool calls behind the turn.
+    pub tool_calls: Option<serde_json::Value>,
+    /// Other context of the turn.
+    pub meta: Option<serde_json::Value>,
+}
+
+impl From<&MessageRow> for Message {
+    fn from(m: &MessageRow) -> Message {
+        Message {
+            id: m.id.clone(),
+            seq: m.seq,
+            sender: m.sender.clone(),
+            content: m.content.clone(),
+            at: utc(m.at),
+            external_id: m.external_id.clone(),
+            tool_calls: json(&m.tool_calls),
+            meta: json(&m.meta),
+        }
+    }
+}
+
+/// A page of history, oldest first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessagePage {
+    /// The messages, in sequence order.
+    pub items: Vec<Message>,
+    /// Pass as `after` to read the next page; null at the end.
+    pub next_after: Option<i64>,
+}
+
+/// One item of the history sent with a takeover request.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryItem {
+    /// `user`, `ai`, `system` or `human:<reviewer name>`.
+    pub sender: String,
+    /// The text.
+    pub content: String,
+    /// When it happened.
+    pub at: Option<DateTime<Utc>>,
+    /// The caller's id for the turn; items are imported once by id (or, without one, by
+    /// matching sender and text against the stored history in order).
+    pub id: Option<String>,
+    /// Tool calls behind the turn.
+    pub tool_calls: Option<serde_json::Value>,
+    /// Other context of the turn.
+    pub meta: Option<serde_json::Value>,
+}
+
+/// A request for a person.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TakeoverRequest {
+    /// `takeover` (live chat, default) or `approval` (decide on a proposal).
+    #[serde(default)]
+    pub mode: Mode,
+    /// The conversation to take over (created if new).
+    pub session_id: String,
+    /// The channel (`telegram`, `whatsapp`, `web`...).
+    pub channel: Option<String>,
+    /// The channel's address for the customer (defaults to the session id).
+    pub channel_ref: Option<String>,
+    /// The integration's user id.
+    pub user_id: Option<String>,
+    /// Where reviewer replies and other events are POSTed (an n8n Webhook URL).
+    pub reply_webhook: String,
+    /// Where the handback is POSTed, if not to `reply_webhook`.
+    pub handback_signal: Option<String>,
+    /// Turns to import into the session's history (imported once).
+    #[serde(default)]
+    pub history: Vec<HistoryItem>,
+    /// Everything the AI saw: tool calls, retrieved chunks, classifier output (any JSON).
+    pub context: Option<serde_json::Value>,
+    /// A team name or a reviewer name; omitted means any reviewer.
+    pub assignee: Option<String>,
+    /// How long the takeover may wait unclaimed: `"90s"`, `"30m"`, `"2h"`, `"1d"` or seconds.
+    #[schema(value_type = Option<String>, example = "5m")]
+    pub timeout: Option<serde_json::Value>,
+    /// Why the bot stopped.
+    #[serde(default)]
+    pub reason: Reason,
+    /// A short summary for the reviewer.
+    pub summary: Option<String>,
+    /// 0 (default) to 10; higher is served first.
+    pub priority: Option<i32>,
+    /// For `approval`: what is to be decided (text or JSON).
+    pub proposal: Option<serde_json::Value>,
+    /// For `approval`: the allowed decisions (`approve`, `reject`, `edit`).
+    pub decisions: Option<Vec<String>>,
+}
+
+/// A takeover and where it stands.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Takeover {
+    /// Takeover id.
+    pub id: String,
+    /// The session it belongs to.
+    pub session_id: String,
+    /// `takeover` or `approval`.
+    pub mode: Mode,
+    /// `requested`, `claimed` or `resolved`.
+    pub status: TakeoverStatus,
+    /// How it ended, once resolved.
+    pub outcome: Option<Outcome>,
+    /// Why the bot stopped.
+    pub reason: Reason,
+    /// The bot's summary for the reviewer.
+    pub summary: Option<String>,
+    /// Queue priority, 0 to 10.
+    pub priority: i32,
+    /// The team or reviewer it is assigned to.
+    pub assignee: Option<String>,
+    /// Everything the AI saw.
+    pub context: Option<serde_json::Value>,
+    /// Where replies go.
+    pub reply_webhook: String,
+    /// Where the handback goes, if not to `reply_webhook`.
+    pub handback_signal: Option<String>,
+    /// Unclaimed wait allowed, in seconds.
+    pub timeout_seconds: i64,
+    /// When the unclaimed wait runs out.
+    pub expires_at: DateTime<Utc>,
+    /// The reviewer holding it.
+    pub claimed_by: Option<String>,
+    /// When it was claimed.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The reviewer's handback summary.
+    pub handback_summary: Option<String>,
+    /// For approvals: the proposal.
+    pub proposal: Option<serde_json::Value>,
+    /// For approvals: the allowed decisions.
+    pub decisions: Option<Vec<String>>,
+    /// When it was requested.
+    pub created_at: DateTime<Utc>,
+    /// Link to the conversation in the reviewer inbox.
+    pub inbox_url: String,
+}
+
+impl Takeover {
+    pub fn from_row(t: &TakeoverRow, public_base: &str) -> Takeover {
+        Takeover {
+            id: t.id.clone(),
+            session_id: t.session_id.clone(),
+            mode: Mode::parse(&t.mode).unwrap_or_default(),
+            status: TakeoverStatus::parse(&t.status).unwrap_or(TakeoverStatus::Resolved),
+            outcome: t.outcome.as_deref().and_then(Outcome::parse),
+            reason: Reason::parse(&t.reason).unwrap_or_default(),
+            summary: t.summary.clone(),
+            priority: t.priority,
+            assignee: t.assignee.clone(),
+            context: json(&t.context),
+            reply_webhook: t.reply_webhook.clone(),
+            handback_signal: t.handback_signal.clone(),
+            timeout_seconds: t.timeout_seconds,
+            expires_at: utc(t.expires_at),
+            claimed_by: t.claimed_by.clone(),
+            claimed_at: t.claimed_at.map(utc),
+            resolved_at: t.resolved_at.map(utc),
+            handback_summary: t.handback_summary.clone(),
+            proposal: json(&t.proposal),
+            decisions: t
+                .decisions
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok()),
+            created_at: utc(t.created_at),
+            inbox_url: inbox_url(public_base, &t.session_id),
+        }
+    }
+}
+
+/// The inbox link of a session.
+pub fn inbox_url(public_base: &str, session_id: &str) -> String {
+    let mut url = format!("{public_base}/inbox/sessions/");
+    url.extend(url::form_urlencoded::byte_serialize(session_id.as_bytes()));
+    url
+}
+
+/// Hand a conversation back to the AI.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandbackRequest {
+    /// What the reviewer resolved, for the AI to continue from (required from reviewers).
+    pub summary: Option<String>,
+}
+
+/// Close a conversation.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    /// Why it was closed.
+    pub reason: Option<String>,
+}
+
+/// Reviewer sign-in.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Reviewer name.
+    pub name: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A reviewer as others see them.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReviewerView {
+    /// Sign-in name.
+    pub name: String,
+    /// Name shown to customers.
+    pub display_name: String,
+    /// Team names.
+    pub teams: Vec<String>,
+    /// Admins see and act on every team's conversations.
+    pub is_admin: bool,
+}
+
+/// A signed-in reviewer's token.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When the token stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Who signed in.
+    pub reviewer: ReviewerView,
+}
+
+/// Who the credentials belong to.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    /// `api_key` or `reviewer`.
+    pub kind: String,
+    /// The key's or reviewer's name.
+    pub name: String,
+    /// For reviewers: their profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<ReviewerView>,
+}
+
+/// A message from a reviewer to the customer, or an internal note.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextRequest {
+    /// The text, 1 to 10 000 characters.
+    pub content: String,
+}
+
+/// A reviewer's reply as stored and queued for delivery.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReplyAccepted {
+    /// The stored message.
+    pub message: Message,
+    /// The delivery carrying it to `reply_webhook`.
+    pub delivery_id: String,
+}
+
+/// An internal note (never sent to the customer).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Note {
+    /// Note id.
+    pub id: String,
+    /// Author's reviewer name.
+    pub author: String,
+    /// The text.
+    pub content: String,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&NoteRow> for Note {
+    fn from(n: &NoteRow) -> Note {
+        Note {
+            id: n.id.clone(),
+            author: n.author.clone(),
+            content: n.content.clone(),
+            created_at: utc(n.created_at),
+        }
+    }
+}
+
+/// Move a conversation to another team or reviewer.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// A team name or a reviewer name.
+    pub to: String,
+    /// A note for the next reviewer.
+    pub note: Option<String>,
+}
+
+/// One queue entry.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct InboxItem {
+    /// The takeover.
+    pub takeover: Takeover,
+    /// The session state.
+    pub session: SessionState,
+    /// The last message of the conversation.
+    pub last_message: Option<Message>,
+    /// Seconds since the takeover was requested.
+    pub waiting_seconds: i64,
+}
+
+/// The queue.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct InboxPage {
+    /// Entries, highest priority first, then longest waiting.
+    pub items: Vec<InboxItem>,
+    /// Counts per view for the signed-in reviewer.
+    pub counts: InboxCounts,
+}
+
+/// How many conversations each view holds.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct InboxCounts {
+    /// Waiting for a reviewer, visible to me.
+    pub waiting: i64,
+    /// Held by me.
+    pub mine: i64,
+    /// Open in my teams (waiting or held).
+    pub team: i64,
+}
+
+/// A page of a list with a cursor.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+}

@@ -1,0 +1,76 @@
+//! The reviewer's queue.
+
+use actix_web::{get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::dto::{InboxCounts, InboxItem, InboxPage, Message, SessionState, Takeover};
+use crate::auth::ReviewerAuth;
+use crate::db::takeovers::{self as repo, InboxView};
+use crate::db::{now, sessions};
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// Which part of the queue.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InboxQuery {
+    /// `waiting` (default), `mine` or `team`.
+    pub view: Option<InboxView>,
+    /// At most this many entries, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+}
+
+/// Conversations waiting for me or held by me, highest priority first, then longest waiting.
+#[utoipa::path(
+    tag = "conversations",
+    params(InboxQuery),
+    responses(
+        (status = 200, description = "The queue", body = InboxPage),
+        (status = 400, description = "Invalid view or limit", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[get("/v1/inbox")]
+pub async fn get_inbox(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    query: web::Query<InboxQuery>,
+) -> Result<web::Json<InboxPage>, ApiError> {
+    let view = query.view.unwrap_or_default();
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field("limit", "must be 1 to 500"));
+    }
+    let base = state.public_base.clone();
+    let page = state
+        .db
+        .read(move |conn| {
+            let rows = repo::inbox(conn, &reviewer, view, limit)?;
+            let at = now();
+            let mut items = Vec::with_capacity(rows.len());
+            for (t, s) in rows {
+                let last = sessions::last_message(conn, &s.id)?;
+                items.push(InboxItem {
+                    waiting_seconds: (at - t.created_at).num_seconds().max(0),
+                    takeover: Takeover::from_row(&t, &base),
+                    session: SessionState::from(&s),
+                    last_message: last.as_ref().map(Message::from),
+                });
+            }
+            let team = repo::inbox(conn, &reviewer, InboxView::Team, 10_000)?;
+            let counts = InboxCounts {
+                waiting: team.iter().filter(|(t, _)| t.claimed_by.is_none()).count() as i64,
+                mine: team
+                    .iter()
+                    .filter(|(t, _)| t.claimed_by.as_deref() == Some(reviewer.name.as_str()))
+                    .count() as i64,
+                team: team.len() as i64,
+            };
+            Ok(InboxPage { items, counts })
+        })
+        .await?;
+    Ok(web::Json(page))
+}

@@ -1,0 +1,241 @@
+//! Takeover requests from integrations.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use sha2::{Digest, Sha256};
+
+use super::dto::{Takeover, TakeoverRequest};
+use super::parse_json;
+use super::sessions::session_fields;
+use crate::auth::{ApiKeyAuth, Caller};
+use crate::db::takeovers as repo;
+use crate::domain::duration::Timeout;
+use crate::domain::takeover::{check_content, HistoryTurn, TakeoverSpec, DECISIONS};
+use crate::domain::types::{Mode, Sender, SessionId, TakeoverId, WebhookUrl};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::startup::AppState;
+
+/// Checks a takeover request, collecting every problem at once.
+fn parse(
+    req: TakeoverRequest,
+    default_timeout: std::time::Duration,
+) -> Result<TakeoverSpec, ApiError> {
+    let mut errors = Vec::new();
+    let mut err = |field: String, message: String| errors.push(FieldError { field, message });
+    let session_id = SessionId::parse(&req.session_id)
+        .map_err(|e| err("session_id".into(), e))
+        .ok();
+    let reply_webhook = WebhookUrl::parse(&req.reply_webhook)
+        .map_err(|e| err("reply_webhook".into(), e))
+        .ok();
+    let handback_signal = match &req.handback_signal {
+        Some(u) => WebhookUrl::parse(u)
+            .map(Some)
+            .map_err(|e| err("handback_signal".into(), e))
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let timeout = match &req.timeout {
+        None | Some(serde_json::Value::Null) => Timeout::new(default_timeout).ok(),
+        Some(v) => Timeout::parse(v).map_err(|e| err("timeout".into(), e)).ok(),
+    };
+    let priority = req.priority.unwrap_or(0);
+    if !(0..=10).contains(&priority) {
+        err("priority".into(), "must be 0 to 10".into());
+    }
+    if let Some(a) = &req.assignee {
+        if a.trim().is_empty() || a.len() > 100 {
+            err("assignee".into(), "must name a team or a reviewer".into());
+        }
+    }
+    if let Some(s) = &req.summary {
+        if s.chars().count() > 10_000 {
+            err("summary".into(), "must be at most 10000 characters".into());
+        }
+    }
+    if req.history.len() > 1_000 {
+        err(
+            "history".into(),
+            "holds more than 1000 items; send the most recent 1000".into(),
+        );
+    }
+    let mut history = Vec::with_capacity(req.history.len());
+    for (i, item) in req.history.iter().enumerate() {
+        let sender = Sender::parse(&item.sender)
+            .map_err(|e| err(format!("history[{i}].sender"), e))
+            .ok();
+        if let Err(e) = check_content(&item.content) {
+            err(format!("history[{i}].content"), e);
+        }
+        if let Some(id) = &item.id {
+            if id.is_empty() || id.len() > 255 {
+                err(
+                    format!("history[{i}].id"),
+                    "must be 1 to 255 characters".into(),
+                );
+            }
+        }
+        if let Some(sender) = sender {
+            history.push(HistoryTurn {
+                sender,
+                content: item.content.clone(),
+                at: item.at.map(|t| t.naive_utc()),
+                external_id: item.id.clone(),
+                tool_calls: item.tool_calls.as_ref().map(|v| v.to_string()),
+                meta: item.meta.as_ref().map(|v| v.to_string()),
+            });
+        }
+    }
+    if req.mode == Mode::Approval && req.proposal.as_ref().is_none_or(|p| p.is_null()) {
+        err(
+            "proposal".into(),
+            "an approval needs a proposal to decide on".into(),
+        );
+    }
+    if let Some(d) = &req.decisions {
+        if d.is_empty() || d.iter().any(|x| !DECISIONS.contains(&x.as_str())) {
+            err(
+                "decisions".into(),
+                "must be a non-empty list of approve, reject, edit".into(),
+            );
+        }
+    }
+    let mut field_errors = Vec::new();
+    let fields = session_fields(
+        &req.channel,
+        &req.channel_ref,
+        &req.user_id,
+        &mut field_errors,
+    );
+    errors.extend(field_errors);
+    match (session_id, reply_webhook, timeout) {
+        (Some(session_id), Some(reply_webhook), Some(timeout)) if errors.is_empty() => {
+            Ok(TakeoverSpec {
+                mode: req.mode,
+                session_id,
+                channel: fields.channel,
+                channel_ref: fields.channel_ref,
+                user_id: fields.user_id,
+                reply_webhook,
+                handback_signal,
+                history,
+                context: req.context.filter(|c| !c.is_null()).map(|c| c.to_string()),
+                assignee: req.assignee,
+                timeout,
+                reason: req.reason,
+                summary: req.summary,
+                priority,
+                proposal: req.proposal.filter(|p| !p.is_null()).map(|p| p.to_string()),
+                decisions: req.decisions,
+            })
+        }
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// Ask for a person: put the conversation in the reviewers' queue.
+///
+/// The session stops being the AI's at once (the turn gate answers `owner: human`). `history`
+/// is imported into the session once. With an `Idempotency-Key`, a repeat of the same request
+/// returns the same takeover; while a takeover is open, a new request returns the open one.
+#[utoipa::path(
+    tag = "takeovers",
+    request_body = TakeoverRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries of this request safe")),
+    responses(
+        (status = 201, description = "Takeover created", body = Takeover),
+        (status = 200, description = "The session's open takeover, or the result of the same idempotent request", body = Takeover),
+        (status = 400, description = "Invalid fields (each one named in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an API key", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused with a different body", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/v1/takeovers")]
+pub async fn create_takeover(
+    state: web::Data<AppState>,
+    key: ApiKeyAuth,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let hash: String = Sha256::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let request: TakeoverRequest = parse_json(&req, &body, None)?;
+    let spec = parse(request, state.config.default_takeover_timeout)?;
+    let idempotency_key = match req.headers().get("idempotency-key") {
+        Some(v) => {
+            let v = v
+                .to_str()
+                .map_err(|_| ApiError::field("Idempotency-Key", "must be visible ASCII"))?;
+            if v.is_empty() || v.len() > 255 {
+                return Err(ApiError::field(
+                    "Idempotency-Key",
+                    "must be 1 to 255 characters",
+                ));
+            }
+            Some(v.to_string())
+        }
+        None => None,
+    };
+    let actor = format!("api_key:{}", key.name);
+    let requested = state
+        .db
+        .write(move |conn| {
+            repo::request(
+                conn,
+                &key.id,
+                &actor,
+                spec,
+                idempotency_key.as_deref(),
+                &hash,
+            )
+        })
+        .await?;
+    if requested.created {
+        state
+            .live
+            .session_changed(&requested.takeover.session_id, "takeover");
+    }
+    let body = Takeover::from_row(&requested.takeover, &state.public_base);
+    Ok(if requested.created {
+        HttpResponse::Created().json(body)
+    } else {
+        HttpResponse::Ok().json(body)
+    })
+}
+
+/// A takeover: state, timings and outcome.
+#[utoipa::path(
+    tag = "takeovers",
+    params(("id" = String, Path, description = "Takeover id (UUID)")),
+    responses(
+        (status = 200, description = "The takeover", body = Takeover),
+        (status = 400, description = "Not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such takeover", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("reviewer_token" = []))
+)]
+#[get("/v1/takeovers/{id}")]
+pub async fn get_takeover(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<Takeover>, ApiError> {
+    let id = TakeoverId::parse(&path).map_err(|e| ApiError::field("id", e))?;
+    let row = state
+        .db
+        .read(move |conn| repo::get(conn, &id.to_string()))
+        .await?
+        .filter(|t| match &caller {
+            Caller::ApiKey(_) => true,
+            Caller::Reviewer(r) => repo::can_see(r, t),
+        })
+        .ok_or_else(|| ApiError::not_found(format!("no takeover {:?}", path.as_str())))?;
+    Ok(web::Json(Takeover::from_row(&row, &state.public_base)))
+}

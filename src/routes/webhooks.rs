@@ -1,0 +1,210 @@
+//! Webhook subscriptions: where the n8n Baton Trigger registers itself.
+
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::dto::utc;
+use super::parse_json;
+use crate::auth::{generate_signing_secret, ApiKeyAuth};
+use crate::db::models::WebhookRow;
+use crate::db::now;
+use crate::db::schema::webhooks;
+use crate::delivery::event::EventType;
+use crate::delivery::outbox::known_event;
+use crate::domain::types::{RecordId, WebhookUrl};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::startup::AppState;
+
+/// A new subscription.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookRequest {
+    /// Where to POST events.
+    pub url: String,
+    /// Event types to receive (`reply`, `typing`, `takeover.claimed`, ... or `*` for all).
+    pub events: Vec<String>,
+    /// A note for people (e.g. the n8n workflow's name).
+    pub description: Option<String>,
+}
+
+/// A subscription.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Webhook {
+    /// Subscription id.
+    pub id: String,
+    /// Where events are POSTed.
+    pub url: String,
+    /// The event types it receives.
+    pub events: Vec<String>,
+    /// The note given at creation.
+    pub description: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Set when the receiver answered 410 Gone: no more events are sent.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// The `whsec_` signing secret: only in the answer to the creating request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl Webhook {
+    fn from_row(w: &WebhookRow, with_secret: bool) -> Webhook {
+        Webhook {
+            id: w.id.clone(),
+            url: w.url.clone(),
+            events: serde_json::from_str(&w.events).unwrap_or_default(),
+            description: w.description.clone(),
+            created_at: utc(w.created_at),
+            disabled_at: w.disabled_at.map(utc),
+            secret: with_secret.then(|| w.secret.clone()),
+        }
+    }
+}
+
+/// Subscriptions of this API key.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WebhookList {
+    /// The subscriptions, oldest first.
+    pub items: Vec<Webhook>,
+}
+
+/// Subscribe a URL to events. The answer holds the signing secret; it is not shown again.
+#[utoipa::path(
+    tag = "webhooks",
+    request_body = WebhookRequest,
+    responses(
+        (status = 201, description = "Subscribed; keep `secret` to verify signatures", body = Webhook),
+        (status = 400, description = "Invalid URL or event type", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an API key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/v1/webhooks")]
+pub async fn create_webhook(
+    state: web::Data<AppState>,
+    key: ApiKeyAuth,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body: WebhookRequest = parse_json(&req, &body, None)?;
+    let mut errors = Vec::new();
+    let url = WebhookUrl::parse(&body.url)
+        .map_err(|e| {
+            errors.push(FieldError {
+                field: "url".into(),
+                message: e,
+            })
+        })
+        .ok();
+    if body.events.is_empty() {
+        errors.push(FieldError {
+            field: "events".into(),
+            message: "name at least one event type, or \"*\"".into(),
+        });
+    }
+    for (i, e) in body.events.iter().enumerate() {
+        if !known_event(e) {
+            let known: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+            errors.push(FieldError {
+                field: format!("events[{i}]"),
+                message: format!(
+                    "{e:?} is not an event type; use one of {}, or *",
+                    known.join(", ")
+                ),
+            });
+        }
+    }
+    let (Some(url), true) = (url, errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+    let row = WebhookRow {
+        id: RecordId::new().to_string(),
+        api_key_id: key.id.clone(),
+        url: url.as_str().to_string(),
+        events: serde_json::to_string(&body.events).unwrap_or_else(|_| "[]".into()),
+        secret: generate_signing_secret(),
+        description: body.description,
+        created_at: now(),
+        disabled_at: None,
+    };
+    let stored = row.clone();
+    state
+        .db
+        .write(move |conn| {
+            diesel::insert_into(webhooks::table)
+                .values(&stored)
+                .execute(conn)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(Webhook::from_row(&row, true)))
+}
+
+/// The subscriptions made with this API key.
+#[utoipa::path(
+    tag = "webhooks",
+    responses(
+        (status = 200, description = "Subscriptions (without secrets)", body = WebhookList),
+        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an API key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[get("/v1/webhooks")]
+pub async fn list_webhooks(
+    state: web::Data<AppState>,
+    key: ApiKeyAuth,
+) -> Result<web::Json<WebhookList>, ApiError> {
+    let rows: Vec<WebhookRow> = state
+        .db
+        .read(move |conn| {
+            Ok(webhooks::table
+                .filter(webhooks::api_key_id.eq(&key.id))
+                .order(webhooks::created_at.asc())
+                .load(conn)?)
+        })
+        .await?;
+    Ok(web::Json(WebhookList {
+        items: rows.iter().map(|w| Webhook::from_row(w, false)).collect(),
+    }))
+}
+
+/// Unsubscribe.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "Subscription id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription for this key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[delete("/v1/webhooks/{id}")]
+pub async fn delete_webhook(
+    state: web::Data<AppState>,
+    key: ApiKeyAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let shown = id.clone();
+    let removed = state
+        .db
+        .write(move |conn| {
+            Ok(diesel::delete(
+                webhooks::table
+                    .filter(webhooks::id.eq(&id))
+                    .filter(webhooks::api_key_id.eq(&key.id)),
+            )
+            .execute(conn)?)
+        })
+        .await?;
+    if removed == 0 {
+        return Err(ApiError::not_found(format!("no subscription {shown:?}")));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

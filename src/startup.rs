@@ -1,0 +1,164 @@
+//! Building and running the server: shared state, middleware, routes, background workers.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, App as ActixApp, HttpResponse, HttpServer};
+use tokio::sync::Notify;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::KeyCache;
+use crate::config::Config;
+use crate::db::{Backend, Db};
+use crate::delivery::worker::{self, Worker};
+use crate::error::{ApiError, Kind};
+use crate::live::LiveBus;
+use crate::openapi::ApiDoc;
+use crate::routes;
+use crate::throttle::LoginThrottle;
+
+/// What every handler can reach, through `web::Data<AppState>`.
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+    /// Base for links (`inbox_url`): `BATON_PUBLIC_URL` or `http://<bound address>`.
+    pub public_base: String,
+    /// Wakes the delivery worker after a transaction queued callbacks.
+    pub outbox: Arc<Notify>,
+    pub key_cache: KeyCache,
+    pub live: LiveBus,
+    pub login_throttle: LoginThrottle,
+}
+
+impl AppState {
+    pub fn wake_outbox(&self) {
+        self.outbox.notify_one();
+    }
+}
+
+/// A built server, bound and ready to run.
+pub struct App {
+    server: Server,
+    addr: SocketAddr,
+}
+
+impl App {
+    /// Connects the database (applying migrations), binds the listener, starts the workers.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let db = {
+            let url = config.database_url.clone();
+            let size = config.db_pool_size;
+            tokio::task::spawn_blocking(move || Db::connect(&url, size)).await??
+        };
+        if db.backend() == Backend::Sqlite {
+            // Single node: any lease in the table belongs to a process that is gone.
+            db.write(crate::delivery::outbox::release_all_leases)
+                .await?;
+        }
+        let listener = TcpListener::bind(config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {} (BATON_BIND): {e}", config.bind))?;
+        let addr = listener.local_addr()?;
+        let notify = Arc::new(Notify::new());
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            public_base: config.public_base(addr),
+            outbox: notify.clone(),
+            key_cache: KeyCache::default(),
+            live: LiveBus::default(),
+            login_throttle: LoginThrottle::default(),
+            config: config.clone(),
+        });
+        let worker = Worker {
+            db,
+            client: worker::client(config.delivery_timeout)?,
+            schedule: Arc::new(config.retry_schedule.clone()),
+            notify,
+            poll: config.worker_poll,
+            lease: config.delivery_timeout + Duration::from_secs(5),
+        };
+        tokio::spawn(worker.run());
+
+        let max_body = config.max_body_bytes;
+        let server = HttpServer::new(move || {
+            ActixApp::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e, _| ApiError::field("query", e.to_string()).into()),
+                )
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|e, _| ApiError::field("path", e.to_string()).into()),
+                )
+                .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+                .wrap(
+                    actix_web::middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff")),
+                )
+                .configure(routes::configure)
+                .service(web::redirect("/docs", "/docs/"))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(ApiError::not_found(
+                        "no such endpoint; the API is described at /openapi.json and /docs/",
+                    ))
+                }))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(App { server, addr })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Errors produced by actix itself (payload too large, method not allowed...) arrive as plain
+/// text; rewrite them as problem documents so every error has the same shape.
+fn problem_for_plain_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == HeaderValue::from_static("application/problem+json"));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let kind = Kind::ALL
+        .into_iter()
+        .find(|k| k.status() == status)
+        .unwrap_or(if status.is_server_error() {
+            Kind::Internal
+        } else {
+            Kind::MalformedJson
+        });
+    let detail = match kind {
+        Kind::PayloadTooLarge => {
+            "the request body exceeds the size limit (BATON_MAX_BODY)".to_string()
+        }
+        Kind::MethodNotAllowed => "this endpoint does not take that method".to_string(),
+        _ => status.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let (req, _) = res.into_parts();
+    let response: HttpResponse<BoxBody> =
+        actix_web::ResponseError::error_response(&ApiError::new(kind, detail));
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}

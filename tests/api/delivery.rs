@@ -1,0 +1,192 @@
+//! Callbacks survive receivers that are down or failing, and Baton itself dying.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::helpers::*;
+
+backend_tests!(
+    a_reply_accepted_while_the_receiver_is_down_arrives_once_it_is_up,
+    a_failing_receiver_gets_retries_with_the_same_webhook_id_in_order,
+    a_reply_accepted_before_a_crash_is_delivered_after_restart,
+    subscriptions_receive_the_events_they_chose,
+);
+
+async fn claimed_session(app: &TestApp, session: &str, hook: &str) -> String {
+    let (s, t) = app.takeover(session, hook, json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let alice = app.login("alice").await;
+    let (s, _) = app
+        .post(&format!("/v1/sessions/{session}/claim"), &alice, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    alice
+}
+
+async fn a_reply_accepted_while_the_receiver_is_down_arrives_once_it_is_up(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let port = free_port();
+    let hook = format!("http://127.0.0.1:{port}/hook");
+    let alice = claimed_session(&app, "down", &hook).await;
+    for text in ["first", "second", "third"] {
+        let (s, _) = app
+            .post(
+                "/v1/sessions/down/replies",
+                &alice,
+                json!({"content": text}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let receiver = Receiver::start_on(port, vec![]);
+    let got = receiver
+        .wait_for("three replies", |g| {
+            Receiver::of_type(g, "reply").len() >= 3
+        })
+        .await;
+    let texts: Vec<_> = Receiver::of_type(&got, "reply")
+        .iter()
+        .map(|r| r.body["message"]["content"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(texts, vec!["first", "second", "third"]);
+    assert_eq!(got[0].body["type"], "takeover.claimed");
+    assert!(got.iter().all(|r| verify_signature(&app.signing_secret, r)));
+}
+
+async fn a_failing_receiver_gets_retries_with_the_same_webhook_id_in_order(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let receiver = Receiver::start();
+    // the claimed notice fails twice, then everything succeeds
+    receiver.answer_next(vec![500, 503]);
+    let alice = claimed_session(&app, "flaky", &receiver.url("/hook")).await;
+    let (s, _) = app
+        .post(
+            "/v1/sessions/flaky/replies",
+            &alice,
+            json!({"content": "after the claim"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let got = receiver
+        .wait_for("the reply", |g| !Receiver::of_type(g, "reply").is_empty())
+        .await;
+    let claimed = Receiver::of_type(&got, "takeover.claimed");
+    assert_eq!(claimed.len(), 3, "two failures then success");
+    assert!(claimed
+        .iter()
+        .all(|c| c.webhook_id == claimed[0].webhook_id));
+    // the reply waited for the claimed notice: nothing after it was sent before it succeeded
+    let types: Vec<_> = got
+        .iter()
+        .map(|r| r.body["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        types,
+        vec![
+            "takeover.claimed",
+            "takeover.claimed",
+            "takeover.claimed",
+            "reply"
+        ]
+    );
+}
+
+async fn a_reply_accepted_before_a_crash_is_delivered_after_restart(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let port = free_port();
+    let hook = format!("http://127.0.0.1:{port}/hook");
+    let alice = claimed_session(&app, "crash", &hook).await;
+    let (s, reply) = app
+        .post(
+            "/v1/sessions/crash/replies",
+            &alice,
+            json!({"content": "do not lose me"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.kill();
+    let receiver = Receiver::start_on(port, vec![]);
+    app.restart();
+    let got = receiver
+        .wait_for("the reply after restart", |g| {
+            !Receiver::of_type(g, "reply").is_empty()
+        })
+        .await;
+    let r = &Receiver::of_type(&got, "reply")[0];
+    assert_eq!(r.body["message"]["id"], reply["message"]["id"]);
+    assert_eq!(r.webhook_id, reply["delivery_id"].as_str().unwrap());
+}
+
+async fn subscriptions_receive_the_events_they_chose(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let hook = Receiver::start();
+    let sub = Receiver::start();
+    let (s, created) = app
+        .post(
+            "/v1/webhooks",
+            &app.api_key,
+            json!({"url": sub.url("/sub"), "events": ["takeover.claimed", "session.handed_back"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("whsec_"));
+    let (_, list) = app.get("/v1/webhooks", &app.api_key).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert!(list["items"][0].get("secret").is_none());
+
+    let alice = claimed_session(&app, "subbed", &hook.url("/hook")).await;
+    app.post(
+        "/v1/sessions/subbed/replies",
+        &alice,
+        json!({"content": "hello"}),
+    )
+    .await;
+    app.post(
+        "/v1/sessions/subbed/handback",
+        &alice,
+        json!({"summary": "done"}),
+    )
+    .await;
+    let got = sub
+        .wait_for("claimed and handed back", |g| g.len() >= 2)
+        .await;
+    let types: Vec<_> = got
+        .iter()
+        .map(|r| r.body["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(types, vec!["takeover.claimed", "session.handed_back"]);
+    assert!(got.iter().all(|r| verify_signature(&secret, r)));
+    assert!(!got.iter().any(|r| verify_signature(&app.signing_secret, r)));
+
+    let (s, p) = app
+        .post(
+            "/v1/webhooks",
+            &app.api_key,
+            json!({"url": sub.url("/x"), "events": ["nonsense"]}),
+        )
+        .await;
+    assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+    assert_eq!(p["errors"][0]["field"], "events[0]");
+    let id = created["id"].as_str().unwrap();
+    let r = app
+        .client
+        .delete(app.url(&format!("/v1/webhooks/{id}")))
+        .bearer_auth(&app.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = app
+        .client
+        .delete(app.url(&format!("/v1/webhooks/{id}")))
+        .bearer_auth(&app.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
