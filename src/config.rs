@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::domain::duration::parse_duration_list;
+use crate::domain::policy::{FallbackAction, UrlPolicy};
 
 /// Where the data lives, as chosen by `DATABASE_URL`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,7 +88,25 @@ pub struct Config {
     pub token_ttl: Duration,
     /// `BATON_DEFAULT_TIMEOUT`: takeover timeout when the request names none, default 5 min.
     pub default_takeover_timeout: Duration,
+    /// `BATON_REVIEWER_SILENCE`: a claimed conversation whose reviewer has not answered the
+    /// customer for this long goes back to the queue, default 10 min.
+    pub reviewer_silence: Duration,
+    /// `BATON_IDLE_CLOSE`: an AI-owned or handed-back session with no activity for this long is
+    /// closed, default 24 h.
+    pub idle_close: Duration,
+    /// `BATON_FALLBACK_MESSAGE`: sent to the customer when nobody claims a takeover in time and
+    /// its escalation policy names no message of its own.
+    pub fallback_message: String,
+    /// `BATON_FALLBACK_ACTION`: `handback` (default) or `close`, after the fallback message.
+    pub fallback_action: FallbackAction,
+    /// `BATON_WEBHOOK_ALLOW` / `BATON_WEBHOOK_DENY`: comma-separated hosts, addresses or CIDR
+    /// networks callbacks may (not) go to. Default: anywhere but link-local/metadata addresses.
+    pub url_policy: UrlPolicy,
 }
+
+/// The default apology when nobody answers in time.
+pub const DEFAULT_FALLBACK_MESSAGE: &str =
+    "Our team isn't available right now. We'll get back to you as soon as we can.";
 
 /// Default delivery retry schedule, as Standard Webhooks / Svix use.
 pub const DEFAULT_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h";
@@ -167,6 +186,24 @@ impl Config {
         let worker_poll = one("BATON_WORKER_POLL", "1s");
         let token_ttl = one("BATON_TOKEN_TTL", "12h");
         let default_takeover_timeout = one("BATON_DEFAULT_TIMEOUT", "5m");
+        let reviewer_silence = one("BATON_REVIEWER_SILENCE", "10m");
+        let idle_close = one("BATON_IDLE_CLOSE", "24h");
+        let fallback_message = take("BATON_FALLBACK_MESSAGE", DEFAULT_FALLBACK_MESSAGE);
+        let action_raw = take("BATON_FALLBACK_ACTION", "handback");
+        let fallback_action = FallbackAction::parse(action_raw.trim()).unwrap_or_else(|| {
+            errors.push(format!(
+                "BATON_FALLBACK_ACTION: {action_raw:?} must be handback or close"
+            ));
+            FallbackAction::Handback
+        });
+        let url_policy = UrlPolicy::parse(
+            get("BATON_WEBHOOK_ALLOW").as_deref(),
+            get("BATON_WEBHOOK_DENY").as_deref(),
+        )
+        .unwrap_or_else(|e| {
+            errors.push(format!("BATON_WEBHOOK_ALLOW/DENY: {e}"));
+            UrlPolicy::default()
+        });
         if errors.is_empty() {
             Ok(Config {
                 bind,
@@ -180,6 +217,11 @@ impl Config {
                 worker_poll,
                 token_ttl,
                 default_takeover_timeout,
+                reviewer_silence,
+                idle_close,
+                fallback_message,
+                fallback_action,
+                url_policy,
             })
         } else {
             Err(errors)

@@ -48,6 +48,7 @@ pub enum Kind {
     MethodNotAllowed,
     AiTurnRefused,
     AlreadyClaimed,
+    ReplyWindowClosed,
     Conflict,
     IdempotencyMismatch,
     PayloadTooLarge,
@@ -58,7 +59,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Validation,
         Kind::MalformedJson,
         Kind::Unauthorized,
@@ -67,6 +68,7 @@ impl Kind {
         Kind::MethodNotAllowed,
         Kind::AiTurnRefused,
         Kind::AlreadyClaimed,
+        Kind::ReplyWindowClosed,
         Kind::Conflict,
         Kind::IdempotencyMismatch,
         Kind::PayloadTooLarge,
@@ -83,7 +85,10 @@ impl Kind {
             Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::NotFound => StatusCode::NOT_FOUND,
             Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Kind::AiTurnRefused | Kind::AlreadyClaimed | Kind::Conflict => StatusCode::CONFLICT,
+            Kind::AiTurnRefused
+            | Kind::AlreadyClaimed
+            | Kind::ReplyWindowClosed
+            | Kind::Conflict => StatusCode::CONFLICT,
             Kind::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -103,6 +108,7 @@ impl Kind {
             Kind::MethodNotAllowed => "method-not-allowed",
             Kind::AiTurnRefused => "ai-turn-refused",
             Kind::AlreadyClaimed => "already-claimed",
+            Kind::ReplyWindowClosed => "reply-window-closed",
             Kind::Conflict => "conflict",
             Kind::IdempotencyMismatch => "idempotency-key-reused",
             Kind::PayloadTooLarge => "payload-too-large",
@@ -123,6 +129,7 @@ impl Kind {
             Kind::MethodNotAllowed => "Method not allowed here",
             Kind::AiTurnRefused => "A person owns this conversation; the AI may not reply",
             Kind::AlreadyClaimed => "Another reviewer already holds this conversation",
+            Kind::ReplyWindowClosed => "The channel's reply window has closed",
             Kind::Conflict => "The resource is not in a state that allows this",
             Kind::IdempotencyMismatch => "Idempotency-Key reused with a different request",
             Kind::PayloadTooLarge => "The request body is too large",

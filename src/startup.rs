@@ -34,6 +34,7 @@ pub struct AppState {
     pub key_cache: KeyCache,
     pub live: LiveBus,
     pub login_throttle: LoginThrottle,
+    pub signal_rules: crate::routes::signals::RulesCache,
 }
 
 impl AppState {
@@ -72,17 +73,31 @@ impl App {
             key_cache: KeyCache::default(),
             live: LiveBus::default(),
             login_throttle: LoginThrottle::default(),
+            signal_rules: Default::default(),
             config: config.clone(),
         });
         let worker = Worker {
             db,
-            client: worker::client(config.delivery_timeout)?,
+            client: worker::client(config.delivery_timeout, config.url_policy.clone())?,
             schedule: Arc::new(config.retry_schedule.clone()),
             notify,
             poll: config.worker_poll,
             lease: config.delivery_timeout + Duration::from_secs(5),
         };
         tokio::spawn(worker.run());
+        let timers = crate::timers::Timers {
+            db: state.db.clone(),
+            outbox: state.outbox.clone(),
+            poll: config.worker_poll,
+            silence: config.reviewer_silence,
+            idle: config.idle_close,
+            fallback: Arc::new(crate::db::takeovers::FallbackDefaults {
+                message: config.fallback_message.clone(),
+                action: config.fallback_action,
+            }),
+            public_base: state.public_base.clone(),
+        };
+        tokio::spawn(timers.run());
 
         let max_body = config.max_body_bytes;
         let server = HttpServer::new(move || {

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod escalation;
 pub mod models;
 pub mod schema;
 pub mod sessions;

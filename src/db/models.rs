@@ -98,6 +98,7 @@ pub struct TakeoverRow {
     pub escalation_step: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub escalation_policy_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Insertable)]
@@ -122,6 +123,8 @@ pub struct WebhookRow {
     pub description: Option<String>,
     pub created_at: NaiveDateTime,
     pub disabled_at: Option<NaiveDateTime>,
+    pub previous_secret: Option<String>,
+    pub previous_secret_expires_at: Option<NaiveDateTime>,
 }
 
 #[derive(Clone, Debug, Queryable)]
@@ -145,6 +148,7 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
+    pub channel_id: Option<String>,
 }
 
 /// A delivery as written to the outbox (the position is assigned by the database).
@@ -165,6 +169,7 @@ pub struct NewDelivery {
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub channel_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Insertable)]
@@ -192,4 +197,29 @@ pub struct AuditRow {
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = escalation_policies)]
+pub struct EscalationPolicyRow {
+    pub id: String,
+    pub name: String,
+    pub team_id: Option<String>,
+    pub steps: String,
+    pub fallback_message: String,
+    pub fallback_action: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = team_channels)]
+pub struct TeamChannelRow {
+    pub id: String,
+    pub team_id: String,
+    pub kind: String,
+    pub url: String,
+    pub chat_id: Option<String>,
+    pub secret: String,
+    pub created_at: NaiveDateTime,
 }

@@ -109,6 +109,7 @@ diesel::table! {
         escalation_step -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        escalation_policy_id -> Nullable<Text>,
     }
 }
 
@@ -133,6 +134,8 @@ diesel::table! {
         description -> Nullable<Text>,
         created_at -> Timestamp,
         disabled_at -> Nullable<Timestamp>,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
     }
 }
 
@@ -157,6 +160,32 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        channel_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    escalation_policies (id) {
+        id -> Text,
+        name -> Text,
+        team_id -> Nullable<Text>,
+        steps -> Text,
+        fallback_message -> Text,
+        fallback_action -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_channels (id) {
+        id -> Text,
+        team_id -> Text,
+        kind -> Text,
+        url -> Text,
+        chat_id -> Nullable<Text>,
+        secret -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -187,6 +216,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signal_rules (version) {
+        version -> BigInt,
+        rules -> Text,
+        actor -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> reviewers (reviewer_id));
 diesel::joinable!(messages -> sessions (session_id));
@@ -207,4 +245,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     delivery_attempts,
     audit_events,
+    escalation_policies,
+    team_channels,
+    signal_rules,
 );

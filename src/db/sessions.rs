@@ -162,10 +162,15 @@ pub fn append(
         .values(&row)
         .execute(conn)?;
     if turn.sender == Sender::User {
-        diesel::update(sessions::table.find(&s.id))
-            .set(sessions::last_user_message_at.eq(Some(recorded_at)))
-            .execute(conn)?;
-        s.last_user_message_at = Some(recorded_at);
+        // When the customer wrote (as the channel reported it, never later than now): the
+        // WhatsApp reply window counts from here.
+        let wrote = row.at.min(recorded_at);
+        if s.last_user_message_at.is_none_or(|prev| prev < wrote) {
+            diesel::update(sessions::table.find(&s.id))
+                .set(sessions::last_user_message_at.eq(Some(wrote)))
+                .execute(conn)?;
+            s.last_user_message_at = Some(wrote);
+        }
     }
     Ok(row)
 }
@@ -294,4 +299,89 @@ pub fn last_message(
         .order(messages::seq.desc())
         .first(conn)
         .optional()?)
+}
+
+/// AI-owned or handed-back sessions untouched for `idle`.
+pub fn idle_candidates(
+    conn: &mut DbConnection,
+    idle: std::time::Duration,
+    limit: i64,
+) -> Result<Vec<String>, ApiError> {
+    let before = now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::hours(24));
+    Ok(sessions::table
+        .filter(sessions::status.eq_any([
+            SessionStatus::Ai.as_str(),
+            SessionStatus::HandedBack.as_str(),
+        ]))
+        .filter(sessions::updated_at.le(before))
+        .select(sessions::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Closes a session idle for `idle` (a new user turn opens it again as `ai`).
+pub fn close_if_idle(
+    conn: &mut DbConnection,
+    id: &str,
+    idle: std::time::Duration,
+) -> Result<bool, ApiError> {
+    let before = now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::hours(24));
+    // Read before locking: the lock itself touches updated_at.
+    let Some(current) = get(conn, id)? else {
+        return Ok(false);
+    };
+    if current.updated_at > before {
+        return Ok(false);
+    }
+    let mut s = lock_existing(conn, id)?;
+    let from = status_of(&s);
+    if !matches!(from, SessionStatus::Ai | SessionStatus::HandedBack) {
+        return Ok(false);
+    }
+    let to = transition(from, SessionEvent::Closed).map_err(|r| refusal(r, &s))?;
+    set_state(conn, &mut s, to, None, None)?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor: "timer",
+            action: "session.closed",
+            session_id: Some(&s.id),
+            from_status: Some(from.as_str()),
+            to_status: Some(to.as_str()),
+            detail: Some(serde_json::json!({"reason": "idle"})),
+            ..Default::default()
+        },
+    )?;
+    let ev = crate::delivery::event::CallbackEvent::new(
+        crate::delivery::event::EventType::SessionClosed,
+        &s.id,
+        s.channel.clone(),
+        &s.channel_ref,
+        None,
+    );
+    crate::delivery::outbox::enqueue(conn, &ev, None, None)?;
+    Ok(true)
+}
+
+/// WhatsApp only lets a business send free text within 24 hours of the customer's last message.
+pub const WHATSAPP_WINDOW_HOURS: i64 = 24;
+
+/// When the session's reply window closes, for channels that have one.
+pub fn reply_window_closes_at(s: &SessionRow) -> Option<NaiveDateTime> {
+    if !s
+        .channel
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case("whatsapp"))
+    {
+        return None;
+    }
+    Some(
+        s.last_user_message_at.unwrap_or(s.created_at)
+            + chrono::Duration::hours(WHATSAPP_WINDOW_HOURS),
+    )
+}
+
+/// `Some(closing time)` when the window has closed at `at`.
+pub fn reply_window_closed(s: &SessionRow, at: NaiveDateTime) -> Option<NaiveDateTime> {
+    reply_window_closes_at(s).filter(|closes| *closes <= at)
 }

@@ -3,13 +3,12 @@
 //! machine, then writes the new state, the audit entry and the outbound callback in one
 //! transaction.
 
-use chrono::Utc;
 use diesel::prelude::*;
 
 use super::models::{NoteRow, SessionRow, TakeoverRow};
 use super::schema::{deliveries, messages, notes, takeovers};
 use super::sessions::{self, status_of, NewTurn, SessionFields};
-use super::{accounts, audit, now, DbConnection};
+use super::{accounts, audit, escalation, now, DbConnection};
 use crate::auth::{Caller, ReviewerAuth};
 use crate::delivery::event::{CallbackEvent, CallbackMessage, EventType, ReviewerRef};
 use crate::delivery::outbox::{self, Destination};
@@ -70,26 +69,17 @@ pub fn can_read_session(
     }
 }
 
-fn event(kind: EventType, s: &SessionRow, t: &TakeoverRow) -> CallbackEvent {
-    CallbackEvent {
-        id: String::new(),
-        event_type: kind,
-        occurred_at: Utc::now(),
-        session_id: s.id.clone(),
-        channel: s.channel.clone(),
-        channel_ref: s.channel_ref.clone(),
-        takeover_id: Some(t.id.clone()),
-        reviewer: None,
-        message: None,
-        text: None,
-        summary: None,
-        decision: None,
-        edited: None,
-        comment: None,
-    }
+pub fn event(kind: EventType, s: &SessionRow, t: &TakeoverRow) -> CallbackEvent {
+    CallbackEvent::new(
+        kind,
+        &s.id,
+        s.channel.clone(),
+        &s.channel_ref,
+        Some(t.id.clone()),
+    )
 }
 
-fn reviewer_ref(r: &ReviewerAuth) -> ReviewerRef {
+pub fn reviewer_ref(r: &ReviewerAuth) -> ReviewerRef {
     ReviewerRef {
         name: r.name.clone(),
         display_name: r.display_name.clone(),
@@ -97,7 +87,7 @@ fn reviewer_ref(r: &ReviewerAuth) -> ReviewerRef {
 }
 
 /// Queues an event for the takeover's integration (and matching subscriptions).
-fn send(
+pub fn send(
     conn: &mut DbConnection,
     ev: &CallbackEvent,
     t: &TakeoverRow,
@@ -120,7 +110,7 @@ fn send(
 }
 
 /// The open takeover of a locked session, or 409.
-fn open_takeover(conn: &mut DbConnection, s: &SessionRow) -> Result<TakeoverRow, ApiError> {
+pub fn open_takeover(conn: &mut DbConnection, s: &SessionRow) -> Result<TakeoverRow, ApiError> {
     let id = s.open_takeover_id.as_deref().ok_or_else(|| {
         ApiError::conflict(format!(
             "session {:?} has no open takeover (status {})",
@@ -156,7 +146,7 @@ fn lock_for_reviewer(
 }
 
 /// Resolves `assignee` to (team id, reviewer id).
-fn resolve_assignee(
+pub fn resolve_assignee(
     conn: &mut DbConnection,
     assignee: Option<&str>,
 ) -> Result<(Option<String>, Option<String>), ApiError> {
@@ -183,6 +173,7 @@ pub fn request(
     spec: TakeoverSpec,
     idempotency_key: Option<&str>,
     request_hash: &str,
+    public_base: &str,
 ) -> Result<Requested, ApiError> {
     if let Some(key) = idempotency_key {
         let earlier: Option<TakeoverRow> = takeovers::table
@@ -206,6 +197,20 @@ pub fn request(
         }
     }
     let (team_id, reviewer_id) = resolve_assignee(conn, spec.assignee.as_deref())?;
+    let policy_id = match (&spec.escalation_policy, &team_id) {
+        (Some(name), _) => Some(
+            escalation::find_policy(conn, name)?
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "escalation_policy",
+                        format!("no escalation policy named {name:?}"),
+                    )
+                })?
+                .id,
+        ),
+        (None, Some(team)) => escalation::policy_for_team(conn, team)?.map(|p| p.id),
+        (None, None) => None,
+    };
     let fields = SessionFields {
         channel: spec.channel.clone(),
         channel_ref: spec.channel_ref.clone(),
@@ -260,6 +265,7 @@ pub fn request(
         escalation_step: 0,
         created_at: at,
         updated_at: at,
+        escalation_policy_id: policy_id,
     };
     diesel::insert_into(takeovers::table)
         .values(&row)
@@ -279,6 +285,25 @@ pub fn request(
             ),
         },
     )?;
+    if let Some(team) = &row.assignee_team_id {
+        let text = format!(
+            "New {} request ({}) from {} on {}",
+            row.mode,
+            row.reason.replace('_', " "),
+            s.id,
+            s.channel.as_deref().unwrap_or("an unnamed channel")
+        );
+        let link = crate::routes::dto::inbox_url(public_base, &s.id);
+        escalation::notify_team(
+            conn,
+            team,
+            "takeover_requested",
+            &text,
+            &s.id,
+            &row.id,
+            &link,
+        )?;
+    }
     Ok(Requested {
         takeover: row,
         created: true,
@@ -383,6 +408,15 @@ pub fn reply(
 ) -> Result<(super::models::MessageRow, String), ApiError> {
     let (mut s, t) = lock_for_reviewer(conn, session_id, r)?;
     require_holder(&s, r)?;
+    if let Some(closed_at) = sessions::reply_window_closed(&s, now()) {
+        return Err(ApiError::new(
+            Kind::ReplyWindowClosed,
+            format!(
+                "WhatsApp's 24-hour customer-service window closed at {}; a free-text reply can no longer reach the customer (a template message is needed until they write again)",
+                closed_at.and_utc().to_rfc3339()
+            ),
+        ));
+    }
     let m = sessions::append(
         conn,
         &mut s,
@@ -424,6 +458,8 @@ pub fn release(
             takeovers::status.eq(TakeoverStatus::Requested.as_str()),
             takeovers::claimed_by.eq(None::<String>),
             takeovers::claimed_at.eq(None::<chrono::NaiveDateTime>),
+            // Back in a queue: the unclaimed wait starts again.
+            takeovers::expires_at.eq(now() + chrono::Duration::seconds(t.timeout_seconds)),
             takeovers::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -480,6 +516,8 @@ pub fn transfer(
             takeovers::assignee_reviewer_id.eq(reviewer_id),
             takeovers::claimed_by.eq(None::<String>),
             takeovers::claimed_at.eq(None::<chrono::NaiveDateTime>),
+            // Back in a queue: the unclaimed wait starts again.
+            takeovers::expires_at.eq(now() + chrono::Duration::seconds(t.timeout_seconds)),
             takeovers::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -756,4 +794,264 @@ pub fn inbox(
             .select((takeovers::all_columns, sessions::all_columns))
             .load(conn)?,
     )
+}
+
+/// What the timers need to know for a fallback.
+pub struct FallbackDefaults {
+    pub message: String,
+    pub action: crate::domain::policy::FallbackAction,
+}
+
+/// What a due timer did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerOutcome {
+    Escalated,
+    TimedOut,
+}
+
+/// A takeover's unclaimed wait ran out: take the next step of its escalation policy, or after
+/// the last one send the fallback message and hand back (or close). Runs under the session
+/// lock and re-checks the deadline, so each step happens once even with several replicas.
+pub fn expire(
+    conn: &mut DbConnection,
+    takeover_id: &str,
+    defaults: &FallbackDefaults,
+    public_base: &str,
+) -> Result<Option<TimerOutcome>, ApiError> {
+    use crate::domain::policy::FallbackAction;
+    let Some(first) = get(conn, takeover_id)? else {
+        return Ok(None);
+    };
+    let mut s = sessions::lock_existing(conn, &first.session_id)?;
+    let Some(t) = get(conn, takeover_id)? else {
+        return Ok(None);
+    };
+    let at = now();
+    if TakeoverStatus::parse(&t.status) != Some(TakeoverStatus::Requested)
+        || t.expires_at > at
+        || s.open_takeover_id.as_deref() != Some(t.id.as_str())
+    {
+        return Ok(None);
+    }
+    let policy = match &t.escalation_policy_id {
+        Some(id) => escalation::policy_by_id(conn, id)?,
+        None => None,
+    };
+    let steps = policy
+        .as_ref()
+        .map(escalation::steps_of)
+        .unwrap_or_default();
+    let mut step = t.escalation_step as usize;
+    while let Some(next) = steps.get(step) {
+        step += 1;
+        // A step naming a team or reviewer that no longer exists is skipped.
+        let Ok((team_id, reviewer_id)) = resolve_assignee(conn, Some(&next.assignee)) else {
+            continue;
+        };
+        diesel::update(takeovers::table.find(&t.id))
+            .set((
+                takeovers::assignee.eq(Some(&next.assignee)),
+                takeovers::assignee_team_id.eq(&team_id),
+                takeovers::assignee_reviewer_id.eq(&reviewer_id),
+                takeovers::escalation_step.eq(step as i32),
+                takeovers::expires_at.eq(at + chrono::Duration::seconds(next.wait_seconds)),
+                takeovers::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            audit::Entry {
+                actor: "timer",
+                action: "takeover.escalated",
+                session_id: Some(&s.id),
+                takeover_id: Some(&t.id),
+                from_status: Some(&s.status),
+                to_status: Some(&s.status),
+                detail: Some(
+                    serde_json::json!({"from": t.assignee, "to": next.assignee, "step": step}),
+                ),
+            },
+        )?;
+        let mut ev = event(EventType::TakeoverEscalated, &s, &t);
+        ev.assignee = Some(next.assignee.clone());
+        send(conn, &ev, &t, None)?;
+        if let Some(team) = &team_id {
+            let text = format!(
+                "Escalated to you: {} has waited unclaimed ({})",
+                s.id,
+                t.reason.replace('_', " ")
+            );
+            let link = crate::routes::dto::inbox_url(public_base, &s.id);
+            escalation::notify_team(conn, team, "takeover_escalated", &text, &s.id, &t.id, &link)?;
+        }
+        return Ok(Some(TimerOutcome::Escalated));
+    }
+    let message = policy
+        .as_ref()
+        .map(|p| p.fallback_message.clone())
+        .unwrap_or_else(|| defaults.message.clone());
+    let action = policy
+        .as_ref()
+        .and_then(|p| FallbackAction::parse(&p.fallback_action))
+        .unwrap_or(defaults.action);
+    let from = status_of(&s);
+    let to = transition(from, SessionEvent::TimedOut).map_err(|e| sessions::refusal(e, &s))?;
+    let to = match action {
+        FallbackAction::Handback => to,
+        FallbackAction::Close => {
+            transition(to, SessionEvent::Closed).map_err(|e| sessions::refusal(e, &s))?
+        }
+    };
+    sessions::append(
+        conn,
+        &mut s,
+        NewTurn {
+            sender: Sender::System,
+            content: format!("No reviewer answered in time. The customer was told: {message}"),
+            external_id: None,
+            at: None,
+            tool_calls: None,
+            meta: Some(
+                serde_json::json!({"kind": "takeover_timed_out", "fallback_message": message})
+                    .to_string(),
+            ),
+        },
+    )?;
+    sessions::set_state(conn, &mut s, to, None, None)?;
+    diesel::update(takeovers::table.find(&t.id))
+        .set((
+            takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
+            takeovers::outcome.eq(Some(Outcome::Unanswered.as_str())),
+            takeovers::resolved_at.eq(Some(at)),
+            takeovers::escalation_step.eq(step as i32),
+            takeovers::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor: "timer",
+            action: "takeover.timed_out",
+            session_id: Some(&s.id),
+            takeover_id: Some(&t.id),
+            from_status: Some(from.as_str()),
+            to_status: Some(to.as_str()),
+            detail: Some(serde_json::json!({"fallback_action": action.as_str()})),
+        },
+    )?;
+    let mut ev = event(EventType::TakeoverTimedOut, &s, &t);
+    ev.text = Some(message);
+    send(conn, &ev, &t, None)?;
+    Ok(Some(TimerOutcome::TimedOut))
+}
+
+/// Takeovers whose unclaimed wait has run out.
+pub fn due_expiries(conn: &mut DbConnection, limit: i64) -> Result<Vec<String>, ApiError> {
+    Ok(takeovers::table
+        .filter(takeovers::status.eq(TakeoverStatus::Requested.as_str()))
+        .filter(takeovers::expires_at.le(now()))
+        .order(takeovers::expires_at.asc())
+        .select(takeovers::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Claimed takeovers old enough that their reviewer may have gone silent.
+pub fn silence_candidates(
+    conn: &mut DbConnection,
+    silence: std::time::Duration,
+    limit: i64,
+) -> Result<Vec<String>, ApiError> {
+    let before =
+        now() - chrono::Duration::from_std(silence).unwrap_or(chrono::Duration::minutes(10));
+    Ok(takeovers::table
+        .filter(takeovers::status.eq(TakeoverStatus::Claimed.as_str()))
+        .filter(takeovers::claimed_at.le(before))
+        .select(takeovers::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Puts a claimed conversation back in the queue when its reviewer has left the customer
+/// without an answer for `silence` (the customer spoke last, or nobody spoke since the claim).
+pub fn release_if_silent(
+    conn: &mut DbConnection,
+    takeover_id: &str,
+    silence: std::time::Duration,
+    public_base: &str,
+) -> Result<bool, ApiError> {
+    let Some(first) = get(conn, takeover_id)? else {
+        return Ok(false);
+    };
+    let mut s = sessions::lock_existing(conn, &first.session_id)?;
+    let Some(t) = get(conn, takeover_id)? else {
+        return Ok(false);
+    };
+    if TakeoverStatus::parse(&t.status) != Some(TakeoverStatus::Claimed)
+        || status_of(&s) != SessionStatus::HumanActive
+    {
+        return Ok(false);
+    }
+    let last = sessions::last_message(conn, &s.id)?;
+    if last
+        .as_ref()
+        .is_some_and(|m| m.sender.starts_with("human:"))
+    {
+        return Ok(false);
+    }
+    let last_reply: Option<chrono::NaiveDateTime> = messages::table
+        .filter(messages::session_id.eq(&s.id))
+        .filter(messages::sender.like("human:%"))
+        .order(messages::seq.desc())
+        .select(messages::recorded_at)
+        .first(conn)
+        .optional()?;
+    let reference = t
+        .claimed_at
+        .into_iter()
+        .chain(last_reply)
+        .max()
+        .unwrap_or(t.created_at);
+    let at = now();
+    if at - reference < chrono::Duration::from_std(silence).unwrap_or(chrono::Duration::minutes(10))
+    {
+        return Ok(false);
+    }
+    let holder = s.assigned_to.clone();
+    let from = status_of(&s);
+    let to = transition(from, SessionEvent::Released).map_err(|e| sessions::refusal(e, &s))?;
+    sessions::set_state(conn, &mut s, to, None, Some(t.id.clone()))?;
+    diesel::update(takeovers::table.find(&t.id))
+        .set((
+            takeovers::status.eq(TakeoverStatus::Requested.as_str()),
+            takeovers::claimed_by.eq(None::<String>),
+            takeovers::claimed_at.eq(None::<chrono::NaiveDateTime>),
+            takeovers::expires_at.eq(at + chrono::Duration::seconds(t.timeout_seconds)),
+            takeovers::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor: "timer",
+            action: "takeover.released",
+            session_id: Some(&s.id),
+            takeover_id: Some(&t.id),
+            from_status: Some(from.as_str()),
+            to_status: Some(to.as_str()),
+            detail: Some(serde_json::json!({"reason": "reviewer_silent", "reviewer": holder})),
+        },
+    )?;
+    let ev = event(EventType::TakeoverReleased, &s, &t);
+    outbox::enqueue(conn, &ev, None, None)?;
+    if let Some(team) = &t.assignee_team_id {
+        let text = format!(
+            "{} went quiet on {}; the conversation is back in the queue",
+            holder.as_deref().unwrap_or("A reviewer"),
+            s.id
+        );
+        let link = crate::routes::dto::inbox_url(public_base, &s.id);
+        escalation::notify_team(conn, team, "reviewer_silent", &text, &s.id, &t.id, &link)?;
+    }
+    Ok(true)
 }

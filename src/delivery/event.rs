@@ -125,4 +125,36 @@ pub struct CallbackEvent {
     /// For `approval.decided`: the reviewer's comment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// For `takeover.escalated`: the team or reviewer it moved to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+}
+
+impl CallbackEvent {
+    /// An event of `kind` about a session, with no optional parts yet.
+    pub fn new(
+        kind: EventType,
+        session_id: &str,
+        channel: Option<String>,
+        channel_ref: &str,
+        takeover_id: Option<String>,
+    ) -> CallbackEvent {
+        CallbackEvent {
+            id: String::new(),
+            event_type: kind,
+            occurred_at: Utc::now(),
+            session_id: session_id.to_string(),
+            channel,
+            channel_ref: channel_ref.to_string(),
+            takeover_id,
+            reviewer: None,
+            message: None,
+            text: None,
+            summary: None,
+            decision: None,
+            edited: None,
+            comment: None,
+            assignee: None,
+        }
+    }
 }

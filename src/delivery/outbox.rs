@@ -12,7 +12,7 @@ use rand::Rng;
 
 use super::event::{CallbackEvent, EventType};
 use crate::db::models::{DeliveryAttemptRow, DeliveryRow, NewDelivery, WebhookRow};
-use crate::db::schema::{api_keys, deliveries, delivery_attempts, webhooks};
+use crate::db::schema::{api_keys, deliveries, delivery_attempts, team_channels, webhooks};
 use crate::db::{now, DbConnection};
 use crate::domain::types::RecordId;
 use crate::error::ApiError;
@@ -96,6 +96,42 @@ fn insert(
             attempts: 0,
             next_attempt_at: at,
             created_at: at,
+            channel_id: None,
+        })
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Queues a notification to a team channel: its own body shape (Slack, Teams, Telegram or a
+/// generic signed webhook), its own lane, signed with the channel's secret.
+pub fn enqueue_notification(
+    conn: &mut DbConnection,
+    channel_id: &str,
+    url: &str,
+    payload: &serde_json::Value,
+    event_type: &str,
+    session_id: Option<&str>,
+    takeover_id: Option<&str>,
+) -> Result<String, ApiError> {
+    let id = format!("evt_{}", RecordId::new().to_string().replace('-', ""));
+    let at = now();
+    diesel::insert_into(deliveries::table)
+        .values(NewDelivery {
+            id: id.clone(),
+            lane: format!("channel:{channel_id}"),
+            session_id: session_id.map(str::to_string),
+            takeover_id: takeover_id.map(str::to_string),
+            event_type: event_type.to_string(),
+            api_key_id: None,
+            webhook_id: None,
+            message_id: None,
+            url: url.to_string(),
+            payload: payload.to_string(),
+            status: PENDING.into(),
+            attempts: 0,
+            next_attempt_at: at,
+            created_at: at,
+            channel_id: Some(channel_id.to_string()),
         })
         .execute(conn)?;
     Ok(id)
@@ -106,6 +142,8 @@ fn insert(
 pub struct Leased {
     pub delivery: DeliveryRow,
     pub secret: String,
+    /// A subscription's previous secret during its 24 h rotation overlap: both sign.
+    pub previous_secret: Option<String>,
 }
 
 /// Takes up to `limit` due lane heads under a lease of `lease`.
@@ -163,10 +201,11 @@ pub fn lease_due(
         .set(deliveries::locked_until.eq(Some(until)))
         .execute(conn)?;
         if won == 1 {
-            match secret_for(conn, &d)? {
-                Some(secret) => taken.push(Leased {
+            match secret_for(conn, &d, at)? {
+                Some((secret, previous_secret)) => taken.push(Leased {
                     delivery: d,
                     secret,
+                    previous_secret,
                 }),
                 // Never send unsigned: the key or subscription was removed after queueing.
                 None => {
@@ -186,20 +225,41 @@ pub fn lease_due(
     Ok(taken)
 }
 
-fn secret_for(conn: &mut DbConnection, d: &DeliveryRow) -> Result<Option<String>, ApiError> {
+type Secrets = (String, Option<String>);
+
+fn secret_for(
+    conn: &mut DbConnection,
+    d: &DeliveryRow,
+    at: NaiveDateTime,
+) -> Result<Option<Secrets>, ApiError> {
     if let Some(key) = &d.api_key_id {
         return Ok(api_keys::table
             .find(key)
             .select(api_keys::signing_secret)
-            .first(conn)
-            .optional()?);
+            .first::<String>(conn)
+            .optional()?
+            .map(|s| (s, None)));
     }
     if let Some(w) = &d.webhook_id {
-        return Ok(webhooks::table
+        let row: Option<(String, Option<String>, Option<NaiveDateTime>)> = webhooks::table
             .find(w)
-            .select(webhooks::secret)
+            .filter(webhooks::disabled_at.is_null())
+            .select((
+                webhooks::secret,
+                webhooks::previous_secret,
+                webhooks::previous_secret_expires_at,
+            ))
             .first(conn)
-            .optional()?);
+            .optional()?;
+        return Ok(row.map(|(s, prev, until)| (s, prev.filter(|_| until.is_some_and(|u| u > at)))));
+    }
+    if let Some(c) = &d.channel_id {
+        return Ok(team_channels::table
+            .find(c)
+            .select(team_channels::secret)
+            .first::<String>(conn)
+            .optional()?
+            .map(|s| (s, None)));
     }
     Ok(None)
 }
@@ -258,11 +318,25 @@ pub fn record_attempt(
     }
     let gone = result.status_code == Some(410);
     if gone {
+        // 410 Gone: the endpoint will not come back. Stop sending anything else to it.
         if let Some(w) = &d.webhook_id {
             diesel::update(webhooks::table.find(w))
                 .set(webhooks::disabled_at.eq(Some(at)))
                 .execute(conn)?;
         }
+        diesel::update(
+            deliveries::table
+                .filter(deliveries::url.eq(&d.url))
+                .filter(deliveries::status.eq(PENDING))
+                .filter(deliveries::position.ne(d.position)),
+        )
+        .set((
+            deliveries::status.eq(PARKED),
+            deliveries::last_error.eq(Some(
+                "the endpoint answered 410 Gone to an earlier delivery",
+            )),
+        ))
+        .execute(conn)?;
     }
     let wait = schedule.get(attempts as usize - 1).copied();
     let (status, next) = match wait {

@@ -11,7 +11,7 @@ use tokio::sync::{Notify, Semaphore};
 use super::outbox::{self, AttemptResult, Leased};
 use super::signing;
 use crate::db::{now, Db};
-use crate::domain::types::check_ip;
+use crate::domain::policy::UrlPolicy;
 
 /// How many callbacks may be in flight at once.
 const MAX_IN_FLIGHT: usize = 64;
@@ -29,15 +29,18 @@ pub struct Worker {
 
 /// Resolves callback hosts and drops link-local and metadata addresses, so a host name cannot
 /// smuggle a request to the cloud metadata service past the URL check.
-struct GuardedResolver;
+struct GuardedResolver {
+    policy: Arc<UrlPolicy>,
+}
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_string();
+        let policy = self.policy.clone();
         Box::pin(async move {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await?
-                .filter(|a| check_ip(a.ip()).is_ok())
+                .filter(|a| policy.check_ip(a.ip(), Some(&host)).is_ok())
                 .collect();
             if addrs.is_empty() {
                 return Err(format!("{host} resolves only to refused addresses").into());
@@ -48,13 +51,15 @@ impl reqwest::dns::Resolve for GuardedResolver {
 }
 
 /// The HTTP client for callbacks: no redirects (a 3xx is a failed attempt), bounded time.
-pub fn client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
+pub fn client(timeout: Duration, policy: UrlPolicy) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
-        .dns_resolver(Arc::new(GuardedResolver))
+        .dns_resolver(Arc::new(GuardedResolver {
+            policy: Arc::new(policy),
+        }))
         .pool_max_idle_per_host(16)
         .build()?)
 }
@@ -133,7 +138,12 @@ impl Worker {
             .header("content-type", "application/json")
             .header("webhook-id", &d.id)
             .header("webhook-timestamp", timestamp.to_string());
-        match signing::sign(&leased.secret, &d.id, timestamp, d.payload.as_bytes()) {
+        let signatures = std::iter::once(&leased.secret)
+            .chain(leased.previous_secret.as_ref())
+            .map(|secret| signing::sign(secret, &d.id, timestamp, d.payload.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|sigs| sigs.join(" "));
+        match signatures {
             Ok(sig) => request = request.header("webhook-signature", sig),
             Err(e) => {
                 return AttemptResult {

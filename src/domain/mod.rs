@@ -2,6 +2,8 @@
 //! and the handoff signal evaluator.
 
 pub mod duration;
+pub mod policy;
 pub mod session;
+pub mod signals;
 pub mod takeover;
 pub mod types;

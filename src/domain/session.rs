@@ -74,6 +74,8 @@ pub enum SessionEvent {
     Claimed,
     Released,
     HandedBack,
+    /// The takeover ran out of escalation steps unclaimed.
+    TimedOut,
     Closed,
 }
 
@@ -113,6 +115,8 @@ pub fn transition(from: SessionStatus, event: SessionEvent) -> Result<SessionSta
         (_, E::Released) => Err(Refusal::NoOpenTakeover),
         (S::HumanRequested | S::HumanActive, E::HandedBack) => Ok(S::HandedBack),
         (_, E::HandedBack) => Err(Refusal::NoOpenTakeover),
+        (S::HumanRequested, E::TimedOut) => Ok(S::HandedBack),
+        (_, E::TimedOut) => Err(Refusal::NoOpenTakeover),
         (_, E::Closed) => Ok(S::Closed),
     }
 }

@@ -29,6 +29,7 @@ pub struct TakeoverSpec {
     pub history: Vec<HistoryTurn>,
     pub context: Option<String>,
     pub assignee: Option<String>,
+    pub escalation_policy: Option<String>,
     pub timeout: Timeout,
     pub reason: Reason,
     pub summary: Option<String>,

@@ -117,14 +117,20 @@ impl Sender {
 }
 
 /// Hosts that must never receive a callback unless explicitly allowed: cloud metadata services.
-const METADATA_HOSTS: [&str; 3] = ["metadata.google.internal", "metadata", "instance-data"];
+pub const METADATA_HOSTS: [&str; 3] = ["metadata.google.internal", "metadata", "instance-data"];
 
 /// A callback URL Baton may POST to: http(s), a host, and not a link-local or metadata address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookUrl(String);
 
 impl WebhookUrl {
+    /// Parses with the default policy (link-local and metadata targets refused).
     pub fn parse(raw: &str) -> Result<WebhookUrl, String> {
+        Self::parse_with(raw, &super::policy::UrlPolicy::default())
+    }
+
+    /// Parses and checks the target against the configured policy.
+    pub fn parse_with(raw: &str, policy: &super::policy::UrlPolicy) -> Result<WebhookUrl, String> {
         if raw.len() > 2048 {
             return Err("is longer than 2048 characters".into());
         }
@@ -140,15 +146,9 @@ impl WebhookUrl {
             None => return Err("has no host".into()),
         };
         match host {
-            url::Host::Domain(d) => {
-                if METADATA_HOSTS.contains(&d.to_ascii_lowercase().as_str()) {
-                    return Err(format!(
-                        "host {d:?} is a cloud metadata service and is refused"
-                    ));
-                }
-            }
-            url::Host::Ipv4(ip) => check_ip(IpAddr::V4(ip))?,
-            url::Host::Ipv6(ip) => check_ip(IpAddr::V6(ip))?,
+            url::Host::Domain(d) => policy.check_host(d)?,
+            url::Host::Ipv4(ip) => policy.check_ip(IpAddr::V4(ip), None)?,
+            url::Host::Ipv6(ip) => policy.check_ip(IpAddr::V6(ip), None)?,
         }
         Ok(WebhookUrl(url.to_string()))
     }

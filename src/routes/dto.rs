@@ -42,6 +42,9 @@ pub struct SessionState {
     pub updated_at: DateTime<Utc>,
     /// When the customer last wrote.
     pub last_user_message_at: Option<DateTime<Utc>>,
+    /// For WhatsApp: when the 24-hour customer-service window closes (free-text replies are
+    /// refused after it until the customer writes again). Null for other channels.
+    pub reply_window_closes_at: Option<DateTime<Utc>>,
 }
 
 impl From<&SessionRow> for SessionState {
@@ -59,6 +62,7 @@ impl From<&SessionRow> for SessionState {
             created_at: utc(s.created_at),
             updated_at: utc(s.updated_at),
             last_user_message_at: s.last_user_message_at.map(utc),
+            reply_window_closes_at: crate::db::sessions::reply_window_closes_at(s).map(utc),
         }
     }
 }
@@ -190,8 +194,12 @@ pub struct TakeoverRequest {
     pub context: Option<serde_json::Value>,
     /// A team name or a reviewer name; omitted means any reviewer.
     pub assignee: Option<String>,
+    /// The escalation policy to follow when nobody claims in time (by name). Default: the
+    /// policy attached to the assignee team, if any; without one, the takeover times out with
+    /// the fallback message after `timeout`.
+    pub escalation_policy: Option<String>,
     /// How long the takeover may wait unclaimed: `"90s"`, `"30m"`, `"2h"`, `"1d"` or seconds.
-    #[schema(value_type = Option<String>, example = "5m")]
+    #[schema(schema_with = duration_schema)]
     pub timeout: Option<serde_json::Value>,
     /// Why the bot stopped.
     #[serde(default)]
@@ -225,8 +233,10 @@ pub struct Takeover {
     pub summary: Option<String>,
     /// Queue priority, 0 to 10.
     pub priority: i32,
-    /// The team or reviewer it is assigned to.
+    /// The team or reviewer it is assigned to (changes as it escalates).
     pub assignee: Option<String>,
+    /// How many escalation steps it has taken.
+    pub escalation_step: i32,
     /// Everything the AI saw.
     pub context: Option<serde_json::Value>,
     /// Where replies go.
@@ -267,6 +277,7 @@ impl Takeover {
             summary: t.summary.clone(),
             priority: t.priority,
             assignee: t.assignee.clone(),
+            escalation_step: t.escalation_step,
             context: json(&t.context),
             reply_webhook: t.reply_webhook.clone(),
             handback_signal: t.handback_signal.clone(),
@@ -445,4 +456,27 @@ pub struct InboxCounts {
 pub struct Health {
     /// `ok`.
     pub status: String,
+}
+
+/// A duration as the API takes it: a string with a unit (`"90s"`, `"30m"`, `"2h"`, `"1d"`) or
+/// a whole number of seconds.
+pub fn duration_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(r"^\s*[0-9]+\s*(s|m|h|d)?\s*$")),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(2_592_000)),
+        )
+        .description(Some(
+            "1 second to 30 days: \"90s\", \"30m\", \"2h\", \"1d\" or whole seconds",
+        ))
+        .build()
+        .into()
 }

@@ -3,10 +3,13 @@
 
 pub mod auth;
 pub mod conversation;
+pub mod deliveries;
 pub mod dto;
+pub mod escalation;
 pub mod health;
 pub mod inbox;
 pub mod sessions;
+pub mod signals;
 pub mod takeovers;
 pub mod webhooks;
 
@@ -42,7 +45,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(inbox::get_inbox)
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
-        .service(webhooks::delete_webhook);
+        .service(webhooks::delete_webhook)
+        .service(webhooks::create_webhook_rotation)
+        .service(deliveries::list_deliveries)
+        .service(deliveries::get_delivery)
+        .service(deliveries::create_redelivery)
+        .service(escalation::put_escalation_policy)
+        .service(escalation::list_escalation_policies)
+        .service(escalation::delete_escalation_policy)
+        .service(escalation::create_team_channel)
+        .service(escalation::list_team_channels)
+        .service(signals::create_evaluation)
+        .service(signals::get_signal_rules)
+        .service(signals::put_signal_rules);
 }
 
 /// Parses a JSON body; an empty body becomes `T::default()` when `empty_ok`.

@@ -9,6 +9,7 @@ use super::sessions::session_fields;
 use crate::auth::{ApiKeyAuth, Caller};
 use crate::db::takeovers as repo;
 use crate::domain::duration::Timeout;
+use crate::domain::policy::UrlPolicy;
 use crate::domain::takeover::{check_content, HistoryTurn, TakeoverSpec, DECISIONS};
 use crate::domain::types::{Mode, Sender, SessionId, TakeoverId, WebhookUrl};
 use crate::error::{ApiError, FieldError, Problem};
@@ -18,17 +19,18 @@ use crate::startup::AppState;
 fn parse(
     req: TakeoverRequest,
     default_timeout: std::time::Duration,
+    policy: &UrlPolicy,
 ) -> Result<TakeoverSpec, ApiError> {
     let mut errors = Vec::new();
     let mut err = |field: String, message: String| errors.push(FieldError { field, message });
     let session_id = SessionId::parse(&req.session_id)
         .map_err(|e| err("session_id".into(), e))
         .ok();
-    let reply_webhook = WebhookUrl::parse(&req.reply_webhook)
+    let reply_webhook = WebhookUrl::parse_with(&req.reply_webhook, policy)
         .map_err(|e| err("reply_webhook".into(), e))
         .ok();
     let handback_signal = match &req.handback_signal {
-        Some(u) => WebhookUrl::parse(u)
+        Some(u) => WebhookUrl::parse_with(u, policy)
             .map(Some)
             .map_err(|e| err("handback_signal".into(), e))
             .ok()
@@ -121,6 +123,7 @@ fn parse(
                 history,
                 context: req.context.filter(|c| !c.is_null()).map(|c| c.to_string()),
                 assignee: req.assignee,
+                escalation_policy: req.escalation_policy,
                 timeout,
                 reason: req.reason,
                 summary: req.summary,
@@ -166,7 +169,11 @@ pub async fn create_takeover(
         .map(|b| format!("{b:02x}"))
         .collect();
     let request: TakeoverRequest = parse_json(&req, &body, None)?;
-    let spec = parse(request, state.config.default_takeover_timeout)?;
+    let spec = parse(
+        request,
+        state.config.default_takeover_timeout,
+        &state.config.url_policy,
+    )?;
     let idempotency_key = match req.headers().get("idempotency-key") {
         Some(v) => {
             let v = v
@@ -183,6 +190,7 @@ pub async fn create_takeover(
         None => None,
     };
     let actor = format!("api_key:{}", key.name);
+    let base = state.public_base.clone();
     let requested = state
         .db
         .write(move |conn| {
@@ -193,6 +201,7 @@ pub async fn create_takeover(
                 spec,
                 idempotency_key.as_deref(),
                 &hash,
+                &base,
             )
         })
         .await?;

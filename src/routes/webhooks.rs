@@ -92,7 +92,7 @@ pub async fn create_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let body: WebhookRequest = parse_json(&req, &body, None)?;
     let mut errors = Vec::new();
-    let url = WebhookUrl::parse(&body.url)
+    let url = WebhookUrl::parse_with(&body.url, &state.config.url_policy)
         .map_err(|e| {
             errors.push(FieldError {
                 field: "url".into(),
@@ -130,6 +130,8 @@ pub async fn create_webhook(
         description: body.description,
         created_at: now(),
         disabled_at: None,
+        previous_secret: None,
+        previous_secret_expires_at: None,
     };
     let stored = row.clone();
     state
@@ -207,4 +209,46 @@ pub async fn delete_webhook(
         return Err(ApiError::not_found(format!("no subscription {shown:?}")));
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Replace a subscription's signing secret. For 24 hours every event is signed with both the
+/// new and the old secret (two signatures in `webhook-signature`), so receivers can switch over.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "Subscription id")),
+    responses(
+        (status = 200, description = "The subscription with its new `secret` (shown once)", body = Webhook),
+        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription for this key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/v1/webhooks/{id}/rotate")]
+pub async fn create_webhook_rotation(
+    state: web::Data<AppState>,
+    key: ApiKeyAuth,
+    path: web::Path<String>,
+) -> Result<web::Json<Webhook>, ApiError> {
+    let id = path.into_inner();
+    let row = state
+        .db
+        .write(move |conn| {
+            let current: WebhookRow = webhooks::table
+                .filter(webhooks::id.eq(&id))
+                .filter(webhooks::api_key_id.eq(&key.id))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| ApiError::not_found(format!("no subscription {id:?}")))?;
+            let at = now();
+            diesel::update(webhooks::table.find(&id))
+                .set((
+                    webhooks::secret.eq(generate_signing_secret()),
+                    webhooks::previous_secret.eq(Some(current.secret)),
+                    webhooks::previous_secret_expires_at.eq(Some(at + chrono::Duration::hours(24))),
+                ))
+                .execute(conn)?;
+            Ok(webhooks::table.find(&id).first::<WebhookRow>(conn)?)
+        })
+        .await?;
+    Ok(web::Json(Webhook::from_row(&row, true)))
 }

@@ -179,6 +179,31 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// The defaults plus (or overridden by) these variables.
+    pub fn with(extra: &[(&'static str, &str)]) -> Options {
+        let mut o = Options::default();
+        for (k, v) in extra {
+            o.env.retain(|(name, _)| name != k);
+            o.env.push((k, v.to_string()));
+        }
+        o
+    }
+}
+
+/// A second Baton process on the same database (a replica).
+pub struct Replica {
+    pub base: String,
+    child: Child,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, Options::default()).await
 }
@@ -229,6 +254,18 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
 
 impl TestApp {
     fn start(&mut self) {
+        let (child, base) = self.launch();
+        self.base = base;
+        self.child = Some(child);
+    }
+
+    /// Starts another process on the same database, as a second replica would run.
+    pub fn spawn_replica(&self) -> Replica {
+        let (child, base) = self.launch();
+        Replica { base, child }
+    }
+
+    fn launch(&self) -> (Child, String) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -256,11 +293,11 @@ impl TestApp {
         let line = rx
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("baton did not start; log:\n{}", self.log()));
-        self.base = line
+        let base = line
             .strip_prefix("baton listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_string();
-        self.child = Some(child);
+        (child, base)
     }
 
     /// SIGKILL, as a crash would.

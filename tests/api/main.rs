@@ -6,3 +6,5 @@ mod delivery;
 mod errors;
 mod flow;
 mod openapi;
+mod signals;
+mod timers;

@@ -1,0 +1,299 @@
+//! The outbox, seen from outside: what was sent where, every attempt, and redelivery.
+
+use actix_web::{get, post, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::dto::utc;
+use crate::auth::Caller;
+use crate::db::models::{DeliveryAttemptRow, DeliveryRow};
+use crate::db::schema::{deliveries, delivery_attempts, webhooks};
+use crate::db::{now, DbConnection};
+use crate::delivery::outbox::{DELIVERED, PARKED, PENDING};
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// One attempt to deliver.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Attempt {
+    /// When it was made.
+    pub attempted_at: DateTime<Utc>,
+    /// The URL it went to.
+    pub url: String,
+    /// The receiver's HTTP status, if it answered.
+    pub status_code: Option<i32>,
+    /// How long it took.
+    pub latency_ms: i64,
+    /// Why it failed without an answer (connect error, timeout, refused address...).
+    pub error: Option<String>,
+    /// The first 512 characters of the receiver's answer.
+    pub response_excerpt: Option<String>,
+}
+
+/// One callback in the outbox.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Delivery {
+    /// The `webhook-id`, stable across retries.
+    pub id: String,
+    /// `pending`, `delivered` or `parked` (out of attempts, or the endpoint is gone).
+    pub status: String,
+    /// The event type.
+    pub event_type: String,
+    /// Where it goes.
+    pub url: String,
+    /// The session it belongs to.
+    pub session_id: Option<String>,
+    /// The takeover it belongs to.
+    pub takeover_id: Option<String>,
+    /// The reply message it carries, for `reply`.
+    pub message_id: Option<String>,
+    /// Attempts made so far.
+    pub attempts: i32,
+    /// When the next attempt is due (pending only).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The last HTTP status received.
+    pub last_status_code: Option<i32>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// When a receiver accepted it.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// The body as sent.
+    pub payload: serde_json::Value,
+    /// Every attempt, oldest first (only on `GET /v1/deliveries/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt_log: Option<Vec<Attempt>>,
+}
+
+impl Delivery {
+    fn from_row(d: &DeliveryRow, attempts: Option<Vec<Attempt>>) -> Delivery {
+        Delivery {
+            id: d.id.clone(),
+            status: d.status.clone(),
+            event_type: d.event_type.clone(),
+            url: d.url.clone(),
+            session_id: d.session_id.clone(),
+            takeover_id: d.takeover_id.clone(),
+            message_id: d.message_id.clone(),
+            attempts: d.attempts,
+            next_attempt_at: (d.status == PENDING).then(|| utc(d.next_attempt_at)),
+            last_status_code: d.last_status_code,
+            last_error: d.last_error.clone(),
+            created_at: utc(d.created_at),
+            delivered_at: d.delivered_at.map(utc),
+            payload: serde_json::from_str(&d.payload).unwrap_or(serde_json::Value::Null),
+            attempt_log: attempts,
+        }
+    }
+}
+
+/// A page of deliveries.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryPage {
+    /// Newest first.
+    pub items: Vec<Delivery>,
+}
+
+/// Filters for the outbox.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryQuery {
+    /// `pending`, `delivered` or `parked`.
+    pub status: Option<String>,
+    /// Only this session's deliveries.
+    pub session_id: Option<String>,
+    /// At most this many, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+}
+
+/// Deliveries an API key may see: its takeovers' callbacks and its subscriptions'; admins all.
+fn visible(
+    conn: &mut DbConnection,
+    caller: &Caller,
+) -> Result<Option<(String, Vec<String>)>, ApiError> {
+    match caller {
+        Caller::ApiKey(k) => {
+            let subs: Vec<String> = webhooks::table
+                .filter(webhooks::api_key_id.eq(&k.id))
+                .select(webhooks::id)
+                .load(conn)?;
+            Ok(Some((k.id.clone(), subs)))
+        }
+        Caller::Reviewer(r) if r.is_admin => Ok(None),
+        Caller::Reviewer(_) => Err(ApiError::forbidden("the outbox is for API keys and admins")),
+    }
+}
+
+/// The outbox: pending, delivered and parked callbacks, newest first.
+#[utoipa::path(
+    tag = "deliveries",
+    params(DeliveryQuery),
+    responses(
+        (status = 200, description = "Deliveries", body = DeliveryPage),
+        (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A reviewer who is not an admin", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("reviewer_token" = []))
+)]
+#[get("/v1/deliveries")]
+pub async fn list_deliveries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<DeliveryQuery>,
+) -> Result<web::Json<DeliveryPage>, ApiError> {
+    let query = query.into_inner();
+    if let Some(s) = &query.status {
+        if ![PENDING, DELIVERED, PARKED].contains(&s.as_str()) {
+            return Err(ApiError::field(
+                "status",
+                "must be pending, delivered or parked",
+            ));
+        }
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field("limit", "must be 1 to 500"));
+    }
+    let rows = state
+        .db
+        .read(move |conn| {
+            let scope = visible(conn, &caller)?;
+            let mut q = deliveries::table.into_boxed();
+            if let Some((key, subs)) = scope {
+                q = q.filter(
+                    deliveries::api_key_id
+                        .eq(key)
+                        .or(deliveries::webhook_id.eq_any(subs)),
+                );
+            }
+            if let Some(s) = query.status {
+                q = q.filter(deliveries::status.eq(s));
+            }
+            if let Some(sid) = query.session_id {
+                q = q.filter(deliveries::session_id.eq(sid));
+            }
+            Ok(q.order(deliveries::position.desc())
+                .limit(limit)
+                .load::<DeliveryRow>(conn)?)
+        })
+        .await?;
+    Ok(web::Json(DeliveryPage {
+        items: rows.iter().map(|d| Delivery::from_row(d, None)).collect(),
+    }))
+}
+
+fn load_one(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<DeliveryRow, ApiError> {
+    let scope = visible(conn, caller)?;
+    let row: Option<DeliveryRow> = deliveries::table
+        .filter(deliveries::id.eq(id))
+        .first(conn)
+        .optional()?;
+    row.filter(|d| match &scope {
+        None => true,
+        Some((key, subs)) => {
+            d.api_key_id.as_deref() == Some(key)
+                || d.webhook_id.as_ref().is_some_and(|w| subs.contains(w))
+        }
+    })
+    .ok_or_else(|| ApiError::not_found(format!("no delivery {id:?}")))
+}
+
+fn attempts(conn: &mut DbConnection, id: &str) -> Result<Vec<Attempt>, ApiError> {
+    let rows: Vec<DeliveryAttemptRow> = delivery_attempts::table
+        .filter(delivery_attempts::delivery_id.eq(id))
+        .order(delivery_attempts::attempted_at.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|a| Attempt {
+            attempted_at: utc(a.attempted_at),
+            url: a.url,
+            status_code: a.status_code,
+            latency_ms: a.latency_ms,
+            error: a.error,
+            response_excerpt: a.response_excerpt,
+        })
+        .collect())
+}
+
+/// One delivery with every attempt.
+#[utoipa::path(
+    tag = "deliveries",
+    params(("id" = String, Path, description = "The delivery id (`evt_...`, the webhook-id)")),
+    responses(
+        (status = 200, description = "The delivery and its attempts", body = Delivery),
+        (status = 401, description = "Missing or unknown credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A reviewer who is not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such delivery for these credentials", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("reviewer_token" = []))
+)]
+#[get("/v1/deliveries/{id}")]
+pub async fn get_delivery(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<Delivery>, ApiError> {
+    let id = path.into_inner();
+    let d = state
+        .db
+        .read(move |conn| {
+            let row = load_one(conn, &caller, &id)?;
+            let log = attempts(conn, &id)?;
+            Ok(Delivery::from_row(&row, Some(log)))
+        })
+        .await?;
+    Ok(web::Json(d))
+}
+
+/// Send a delivery again: it becomes pending with a fresh retry schedule (same `webhook-id`),
+/// and goes before anything queued after it for the same session and destination.
+#[utoipa::path(
+    tag = "deliveries",
+    params(("id" = String, Path, description = "The delivery id")),
+    responses(
+        (status = 200, description = "Queued again", body = Delivery),
+        (status = 401, description = "Missing or unknown credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A reviewer who is not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such delivery for these credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It is still pending", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("reviewer_token" = []))
+)]
+#[post("/v1/deliveries/{id}/redeliver")]
+pub async fn create_redelivery(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<Delivery>, ApiError> {
+    let id = path.into_inner();
+    let d = state
+        .db
+        .write(move |conn| {
+            let row = load_one(conn, &caller, &id)?;
+            if row.status == PENDING {
+                return Err(ApiError::conflict(format!(
+                    "delivery {id:?} is still pending; it will be retried"
+                )));
+            }
+            diesel::update(deliveries::table.filter(deliveries::position.eq(row.position)))
+                .set((
+                    deliveries::status.eq(PENDING),
+                    deliveries::attempts.eq(0),
+                    deliveries::next_attempt_at.eq(now()),
+                    deliveries::locked_until.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            let row: DeliveryRow = deliveries::table
+                .filter(deliveries::position.eq(row.position))
+                .first(conn)?;
+            Ok(Delivery::from_row(&row, None))
+        })
+        .await?;
+    state.wake_outbox();
+    Ok(web::Json(d))
+}

@@ -1,0 +1,84 @@
+//! Persisted timers: unclaimed takeovers escalate and time out, silent reviewers are released,
+//! idle sessions close. Deadlines live in the database, so they fire after a restart too; each
+//! step re-checks its deadline under the session lock, so several replicas fire it once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::db::takeovers::FallbackDefaults;
+use crate::db::{sessions, takeovers, Db};
+
+/// The timer loop's settings and handles.
+pub struct Timers {
+    pub db: Db,
+    pub outbox: Arc<Notify>,
+    pub poll: Duration,
+    pub silence: Duration,
+    pub idle: Duration,
+    pub fallback: Arc<FallbackDefaults>,
+    pub public_base: String,
+}
+
+const BATCH: i64 = 100;
+
+impl Timers {
+    pub async fn run(self) {
+        loop {
+            match self.tick().await {
+                Ok(fired) if fired > 0 => self.outbox.notify_one(),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e.detail, "timer pass failed; retrying"),
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    /// One pass over every kind of due timer; returns how many fired.
+    pub async fn tick(&self) -> Result<usize, crate::error::ApiError> {
+        let mut fired = 0;
+        for id in self.db.read(|c| takeovers::due_expiries(c, BATCH)).await? {
+            let (fallback, base) = (self.fallback.clone(), self.public_base.clone());
+            match self
+                .db
+                .write(move |c| takeovers::expire(c, &id, &fallback, &base))
+                .await
+            {
+                Ok(Some(_)) => fired += 1,
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e.detail, "takeover timer failed"),
+            }
+        }
+        let silence = self.silence;
+        for id in self
+            .db
+            .read(move |c| takeovers::silence_candidates(c, silence, BATCH))
+            .await?
+        {
+            let base = self.public_base.clone();
+            if self
+                .db
+                .write(move |c| takeovers::release_if_silent(c, &id, silence, &base))
+                .await?
+            {
+                fired += 1;
+            }
+        }
+        let idle = self.idle;
+        for id in self
+            .db
+            .read(move |c| sessions::idle_candidates(c, idle, BATCH))
+            .await?
+        {
+            if self
+                .db
+                .write(move |c| sessions::close_if_idle(c, &id, idle))
+                .await?
+            {
+                fired += 1;
+            }
+        }
+        Ok(fired)
+    }
+}
