@@ -29,6 +29,7 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         routes::sessions::create_close,
         routes::takeovers::create_takeover,
         routes::takeovers::get_takeover,
+        routes::takeovers::create_decision,
         routes::conversation::create_claim,
         routes::conversation::create_reply,
         routes::conversation::create_typing,

@@ -99,6 +99,8 @@ pub struct TakeoverRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub escalation_policy_id: Option<String>,
+    pub default_decision: Option<String>,
+    pub decision_payload: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Insertable)]

@@ -110,6 +110,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         escalation_policy_id -> Nullable<Text>,
+        default_decision -> Nullable<Text>,
+        decision_payload -> Nullable<Text>,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::delivery::event::{CallbackEvent, CallbackMessage, EventType, Reviewer
 use crate::delivery::outbox::{self, Destination};
 use crate::domain::session::{transition, SessionEvent, SessionStatus};
 use crate::domain::takeover::{new_history_items, TakeoverSpec};
-use crate::domain::types::{Outcome, Sender, TakeoverId, TakeoverStatus};
+use crate::domain::types::{Mode, Outcome, Sender, TakeoverId, TakeoverStatus};
 use crate::error::{ApiError, Kind};
 
 /// What a takeover request came to.
@@ -223,14 +223,19 @@ pub fn request(
     import_history(conn, &mut s, &spec)?;
 
     let from = status_of(&s);
-    let to = match transition(from, SessionEvent::TakeoverRequested) {
-        Ok(to) => to,
-        Err(_) => {
-            let open = open_takeover(conn, &s)?;
-            return Ok(Requested {
-                takeover: open,
-                created: false,
-            });
+    // An approval pauses nobody: the conversation keeps its owner and the turn gate is untouched.
+    let to = if spec.mode == Mode::Approval {
+        from
+    } else {
+        match transition(from, SessionEvent::TakeoverRequested) {
+            Ok(to) => to,
+            Err(_) => {
+                let open = open_takeover(conn, &s)?;
+                return Ok(Requested {
+                    takeover: open,
+                    created: false,
+                });
+            }
         }
     };
     let at = now();
@@ -266,11 +271,15 @@ pub fn request(
         created_at: at,
         updated_at: at,
         escalation_policy_id: policy_id,
+        default_decision: spec.default_decision,
+        decision_payload: None,
     };
     diesel::insert_into(takeovers::table)
         .values(&row)
         .execute(conn)?;
-    sessions::set_state(conn, &mut s, to, None, Some(row.id.clone()))?;
+    if spec.mode != Mode::Approval {
+        sessions::set_state(conn, &mut s, to, None, Some(row.id.clone()))?;
+    }
     audit::record(
         conn,
         audit::Entry {
@@ -827,9 +836,10 @@ pub fn expire(
         return Ok(None);
     };
     let at = now();
+    let is_approval = Mode::parse(&t.mode) == Some(Mode::Approval);
     if TakeoverStatus::parse(&t.status) != Some(TakeoverStatus::Requested)
         || t.expires_at > at
-        || s.open_takeover_id.as_deref() != Some(t.id.as_str())
+        || (!is_approval && s.open_takeover_id.as_deref() != Some(t.id.as_str()))
     {
         return Ok(None);
     }
@@ -885,6 +895,9 @@ pub fn expire(
             escalation::notify_team(conn, team, "takeover_escalated", &text, &s.id, &t.id, &link)?;
         }
         return Ok(Some(TimerOutcome::Escalated));
+    }
+    if is_approval {
+        return expire_approval(conn, &s, &t).map(Some);
     }
     let message = policy
         .as_ref()
@@ -1054,4 +1067,156 @@ pub fn release_if_silent(
         escalation::notify_team(conn, team, "reviewer_silent", &text, &s.id, &t.id, &link)?;
     }
     Ok(true)
+}
+
+/// An approval nobody decided in time: apply its default decision, or time it out.
+fn expire_approval(
+    conn: &mut DbConnection,
+    s: &SessionRow,
+    t: &TakeoverRow,
+) -> Result<TimerOutcome, ApiError> {
+    match t.default_decision.as_deref() {
+        Some(decision) => {
+            settle_decision(
+                conn,
+                s,
+                t,
+                decision,
+                None,
+                Some("applied by timeout: nobody decided in time"),
+                None,
+            )?;
+            Ok(TimerOutcome::TimedOut)
+        }
+        None => {
+            let at = now();
+            diesel::update(takeovers::table.find(&t.id))
+                .set((
+                    takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
+                    takeovers::outcome.eq(Some(Outcome::Unanswered.as_str())),
+                    takeovers::resolved_at.eq(Some(at)),
+                    takeovers::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                audit::Entry {
+                    actor: "timer",
+                    action: "takeover.timed_out",
+                    session_id: Some(&s.id),
+                    takeover_id: Some(&t.id),
+                    ..Default::default()
+                },
+            )?;
+            send(conn, &event(EventType::TakeoverTimedOut, s, t), t, None)?;
+            Ok(TimerOutcome::TimedOut)
+        }
+    }
+}
+
+/// Records a decision and queues `approval.decided`.
+fn settle_decision(
+    conn: &mut DbConnection,
+    s: &SessionRow,
+    t: &TakeoverRow,
+    decision: &str,
+    edited: Option<&serde_json::Value>,
+    comment: Option<&str>,
+    reviewer: Option<&ReviewerAuth>,
+) -> Result<TakeoverRow, ApiError> {
+    let outcome = match decision {
+        "approve" => Outcome::Approved,
+        "reject" => Outcome::Rejected,
+        _ => Outcome::Edited,
+    };
+    let at = now();
+    diesel::update(takeovers::table.find(&t.id))
+        .set((
+            takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
+            takeovers::outcome.eq(Some(outcome.as_str())),
+            takeovers::claimed_by.eq(reviewer.map(|r| r.name.clone())),
+            takeovers::resolved_at.eq(Some(at)),
+            takeovers::handback_summary.eq(comment),
+            takeovers::decision_payload.eq(edited.map(|e| e.to_string())),
+            takeovers::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor: &reviewer
+                .map(|r| format!("reviewer:{}", r.name))
+                .unwrap_or_else(|| "timer".into()),
+            action: "approval.decided",
+            session_id: Some(&s.id),
+            takeover_id: Some(&t.id),
+            detail: Some(serde_json::json!({"decision": decision, "comment": comment})),
+            ..Default::default()
+        },
+    )?;
+    let mut ev = event(EventType::ApprovalDecided, s, t);
+    ev.reviewer = reviewer.map(reviewer_ref);
+    ev.decision = Some(decision.to_string());
+    ev.edited = edited.cloned();
+    ev.comment = comment.map(str::to_string);
+    send(conn, &ev, t, None)?;
+    Ok(get(conn, &t.id)?.unwrap_or_else(|| t.clone()))
+}
+
+/// A reviewer decides an approval: approve, reject, or edit (with the edited proposal).
+pub fn decide(
+    conn: &mut DbConnection,
+    takeover_id: &str,
+    r: &ReviewerAuth,
+    decision: &str,
+    edited: Option<&serde_json::Value>,
+    comment: Option<&str>,
+) -> Result<TakeoverRow, ApiError> {
+    let first = get(conn, takeover_id)?
+        .filter(|t| can_see(r, t))
+        .ok_or_else(|| ApiError::not_found(format!("no takeover {takeover_id:?}")))?;
+    let s = sessions::lock_existing(conn, &first.session_id)?;
+    let t = get(conn, takeover_id)?.unwrap_or(first);
+    if Mode::parse(&t.mode) != Some(Mode::Approval) {
+        return Err(ApiError::conflict(
+            "this takeover is a live conversation, not an approval; hand it back instead",
+        ));
+    }
+    if TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Resolved) {
+        return Err(ApiError::conflict(format!(
+            "this approval was already decided ({})",
+            t.outcome.as_deref().unwrap_or("resolved")
+        )));
+    }
+    let allowed: Vec<String> = t
+        .decisions
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_else(|| {
+            crate::domain::takeover::DECISIONS
+                .iter()
+                .map(|d| d.to_string())
+                .collect()
+        });
+    if !allowed.iter().any(|d| d == decision) {
+        return Err(ApiError::field(
+            "decision",
+            format!("must be one of {}", allowed.join(", ")),
+        ));
+    }
+    if decision == "edit" && edited.is_none_or(|e| e.is_null()) {
+        return Err(ApiError::field(
+            "edited",
+            "an edit needs the edited proposal",
+        ));
+    }
+    settle_decision(
+        conn,
+        &s,
+        &t,
+        decision,
+        edited.filter(|_| decision == "edit"),
+        comment,
+        Some(r),
+    )
 }

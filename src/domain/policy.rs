@@ -244,7 +244,9 @@ mod tests {
         assert!(p.check_host("a.corp.example").is_ok());
         // with networks in the list, other names are judged by the addresses they resolve to
         assert!(p.check_host("evil.example").is_ok());
-        assert!(p.check_ip("10.0.0.1".parse().unwrap(), Some("evil.example")).is_err());
+        assert!(p
+            .check_ip("10.0.0.1".parse().unwrap(), Some("evil.example"))
+            .is_err());
         let names_only = UrlPolicy::parse(Some("n8n.internal"), None).unwrap();
         assert!(names_only.check_host("evil.example").is_err());
         assert!(names_only.check_host("n8n.internal").is_ok());

@@ -36,6 +36,7 @@ pub struct TakeoverSpec {
     pub priority: i32,
     pub proposal: Option<String>,
     pub decisions: Option<Vec<String>>,
+    pub default_decision: Option<String>,
 }
 
 /// The decisions an approval may allow.

@@ -210,8 +210,11 @@ pub struct TakeoverRequest {
     pub priority: Option<i32>,
     /// For `approval`: what is to be decided (text or JSON).
     pub proposal: Option<serde_json::Value>,
-    /// For `approval`: the allowed decisions (`approve`, `reject`, `edit`).
+    /// For `approval`: the allowed decisions (`approve`, `reject`, `edit`; default all three).
     pub decisions: Option<Vec<String>>,
+    /// For `approval`: the decision applied when nobody decides in time (`approve` or
+    /// `reject`); without one, an undecided approval times out (`takeover.timed_out`).
+    pub default_decision: Option<String>,
 }
 
 /// A takeover and where it stands.
@@ -259,6 +262,10 @@ pub struct Takeover {
     pub proposal: Option<serde_json::Value>,
     /// For approvals: the allowed decisions.
     pub decisions: Option<Vec<String>>,
+    /// For approvals: the decision applied on timeout.
+    pub default_decision: Option<String>,
+    /// For decided approvals with `edit`: the edited proposal.
+    pub edited: Option<serde_json::Value>,
     /// When it was requested.
     pub created_at: DateTime<Utc>,
     /// Link to the conversation in the reviewer inbox.
@@ -292,6 +299,8 @@ impl Takeover {
                 .decisions
                 .as_deref()
                 .and_then(|d| serde_json::from_str(d).ok()),
+            default_decision: t.default_decision.clone(),
+            edited: json(&t.decision_payload),
             created_at: utc(t.created_at),
             inbox_url: inbox_url(public_base, &t.session_id),
         }
@@ -479,4 +488,16 @@ pub fn duration_schema() -> utoipa::openapi::schema::Schema {
         ))
         .build()
         .into()
+}
+
+/// A reviewer's decision on an approval.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// `approve`, `reject` or `edit` (one the approval allows).
+    pub decision: String,
+    /// For `edit`: the proposal as changed by the reviewer.
+    pub edited: Option<serde_json::Value>,
+    /// Why, for the workflow and the audit trail.
+    pub comment: Option<String>,
 }

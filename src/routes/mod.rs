@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(sessions::create_close)
         .service(takeovers::create_takeover)
         .service(takeovers::get_takeover)
+        .service(takeovers::create_decision)
         .service(conversation::create_claim)
         .service(conversation::create_reply)
         .service(conversation::create_release)

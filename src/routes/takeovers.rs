@@ -3,7 +3,7 @@
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
-use super::dto::{Takeover, TakeoverRequest};
+use super::dto::{DecisionRequest, Takeover, TakeoverRequest};
 use super::parse_json;
 use super::sessions::session_fields;
 use crate::auth::{ApiKeyAuth, Caller};
@@ -102,6 +102,19 @@ fn parse(
             );
         }
     }
+    if let Some(d) = &req.default_decision {
+        if !["approve", "reject"].contains(&d.as_str()) {
+            err(
+                "default_decision".into(),
+                "must be approve or reject".into(),
+            );
+        } else if req.mode != Mode::Approval {
+            err(
+                "default_decision".into(),
+                "only approvals have a default decision".into(),
+            );
+        }
+    }
     let mut field_errors = Vec::new();
     let fields = session_fields(
         &req.channel,
@@ -130,6 +143,7 @@ fn parse(
                 priority,
                 proposal: req.proposal.filter(|p| !p.is_null()).map(|p| p.to_string()),
                 decisions: req.decisions,
+                default_decision: req.default_decision,
             })
         }
         _ => Err(ApiError::validation(errors)),
@@ -246,5 +260,59 @@ pub async fn get_takeover(
             Caller::Reviewer(r) => repo::can_see(r, t),
         })
         .ok_or_else(|| ApiError::not_found(format!("no takeover {:?}", path.as_str())))?;
+    Ok(web::Json(Takeover::from_row(&row, &state.public_base)))
+}
+
+/// Decide an approval. Baton delivers `approval.decided` (with `decision`, `edited`, `comment`
+/// and the reviewer) to its `reply_webhook`, which may be n8n's Wait-node resume URL.
+#[utoipa::path(
+    tag = "takeovers",
+    params(("id" = String, Path, description = "Takeover id (UUID)")),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "Decided", body = Takeover),
+        (status = 400, description = "Not an allowed decision, or an edit without `edited`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such takeover in your teams", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided, or not an approval", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[post("/v1/takeovers/{id}/decision")]
+pub async fn create_decision(
+    state: web::Data<AppState>,
+    reviewer: crate::auth::ReviewerAuth,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<web::Json<Takeover>, ApiError> {
+    let id = TakeoverId::parse(&path).map_err(|e| ApiError::field("id", e))?;
+    let body: DecisionRequest = parse_json(&req, &body, None)?;
+    if body
+        .comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > 10_000)
+    {
+        return Err(ApiError::field(
+            "comment",
+            "must be at most 10000 characters",
+        ));
+    }
+    let row = state
+        .db
+        .write(move |conn| {
+            repo::decide(
+                conn,
+                &id.to_string(),
+                &reviewer,
+                &body.decision,
+                body.edited.as_ref(),
+                body.comment.as_deref(),
+            )
+        })
+        .await?;
+    state.wake_outbox();
+    state.live.session_changed(&row.session_id, "decided");
     Ok(web::Json(Takeover::from_row(&row, &state.public_base)))
 }

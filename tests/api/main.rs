@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod approval;
 mod delivery;
 mod errors;
 mod flow;

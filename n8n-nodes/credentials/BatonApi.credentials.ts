@@ -1,0 +1,70 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+/**
+ * The integration credential for Baton: where Baton runs, the API key n8n calls it with, and the
+ * signing secret Baton signs takeover callbacks with (both printed once by `baton api-key create`).
+ */
+export class BatonApi implements ICredentialType {
+	name = 'batonApi';
+
+	displayName = 'Baton API';
+
+	icon: Icon = { light: 'file:baton.svg', dark: 'file:baton.dark.svg' };
+
+	documentationUrl = 'https://github.com/baton-project/baton/tree/main/n8n-nodes#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'http://127.0.0.1:8080',
+			placeholder: 'https://baton.example.com',
+			required: true,
+			description: 'Where Baton is reachable from n8n, without a trailing /v1',
+		},
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description:
+				'The "key" printed by <code>baton api-key create --name n8n</code> (starts with bk_)',
+		},
+		{
+			displayName: 'Signing Secret',
+			name: 'signingSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			placeholder: 'whsec_...',
+			description:
+				'The "signing_secret" printed with the API key. Needed to verify callbacks of takeovers and approvals that point at n8n.',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.apiKey}}',
+			},
+		},
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '/v1/me',
+			method: 'GET',
+		},
+	};
+}

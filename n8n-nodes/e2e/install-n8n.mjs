@@ -1,0 +1,73 @@
+// Installs the real n8n used by the end-to-end test into a cache folder, once.
+// n8n 2.8.4 is the last line that runs on Node 20; its default `xlsx` dependency points at a
+// CDN that is not reachable offline, so it is overridden with the same code from the registry.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const N8N_VERSION = '2.8.4';
+
+export function cacheDir() {
+	return process.env.BATON_N8N_CACHE || join(homedir(), '.cache', 'baton-n8n');
+}
+
+export function n8nBin(dir = cacheDir()) {
+	return join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
+}
+
+function installedVersion(dir) {
+	const pkg = join(dir, 'node_modules', 'n8n', 'package.json');
+	if (!existsSync(pkg) || !existsSync(join(dir, '.install-complete'))) return null;
+	return JSON.parse(readFileSync(pkg, 'utf8')).version;
+}
+
+export function ensureN8n({ log = console.log } = {}) {
+	const dir = cacheDir();
+	if (installedVersion(dir) === N8N_VERSION) {
+		log(`n8n ${N8N_VERSION} found in ${dir}`);
+		return n8nBin(dir);
+	}
+	mkdirSync(dir, { recursive: true });
+	writeFileSync(
+		join(dir, 'package.json'),
+		JSON.stringify(
+			{
+				name: 'baton-e2e-n8n',
+				private: true,
+				dependencies: { n8n: N8N_VERSION },
+				overrides: { xlsx: 'npm:@e965/xlsx@0.20.2' },
+			},
+			null,
+			2,
+		),
+	);
+	log(`installing n8n ${N8N_VERSION} into ${dir} (takes ~5 min the first time)...`);
+	const started = Date.now();
+	const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+		cwd: dir,
+		stdio: 'inherit',
+		timeout: 30 * 60 * 1000,
+	});
+	if (result.status !== 0) {
+		throw new Error(`npm install of n8n failed (exit ${result.status}); see the output above`);
+	}
+	if (
+		installedVersion(dir) === null &&
+		!existsSync(join(dir, 'node_modules', 'n8n', 'package.json'))
+	) {
+		throw new Error('npm install finished but node_modules/n8n is missing');
+	}
+	writeFileSync(join(dir, '.install-complete'), new Date().toISOString());
+	log(`n8n installed in ${Math.round((Date.now() - started) / 1000)} s`);
+	return n8nBin(dir);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+	try {
+		ensureN8n();
+	} catch (e) {
+		console.error(e.message);
+		process.exit(1);
+	}
+}

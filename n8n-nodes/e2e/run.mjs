@@ -1,0 +1,943 @@
+// End-to-end test of n8n-nodes-baton inside a real n8n, against a real Baton.
+//
+//   npm run e2e        (BATON_BIN, BATON_N8N_CACHE, BATON_E2E_KEEP=1 to keep the work folder)
+//
+// Installs n8n 2.8.4 into a cache folder once, builds this package into n8n's custom nodes folder,
+// starts Baton and n8n on loopback with a fake Telegram Bot API, imports the Telegram example
+// workflow as shipped, and plays a conversation: customer asks for a person, a reviewer claims and
+// replies through Baton's API, hands back with a summary, and the "AI" answers the next message.
+// What the fake Telegram received is asserted in order. The web chat example runs beside it
+// (its push URL pointed at a local stand-in widget backend), and the approval example pauses until a
+// signed decision arrives at its resume URL; last, n8n restarts and the triggers keep working.
+// Ends with "N passed, N failed".
+import { spawn, spawnSync } from 'node:child_process';
+import {
+	cpSync,
+	createWriteStream,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sign } from './sign.mjs';
+import { startFakeTelegram } from './fakeTelegram.mjs';
+import { cacheDir, ensureN8n } from './install-n8n.mjs';
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const started = Date.now();
+const CHAT = 777001;
+const TG_TOKEN = '123456:fake-telegram-token';
+const WORKFLOW_ID = 'BatonTelegramBot1';
+const WEB_WORKFLOW_ID = 'BatonWebChat1';
+const APPROVAL_WORKFLOW_ID = 'BatonApproval1';
+const WIDGET_PLACEHOLDER = 'http://127.0.0.1:3000/chat/push';
+const cleanups = [];
+const results = [];
+let work;
+
+const log = (...args) =>
+	console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(description, probe, timeoutMs = 30_000, intervalMs = 200) {
+	const deadline = Date.now() + timeoutMs;
+	let last;
+	for (;;) {
+		try {
+			const value = await probe();
+			if (value) return value;
+		} catch (error) {
+			last = error;
+		}
+		if (Date.now() > deadline) {
+			throw new Error(
+				`timed out after ${timeoutMs / 1000}s waiting for ${description}${last ? ` (last error: ${last.message})` : ''}`,
+			);
+		}
+		await sleep(intervalMs);
+	}
+}
+
+function assert(condition, message) {
+	if (!condition) throw new Error(message);
+}
+
+async function step(name, fn) {
+	const t0 = Date.now();
+	try {
+		await fn();
+		results.push({ name, ok: true });
+		log(`ok   ${name} (${Date.now() - t0} ms)`);
+	} catch (error) {
+		results.push({ name, ok: false, error });
+		log(`FAIL ${name}: ${error.message}`);
+		throw error;
+	}
+}
+
+function freePort() {
+	return new Promise((resolvePort, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolvePort(port));
+		});
+	});
+}
+
+function run(command, args, options = {}) {
+	const result = spawnSync(command, args, { encoding: 'utf8', timeout: 180_000, ...options });
+	if (result.status !== 0) {
+		throw new Error(
+			`${[command, ...args].join(' ')} failed (exit ${result.status ?? result.signal}):\n${result.stdout ?? ''}${result.stderr ?? ''}`.slice(
+				0,
+				4000,
+			),
+		);
+	}
+	return result.stdout;
+}
+
+/** Starts a long-running process in its own process group, logging to a file; stopped at the end. */
+function startProcess(name, command, args, env) {
+	const logFile = join(work, `${name}.log`);
+	const out = createWriteStream(logFile);
+	const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+	child.stdout.pipe(out);
+	child.stderr.pipe(out);
+	const proc = { name, child, logFile, exited: false };
+	child.on('exit', (code, signal) => {
+		proc.exited = true;
+		proc.exit = code ?? signal;
+	});
+	proc.stop = async () => {
+		if (proc.exited) return;
+		try {
+			process.kill(-child.pid, 'SIGTERM');
+		} catch {
+			return;
+		}
+		const deadline = Date.now() + 15_000;
+		while (!proc.exited && Date.now() < deadline) await sleep(100);
+		if (!proc.exited) {
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {
+				// already gone
+			}
+		}
+	};
+	cleanups.push(proc.stop);
+	return proc;
+}
+
+/** Stands in for a web site's chat backend: records what n8n pushes to the widget. */
+function startWidgetBackend() {
+	const pushed = [];
+	const server = createHttpServer((req, res) => {
+		let raw = '';
+		req.on('data', (c) => (raw += c));
+		req.on('end', () => {
+			try {
+				pushed.push(JSON.parse(raw));
+			} catch {
+				pushed.push({ unparsable: raw });
+			}
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end('{"ok":true}');
+		});
+	});
+	return new Promise((resolveServer) =>
+		server.listen(0, '127.0.0.1', () =>
+			resolveServer({
+				url: `http://127.0.0.1:${server.address().port}`,
+				pushed,
+				close: () =>
+					new Promise((r) => {
+						server.closeAllConnections?.();
+						server.close(r);
+					}),
+			}),
+		),
+	);
+}
+
+/** The latest execution of a workflow, read from n8n's own SQLite database (n8n's sqlite3 module). */
+function latestExecution(userFolder, workflowId) {
+	const sqlite3 = createRequire(join(cacheDir(), 'node_modules', 'n8n', 'package.json'))('sqlite3');
+	return new Promise((resolveRow, reject) => {
+		const db = new sqlite3.Database(
+			join(userFolder, '.n8n', 'database.sqlite'),
+			sqlite3.OPEN_READONLY,
+			(openError) => {
+				if (openError) return reject(openError);
+				db.get(
+					'SELECT e.id, e.status, d.data FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? ORDER BY e.id DESC LIMIT 1',
+					[workflowId],
+					(error, row) => {
+						db.close();
+						if (error) reject(error);
+						else resolveRow(row);
+					},
+				);
+			},
+		);
+	});
+}
+
+/** Error messages of failed n8n executions (from the stored execution data), to explain a failure. */
+function failedExecutions(userFolder) {
+	const sqlite3 = createRequire(join(cacheDir(), 'node_modules', 'n8n', 'package.json'))('sqlite3');
+	return new Promise((resolveRows) => {
+		const db = new sqlite3.Database(
+			join(userFolder, '.n8n', 'database.sqlite'),
+			sqlite3.OPEN_READONLY,
+			(openError) => {
+				if (openError) return resolveRows([]);
+				db.all(
+					"SELECT e.id, e.workflowId, d.data FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.status IN ('error', 'crashed') ORDER BY e.id",
+					[],
+					(error, rows) => {
+						db.close();
+						if (error) return resolveRows([]);
+						// Execution data is stored "flatted": pick out the readable strings near the error.
+						resolveRows(
+							rows.map((row) => {
+								const strings = [...row.data.matchAll(/"((?:[^"\\]|\\.){12,300})"/g)].map(
+									(m) => m[1],
+								);
+								const hints = strings.filter(
+									(s) =>
+										s.includes(' ') &&
+										/problem|no such|not found|error|refused|invalid|cannot|failed|denied|unauthori/i.test(
+											s,
+										) &&
+										!s.includes('\\n    at '),
+								);
+								return `execution ${row.id} of ${row.workflowId}: ${hints.slice(0, 3).join(' | ')}`;
+							}),
+						);
+					},
+				);
+			},
+		);
+	});
+}
+
+function tail(file, lines = 40) {
+	if (!existsSync(file)) return '';
+	return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+}
+
+async function http(method, url, { token, body, headers = {} } = {}) {
+	const response = await fetch(url, {
+		method,
+		headers: {
+			...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+			...(token ? { authorization: `Bearer ${token}` } : {}),
+			...headers,
+		},
+		body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+		signal: AbortSignal.timeout(15_000),
+	});
+	const text = await response.text();
+	let json;
+	try {
+		json = text ? JSON.parse(text) : undefined;
+	} catch {
+		json = undefined;
+	}
+	return { status: response.status, json, text };
+}
+
+async function expectOk(method, url, options, expected = [200, 201, 204]) {
+	const response = await http(method, url, options);
+	assert(
+		expected.includes(response.status),
+		`${method} ${url} answered ${response.status}: ${response.text.slice(0, 500)}`,
+	);
+	return response.json;
+}
+
+async function main() {
+	const batonBin = resolve(root, process.env.BATON_BIN ?? '../target/debug/baton');
+	if (!existsSync(batonBin)) {
+		throw Object.assign(
+			new Error(
+				`Baton binary not found at ${batonBin}. Build it with \`cargo build\` in the repository root, or point BATON_BIN at it.`,
+			),
+			{ setup: true },
+		);
+	}
+	const n8nBin = ensureN8n({ log });
+
+	log('building the package');
+	run('npm', ['run', 'build', '--silent'], { cwd: root });
+
+	work = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
+	log(`work folder ${work}`);
+
+	// --- Baton ---------------------------------------------------------------------------
+	const batonEnv = {
+		...process.env,
+		DATABASE_URL: join(work, 'baton.db'),
+		BATON_LOG: process.env.BATON_LOG ?? 'info',
+		BATON_RETRY_SCHEDULE: '1s,1s,2s,3s,5s',
+	};
+	const apiKey = JSON.parse(
+		run(batonBin, ['api-key', 'create', '--name', 'e2e'], { env: batonEnv })
+			.trim()
+			.split('\n')
+			.pop(),
+	);
+	assert(
+		typeof apiKey.key === 'string' && String(apiKey.signing_secret).startsWith('whsec_'),
+		'baton api-key create printed {key, signing_secret}',
+	);
+	run(
+		batonBin,
+		[
+			'reviewer',
+			'add',
+			'--name',
+			'alice',
+			'--team',
+			'support',
+			'--password',
+			'secret-pass',
+			'--display-name',
+			'Alice',
+		],
+		{ env: batonEnv },
+	);
+	// The approval example assigns to team "billing".
+	run(
+		batonBin,
+		[
+			'reviewer',
+			'add',
+			'--name',
+			'bob',
+			'--team',
+			'billing',
+			'--password',
+			'secret-pass',
+			'--display-name',
+			'Bob',
+		],
+		{ env: batonEnv },
+	);
+	const baton = startProcess('baton', batonBin, ['serve'], {
+		...batonEnv,
+		BATON_BIND: '127.0.0.1:0',
+	});
+	const batonUrl = await waitFor(
+		'Baton to print its address',
+		() => {
+			const match = /baton listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(tail(baton.logFile, 200));
+			if (baton.exited) throw new Error(`baton exited (${baton.exit}):\n${tail(baton.logFile)}`);
+			return match?.[1];
+		},
+		30_000,
+	);
+	log(`Baton at ${batonUrl}`);
+
+	// --- fake Telegram -------------------------------------------------------------------------
+	const telegram = await startFakeTelegram({ token: TG_TOKEN });
+	cleanups.push(() => telegram.close());
+
+	// --- n8n -----------------------------------------------------------------------------
+	const n8nPort = await freePort();
+	const n8nUrl = `http://127.0.0.1:${n8nPort}`;
+	const userFolder = join(work, 'n8n');
+	const nodesDir = join(userFolder, '.n8n', 'nodes', 'node_modules', 'n8n-nodes-baton');
+	mkdirSync(nodesDir, { recursive: true });
+	cpSync(join(root, 'package.json'), join(nodesDir, 'package.json'));
+	cpSync(join(root, 'dist'), join(nodesDir, 'dist'), { recursive: true });
+	const n8nEnv = {
+		...process.env,
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(n8nPort),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PROTOCOL: 'http',
+		WEBHOOK_URL: `${n8nUrl}/`,
+		N8N_EDITOR_BASE_URL: `${n8nUrl}/`,
+		N8N_ENCRYPTION_KEY: 'baton-e2e-encryption-key-0123456789',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_LOG_LEVEL: 'info',
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
+		DB_SQLITE_POOL_SIZE: '2',
+		NODE_ENV: 'production',
+	};
+	const credentials = [
+		{
+			id: 'baton-credential',
+			name: 'Baton account',
+			type: 'batonApi',
+			data: { baseUrl: batonUrl, apiKey: apiKey.key, signingSecret: apiKey.signing_secret },
+		},
+		{
+			id: 'telegram-credential',
+			name: 'Telegram account',
+			type: 'telegramApi',
+			data: { accessToken: TG_TOKEN, baseUrl: telegram.url },
+		},
+	];
+	writeFileSync(join(work, 'credentials.json'), JSON.stringify(credentials));
+	mkdirSync(join(work, 'workflows'));
+	// The Telegram example exactly as shipped: only the credentials above are environment-specific.
+	cpSync(
+		join(root, 'examples', 'telegram-support-bot', 'workflow.json'),
+		join(work, 'workflows', 'telegram.json'),
+	);
+	// The web chat example, with its placeholder push URL pointed at a local stand-in widget backend.
+	const widget = await startWidgetBackend();
+	cleanups.push(() => widget.close());
+	const webChat = readFileSync(join(root, 'examples', 'web-chat', 'workflow.json'), 'utf8');
+	assert(
+		webChat.includes(WIDGET_PLACEHOLDER),
+		'the web chat example pushes to its documented placeholder URL',
+	);
+	writeFileSync(
+		join(work, 'workflows', 'web-chat.json'),
+		webChat.replaceAll(WIDGET_PLACEHOLDER, `${widget.url}/chat/push`),
+	);
+	log('importing credentials and the three example workflows');
+	run(
+		process.execPath,
+		[n8nBin, 'import:credentials', `--input=${join(work, 'credentials.json')}`],
+		{ env: n8nEnv },
+	);
+	cpSync(
+		join(root, 'examples', 'approval', 'workflow.json'),
+		join(work, 'workflows', 'approval.json'),
+	);
+	run(
+		process.execPath,
+		[n8nBin, 'import:workflow', '--separate', `--input=${join(work, 'workflows')}`],
+		{ env: n8nEnv },
+	);
+	for (const id of [WORKFLOW_ID, WEB_WORKFLOW_ID, APPROVAL_WORKFLOW_ID]) {
+		run(process.execPath, [n8nBin, 'publish:workflow', `--id=${id}`], { env: n8nEnv });
+	}
+
+	const startN8n = async (name) => {
+		const proc = startProcess(name, process.execPath, [n8nBin, 'start'], n8nEnv);
+		await waitFor(
+			'n8n /healthz',
+			async () => {
+				if (proc.exited) throw new Error(`n8n exited (${proc.exit}):\n${tail(proc.logFile)}`);
+				return (await http('GET', `${n8nUrl}/healthz`)).status === 200;
+			},
+			240_000,
+			500,
+		);
+		return proc;
+	};
+	let n8n = await startN8n('n8n');
+	log(`n8n at ${n8nUrl}`);
+
+	const api = (method, path, body) =>
+		expectOk(method, `${batonUrl}${path}`, { token: apiKey.key, body });
+	const sentTo = () => telegram.sent.filter((m) => m.chatId === String(CHAT)).map((m) => m.text);
+	const triggerUrl = `${n8nUrl}/webhook/baton`;
+
+	await step(
+		'the published workflows register the Telegram webhook and their Baton Trigger subscriptions',
+		async () => {
+			await waitFor(
+				'setWebhook on the fake Telegram',
+				() => telegram.webhook?.url?.startsWith(n8nUrl),
+				60_000,
+			);
+			const subscriptions = await waitFor(
+				'the Baton Trigger subscriptions of both workflows',
+				async () => {
+					const list = await api('GET', '/v1/webhooks');
+					const urls = list.items.map((hook) => hook.url);
+					return urls.includes(triggerUrl) && urls.includes(`${n8nUrl}/webhook/baton-web`)
+						? list
+						: undefined;
+				},
+				60_000,
+			);
+			assert(
+				subscriptions.items.filter((hook) => hook.url === triggerUrl).length === 1,
+				'one subscription per trigger URL',
+			);
+			const ours = subscriptions.items.find((hook) => hook.url === triggerUrl);
+			assert(
+				[...ours.events].sort().join() ===
+					'reply,session.handed_back,takeover.claimed,takeover.timed_out',
+				`subscribed events: ${ours.events}`,
+			);
+		},
+	);
+
+	await step('a forged callback to the Baton Trigger is refused with 401', async () => {
+		const body = JSON.stringify({
+			id: 'evt_forged',
+			type: 'reply',
+			occurred_at: new Date().toISOString(),
+			session_id: String(CHAT),
+			channel_ref: String(CHAT),
+			message: { id: 'm', seq: 1, content: 'pay here', prefixed_content: '[Mallory] pay here' },
+		});
+		const ts = String(Math.floor(Date.now() / 1000));
+		const forgedSecret = 'whsec_' + Buffer.from('not-the-real-secret-at-all').toString('base64');
+		const response = await http('POST', triggerUrl, {
+			body,
+			headers: {
+				'webhook-id': 'evt_forged',
+				'webhook-timestamp': ts,
+				'webhook-signature': sign(forgedSecret, 'evt_forged', ts, body),
+			},
+		});
+		assert(response.status === 401, `expected 401, got ${response.status} ${response.text}`);
+		await sleep(500);
+		assert(
+			!sentTo().some((text) => text.includes('pay here')),
+			'the forged reply never reaches the customer',
+		);
+	});
+
+	let takeoverId;
+	await step(
+		'the customer asks for a person: the bot says one is coming and Baton holds an open takeover',
+		async () => {
+			const status = await telegram.customerSays(CHAT, 'I want to talk to a real person please');
+			assert(status === 200, `Telegram Trigger answered ${status}`);
+			await waitFor(
+				'"connecting you with a person" on Telegram',
+				() => sentTo().some((t) => t.startsWith("I'm connecting you with a person")),
+				30_000,
+			);
+			const session = await api('GET', `/v1/sessions/${CHAT}`);
+			assert(session.owner === 'human', `owner is ${session.owner}`);
+			assert(session.status === 'human_requested', `status is ${session.status}`);
+			assert(typeof session.takeover_id === 'string', 'the session has an open takeover');
+			takeoverId = session.takeover_id;
+			const takeover = await api('GET', `/v1/takeovers/${takeoverId}`);
+			assert(
+				takeover.reply_webhook === triggerUrl,
+				`reply_webhook defaults to the Baton Trigger URL, got ${takeover.reply_webhook}`,
+			);
+			assert(takeover.assignee === 'support', `assignee ${takeover.assignee}`);
+			assert(
+				!sentTo().some((t) => t.startsWith('AI:')),
+				'the AI did not answer a request for a person',
+			);
+		},
+	);
+
+	const REPLY = "Hi, I'm Alice from support. How can I help?";
+	let reviewer;
+	await step(
+		'the reviewer claims and replies in Baton: the customer receives "[Alice] ..." through n8n',
+		async () => {
+			const login = await expectOk('POST', `${batonUrl}/v1/auth/login`, {
+				body: { name: 'alice', password: 'secret-pass' },
+			});
+			reviewer = login.token;
+			await expectOk('POST', `${batonUrl}/v1/sessions/${CHAT}/claim`, { token: reviewer });
+			await expectOk('POST', `${batonUrl}/v1/sessions/${CHAT}/replies`, {
+				token: reviewer,
+				body: { content: REPLY },
+			});
+			await waitFor(
+				'the reviewer reply on Telegram',
+				() => sentTo().includes(`[Alice] ${REPLY}`),
+				30_000,
+			);
+		},
+	);
+
+	await step(
+		'while Alice owns the chat, a customer message is recorded in Baton and the bot stays quiet',
+		async () => {
+			const before = sentTo().length;
+			assert(
+				(await telegram.customerSays(CHAT, 'My order 42 never arrived')) === 200,
+				'Telegram Trigger accepted the update',
+			);
+			await waitFor(
+				'the customer message in the Baton history',
+				async () => {
+					const history = await api('GET', `/v1/sessions/${CHAT}/messages?limit=500`);
+					return history.items.some(
+						(m) => m.sender === 'user' && m.content === 'My order 42 never arrived',
+					);
+				},
+				30_000,
+			);
+			await sleep(1500);
+			assert(
+				sentTo().length === before,
+				`nothing was sent to the customer, got ${JSON.stringify(sentTo().slice(before))}`,
+			);
+			const session = await api('GET', `/v1/sessions/${CHAT}`);
+			assert(
+				session.owner === 'human' && session.status === 'human_active',
+				`still Alice's: ${session.owner}/${session.status}`,
+			);
+		},
+	);
+
+	const SUMMARY = 'Refund issued for order 42';
+	await step(
+		'after the handback with a summary, the AI answers the next message and has the summary in its context',
+		async () => {
+			const beforeHandback = sentTo().length;
+			await expectOk('POST', `${batonUrl}/v1/sessions/${CHAT}/handback`, {
+				token: reviewer,
+				body: { summary: SUMMARY },
+			});
+			const session = await api('GET', `/v1/sessions/${CHAT}`);
+			assert(session.owner === 'ai', `owner after handback is ${session.owner}`);
+			// Let the handback notice (Baton's ready "... is handing you back" text, if it sends one)
+			// reach the customer before the next message, so the order asserted below is stable.
+			await waitFor('the handback notice', () => sentTo().length > beforeHandback, 10_000).catch(
+				() => log('no handback notice arrived; going on'),
+			);
+			assert(
+				(await telegram.customerSays(CHAT, 'Thanks, that is all')) === 200,
+				'Telegram Trigger accepted the update',
+			);
+			const answer = await waitFor(
+				'the AI answer on Telegram',
+				() => sentTo().find((t) => t.startsWith('AI:')),
+				30_000,
+			);
+			assert(answer.includes(SUMMARY), `the AI saw the handback summary: ${answer}`);
+			assert(
+				answer.includes('You said "Thanks, that is all"'),
+				`the AI answered the new message: ${answer}`,
+			);
+		},
+	);
+
+	await step('the customer saw exactly the expected messages, in order', async () => {
+		await sleep(1000);
+		const seen = sentTo();
+		log('customer transcript:\n' + seen.map((t, i) => `      ${i + 1}. ${t}`).join('\n'));
+		const required = [
+			(t) => t.startsWith("I'm connecting you with a person"),
+			(t) => t === `[Alice] ${REPLY}`,
+			(t) => t.startsWith('AI:'),
+		];
+		const positions = required.map((matches) => seen.findIndex(matches));
+		assert(
+			positions.every((p) => p >= 0),
+			`missing messages: ${JSON.stringify(positions)}`,
+		);
+		assert(
+			positions[0] < positions[1] && positions[1] < positions[2],
+			`out of order: ${JSON.stringify(positions)}`,
+		);
+		assert(
+			seen.filter((t) => t === `[Alice] ${REPLY}`).length === 1,
+			'the reviewer reply was delivered exactly once',
+		);
+		assert(seen.filter((t) => t.startsWith('AI:')).length === 1, 'exactly one AI answer');
+		assert(
+			seen.filter((t) => t.startsWith("I'm connecting you")).length === 1,
+			'exactly one handoff notice',
+		);
+		// Anything else can only be Baton's ready-made notices (claimed / handed back), in their place.
+		const extras = seen.filter((_, i) => !positions.includes(i));
+		assert(extras.length <= 2, `unexpected extra messages: ${JSON.stringify(extras)}`);
+		for (const extra of extras) {
+			const at = seen.indexOf(extra);
+			assert(
+				at > positions[0] && at < positions[2],
+				`notice "${extra}" arrived between the handoff and the AI answer`,
+			);
+		}
+		const history = await api('GET', `/v1/sessions/${CHAT}/messages?limit=500`);
+		const senders = history.items.map((m) => m.sender);
+		const seqs = history.items.map((m) => m.seq);
+		assert(
+			seqs.every((s, i) => i === 0 || s > seqs[i - 1]),
+			'Baton history is ordered by seq',
+		);
+		assert(
+			senders.filter((s) => s === 'user').length === 3,
+			`three customer turns in Baton: ${senders}`,
+		);
+		assert(senders.includes('human:alice'), `Alice's reply is in the history: ${senders}`);
+		assert(senders[senders.length - 1] === 'ai', `the AI answer is the last turn: ${senders}`);
+	});
+
+	const chat = (text, id) =>
+		expectOk(
+			'POST',
+			`${n8nUrl}/webhook/chat`,
+			{ body: { session_id: 'web-e2e-1', text, message_id: id } },
+			[200],
+		);
+	await step(
+		'the web chat example answers with the AI, then hands off when asked for a person',
+		async () => {
+			const first = await chat('Hello there', 'w1');
+			assert(
+				first?.owner === 'ai' &&
+					typeof first.reply === 'string' &&
+					first.reply.startsWith('AI: You said "Hello there"'),
+				`AI answer: ${JSON.stringify(first)}`,
+			);
+			const second = await chat('Can I talk to a human?', 'w2');
+			assert(
+				second?.owner === 'human' &&
+					String(second.reply).startsWith("I'm connecting you with a person"),
+				`handoff answer: ${JSON.stringify(second)}`,
+			);
+			const third = await chat('Hello? Anyone?', 'w3');
+			assert(
+				third?.owner === 'human' && third.reply === null,
+				`quiet while a person owns the chat: ${JSON.stringify(third)}`,
+			);
+		},
+	);
+
+	await step(
+		'a reviewer reply in the web chat reaches the widget backend only, not Telegram',
+		async () => {
+			const telegramBefore = telegram.sent.length;
+			await expectOk('POST', `${batonUrl}/v1/sessions/web-e2e-1/claim`, { token: reviewer });
+			await expectOk('POST', `${batonUrl}/v1/sessions/web-e2e-1/replies`, {
+				token: reviewer,
+				body: { content: 'Hello from Alice' },
+			});
+			const push = await waitFor(
+				'the reply pushed to the widget',
+				() => widget.pushed.find((p) => p.event === 'reply'),
+				30_000,
+			);
+			assert(
+				push.session_id === 'web-e2e-1' &&
+					push.text === '[Alice] Hello from Alice' &&
+					push.from === 'Alice',
+				`pushed: ${JSON.stringify(push)}`,
+			);
+			await sleep(1000);
+			assert(
+				widget.pushed.filter((p) => p.event === 'reply').length === 1,
+				`the reply was pushed once: ${JSON.stringify(widget.pushed)}`,
+			);
+			assert(
+				telegram.sent.length === telegramBefore,
+				`nothing went to Telegram: ${JSON.stringify(telegram.sent.slice(telegramBefore))}`,
+			);
+			assert(
+				widget.pushed.every((p) => p.session_id === 'web-e2e-1'),
+				`the widget only got web sessions: ${JSON.stringify(widget.pushed)}`,
+			);
+		},
+	);
+
+	await step(
+		'the approval example waits for the decision and resumes only on a correctly signed one',
+		async () => {
+			await expectOk(
+				'POST',
+				`${n8nUrl}/webhook/refund-request`,
+				{ body: { customer_id: 'cust-9', order_id: 'A-1001', amount: 40 } },
+				[200],
+			);
+			// An approval pauses nobody, so it is found in the billing reviewer's queue.
+			const bobLogin = await expectOk('POST', `${batonUrl}/v1/auth/login`, {
+				body: { name: 'bob', password: 'secret-pass' },
+			});
+			const bobToken = bobLogin.token;
+			const queued = await waitFor(
+				'the approval takeover in Baton',
+				async () => {
+					const inbox = await http('GET', `${batonUrl}/v1/inbox?view=waiting`, { token: bobToken });
+					return inbox.status === 200
+						? inbox.json.items.find((item) => item.session.session_id === 'cust-9')
+						: undefined;
+				},
+				30_000,
+			);
+			const session = { takeover_id: queued.takeover.id };
+			const takeover = await api('GET', `/v1/takeovers/${session.takeover_id}`);
+			assert(takeover.mode === 'approval', `mode ${takeover.mode}`);
+			assert(
+				takeover.proposal?.amount === 40 && takeover.assignee === 'billing',
+				`proposal ${JSON.stringify(takeover.proposal)}`,
+			);
+			assert(
+				takeover.reply_webhook.startsWith(`${n8nUrl}/webhook-waiting/`),
+				`reply webhook is n8n's resume URL: ${takeover.reply_webhook}`,
+			);
+			assert(
+				(await latestExecution(userFolder, APPROVAL_WORKFLOW_ID))?.status === 'waiting',
+				'the execution is waiting',
+			);
+			// A forged decision (wrong secret) sent straight to the resume URL must not resume it.
+			const event = {
+				id: `evt_${randomUUID()}`,
+				type: 'approval.decided',
+				occurred_at: new Date().toISOString(),
+				session_id: 'cust-9',
+				channel: null,
+				channel_ref: 'cust-9',
+				takeover_id: takeover.id,
+				reviewer: { name: 'mallory', display_name: 'Mallory' },
+				decision: 'approve',
+				comment: 'forged',
+			};
+			const body = JSON.stringify(event);
+			const ts = String(Math.floor(Date.now() / 1000));
+			const forged = await http('POST', takeover.reply_webhook, {
+				body,
+				headers: {
+					'webhook-id': event.id,
+					'webhook-timestamp': ts,
+					'webhook-signature': sign(
+						'whsec_' + Buffer.from('wrong').toString('base64'),
+						event.id,
+						ts,
+						body,
+					),
+				},
+			});
+			assert(
+				forged.status === 401,
+				`a forged decision is refused: ${forged.status} ${forged.text}`,
+			);
+			assert(
+				(await latestExecution(userFolder, APPROVAL_WORKFLOW_ID))?.status === 'waiting',
+				'still waiting after the forged decision',
+			);
+			// Bob decides in Baton; Baton delivers the signed approval.decided to the resume URL.
+			const decided = await http('POST', `${batonUrl}/v1/takeovers/${takeover.id}/decision`, {
+				token: bobToken,
+				body: JSON.stringify({ decision: 'edit', edited: { amount: 30 }, comment: 'Partial refund' }),
+				headers: { 'content-type': 'application/json' },
+			});
+			assert(decided.status === 200, `the decision is accepted: ${decided.status} ${decided.text}`);
+			const done = await waitFor(
+				'the approval execution to finish',
+				async () => {
+					const row = await latestExecution(userFolder, APPROVAL_WORKFLOW_ID);
+					return row && row.status !== 'waiting' && row.status !== 'running' && row.status !== 'new'
+						? row
+						: undefined;
+				},
+				30_000,
+			);
+			assert(done.status === 'success', `execution ${done.id} ended ${done.status}`);
+			assert(
+				done.data.includes('Issue refund (stand-in)') && !done.data.includes('Explain the refusal'),
+				'the approved branch ran',
+			);
+			assert(
+				done.data.includes('Partial refund') && done.data.includes('Bob'),
+				'the decision reached the workflow',
+			);
+		},
+	);
+
+	await step(
+		'after an n8n restart the triggers keep their subscriptions and replies still arrive verified',
+		async () => {
+			const before = (await api('GET', '/v1/webhooks')).items
+				.map((hook) => `${hook.id} ${hook.url}`)
+				.sort();
+			await n8n.stop();
+			n8n = await startN8n('n8n-restarted');
+			await waitFor(
+				'the Telegram webhook to be checked again',
+				() =>
+					telegram.calls.filter((c) => c.method === 'getWebhookInfo' || c.method === 'setWebhook')
+						.length >= 2,
+				60_000,
+			);
+			const after = (await api('GET', '/v1/webhooks')).items
+				.map((hook) => `${hook.id} ${hook.url}`)
+				.sort();
+			assert(
+				JSON.stringify(after) === JSON.stringify(before),
+				`subscriptions unchanged: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`,
+			);
+			await expectOk('POST', `${batonUrl}/v1/sessions/web-e2e-1/replies`, {
+				token: reviewer,
+				body: { content: 'Still here after the restart' },
+			});
+			const push = await waitFor(
+				'the reply after the restart',
+				() => widget.pushed.find((p) => p.text === '[Alice] Still here after the restart'),
+				60_000,
+			);
+			assert(push.session_id === 'web-e2e-1', `pushed: ${JSON.stringify(push)}`);
+		},
+	);
+}
+
+async function cleanup() {
+	for (const fn of cleanups.reverse()) {
+		try {
+			await fn();
+		} catch {
+			// best effort
+		}
+	}
+	if (work && !process.env.BATON_E2E_KEEP) rmSync(work, { recursive: true, force: true });
+	else if (work) log(`kept ${work}`);
+}
+
+// Baton and n8n run in their own process groups: stop them on Ctrl-C too.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+	process.once(signal, async () => {
+		log(`${signal}: stopping`);
+		await cleanup();
+		process.exit(130);
+	});
+}
+
+let exitCode = 0;
+try {
+	await main();
+} catch (error) {
+	exitCode = 1;
+	if (!results.some((r) => !r.ok)) results.push({ name: 'setup', ok: false, error });
+	console.error(`\n${error.setup ? '' : 'e2e failed: '}${error.message}`);
+	if (work && existsSync(join(work, 'n8n', '.n8n', 'database.sqlite'))) {
+		const failures = await failedExecutions(join(work, 'n8n'));
+		if (failures.length > 0)
+			console.error(`\n--- failed n8n executions ---\n${failures.join('\n')}`);
+	}
+	if (work) {
+		for (const name of ['baton', 'n8n']) {
+			const text = tail(join(work, `${name}.log`), 60);
+			if (text) console.error(`\n--- last lines of ${name}.log ---\n${text}`);
+		}
+	}
+} finally {
+	await cleanup();
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.filter((r) => !r.ok).length;
+log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(exitCode || (failed > 0 ? 1 : 0));

@@ -1,0 +1,51 @@
+/**
+ * Names for the Baton API shapes the nodes use, taken from the generated `api-types.ts`
+ * (openapi-typescript over `openapi/openapi.json`), so the nodes follow the contract rather than
+ * a second hand-written copy of it. Run `npm run generate:api-types` after the API changes.
+ */
+import type { components } from './api-types';
+
+type Schemas = components['schemas'];
+
+export type Owner = Schemas['Owner'];
+export type SessionStatus = Schemas['SessionStatus'];
+export type SessionState = Schemas['SessionState'];
+export type RecordMessageRequest = Schemas['RecordMessage'];
+export type RecordMessageResponse = Schemas['TurnRecorded'];
+export type Message = Schemas['Message'];
+export type MessagePage = Schemas['MessagePage'];
+export type HistoryItem = Schemas['HistoryItem'];
+export type TakeoverReason = Schemas['Reason'];
+export type CreateTakeoverRequest = Schemas['TakeoverRequest'];
+export type Takeover = Schemas['Takeover'];
+export type HandbackRequest = Schemas['HandbackRequest'];
+export type CreateWebhookRequest = Schemas['WebhookRequest'];
+export type Webhook = Schemas['Webhook'];
+export type WebhookList = Schemas['WebhookList'];
+export type Problem = Schemas['Problem'];
+export type CallbackEvent = Schemas['CallbackEvent'];
+export type EventType = Schemas['EventType'];
+
+export type Decision = 'approve' | 'reject' | 'edit';
+
+/*
+ * Signal evaluation is in docs/API-SKETCH.md but not yet in openapi.json: these two follow the
+ * sketch until the core publishes the endpoint, then become aliases like the ones above.
+ */
+export interface EvaluateSignalRequest {
+	text: string;
+	language?: string;
+	confidence?: number;
+	grounding_score?: number;
+	retrieved_chunks?: number;
+	classifier?: { topic: string; score: number };
+	tool_unsure?: boolean;
+}
+
+export interface SignalDecision {
+	handoff: boolean;
+	reason: 'out_of_scope' | 'user_requested' | 'low_confidence' | null;
+	rule: string | null;
+	matched: string | null;
+	rules_version: number;
+}

@@ -1,0 +1,89 @@
+import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
+import type { CallbackEvent } from './api';
+
+/** The callback event types Baton delivers (DESIGN.md, "Callbacks"). */
+export const EVENT_OPTIONS: INodePropertyOptions[] = [
+	{
+		name: 'Approval Decided',
+		value: 'approval.decided',
+		description: 'A reviewer approved, edited or rejected a proposal',
+	},
+	{
+		name: 'Reply',
+		value: 'reply',
+		description: 'A reviewer wrote to the customer: send it through the channel',
+	},
+	{
+		name: 'Session Closed',
+		value: 'session.closed',
+		description: 'The conversation was closed',
+	},
+	{
+		name: 'Session Handed Back',
+		value: 'session.handed_back',
+		description: 'The reviewer handed the conversation back to the AI, with a summary',
+	},
+	{
+		name: 'Takeover Claimed',
+		value: 'takeover.claimed',
+		description: 'A reviewer took the conversation ("Alice joined the conversation")',
+	},
+	{
+		name: 'Takeover Escalated',
+		value: 'takeover.escalated',
+		description: 'Nobody claimed in time; the takeover moved to the next team',
+	},
+	{
+		name: 'Takeover Released',
+		value: 'takeover.released',
+		description: 'The reviewer put the conversation back in the queue',
+	},
+	{
+		name: 'Takeover Timed Out',
+		value: 'takeover.timed_out',
+		description: 'Nobody answered; the fallback message is in "text"',
+	},
+	{
+		name: 'Typing',
+		value: 'typing',
+		description: 'The reviewer is typing (throttled by Baton)',
+	},
+];
+
+export interface EventItemOptions {
+	/** Use "[Alice] Hi" rather than "Hi" as the `text` of a reply. */
+	prefixReviewerName: boolean;
+}
+
+/**
+ * One flat, predictable item per callback: `text` is always what a workflow would send to the
+ * customer (the reply, or the ready sentence Baton wrote for claimed/handed back/timed out), and
+ * `channel_ref` is the address to send it to.
+ */
+export function eventToItem(event: CallbackEvent, options: EventItemOptions): IDataObject {
+	const message = event.message ?? null;
+	let text: string | null = event.text ?? null;
+	if (event.type === 'reply' && message) {
+		text = options.prefixReviewerName ? message.prefixed_content : message.content;
+	}
+	return {
+		event: event.type,
+		event_id: event.id,
+		occurred_at: event.occurred_at,
+		session_id: event.session_id,
+		channel: event.channel ?? null,
+		channel_ref: event.channel_ref ?? event.session_id,
+		takeover_id: event.takeover_id ?? null,
+		text,
+		reviewer_name: event.reviewer?.name ?? null,
+		reviewer_display_name: event.reviewer?.display_name ?? null,
+		message_id: message?.id ?? null,
+		seq: message?.seq ?? null,
+		content: message?.content ?? null,
+		prefixed_content: message?.prefixed_content ?? null,
+		summary: event.summary ?? null,
+		decision: event.decision ?? null,
+		edited: (event.edited as IDataObject | undefined) ?? null,
+		comment: event.comment ?? null,
+	};
+}

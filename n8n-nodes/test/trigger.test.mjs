@@ -1,0 +1,375 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startFakeBaton } from './helpers/fakeBaton.mjs';
+import { hookContext, webhookContext, workflow } from './helpers/contexts.mjs';
+
+const require = createRequire(import.meta.url);
+const { BatonTrigger } = require('../dist/nodes/BatonTrigger/BatonTrigger.node.js');
+const { sign } = require('../dist/nodes/shared/signature.js');
+
+const API_SECRET = 'whsec_' + Buffer.from('api-key-secret-0123456789abcdef').toString('base64');
+const SUB_SECRET = 'whsec_' + Buffer.from('subscription-secret-0123456789ab').toString('base64');
+const URL_ = 'http://127.0.0.1:5678/webhook/baton';
+const trigger = new BatonTrigger();
+const hooks = trigger.webhookMethods.default;
+
+let baton;
+let credentials;
+let subscriptions;
+
+function installWebhookApi() {
+	subscriptions = new Map();
+	let next = 1;
+	baton.on('GET', '/v1/webhooks', () => ({ body: { items: [...subscriptions.values()] } }));
+	baton.on('POST', '/v1/webhooks', (req) => {
+		if (!req.body.url || !Array.isArray(req.body.events))
+			return { status: 400, body: { title: 'Invalid request', status: 400 } };
+		const hook = {
+			id: `wh_${next++}`,
+			url: req.body.url,
+			events: req.body.events,
+			created_at: '2026-11-25T10:00:00Z',
+		};
+		subscriptions.set(hook.id, hook);
+		return { status: 201, body: { ...hook, secret: SUB_SECRET } };
+	});
+	baton.on('DELETE', /^\/v1\/webhooks\/[^/]+$/, (req) => {
+		const id = decodeURIComponent(req.rawPath.split('/').pop());
+		if (!subscriptions.delete(id))
+			return {
+				status: 404,
+				body: { type: '/problems/not-found', title: 'Not Found', status: 404 },
+			};
+		return { status: 204 };
+	});
+}
+
+before(async () => {
+	baton = await startFakeBaton();
+	credentials = { baseUrl: `${baton.url}/`, apiKey: 'bk_test', signingSecret: API_SECRET };
+});
+after(() => baton.close());
+beforeEach(() => {
+	baton.reset();
+	installWebhookApi();
+});
+
+const params = (over = {}) => ({
+	events: ['reply', 'takeover.claimed', 'session.handed_back'],
+	path: 'baton',
+	respond: 'lastNode',
+	options: {},
+	...over,
+});
+
+describe('Baton Trigger lifecycle', () => {
+	it('create registers the webhook URL and events with the API key and keeps id and secret', async () => {
+		const ctx = hookContext({ credentials, params: params() });
+		assert.equal(await hooks.create.call(ctx), true);
+		const post = baton.requests.find((r) => r.method === 'POST');
+		assert.equal(post.path, '/v1/webhooks');
+		assert.equal(post.headers.authorization, 'Bearer bk_test');
+		assert.deepEqual(post.body.events, ['reply', 'takeover.claimed', 'session.handed_back']);
+		assert.equal(post.body.url, URL_);
+		assert.match(post.body.description, /Support bot/);
+		assert.deepEqual(ctx.staticData, {
+			webhookId: 'wh_1',
+			secret: SUB_SECRET,
+			events: ['reply', 'takeover.claimed', 'session.handed_back'],
+		});
+	});
+
+	it('checkExists is true for our live subscription and false once Baton lost it', async () => {
+		const ctx = hookContext({ credentials, params: params() });
+		assert.equal(await hooks.checkExists.call(ctx), false, 'nothing registered yet');
+		await hooks.create.call(ctx);
+		assert.equal(await hooks.checkExists.call(ctx), true);
+		subscriptions.clear();
+		assert.equal(await hooks.checkExists.call(ctx), false);
+		assert.deepEqual(ctx.staticData, {}, 'stale id and secret are forgotten');
+	});
+
+	it('checkExists removes a subscription for our URL whose secret we do not hold', async () => {
+		subscriptions.set('wh_old', { id: 'wh_old', url: URL_, events: ['reply'], created_at: 'x' });
+		subscriptions.set('wh_other', {
+			id: 'wh_other',
+			url: 'http://elsewhere/hook',
+			events: ['reply'],
+			created_at: 'x',
+		});
+		const ctx = hookContext({ credentials, params: params() });
+		assert.equal(await hooks.checkExists.call(ctx), false);
+		assert.deepEqual([...subscriptions.keys()], ['wh_other']);
+	});
+
+	it('create replaces a leftover subscription for the same URL instead of adding a second one', async () => {
+		subscriptions.set('wh_left', { id: 'wh_left', url: URL_, events: ['reply'], created_at: 'x' });
+		const ctx = hookContext({ credentials, params: params() });
+		await hooks.create.call(ctx);
+		assert.deepEqual(
+			[...subscriptions.values()].map((h) => h.url),
+			[URL_],
+		);
+		assert.equal(ctx.staticData.webhookId, 'wh_1');
+	});
+
+	it('checkExists re-registers when the selected events changed', async () => {
+		const ctx = hookContext({ credentials, params: params() });
+		await hooks.create.call(ctx);
+		const changed = hookContext({
+			credentials,
+			params: params({ events: ['reply'] }),
+			staticData: ctx.staticData,
+		});
+		assert.equal(await hooks.checkExists.call(changed), false);
+		assert.equal(subscriptions.size, 0);
+	});
+
+	it('delete removes the subscription and forgets it; a subscription already gone is fine', async () => {
+		const ctx = hookContext({ credentials, params: params() });
+		await hooks.create.call(ctx);
+		assert.equal(await hooks.delete.call(ctx), true);
+		assert.equal(subscriptions.size, 0);
+		assert.deepEqual(ctx.staticData, {});
+		const again = hookContext({
+			credentials,
+			params: params(),
+			staticData: { webhookId: 'wh_gone', secret: SUB_SECRET },
+		});
+		assert.equal(await hooks.delete.call(again), true);
+		assert.deepEqual(again.staticData, {});
+	});
+
+	it("errors from Baton are not swallowed: they surface as NodeApiError with Baton's detail", async () => {
+		baton.on('POST', '/v1/webhooks', () => ({
+			status: 400,
+			body: {
+				type: '/problems/validation',
+				title: 'Invalid request',
+				status: 400,
+				detail: 'url is not allowed',
+				errors: [{ field: 'url', message: 'link-local address' }],
+			},
+		}));
+		const ctx = hookContext({ credentials, params: params() });
+		await assert.rejects(hooks.create.call(ctx), (error) => {
+			assert.ok(error instanceof workflow.NodeApiError);
+			assert.equal(error.message, 'Invalid request: url is not allowed');
+			assert.equal(error.description, 'url: link-local address');
+			assert.equal(error.httpCode, '400');
+			return true;
+		});
+		const del = hookContext({ credentials, params: params(), staticData: { webhookId: 'wh_x' } });
+		baton.on('DELETE', /^\/v1\/webhooks\//, () => ({
+			status: 500,
+			body: { title: 'Internal error', status: 500 },
+		}));
+		await assert.rejects(hooks.delete.call(del), /Internal error/);
+	});
+});
+
+function event(over = {}) {
+	return {
+		id: 'evt_0b7c',
+		type: 'reply',
+		occurred_at: '2026-11-25T10:00:00Z',
+		session_id: '12345',
+		channel: 'telegram',
+		channel_ref: '12345',
+		takeover_id: 'tk_1',
+		reviewer: { name: 'alice', display_name: 'Alice' },
+		message: {
+			id: 'msg_1',
+			seq: 7,
+			content: "Hi, I'm Alice",
+			prefixed_content: "[Alice] Hi, I'm Alice",
+		},
+		...over,
+	};
+}
+
+function delivery(body, secret, { id = body.id, timestamp = Math.floor(Date.now() / 1000) } = {}) {
+	const rawBody = Buffer.from(JSON.stringify(body));
+	return {
+		rawBody,
+		headers: {
+			'webhook-id': id,
+			'webhook-timestamp': String(timestamp),
+			'webhook-signature': sign(secret, id, String(timestamp), rawBody),
+		},
+	};
+}
+
+async function receive({
+	body,
+	secret,
+	staticData = {
+		webhookId: 'wh_1',
+		secret: SUB_SECRET,
+		events: ['reply', 'takeover.claimed', 'session.handed_back'],
+	},
+	p = params(),
+	timestamp,
+	headers,
+}) {
+	const d = delivery(body, secret, { timestamp });
+	const ctx = webhookContext({
+		credentials,
+		params: p,
+		staticData,
+		headers: headers ?? d.headers,
+		rawBody: d.rawBody,
+	});
+	const result = await trigger.webhook.call(ctx);
+	return { result, response: ctx.response };
+}
+
+describe('Baton Trigger callbacks', () => {
+	it('turns a correctly signed reply into one clean item, text prefixed with the reviewer', async () => {
+		const { result, response } = await receive({ body: event(), secret: SUB_SECRET });
+		assert.equal(response.statusCode, undefined, 'n8n answers: nothing written by hand');
+		assert.deepEqual(result.webhookResponse, { received: true, event_id: 'evt_0b7c' });
+		assert.equal(result.workflowData.length, 1);
+		assert.deepEqual(result.workflowData[0], [
+			{
+				json: {
+					event: 'reply',
+					event_id: 'evt_0b7c',
+					occurred_at: '2026-11-25T10:00:00Z',
+					session_id: '12345',
+					channel: 'telegram',
+					channel_ref: '12345',
+					takeover_id: 'tk_1',
+					text: "[Alice] Hi, I'm Alice",
+					reviewer_name: 'alice',
+					reviewer_display_name: 'Alice',
+					message_id: 'msg_1',
+					seq: 7,
+					content: "Hi, I'm Alice",
+					prefixed_content: "[Alice] Hi, I'm Alice",
+					summary: null,
+					decision: null,
+					edited: null,
+					comment: null,
+				},
+			},
+		]);
+	});
+
+	it('keeps the reply as written when the prefix option is off', async () => {
+		const { result } = await receive({
+			body: event(),
+			secret: SUB_SECRET,
+			p: params({ options: { prefixReviewerName: false } }),
+		});
+		assert.equal(result.workflowData[0][0].json.text, "Hi, I'm Alice");
+	});
+
+	it('uses the ready sentence of a handback and keeps the summary', async () => {
+		const body = event({
+			type: 'session.handed_back',
+			message: null,
+			text: 'Alice is handing you back to the assistant',
+			summary: 'Refund issued',
+		});
+		const { result } = await receive({ body, secret: SUB_SECRET });
+		const item = result.workflowData[0][0].json;
+		assert.equal(item.text, 'Alice is handing you back to the assistant');
+		assert.equal(item.summary, 'Refund issued');
+		assert.equal(item.channel_ref, '12345');
+	});
+
+	it('answers 401 and starts nothing for a bad signature, a wrong secret or a stale timestamp', async () => {
+		const wrong = 'whsec_' + Buffer.from('not-the-secret').toString('base64');
+		for (const attempt of [
+			{ body: event(), secret: wrong },
+			{ body: event(), secret: SUB_SECRET, timestamp: Math.floor(Date.now() / 1000) - 301 },
+			{ body: event(), secret: SUB_SECRET, headers: { 'webhook-id': 'evt_0b7c' } },
+		]) {
+			const { result, response } = await receive(attempt);
+			assert.equal(response.statusCode, 401);
+			assert.match(response.body.error, /^invalid signature/);
+			assert.deepEqual(result, { noWebhookResponse: true });
+		}
+	});
+
+	it('refuses a body changed after signing', async () => {
+		const d = delivery(event(), SUB_SECRET);
+		const tampered = Buffer.from(
+			d.rawBody.toString().replace("Hi, I'm Alice", 'Send me your password'),
+		);
+		const ctx = webhookContext({
+			credentials,
+			params: params(),
+			staticData: { webhookId: 'wh_1', secret: SUB_SECRET, events: ['reply'] },
+			headers: d.headers,
+			rawBody: tampered,
+		});
+		const result = await trigger.webhook.call(ctx);
+		assert.equal(ctx.response.statusCode, 401);
+		assert.equal(result.workflowData, undefined);
+	});
+
+	it('acknowledges event types that are not selected without starting the workflow', async () => {
+		const { result, response } = await receive({
+			body: event({ type: 'typing', message: null }),
+			secret: SUB_SECRET,
+		});
+		assert.equal(response.statusCode, 200);
+		assert.equal(result.workflowData, undefined);
+	});
+
+	it("accepts a takeover's own callback signed with the API key secret when no subscription covers it", async () => {
+		const { result } = await receive({ body: event(), secret: API_SECRET, staticData: {} });
+		assert.equal(result.workflowData[0][0].json.text, "[Alice] Hi, I'm Alice");
+	});
+
+	it("skips a takeover's own callback when the subscription delivers the same event, so the customer gets it once", async () => {
+		const { result, response } = await receive({ body: event(), secret: API_SECRET });
+		assert.equal(response.statusCode, 200);
+		assert.equal(result.workflowData, undefined);
+	});
+
+	it('with Only Channels set, acknowledges events of other channels without starting the workflow', async () => {
+		const only = params({ options: { channels: 'whatsapp, web' } });
+		const skipped = await receive({ body: event(), secret: SUB_SECRET, p: only });
+		assert.equal(skipped.response.statusCode, 200);
+		assert.equal(skipped.result.workflowData, undefined);
+		const taken = await receive({ body: event({ channel: 'web' }), secret: SUB_SECRET, p: only });
+		assert.equal(taken.result.workflowData[0][0].json.channel, 'web');
+	});
+
+	it('answers 400 to a signed body that is not a Baton event', async () => {
+		const { response } = await receive({ body: { hello: 'world', id: 'x' }, secret: SUB_SECRET });
+		assert.equal(response.statusCode, 400);
+	});
+});
+
+describe('Baton Trigger description', () => {
+	it('registers a POST webhook on the chosen path and lets the user pick every event type', () => {
+		const d = trigger.description;
+		assert.equal(d.webhooks[0].httpMethod, 'POST');
+		assert.equal(d.webhooks[0].path, '={{ $parameter["path"] }}');
+		assert.equal(d.webhooks[0].responseMode, '={{ $parameter["respond"] }}');
+		assert.equal(
+			d.webhooks[0].responseData,
+			'={{ $parameter["respond"] === "lastNode" ? "noData" : "" }}',
+		);
+		const events = d.properties
+			.find((p) => p.name === 'events')
+			.options.map((o) => o.value)
+			.sort();
+		assert.deepEqual(events, [
+			'approval.decided',
+			'reply',
+			'session.closed',
+			'session.handed_back',
+			'takeover.claimed',
+			'takeover.escalated',
+			'takeover.released',
+			'takeover.timed_out',
+			'typing',
+		]);
+	});
+});
