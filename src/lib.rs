@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod live;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

@@ -35,6 +35,7 @@ pub struct AppState {
     pub live: LiveBus,
     pub login_throttle: LoginThrottle,
     pub signal_rules: crate::routes::signals::RulesCache,
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -74,6 +75,7 @@ impl App {
             live: LiveBus::default(),
             login_throttle: LoginThrottle::default(),
             signal_rules: Default::default(),
+            metrics: Default::default(),
             config: config.clone(),
         });
         let worker = Worker {
@@ -113,6 +115,7 @@ impl App {
                         .error_handler(|e, _| ApiError::field("path", e.to_string()).into()),
                 )
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+                .wrap_fn(count_responses)
                 .wrap(
                     actix_web::middleware::DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff")),
@@ -176,4 +179,36 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))
+}
+
+/// Counts every response by status class, and times the turn gate.
+fn count_responses<S, B>(
+    req: actix_web::dev::ServiceRequest,
+    srv: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + 'static
+where
+    S: actix_web::dev::Service<
+        actix_web::dev::ServiceRequest,
+        Response = ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    S::Future: 'static,
+    B: 'static,
+{
+    let started = std::time::Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let turn_gate = req.method() == actix_web::http::Method::POST
+        && req.path().starts_with("/v1/sessions/")
+        && req.path().ends_with("/messages");
+    let fut = srv.call(req);
+    async move {
+        let res = fut.await?;
+        if let Some(state) = state {
+            state.metrics.response(res.status().as_u16());
+            if turn_gate {
+                state.metrics.turn_gate(started.elapsed());
+            }
+        }
+        Ok(res)
+    }
 }

@@ -5,5 +5,6 @@ pub mod duration;
 pub mod policy;
 pub mod session;
 pub mod signals;
+pub mod stats;
 pub mod takeover;
 pub mod types;

@@ -1,6 +1,7 @@
 //! HTTP handlers, one resource per file, named `<verb>_<resource>` (the OpenAPI operationId).
 //! Handlers are thin: parse, call `db`/`domain`, wake the outbox worker, shape the answer.
 
+pub mod audit;
 pub mod auth;
 pub mod conversation;
 pub mod deliveries;
@@ -8,8 +9,10 @@ pub mod dto;
 pub mod escalation;
 pub mod health;
 pub mod inbox;
+pub mod metrics;
 pub mod sessions;
 pub mod signals;
+pub mod stats;
 pub mod takeovers;
 pub mod webhooks;
 
@@ -58,7 +61,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(escalation::list_team_channels)
         .service(signals::create_evaluation)
         .service(signals::get_signal_rules)
-        .service(signals::put_signal_rules);
+        .service(signals::put_signal_rules)
+        .service(audit::list_audit)
+        .service(metrics::get_metrics)
+        .service(stats::get_stats);
 }
 
 /// Parses a JSON body; an empty body becomes `T::default()` when `empty_ok`.

@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod insight;
+
 mod approval;
 mod delivery;
 mod errors;

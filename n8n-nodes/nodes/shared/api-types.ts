@@ -20,6 +20,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics: responses, turn-gate latency, open takeovers by status, deliveries by
+         *     status (parked included), live (SSE) clients, database pool use.
+         */
+        get: operations["get_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/problems/{slug}": {
         parameters: {
             query?: never;
@@ -46,6 +66,23 @@ export interface paths {
         };
         /** Readiness: the database answers. */
         get: operations["get_readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The append-only audit trail, oldest first, as JSON, JSON Lines or CSV. */
+        get: operations["list_audit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -425,6 +462,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Handoffs per session, reasons, time to claim, handling time, outcomes, escalations,
+         *     re-handoffs and approval decisions over a range, optionally grouped.
+         */
+        get: operations["get_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/takeovers": {
         parameters: {
             query?: never;
@@ -584,6 +641,30 @@ export interface components {
             status_code?: number | null;
             /** @description The URL it went to. */
             url: string;
+        };
+        /** @description One audit entry. */
+        AuditEvent: {
+            /** @description What: `takeover.requested`, `takeover.claimed`, `session.handed_back`, ... */
+            action: string;
+            /** @description Who did it: `api_key:<name>`, `reviewer:<name>` or `timer`. */
+            actor: string;
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            at: string;
+            /** @description Details of the action. */
+            detail?: unknown;
+            /** @description Session status before. */
+            from_status?: string | null;
+            /** @description Entry id. */
+            id: string;
+            /** @description The session. */
+            session_id?: string | null;
+            /** @description The takeover. */
+            takeover_id?: string | null;
+            /** @description Session status after. */
+            to_status?: string | null;
         };
         /** @description One callback body. Fields that do not apply to an event type are omitted. */
         CallbackEvent: {
@@ -797,6 +878,26 @@ export interface components {
             /** @description What is wrong with it and what would be accepted. */
             message: string;
         };
+        /** @description Figures for one slice of takeovers. */
+        Figures: {
+            /** @description Approval requests. */
+            approvals: number;
+            /** @description Takeovers that escalated at least once. */
+            escalated: number;
+            /** @description Claimed to resolved (a reviewer's handling time). */
+            handling_time: components["schemas"]["Percentiles"];
+            /** @description Live takeovers (handoffs). */
+            handoffs: number;
+            /** @description Outcomes: handed_back, closed, unanswered, approved, rejected, edited, open. */
+            outcomes: {
+                [key: string]: number;
+            };
+            /**
+             * @description Requested to claimed (the customer's wait for a person; bot time before the handoff is
+             *     not counted).
+             */
+            time_to_claim: components["schemas"]["Percentiles"];
+        };
         /** @description Hand a conversation back to the AI. */
         HandbackRequest: {
             /** @description What the reviewer resolved, for the AI to continue from (required from reviewers). */
@@ -981,6 +1082,21 @@ export interface components {
          * @enum {string}
          */
         Owner: "ai" | "human";
+        /** @description p50 and p90 of a set of durations. */
+        Percentiles: {
+            /** @description How many values. */
+            count: number;
+            /**
+             * Format: double
+             * @description Median, seconds.
+             */
+            p50?: number | null;
+            /**
+             * Format: double
+             * @description 90th percentile, seconds.
+             */
+            p90?: number | null;
+        };
         /** @description An escalation policy. */
         Policy: {
             /** @description `handback` or `close`. */
@@ -1190,6 +1306,38 @@ export interface components {
             human_request?: components["schemas"]["HumanRequestRules"];
             /** @description Out-of-scope categories, checked first and in order; the first one that matches decides. */
             scope?: components["schemas"]["ScopeCategory"][];
+        };
+        /** @description Handoff analytics. */
+        Stats: components["schemas"]["Figures"] & {
+            /**
+             * Format: date-time
+             * @description Range start.
+             */
+            from: string;
+            /** @description The same figures per group, when `group_by` is given. */
+            groups: components["schemas"]["StatsGroup"][];
+            /**
+             * Format: double
+             * @description `sessions_with_handoff / sessions_active` (a session handing off twice counts once, so
+             *     this never exceeds 1).
+             */
+            handoff_rate: number;
+            /** @description Handoffs requested within 24 h after the same session was handed back. */
+            rehandoffs_within_24h: number;
+            /** @description Sessions with any message in the range. */
+            sessions_active: number;
+            /** @description Sessions that handed off at least once in the range. */
+            sessions_with_handoff: number;
+            /**
+             * Format: date-time
+             * @description Range end.
+             */
+            to: string;
+        };
+        /** @description One group's figures. */
+        StatsGroup: components["schemas"]["Figures"] & {
+            /** @description The group's key (a reason, channel, team, reviewer or date). */
+            key: string;
         };
         /** @description One step of a policy. */
         Step: {
@@ -1425,6 +1573,35 @@ export interface operations {
             };
         };
     };
+    get_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description The database does not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_problem: {
         parameters: {
             query?: never;
@@ -1477,6 +1654,70 @@ export interface operations {
             };
             /** @description The database does not answer */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description Only this action. */
+                action?: string | null;
+                /** @description Only this actor. */
+                actor?: string | null;
+                /** @description `json` (default), `jsonl` or `csv`. */
+                format?: string | null;
+                /** @description From this time (inclusive). */
+                from?: string | null;
+                /** @description At most this many, 1 to 10000 (default 500). */
+                limit?: number | null;
+                /** @description Only this session. */
+                session_id?: string | null;
+                /** @description Only this takeover. */
+                takeover_id?: string | null;
+                /** @description Until this time (exclusive). */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entries (JSON array, or JSON Lines / CSV with `format`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEvent"][];
+                };
+            };
+            /** @description Invalid filter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A reviewer who is not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2769,6 +3010,60 @@ export interface operations {
             };
             /** @description Missing or unknown credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_stats: {
+        parameters: {
+            query?: {
+                /** @description Start (inclusive); default 7 days before `to`. */
+                from?: string | null;
+                /** @description `reason`, `channel`, `team`, `reviewer` or `day`. */
+                group_by?: string | null;
+                /** @description End (exclusive); default now. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stats"];
+                };
+            };
+            /** @description Invalid range or grouping */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A reviewer who is not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

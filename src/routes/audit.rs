@@ -1,0 +1,191 @@
+//! The audit trail, read and exported.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::dto::utc;
+use crate::auth::Caller;
+use crate::db::models::AuditRow;
+use crate::db::schema::audit_events;
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// One audit entry.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEvent {
+    /// Entry id.
+    pub id: String,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who did it: `api_key:<name>`, `reviewer:<name>` or `timer`.
+    pub actor: String,
+    /// What: `takeover.requested`, `takeover.claimed`, `session.handed_back`, ...
+    pub action: String,
+    /// The session.
+    pub session_id: Option<String>,
+    /// The takeover.
+    pub takeover_id: Option<String>,
+    /// Session status before.
+    pub from_status: Option<String>,
+    /// Session status after.
+    pub to_status: Option<String>,
+    /// Details of the action.
+    pub detail: Option<serde_json::Value>,
+}
+
+impl From<&AuditRow> for AuditEvent {
+    fn from(a: &AuditRow) -> AuditEvent {
+        AuditEvent {
+            id: a.id.clone(),
+            at: utc(a.at),
+            actor: a.actor.clone(),
+            action: a.action.clone(),
+            session_id: a.session_id.clone(),
+            takeover_id: a.takeover_id.clone(),
+            from_status: a.from_status.clone(),
+            to_status: a.to_status.clone(),
+            detail: a
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok()),
+        }
+    }
+}
+
+/// Filters and format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Only this session.
+    pub session_id: Option<String>,
+    /// Only this takeover.
+    pub takeover_id: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// From this time (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Until this time (exclusive).
+    pub to: Option<DateTime<Utc>>,
+    /// At most this many, 1 to 10000 (default 500).
+    pub limit: Option<i64>,
+    /// `json` (default), `jsonl` or `csv`.
+    pub format: Option<String>,
+}
+
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+/// The append-only audit trail, oldest first, as JSON, JSON Lines or CSV.
+#[utoipa::path(
+    tag = "insight",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Entries (JSON array, or JSON Lines / CSV with `format`)", body = [AuditEvent]),
+        (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A reviewer who is not an admin", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("reviewer_token" = []))
+)]
+#[get("/v1/audit")]
+pub async fn list_audit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if let Caller::Reviewer(r) = &caller {
+        if !r.is_admin {
+            return Err(ApiError::forbidden(
+                "the audit trail is for API keys and admins",
+            ));
+        }
+    }
+    let q = query.into_inner();
+    let format = q.format.clone().unwrap_or_else(|| "json".into());
+    if !["json", "jsonl", "csv"].contains(&format.as_str()) {
+        return Err(ApiError::field("format", "must be json, jsonl or csv"));
+    }
+    let limit = q.limit.unwrap_or(500);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::field("limit", "must be 1 to 10000"));
+    }
+    let rows: Vec<AuditRow> = state
+        .db
+        .read(move |conn| {
+            let mut b = audit_events::table.into_boxed();
+            if let Some(v) = q.session_id {
+                b = b.filter(audit_events::session_id.eq(v));
+            }
+            if let Some(v) = q.takeover_id {
+                b = b.filter(audit_events::takeover_id.eq(v));
+            }
+            if let Some(v) = q.action {
+                b = b.filter(audit_events::action.eq(v));
+            }
+            if let Some(v) = q.actor {
+                b = b.filter(audit_events::actor.eq(v));
+            }
+            if let Some(v) = q.from {
+                b = b.filter(audit_events::at.ge(v.naive_utc()));
+            }
+            if let Some(v) = q.to {
+                b = b.filter(audit_events::at.lt(v.naive_utc()));
+            }
+            Ok(b.order((audit_events::at.asc(), audit_events::id.asc()))
+                .limit(limit)
+                .load(conn)?)
+        })
+        .await?;
+    let events: Vec<AuditEvent> = rows.iter().map(AuditEvent::from).collect();
+    Ok(match format.as_str() {
+        "jsonl" => {
+            let body: String = events
+                .iter()
+                .map(|e| serde_json::to_string(e).unwrap_or_default() + "\n")
+                .collect();
+            HttpResponse::Ok()
+                .content_type("application/x-ndjson")
+                .body(body)
+        }
+        "csv" => {
+            let mut body = String::from(
+                "id,at,actor,action,session_id,takeover_id,from_status,to_status,detail\n",
+            );
+            for e in &events {
+                let fields = [
+                    e.id.clone(),
+                    e.at.to_rfc3339(),
+                    e.actor.clone(),
+                    e.action.clone(),
+                    e.session_id.clone().unwrap_or_default(),
+                    e.takeover_id.clone().unwrap_or_default(),
+                    e.from_status.clone().unwrap_or_default(),
+                    e.to_status.clone().unwrap_or_default(),
+                    e.detail.as_ref().map(|d| d.to_string()).unwrap_or_default(),
+                ];
+                body.push_str(
+                    &fields
+                        .iter()
+                        .map(|f| csv_field(f))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
+                body.push('\n');
+            }
+            HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .body(body)
+        }
+        _ => HttpResponse::Ok().json(events),
+    })
+}

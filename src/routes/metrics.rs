@@ -1,0 +1,74 @@
+//! `GET /metrics` in Prometheus text format.
+
+use actix_web::{get, web, HttpResponse};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::db::schema::{deliveries, takeovers};
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// Prometheus metrics: responses, turn-gate latency, open takeovers by status, deliveries by
+/// status (parked included), live (SSE) clients, database pool use.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String),
+        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/metrics")]
+pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let (open, outbox) = state
+        .db
+        .read(|conn| {
+            let open: Vec<(String, i64)> = takeovers::table
+                .filter(takeovers::status.ne("resolved"))
+                .group_by(takeovers::status)
+                .select((takeovers::status, count_star()))
+                .load(conn)?;
+            let outbox: Vec<(String, i64)> = deliveries::table
+                .group_by(deliveries::status)
+                .select((deliveries::status, count_star()))
+                .load(conn)?;
+            Ok((open, outbox))
+        })
+        .await?;
+    let mut out = String::with_capacity(4096);
+    state.metrics.render(&mut out);
+    out.push_str("# HELP baton_open_takeovers Takeovers not yet resolved, by status.\n# TYPE baton_open_takeovers gauge\n");
+    for status in ["requested", "claimed"] {
+        let n = open
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n);
+        out.push_str(&format!(
+            "baton_open_takeovers{{status=\"{status}\"}} {n}\n"
+        ));
+    }
+    out.push_str("# HELP baton_deliveries Callbacks in the outbox, by status.\n# TYPE baton_deliveries gauge\n");
+    for status in ["pending", "delivered", "parked"] {
+        let n = outbox
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n);
+        out.push_str(&format!("baton_deliveries{{status=\"{status}\"}} {n}\n"));
+    }
+    let parked = outbox
+        .iter()
+        .find(|(s, _)| s == "parked")
+        .map_or(0, |(_, n)| *n);
+    out.push_str(&format!("# HELP baton_parked_deliveries Callbacks out of attempts.\n# TYPE baton_parked_deliveries gauge\nbaton_parked_deliveries {parked}\n"));
+    out.push_str(&format!(
+        "# HELP baton_live_clients Connected live-update (SSE) clients.\n# TYPE baton_live_clients gauge\nbaton_live_clients {}\n",
+        state.live.receivers()
+    ));
+    let (connections, idle) = state.db.pool_state();
+    out.push_str(&format!(
+        "# HELP baton_db_pool_connections Database pool connections.\n# TYPE baton_db_pool_connections gauge\nbaton_db_pool_connections{{state=\"idle\"}} {idle}\nbaton_db_pool_connections{{state=\"in_use\"}} {}\n",
+        connections.saturating_sub(idle)
+    ));
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(out))
+}
