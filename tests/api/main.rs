@@ -2,7 +2,12 @@
 
 mod helpers;
 
+mod crash;
 mod delivery;
 mod errors;
 mod flow;
+mod fuzz;
 mod openapi;
+mod parsers;
+mod races;
+mod security;
