@@ -108,6 +108,8 @@ async fn generated_requests_get_no_5xx_and_documented_answers() {
             .args(["-H", &format!("Authorization: Bearer {token}")])
             .args(["--report", "ndjson", "--report-dir"])
             .arg(&report)
+            // schemathesis keeps a `.schemathesis/` cache in its working directory.
+            .current_dir(app.db.dir())
             .env("NO_COLOR", "1")
             .env("SCHEMATHESIS_HOOKS", "");
         if let Some(op) = exclude {
