@@ -41,7 +41,7 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         routes::webhooks::list_webhooks,
         routes::webhooks::delete_webhook,
     ),
-    components(schemas(crate::delivery::event::CallbackEvent)),
+    components(schemas(crate::delivery::event::CallbackEvent, crate::db::takeovers::InboxView)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "sessions", description = "The turn gate and conversation state, for integrations"),
