@@ -873,7 +873,7 @@ fn seed(db: &BenchDb, takeovers: usize, messages: usize) -> anyhow::Result<()> {
         if pg {
             format!("({e})::text")
         } else {
-            e.to_string()
+            format!("({e})")
         }
     };
     let sql = format!(
@@ -885,13 +885,12 @@ fn seed(db: &BenchDb, takeovers: usize, messages: usize) -> anyhow::Result<()> {
            SELECT {tid}, {sid}, 'takeover', 'requested', 'user_requested', n % 3, 'support', '{team}',
              86400, {ts}, 'http://127.0.0.1:9/hook', '{key}', 0, {ts}, {ts} FROM {g};
          INSERT INTO messages (id, session_id, seq, sender, content, at, recorded_at)
-           SELECT {mid}, {msid}, {mseq}, 'user', 'seeded message with a little text in it', {ts}, {ts} FROM {gm};
+           SELECT {mid}, {msid}, ((n - 1) % {per}) + 1, 'user', 'seeded message with a little text in it', {ts}, {ts} FROM {gm};
          COMMIT;",
         sid = cat("'seed-'", &txt("n")),
         tid = cat("'to-'", &txt("n")),
         mid = cat("'m-'", &txt("n")),
         msid = cat("'seed-'", &txt(&format!("((n - 1) / {per}) + 1"))),
-        mseq = format!("((n - 1) % {per}) + 1"),
         g = series(takeovers),
         gm = series(per * takeovers),
     );
@@ -904,7 +903,7 @@ fn seed(db: &BenchDb, takeovers: usize, messages: usize) -> anyhow::Result<()> {
 
 fn print_table(rows: &[Row]) {
     println!(
-        "\n{:<9} {:<12} {:<11} {:>11} {:>11} {:>8}  target",
+        "\n{:<9} {:<12} {:<17} {:>10} {:>10} {:>8}  target",
         "backend", "scenario", "metric", "baton", "floor", "ratio"
     );
     for r in rows {
@@ -917,7 +916,7 @@ fn print_table(rows: &[Row]) {
             .map(|x| format!("{x:.2}×"))
             .unwrap_or_else(|| "-".into());
         println!(
-            "{:<9} {:<12} {:<11} {:>11} {:>11} {:>8}  {}",
+            "{:<9} {:<12} {:<17} {:>10} {:>10} {:>8}  {}",
             r.backend,
             r.scenario,
             format!("{} {}", r.metric, r.unit),
