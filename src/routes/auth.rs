@@ -94,6 +94,7 @@ pub async fn create_login(
     responses(
         (status = 204, description = "Signed out"),
         (status = 401, description = "Missing or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("reviewer_token" = []))
 )]

@@ -17,6 +17,7 @@ use crate::startup::AppState;
     params(("session_id" = String, Path, description = "The integration's session id")),
     responses(
         (status = 200, description = "You hold the conversation", body = SessionState),
+        (status = 400, description = "Invalid session id or body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
@@ -56,6 +57,7 @@ fn text(req: &HttpRequest, body: &[u8]) -> Result<String, ApiError> {
         (status = 201, description = "Stored and queued for delivery", body = ReplyAccepted),
         (status = 400, description = "Empty or too long", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "You do not hold the conversation", body = Problem, content_type = "application/problem+json"),
     ),
@@ -90,7 +92,9 @@ pub async fn create_reply(
     responses(
         (status = 202, description = "Forwarded"),
         (status = 204, description = "Skipped: one was forwarded less than 3 s ago"),
+        (status = 400, description = "Invalid session id or body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "You do not hold the conversation", body = Problem, content_type = "application/problem+json"),
     ),
@@ -124,6 +128,7 @@ pub async fn create_typing(
         (status = 201, description = "Stored", body = Note),
         (status = 400, description = "Empty or too long", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No open takeover", body = Problem, content_type = "application/problem+json"),
     ),
@@ -153,7 +158,9 @@ pub async fn create_note(
     params(("session_id" = String, Path, description = "The integration's session id")),
     responses(
         (status = 200, description = "Notes", body = [Note]),
+        (status = 400, description = "Invalid session id or body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
     ),
     security(("reviewer_token" = []))
@@ -187,6 +194,7 @@ pub async fn list_notes(
         (status = 200, description = "Transferred; waiting for the new assignee", body = SessionState),
         (status = 400, description = "`to` names no team or reviewer", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another reviewer holds it, or no takeover is open", body = Problem, content_type = "application/problem+json"),
     ),
@@ -218,7 +226,9 @@ pub async fn create_transfer(
     params(("session_id" = String, Path, description = "The integration's session id")),
     responses(
         (status = 200, description = "Back in the queue", body = SessionState),
+        (status = 400, description = "Invalid session id or body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "You do not hold it", body = Problem, content_type = "application/problem+json"),
     ),

@@ -295,6 +295,7 @@ pub async fn create_handback(
     request_body(content = CloseRequest, description = "Optional"),
     responses(
         (status = 200, description = "Closed", body = SessionState),
+        (status = 400, description = "Invalid session id or body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another reviewer holds it", body = Problem, content_type = "application/problem+json"),

@@ -182,6 +182,7 @@ pub async fn list_webhooks(
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription for this key", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []))
@@ -219,6 +220,7 @@ pub async fn delete_webhook(
     responses(
         (status = 200, description = "The subscription with its new `secret` (shown once)", body = Webhook),
         (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription for this key", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []))

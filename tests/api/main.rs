@@ -2,12 +2,16 @@
 
 mod helpers;
 
-mod insight;
-
 mod approval;
+mod crash;
 mod delivery;
 mod errors;
 mod flow;
+mod fuzz;
+mod insight;
 mod openapi;
+mod parsers;
+mod races;
+mod security;
 mod signals;
 mod timers;

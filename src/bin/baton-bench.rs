@@ -1,0 +1,1116 @@
+//! `baton-bench`: the load generator. Starts the release `baton` binary on a fresh database and,
+//! in the same run, a **floor server** (a bare actix-web handler doing one durable insert through
+//! baton's own `Db` pool into the same kind of database), drives both with the same client, and
+//! prints every Baton figure as a ratio to the floor. Writes the results as JSON.
+//!
+//! `cargo run --release --bin baton-bench -- --quick` (see docs/PERFORMANCE.md).
+//!
+//! To add a scenario: write an `async fn` returning `Vec<Row>` and call it from `run_backend`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use actix_web::{web, HttpResponse};
+use baton::config::DatabaseUrl;
+use baton::db::{Db, DbConnection};
+use clap::{Parser, Subcommand};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+#[derive(Parser)]
+#[command(about = "Baton's benchmark harness: Baton against the floor of this machine")]
+struct Args {
+    #[command(subcommand)]
+    role: Option<Role>,
+    /// CI-sized run: short windows, small seeds (about a minute per backend).
+    #[arg(long)]
+    quick: bool,
+    /// `sqlite`, `postgres` or `both`.
+    #[arg(long, default_value = "both")]
+    backend: String,
+    /// Concurrent clients on the turn gate.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Distinct sessions the turn gate load is spread over.
+    #[arg(long, default_value_t = 10_000)]
+    sessions: usize,
+    /// Open takeovers seeded for the queue page (default 100 000; 5 000 with --quick).
+    #[arg(long)]
+    takeovers: Option<usize>,
+    /// Messages seeded across those sessions (default 10 000 000; 100 000 with --quick).
+    #[arg(long)]
+    messages: Option<usize>,
+    /// Where to write the JSON results.
+    #[arg(long, default_value = "target/bench-results.json")]
+    out: PathBuf,
+    /// PostgreSQL server for the runs (a fresh database is created and dropped per server).
+    #[arg(
+        long,
+        env = "BATON_BENCH_PG_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432"
+    )]
+    pg: String,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// Internal: run the floor server on DATABASE_URL and print its address.
+    #[command(hide = true)]
+    Floor {
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 16)]
+        pool: u32,
+    },
+}
+
+/// The sizes of one run.
+#[derive(Clone, Copy)]
+struct Plan {
+    warmup: Duration,
+    window: Duration,
+    concurrency: usize,
+    sessions: usize,
+    relay_requests: usize,
+    takeovers: usize,
+    messages: usize,
+    page_requests: usize,
+    startups: usize,
+}
+
+/// One line of the results table.
+#[derive(serde::Serialize, Clone)]
+struct Row {
+    backend: &'static str,
+    scenario: &'static str,
+    metric: &'static str,
+    unit: &'static str,
+    baton: f64,
+    floor: Option<f64>,
+    /// baton / floor.
+    ratio: Option<f64>,
+    target: &'static str,
+}
+
+fn row(
+    backend: &'static str,
+    scenario: &'static str,
+    metric: &'static str,
+    unit: &'static str,
+    baton: f64,
+    floor: Option<f64>,
+    target: &'static str,
+) -> Row {
+    Row {
+        backend,
+        scenario,
+        metric,
+        unit,
+        baton,
+        floor,
+        ratio: floor.filter(|f| *f > 0.0).map(|f| baton / f),
+        target,
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if let Some(Role::Floor { database, pool }) = &args.role {
+        return floor::serve(database, *pool);
+    }
+    let plan = if args.quick {
+        Plan {
+            warmup: Duration::from_secs(2),
+            window: Duration::from_secs(5),
+            concurrency: args.concurrency,
+            sessions: args.sessions,
+            relay_requests: 200,
+            takeovers: args.takeovers.unwrap_or(5_000),
+            messages: args.messages.unwrap_or(100_000),
+            page_requests: 200,
+            startups: 3,
+        }
+    } else {
+        Plan {
+            warmup: Duration::from_secs(5),
+            window: Duration::from_secs(20),
+            concurrency: args.concurrency,
+            sessions: args.sessions,
+            relay_requests: 1_000,
+            takeovers: args.takeovers.unwrap_or(100_000),
+            messages: args.messages.unwrap_or(10_000_000),
+            page_requests: 500,
+            startups: 5,
+        }
+    };
+    let bins = Binaries::locate()?;
+    let backends: Vec<&'static str> = match args.backend.as_str() {
+        "sqlite" => vec!["sqlite"],
+        "postgres" => vec!["postgres"],
+        "both" => vec!["sqlite", "postgres"],
+        other => anyhow::bail!("--backend {other:?}: use sqlite, postgres or both"),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut rows = Vec::new();
+    for backend in backends {
+        eprintln!("== {backend}");
+        rows.extend(rt.block_on(run_backend(&bins, backend, &args.pg, plan))?);
+    }
+    print_table(&rows);
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let machine = machine();
+    std::fs::write(
+        &args.out,
+        serde_json::to_string_pretty(&json!({
+            "quick": args.quick,
+            "machine": machine,
+            "plan": {
+                "concurrency": plan.concurrency, "sessions": plan.sessions,
+                "warmup_s": plan.warmup.as_secs_f64(), "window_s": plan.window.as_secs_f64(),
+                "relay_requests": plan.relay_requests, "takeovers": plan.takeovers,
+                "messages": plan.messages, "page_requests": plan.page_requests,
+            },
+            "results": rows,
+        }))?,
+    )?;
+    eprintln!("results written to {}", args.out.display());
+    Ok(())
+}
+
+async fn run_backend(
+    bins: &Binaries,
+    backend: &'static str,
+    pg: &str,
+    plan: Plan,
+) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(plan.concurrency * 2)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+
+    // 1. Turn gate, 2. reply relay: one Baton and one floor, each on its own fresh database.
+    {
+        let bdb = BenchDb::new(backend, pg)?;
+        let fdb = BenchDb::new(backend, pg)?;
+        let baton = Server::baton(bins, &bdb)?;
+        let floor = Server::floor(bins, &fdb)?;
+        let body =
+            json!({"sender": "user", "content": "hello from the bench", "channel": "telegram"});
+        eprintln!("   turn gate: floor");
+        let f = load(
+            &client,
+            plan,
+            |i| format!("{}/floor/bench-{i}", floor.base),
+            &body,
+            "",
+        )
+        .await;
+        eprintln!("   turn gate: baton");
+        let b = load(
+            &client,
+            plan,
+            |i| format!("{}/v1/sessions/bench-{i}/messages", baton.base),
+            &body,
+            &baton.api_key,
+        )
+        .await;
+        anyhow::ensure!(
+            b.errors == 0 && f.errors == 0,
+            "turn gate errors: baton {}, floor {}",
+            b.errors,
+            f.errors
+        );
+        let t = "turn gate";
+        rows.push(row(
+            backend,
+            t,
+            "throughput",
+            "req/s",
+            b.rps,
+            Some(f.rps),
+            "≥ 0.7× floor",
+        ));
+        rows.push(row(backend, t, "p50", "ms", b.p(50.0), Some(f.p(50.0)), ""));
+        rows.push(row(
+            backend,
+            t,
+            "p99",
+            "ms",
+            b.p(99.0),
+            Some(f.p(99.0)),
+            "≤ 1.5× floor",
+        ));
+        rows.push(row(
+            backend,
+            t,
+            "p99.9",
+            "ms",
+            b.p(99.9),
+            Some(f.p(99.9)),
+            "",
+        ));
+
+        eprintln!("   reply relay");
+        let (b, f) = relay(&client, &baton, &floor, plan.relay_requests).await?;
+        let r = "reply relay";
+        rows.push(row(
+            backend,
+            r,
+            "p50",
+            "ms",
+            b.p(50.0),
+            Some(f.p(50.0)),
+            "≤ 3 ms",
+        ));
+        rows.push(row(
+            backend,
+            r,
+            "p99",
+            "ms",
+            b.p(99.0),
+            Some(f.p(99.0)),
+            "≤ 20 ms",
+        ));
+    }
+
+    // 3. Queue page with many open takeovers, seeded directly.
+    {
+        let bdb = BenchDb::new(backend, pg)?;
+        let key = bins.prepare(&bdb)?;
+        eprintln!(
+            "   seeding {} takeovers, {} messages",
+            plan.takeovers, plan.messages
+        );
+        let seeded = Instant::now();
+        seed(&bdb, plan.takeovers, plan.messages)?;
+        eprintln!("   seeded in {:.1}s", seeded.elapsed().as_secs_f64());
+        let mut baton = Server::baton_bare(bins, &bdb)?;
+        baton.api_key = key;
+        let floor = Server::floor(bins, &bdb)?;
+        let token = login(&client, &baton.base, "alice").await?;
+        let b = serial(
+            &client,
+            &format!("{}/v1/inbox?view=waiting", baton.base),
+            &token,
+            plan.page_requests,
+        )
+        .await?;
+        let f = serial(
+            &client,
+            &format!("{}/page", floor.base),
+            "",
+            plan.page_requests,
+        )
+        .await?;
+        let q = "queue page";
+        rows.push(row(backend, q, "p50", "ms", b.p(50.0), Some(f.p(50.0)), ""));
+        rows.push(row(
+            backend,
+            q,
+            "p99",
+            "ms",
+            b.p(99.0),
+            Some(f.p(99.0)),
+            "≤ 20 ms",
+        ));
+        rows.push(row(
+            backend,
+            q,
+            "RSS",
+            "MB",
+            baton.rss_mb(),
+            Some(floor.rss_mb()),
+            "≤ 150 MB",
+        ));
+    }
+
+    // 4. Live fan-out: needs `GET /v1/events` (the reviewer inbox's SSE stream).
+    {
+        let bdb = BenchDb::new(backend, pg)?;
+        let baton = Server::baton(bins, &bdb)?;
+        let token = login(&client, &baton.base, "alice").await?;
+        let status = client
+            .get(format!("{}/v1/events", baton.base))
+            .bearer_auth(&token)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0);
+        if status == 404 {
+            eprintln!("   fan-out: SKIPPED (GET /v1/events is not built yet; add the scenario here when it lands)");
+        } else {
+            eprintln!("   fan-out: /v1/events answers {status}; the 1 000-client scenario is not written yet");
+        }
+    }
+
+    // 5. Start-up to ready, migrations applied, on a fresh database each time.
+    {
+        let mut b = Vec::new();
+        let mut f = Vec::new();
+        for _ in 0..plan.startups {
+            let db = BenchDb::new(backend, pg)?;
+            b.push(Server::baton_bare(bins, &db)?.startup_ms);
+            let db = BenchDb::new(backend, pg)?;
+            f.push(Server::floor(bins, &db)?.startup_ms);
+        }
+        b.sort_by(f64::total_cmp);
+        f.sort_by(f64::total_cmp);
+        let med = |v: &[f64]| v[v.len() / 2];
+        rows.push(row(
+            backend,
+            "start-up",
+            "median",
+            "ms",
+            med(&b),
+            Some(med(&f)),
+            "≤ 300 ms",
+        ));
+    }
+    Ok(rows)
+}
+
+/// Latencies of one scenario, in microseconds.
+struct Sample {
+    micros: Vec<u64>,
+    rps: f64,
+    errors: u64,
+}
+
+impl Sample {
+    fn p(&self, q: f64) -> f64 {
+        if self.micros.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((q / 100.0) * (self.micros.len() - 1) as f64).round() as usize;
+        self.micros[i.min(self.micros.len() - 1)] as f64 / 1000.0
+    }
+}
+
+/// Fixed concurrency: `plan.concurrency` clients loop over the sessions; latencies are kept only
+/// for requests started after the warm-up and finished inside the window.
+async fn load(
+    client: &reqwest::Client,
+    plan: Plan,
+    url: impl Fn(usize) -> String,
+    body: &Value,
+    token: &str,
+) -> Sample {
+    let body = Arc::new(serde_json::to_vec(body).expect("json"));
+    let next = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let measure_from = start + plan.warmup;
+    let end = measure_from + plan.window;
+    let urls: Arc<Vec<String>> = Arc::new((0..plan.sessions).map(url).collect());
+    let mut tasks = Vec::new();
+    for _ in 0..plan.concurrency {
+        let (client, body, next, errors, urls) = (
+            client.clone(),
+            body.clone(),
+            next.clone(),
+            errors.clone(),
+            urls.clone(),
+        );
+        let token = token.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(100_000);
+            loop {
+                let t0 = Instant::now();
+                if t0 >= end {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize % urls.len();
+                let mut req = client
+                    .post(&urls[i])
+                    .header("content-type", "application/json")
+                    .body(body.as_ref().clone());
+                if !token.is_empty() {
+                    req = req.bearer_auth(&token);
+                }
+                let ok = match req.send().await {
+                    Ok(r) => {
+                        let ok = r.status().is_success();
+                        let _ = r.bytes().await;
+                        ok
+                    }
+                    Err(_) => false,
+                };
+                let t1 = Instant::now();
+                if !ok {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+                if t0 >= measure_from && t1 <= end {
+                    lat.push((t1 - t0).as_micros() as u64);
+                }
+            }
+            lat
+        }));
+    }
+    let mut micros = Vec::new();
+    for t in tasks {
+        micros.extend(t.await.expect("load task"));
+    }
+    micros.sort_unstable();
+    Sample {
+        rps: micros.len() as f64 / plan.window.as_secs_f64(),
+        micros,
+        errors: errors.load(Ordering::Relaxed),
+    }
+}
+
+/// Sequential GETs; the latency of each.
+async fn serial(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    n: usize,
+) -> anyhow::Result<Sample> {
+    let mut micros = Vec::with_capacity(n);
+    for i in 0..n + n / 10 {
+        let t0 = Instant::now();
+        let mut req = client.get(url);
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        let r = req.send().await?;
+        anyhow::ensure!(r.status().is_success(), "GET {url}: {}", r.status());
+        let _ = r.bytes().await?;
+        if i >= n / 10 {
+            micros.push(t0.elapsed().as_micros() as u64);
+        }
+    }
+    micros.sort_unstable();
+    Ok(Sample {
+        rps: 0.0,
+        micros,
+        errors: 0,
+    })
+}
+
+/// Reviewer reply -> body at a real HTTP receiver, one at a time; the same through the floor's
+/// durable relay (insert, then POST to the receiver).
+async fn relay(
+    client: &reqwest::Client,
+    baton: &Server,
+    floor: &Server,
+    n: usize,
+) -> anyhow::Result<(Sample, Sample)> {
+    let (port, mut arrivals) = receiver::start();
+    let hook = format!("http://127.0.0.1:{port}/hook");
+    let session = "relay-1";
+    expect_ok(
+        client
+            .post(format!("{}/v1/takeovers", baton.base))
+            .bearer_auth(&baton.api_key)
+            .json(
+                &json!({"session_id": session, "channel": "telegram", "reply_webhook": hook,
+                      "reason": "user_requested", "assignee": "support", "timeout": "1d"}),
+            )
+            .send()
+            .await?,
+    )
+    .await?;
+    let token = login(client, &baton.base, "alice").await?;
+    expect_ok(
+        client
+            .post(format!("{}/v1/sessions/{session}/claim", baton.base))
+            .bearer_auth(&token)
+            .send()
+            .await?,
+    )
+    .await?;
+    // The claim sends a `takeover.claimed` callback; wait for it so it is not counted.
+    arrivals.recv().await;
+
+    let b = relay_run(
+        client,
+        &baton.base,
+        Some(&token),
+        session,
+        &hook,
+        &mut arrivals,
+        n,
+    )
+    .await?;
+    let f = relay_run(client, &floor.base, None, session, &hook, &mut arrivals, n).await?;
+    Ok((b, f))
+}
+
+/// `n` replies one after another (after a tenth as warm-up): Baton's when `token` is given, else
+/// through the floor's relay.
+async fn relay_run(
+    client: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    session: &str,
+    hook: &str,
+    arrivals: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Instant)>,
+    n: usize,
+) -> anyhow::Result<Sample> {
+    let mut micros = Vec::with_capacity(n);
+    let warm = n / 10;
+    for i in 0..warm + n {
+        let content = format!("relay-{i}");
+        let t0 = Instant::now();
+        let req = match token {
+            Some(token) => client
+                .post(format!("{base}/v1/sessions/{session}/replies"))
+                .bearer_auth(token),
+            None => client
+                .post(format!("{base}/relay/{session}"))
+                .header("x-forward-to", hook),
+        };
+        let r = req.json(&json!({ "content": content })).send().await?;
+        anyhow::ensure!(r.status().is_success(), "relay: {}", r.status());
+        let _ = r.bytes().await;
+        loop {
+            let (got, at) = tokio::time::timeout(Duration::from_secs(30), arrivals.recv())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("receiver stopped"))?;
+            if got == content {
+                if i >= warm {
+                    micros.push((at - t0).as_micros() as u64);
+                }
+                break;
+            }
+        }
+    }
+    micros.sort_unstable();
+    Ok(Sample {
+        micros,
+        rps: 0.0,
+        errors: 0,
+    })
+}
+
+async fn expect_ok(r: reqwest::Response) -> anyhow::Result<()> {
+    let s = r.status();
+    let body = r.text().await.unwrap_or_default();
+    anyhow::ensure!(s.is_success(), "{s}: {body}");
+    Ok(())
+}
+
+async fn login(client: &reqwest::Client, base: &str, name: &str) -> anyhow::Result<String> {
+    let r = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"name": name, "password": PASSWORD}))
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "login {name}: {}", r.status());
+    let v: Value = r.json().await?;
+    Ok(v["token"].as_str().unwrap_or_default().to_string())
+}
+
+const PASSWORD: &str = "bench-password-1234";
+
+/// The `baton` release binary next to this one (built first when run through cargo).
+struct Binaries {
+    baton: PathBuf,
+    bench: PathBuf,
+}
+
+impl Binaries {
+    fn locate() -> anyhow::Result<Binaries> {
+        let bench = std::env::current_exe()?;
+        let dir = bench.parent().unwrap_or(Path::new(".")).to_path_buf();
+        if let Ok(cargo) = std::env::var("CARGO") {
+            let release = dir.ends_with("release");
+            let mut cmd = Command::new(cargo);
+            cmd.args(["build", "-q", "--bin", "baton"]);
+            if release {
+                cmd.arg("--release");
+            } else {
+                eprintln!(
+                    "warning: baton-bench is a debug build; run it with --release for real figures"
+                );
+            }
+            anyhow::ensure!(cmd.status()?.success(), "cargo build --bin baton failed");
+        }
+        let baton = dir.join("baton");
+        anyhow::ensure!(
+            baton.exists(),
+            "{} not found: run `cargo build --release` first",
+            baton.display()
+        );
+        Ok(Binaries { baton, bench })
+    }
+
+    fn cli(&self, db: &BenchDb, args: &[&str]) -> anyhow::Result<Value> {
+        let out = Command::new(&self.baton)
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("BATON_LOG", "warn")
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "baton {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    }
+
+    /// Creates an API key (returned) and the reviewers alice (support) and carol (billing).
+    fn prepare(&self, db: &BenchDb) -> anyhow::Result<String> {
+        let key = self.cli(db, &["api-key", "create", "--name", "bench"])?;
+        for (name, team) in [("alice", "support"), ("carol", "billing")] {
+            self.cli(
+                db,
+                &[
+                    "reviewer",
+                    "add",
+                    "--name",
+                    name,
+                    "--team",
+                    team,
+                    "--password",
+                    PASSWORD,
+                ],
+            )?;
+        }
+        Ok(key["key"].as_str().unwrap_or_default().to_string())
+    }
+}
+
+/// A fresh database: a temp SQLite file or a new PostgreSQL database, removed afterwards.
+struct BenchDb {
+    url: String,
+    dir: tempfile_dir::Dir,
+    pg: Option<(String, String)>,
+}
+
+impl BenchDb {
+    fn new(backend: &str, pg: &str) -> anyhow::Result<BenchDb> {
+        let dir = tempfile_dir::Dir::new()?;
+        if backend == "sqlite" {
+            return Ok(BenchDb {
+                url: dir.path.join("bench.db").display().to_string(),
+                dir,
+                pg: None,
+            });
+        }
+        let name = format!("baton_bench_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = diesel::PgConnection::establish(&format!("{pg}/postgres"))?;
+        admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
+        Ok(BenchDb {
+            url: format!("{pg}/{name}"),
+            dir,
+            pg: Some((pg.to_string(), name)),
+        })
+    }
+}
+
+impl Drop for BenchDb {
+    fn drop(&mut self) {
+        if let Some((pg, name)) = &self.pg {
+            if let Ok(mut admin) = diesel::PgConnection::establish(&format!("{pg}/postgres")) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A temp directory without another dependency.
+mod tempfile_dir {
+    pub struct Dir {
+        pub path: std::path::PathBuf,
+    }
+    impl Dir {
+        pub fn new() -> std::io::Result<Dir> {
+            let path =
+                std::env::temp_dir().join(format!("baton-bench-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&path)?;
+            Ok(Dir { path })
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// A running server process (Baton or the floor), killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+    api_key: String,
+    startup_ms: f64,
+}
+
+impl Server {
+    /// Baton on `db`, with an API key and the reviewers alice (support) and carol (billing).
+    fn baton(bins: &Binaries, db: &BenchDb) -> anyhow::Result<Server> {
+        let key = bins.prepare(db)?;
+        let mut s = Self::baton_bare(bins, db)?;
+        s.api_key = key;
+        Ok(s)
+    }
+
+    /// Baton on `db` as it is (a fresh database: start-up includes the migrations).
+    fn baton_bare(bins: &Binaries, db: &BenchDb) -> anyhow::Result<Server> {
+        Self::spawn(
+            Command::new(&bins.baton)
+                .arg("serve")
+                .env("DATABASE_URL", &db.url),
+            db,
+        )
+    }
+
+    fn floor(bins: &Binaries, db: &BenchDb) -> anyhow::Result<Server> {
+        Self::spawn(
+            Command::new(&bins.bench).args(["floor", "--database", &db.url]),
+            db,
+        )
+    }
+
+    fn spawn(cmd: &mut Command, db: &BenchDb) -> anyhow::Result<Server> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(db.dir.path.join("server.log"))?;
+        let t0 = Instant::now();
+        let mut child = cmd
+            .env("BATON_BIND", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()?;
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            for _ in lines {}
+        });
+        let line = rx.recv_timeout(Duration::from_secs(120)).map_err(|_| {
+            anyhow::anyhow!(
+                "server did not start: {}",
+                std::fs::read_to_string(db.dir.path.join("server.log")).unwrap_or_default()
+            )
+        })?;
+        let startup_ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let base = line
+            .rsplit(' ')
+            .next()
+            .filter(|s| s.starts_with("http://"))
+            .ok_or_else(|| anyhow::anyhow!("unexpected first line {line:?}"))?
+            .to_string();
+        Ok(Server {
+            child,
+            base,
+            api_key: String::new(),
+            startup_ms,
+        })
+    }
+
+    fn rss_mb(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Seeds `takeovers` open takeovers (team support, mixed priorities) on as many sessions, and
+/// `messages` messages spread over those sessions, with set-based SQL (seconds, not hours).
+fn seed(db: &BenchDb, takeovers: usize, messages: usize) -> anyhow::Result<()> {
+    let url = DatabaseUrl::parse(Some(&db.url)).map_err(anyhow::Error::msg)?;
+    let pool = Db::connect(&url, 1)?;
+    let mut conn = pool.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let conn: &mut DbConnection = &mut conn;
+    let team: String = baton::db::schema::teams::table
+        .filter(baton::db::schema::teams::name.eq("support"))
+        .select(baton::db::schema::teams::id)
+        .first(conn)?;
+    let key: String = baton::db::schema::api_keys::table
+        .select(baton::db::schema::api_keys::id)
+        .first(conn)?;
+    let per = (messages / takeovers.max(1)).max(1);
+    let pg = matches!(conn, DbConnection::Postgresql(_));
+    // `n` runs 1..=count; both backends get the same rows.
+    let series = |count: usize| {
+        if pg {
+            format!("(SELECT generate_series(1, {count}) AS n) g")
+        } else {
+            format!("(WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {count}) SELECT n FROM c) g")
+        }
+    };
+    let t = "'2026-11-25 10:00:00'";
+    let ts = if pg {
+        format!("TIMESTAMP {t}")
+    } else {
+        t.to_string()
+    };
+    let cat = |a: &str, b: &str| format!("{a} || {b}");
+    let txt = |e: &str| {
+        if pg {
+            format!("({e})::text")
+        } else {
+            format!("({e})")
+        }
+    };
+    let sql = format!(
+        "BEGIN;
+         INSERT INTO sessions (id, channel, channel_ref, status, open_takeover_id, next_seq, created_at, updated_at)
+           SELECT {sid}, 'telegram', {sid}, 'human_requested', {tid}, {per}, {ts}, {ts} FROM {g};
+         INSERT INTO takeovers (id, session_id, mode, status, reason, priority, assignee, assignee_team_id,
+             timeout_seconds, expires_at, reply_webhook, api_key_id, escalation_step, created_at, updated_at)
+           SELECT {tid}, {sid}, 'takeover', 'requested', 'user_requested', n % 3, 'support', '{team}',
+             86400, {ts}, 'http://127.0.0.1:9/hook', '{key}', 0, {ts}, {ts} FROM {g};
+         INSERT INTO messages (id, session_id, seq, sender, content, at, recorded_at)
+           SELECT {mid}, {msid}, ((n - 1) % {per}) + 1, 'user', 'seeded message with a little text in it', {ts}, {ts} FROM {gm};
+         COMMIT;",
+        sid = cat("'seed-'", &txt("n")),
+        tid = cat("'to-'", &txt("n")),
+        mid = cat("'m-'", &txt("n")),
+        msid = cat("'seed-'", &txt(&format!("((n - 1) / {per}) + 1"))),
+        g = series(takeovers),
+        gm = series(per * takeovers),
+    );
+    conn.batch_execute(&sql)?;
+    if pg {
+        conn.batch_execute("ANALYZE")?;
+    }
+    Ok(())
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "\n{:<9} {:<12} {:<17} {:>10} {:>10} {:>8}  target",
+        "backend", "scenario", "metric", "baton", "floor", "ratio"
+    );
+    for r in rows {
+        let f = r
+            .floor
+            .map(|f| format!("{f:.2}"))
+            .unwrap_or_else(|| "-".into());
+        let ratio = r
+            .ratio
+            .map(|x| format!("{x:.2}×"))
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:<9} {:<12} {:<17} {:>10} {:>10} {:>8}  {}",
+            r.backend,
+            r.scenario,
+            format!("{} {}", r.metric, r.unit),
+            format!("{:.2}", r.baton),
+            f,
+            ratio,
+            r.target
+        );
+    }
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    json!({
+        "cpu": cpu,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+    })
+}
+
+/// A real HTTP receiver: reports `(message.content, arrival time)` for every callback.
+mod receiver {
+    use super::*;
+    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+    pub fn start() -> (u16, UnboundedReceiver<(String, Instant)>) {
+        let (tx, rx) = unbounded_channel();
+        let (ptx, prx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = actix_web::HttpServer::new(move || {
+                    let tx = tx.clone();
+                    actix_web::App::new().default_service(web::to(move |body: web::Bytes| {
+                        let at = Instant::now();
+                        let tx = tx.clone();
+                        async move {
+                            let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                            let content = v["message"]["content"]
+                                .as_str()
+                                .or(v["content"].as_str())
+                                .unwrap_or("")
+                                .to_string();
+                            let _ = tx.send((content, at));
+                            HttpResponse::Ok().finish()
+                        }
+                    }))
+                })
+                .workers(1)
+                .bind(("127.0.0.1", 0))
+                .expect("bind receiver");
+                let port = server.addrs()[0].port();
+                let _ = ptx.send(port);
+                let _ = server.run().await;
+            });
+        });
+        (prx.recv().expect("receiver port"), rx)
+    }
+}
+
+/// The floor: the least any durable turn gate can do here. Parses the JSON body, inserts one row
+/// through baton's own pool type (`Db::write`: same pool, same SQLite writer lock, a transaction)
+/// and answers with a small JSON body.
+mod floor {
+    use super::*;
+    use baton::db::schema::takeovers;
+
+    diesel::table! {
+        floor_events (id) {
+            id -> Text,
+            session_id -> Text,
+            sender -> Text,
+            content -> Text,
+            at -> Timestamp,
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Turn {
+        #[serde(default)]
+        sender: String,
+        content: String,
+    }
+
+    async fn insert(
+        db: &Db,
+        session: String,
+        body: &[u8],
+    ) -> Result<HttpResponse, actix_web::Error> {
+        let turn: Turn = serde_json::from_slice(body).map_err(actix_web::error::ErrorBadRequest)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let reply = json!({"id": id, "session_id": session});
+        db.write(move |conn| {
+            diesel::insert_into(floor_events::table)
+                .values((
+                    floor_events::id.eq(id),
+                    floor_events::session_id.eq(session),
+                    floor_events::sender.eq(turn.sender),
+                    floor_events::content.eq(turn.content),
+                    floor_events::at.eq(baton::db::now()),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .map_err(actix_web::error::ErrorInternalServerError)?;
+        Ok(HttpResponse::Created().json(reply))
+    }
+
+    pub fn serve(database: &str, pool: u32) -> anyhow::Result<()> {
+        actix_web::rt::System::new().block_on(async move {
+            let url = DatabaseUrl::parse(Some(database)).map_err(anyhow::Error::msg)?;
+            let db = {
+                let url = url.clone();
+                tokio::task::spawn_blocking(move || Db::connect(&url, pool)).await??
+            };
+            db.write(|conn| {
+                conn.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS floor_events (id TEXT PRIMARY KEY NOT NULL, \
+                     session_id TEXT NOT NULL, sender TEXT NOT NULL, content TEXT NOT NULL, at TIMESTAMP NOT NULL)",
+                )?;
+                Ok(())
+            })
+            .await?;
+            let client = reqwest::Client::new();
+            let bind = std::env::var("BATON_BIND").unwrap_or_else(|_| "127.0.0.1:0".into());
+            let server = actix_web::HttpServer::new(move || {
+                actix_web::App::new()
+                    .app_data(web::Data::new(db.clone()))
+                    .app_data(web::Data::new(client.clone()))
+                    .route(
+                        "/floor/{id}",
+                        web::post().to(|db: web::Data<Db>, id: web::Path<String>, body: web::Bytes| async move {
+                            insert(&db, id.into_inner(), &body).await
+                        }),
+                    )
+                    // The floor of a durable relay: store, then hand the body to the receiver.
+                    .route(
+                        "/relay/{id}",
+                        web::post().to(
+                            |db: web::Data<Db>,
+                             client: web::Data<reqwest::Client>,
+                             req: actix_web::HttpRequest,
+                             id: web::Path<String>,
+                             body: web::Bytes| async move {
+                                let to = req
+                                    .headers()
+                                    .get("x-forward-to")
+                                    .and_then(|v| v.to_str().ok())
+                                    .unwrap_or_default()
+                                    .to_string();
+                                let r = insert(&db, id.into_inner(), &body).await?;
+                                client
+                                    .post(to)
+                                    .header("content-type", "application/json")
+                                    .body(body)
+                                    .send()
+                                    .await
+                                    .map_err(actix_web::error::ErrorBadGateway)?;
+                                Ok::<_, actix_web::Error>(r)
+                            },
+                        ),
+                    )
+                    // The floor of a queue page: the first 100 open takeovers by the queue order.
+                    .route(
+                        "/page",
+                        web::get().to(|db: web::Data<Db>| async move {
+                            let rows: Vec<(String, String, i32)> = db
+                                .read(|conn| {
+                                    Ok(takeovers::table
+                                        .filter(takeovers::status.eq("requested"))
+                                        .order((takeovers::priority.desc(), takeovers::created_at.asc()))
+                                        .limit(100)
+                                        .select((takeovers::id, takeovers::session_id, takeovers::priority))
+                                        .load(conn)?)
+                                })
+                                .await
+                                .map_err(actix_web::error::ErrorInternalServerError)?;
+                            Ok::<_, actix_web::Error>(HttpResponse::Ok().json(rows))
+                        }),
+                    )
+            })
+            .bind(bind)?;
+            let addr = server.addrs()[0];
+            println!("floor listening on http://{addr}");
+            use std::io::Write;
+            std::io::stdout().flush()?;
+            server.run().await?;
+            anyhow::Ok(())
+        })
+    }
+}

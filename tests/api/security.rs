@@ -1,0 +1,459 @@
+//! Who may call what: every endpoint of the spec against every kind of caller, team isolation,
+//! body size and JSON depth limits, and no secret in the log of a full run at debug level.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::backend_tests;
+use crate::helpers::{read, spawn_app_with, Backend, Options, Receiver, TestApp};
+
+backend_tests!(
+    every_endpoint_admits_exactly_the_intended_callers,
+    oversized_and_deeply_nested_bodies_are_refused_without_harm,
+    a_full_run_at_debug_level_logs_no_secret,
+);
+
+/// The callers of the matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Who {
+    /// No `Authorization` header.
+    Nobody,
+    /// A bearer value that is no key and no token.
+    WrongKey,
+    /// The integration's API key.
+    ApiKey,
+    /// alice, a reviewer of the team the takeover is assigned to (support).
+    Team,
+    /// carol, a reviewer of another team (billing).
+    OtherTeam,
+    /// root, an admin of no relevant team.
+    Admin,
+}
+
+const EVERYONE: [Who; 6] = [
+    Who::Nobody,
+    Who::WrongKey,
+    Who::ApiKey,
+    Who::Team,
+    Who::OtherTeam,
+    Who::Admin,
+];
+
+/// One endpoint, how to call it, and who gets past authentication and authorisation.
+struct Case {
+    method: Method,
+    /// The spec's path template, e.g. `/v1/sessions/{session_id}/claim`.
+    template: &'static str,
+    body: Option<Value>,
+    allowed: &'static [Who],
+}
+
+const PUBLIC: &[Who] = &EVERYONE;
+const KEY: &[Who] = &[Who::ApiKey];
+const KEY_TEAM_ADMIN: &[Who] = &[Who::ApiKey, Who::Team, Who::Admin];
+const TEAM_ADMIN: &[Who] = &[Who::Team, Who::Admin];
+const ANY_REVIEWER: &[Who] = &[Who::Team, Who::OtherTeam, Who::Admin];
+const ANY_CREDENTIAL: &[Who] = &[Who::ApiKey, Who::Team, Who::OtherTeam, Who::Admin];
+const KEY_ADMIN: &[Who] = &[Who::ApiKey, Who::Admin];
+
+fn cases() -> Vec<Case> {
+    use Method as M;
+    let case = |method: M, template, body: Option<Value>, allowed| Case {
+        method,
+        template,
+        body,
+        allowed,
+    };
+    vec![
+        case(M::GET, "/healthz", None, PUBLIC),
+        case(M::GET, "/readyz", None, PUBLIC),
+        case(M::GET, "/problems/{slug}", None, PUBLIC),
+        case(M::GET, "/v1/me", None, ANY_CREDENTIAL),
+        case(M::DELETE, "/v1/auth/login", None, ANY_REVIEWER),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/messages",
+            Some(json!({"sender": "user", "content": "hello"})),
+            KEY,
+        ),
+        case(M::GET, "/v1/sessions/{session_id}", None, KEY_TEAM_ADMIN),
+        case(
+            M::GET,
+            "/v1/sessions/{session_id}/messages",
+            None,
+            KEY_TEAM_ADMIN,
+        ),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/handback",
+            Some(json!({"summary": "done"})),
+            KEY_TEAM_ADMIN,
+        ),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/close",
+            Some(json!({})),
+            KEY_TEAM_ADMIN,
+        ),
+        case(
+            M::POST,
+            "/v1/takeovers",
+            Some(
+                json!({"session_id": "new-one", "reply_webhook": "http://127.0.0.1:9/h",
+                        "assignee": "support"}),
+            ),
+            KEY,
+        ),
+        case(M::GET, "/v1/takeovers/{id}", None, KEY_TEAM_ADMIN),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/claim",
+            Some(json!({})),
+            TEAM_ADMIN,
+        ),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/replies",
+            Some(json!({"content": "hi"})),
+            TEAM_ADMIN,
+        ),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/typing",
+            None,
+            TEAM_ADMIN,
+        ),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/notes",
+            Some(json!({"content": "internal"})),
+            TEAM_ADMIN,
+        ),
+        case(M::GET, "/v1/sessions/{session_id}/notes", None, TEAM_ADMIN),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/transfer",
+            Some(json!({"to": "billing"})),
+            TEAM_ADMIN,
+        ),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/release",
+            Some(json!({})),
+            TEAM_ADMIN,
+        ),
+        case(M::GET, "/v1/inbox", None, ANY_REVIEWER),
+        case(
+            M::POST,
+            "/v1/webhooks",
+            Some(json!({"url": "http://127.0.0.1:9/sub", "events": ["reply"]})),
+            KEY,
+        ),
+        case(M::GET, "/v1/webhooks", None, KEY),
+        case(M::DELETE, "/v1/webhooks/{id}", None, KEY),
+        case(M::POST, "/v1/webhooks/{id}/rotate", None, KEY),
+        case(
+            M::POST,
+            "/v1/takeovers/{id}/decision",
+            Some(json!({"decision": "approve"})),
+            TEAM_ADMIN,
+        ),
+        case(M::GET, "/v1/deliveries", None, KEY_ADMIN),
+        case(M::GET, "/v1/deliveries/{id}", None, KEY_ADMIN),
+        case(M::POST, "/v1/deliveries/{id}/redeliver", None, KEY_ADMIN),
+        case(
+            M::PUT,
+            "/v1/escalation-policies/{name}",
+            Some(json!({"steps": [{"assignee": "billing", "wait": "5m"}]})),
+            KEY_ADMIN,
+        ),
+        case(M::GET, "/v1/escalation-policies", None, KEY_ADMIN),
+        case(M::DELETE, "/v1/escalation-policies/{name}", None, KEY_ADMIN),
+        case(
+            M::POST,
+            "/v1/teams/{team}/channels",
+            Some(json!({"kind": "webhook", "url": "http://127.0.0.1:9/page"})),
+            KEY_ADMIN,
+        ),
+        case(M::GET, "/v1/teams/{team}/channels", None, KEY_ADMIN),
+        case(
+            M::POST,
+            "/v1/signals/evaluate",
+            Some(json!({"text": "can I talk to a human?"})),
+            ANY_CREDENTIAL,
+        ),
+        case(M::GET, "/v1/signal-rules", None, ANY_CREDENTIAL),
+        case(
+            M::PUT,
+            "/v1/signal-rules",
+            Some(
+                json!({"scope": [], "human_request": {"extra_phrases": [], "enabled": true},
+                        "confidence": {"min_confidence": 0.5, "min_grounding": 0.3, "require_retrieved_chunks": false}}),
+            ),
+            KEY_ADMIN,
+        ),
+        case(M::GET, "/v1/audit", None, KEY_ADMIN),
+        case(M::GET, "/v1/stats", None, KEY_ADMIN),
+        case(M::GET, "/metrics", None, PUBLIC),
+        // `POST /v1/auth/login` takes no credentials by design; its checks (wrong password,
+        // throttling) live in errors.rs and the unit tests of the throttle.
+        //
+        // HOOK for the reviewer inbox: when `GET /v1/events` (SSE) and the `/inbox` pages land,
+        // add them here (`ANY_REVIEWER`) and extend
+        // `reviewers_never_see_another_teams_sessions` below with an SSE client for carol; the
+        // coverage check in `every_endpoint_admits_exactly_the_intended_callers` fails until then.
+    ]
+}
+
+/// Paths of the spec that are not API calls with credentials.
+const NOT_IN_MATRIX: [&str; 1] = ["/v1/auth/login POST"];
+
+async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
+    let app = spawn_app_with(backend, Options::default()).await;
+    let cases = cases();
+    let mut tokens = std::collections::HashMap::new();
+    for who in EVERYONE {
+        tokens.insert(who, credential(&app, who).await);
+    }
+
+    // Every operation of the committed spec is in the matrix.
+    let spec: Value =
+        serde_json::from_str(include_str!("../../openapi/openapi.json")).expect("spec");
+    for (path, ops) in spec["paths"].as_object().expect("paths") {
+        for method in ops.as_object().expect("operations").keys() {
+            let name = format!("{path} {}", method.to_uppercase());
+            let covered = NOT_IN_MATRIX.contains(&name.as_str())
+                || cases
+                    .iter()
+                    .any(|c| c.template == path && c.method.as_str() == method.to_uppercase());
+            assert!(
+                covered,
+                "{name} is in openapi.json but not in the security matrix (tests/api/security.rs)"
+            );
+        }
+    }
+
+    for (n, case) in cases.iter().enumerate() {
+        for who in EVERYONE {
+            // A fresh conversation per call, so one caller's success cannot change another's
+            // answer.
+            let session = format!("sec-{n}-{who:?}");
+            let (s, takeover) = app
+                .takeover(&session, "http://127.0.0.1:9/hook", json!({}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{takeover}");
+            let (s, hook) = app
+                .post(
+                    "/v1/webhooks",
+                    &app.api_key,
+                    json!({"url": "http://127.0.0.1:9/sub", "events": ["reply"]}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{hook}");
+            // A delivery to name: the outbox always holds some once the claim cases have run.
+            let delivery = if case.template.starts_with("/v1/deliveries/") {
+                let (_, page) = app.get("/v1/deliveries?limit=1", &app.api_key).await;
+                page["items"][0]["id"]
+                    .as_str()
+                    .expect("a delivery")
+                    .to_string()
+            } else {
+                String::new()
+            };
+            let id = if case.template.starts_with("/v1/webhooks") {
+                hook["id"].as_str().unwrap()
+            } else if case.template.starts_with("/v1/deliveries") {
+                delivery.as_str()
+            } else {
+                takeover["id"].as_str().unwrap()
+            };
+            let path = case
+                .template
+                .replace("{session_id}", &session)
+                .replace("{slug}", "validation")
+                .replace("{name}", &format!("policy-{who:?}"))
+                .replace("{team}", "support")
+                .replace("{id}", id);
+            // Sign-out ends the token it is called with: that call gets one of its own.
+            let token = if case.method == Method::DELETE && case.template == "/v1/auth/login" {
+                credential(&app, who).await
+            } else {
+                tokens[&who].clone()
+            };
+            let mut req = app.client.request(case.method.clone(), app.url(&path));
+            if let Some(token) = &token {
+                req = req.bearer_auth(token);
+            }
+            if let Some(body) = &case.body {
+                req = req.json(body);
+            }
+            let (status, body) = read(req.send().await.expect("request")).await;
+            let what = format!("{} {path} as {who:?}: {status} {body}", case.method);
+            assert!(!status.is_server_error(), "{what}");
+            if case.allowed.contains(&who) {
+                assert!(
+                    ![401, 403, 404].contains(&status.as_u16()),
+                    "refused an intended caller: {what}"
+                );
+            } else {
+                let expected: &[u16] = match who {
+                    Who::Nobody | Who::WrongKey => &[401],
+                    // another team's conversation does not exist for carol
+                    Who::OtherTeam if case.allowed.contains(&Who::Team) => &[404],
+                    _ => &[403],
+                };
+                assert!(
+                    expected.contains(&status.as_u16()),
+                    "expected {expected:?}: {what}"
+                );
+            }
+        }
+    }
+    reviewers_never_see_another_teams_sessions(&app).await;
+}
+
+/// The bearer value for a caller; reviewers sign in afresh (sign-out is in the matrix).
+async fn credential(app: &TestApp, who: Who) -> Option<String> {
+    match who {
+        Who::Nobody => None,
+        Who::WrongKey => Some("bk_0000000000000000000000000000000000000000000".into()),
+        Who::ApiKey => Some(app.api_key.clone()),
+        Who::Team => Some(app.login("alice").await),
+        Who::OtherTeam => Some(app.login("carol").await),
+        Who::Admin => Some(app.login("root").await),
+    }
+}
+
+async fn reviewers_never_see_another_teams_sessions(app: &TestApp) {
+    let carol = app.login("carol").await;
+    let alice = app.login("alice").await;
+    let (s, _) = app
+        .takeover(
+            "billing-only",
+            "http://127.0.0.1:9/hook",
+            json!({"assignee": "billing"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    for view in ["waiting", "mine", "team"] {
+        let (s, page) = app
+            .get(&format!("/v1/inbox?view={view}&limit=500"), &carol)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        for item in page["items"].as_array().unwrap() {
+            assert_eq!(item["takeover"]["assignee"], "billing", "carol sees {item}");
+        }
+        let (s, page) = app
+            .get(&format!("/v1/inbox?view={view}&limit=500"), &alice)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        for item in page["items"].as_array().unwrap() {
+            assert_ne!(
+                item["session"]["session_id"], "billing-only",
+                "alice sees {item}"
+            );
+        }
+    }
+    let (s, _) = app.get("/v1/sessions/billing-only", &alice).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.get("/v1/sessions/billing-only", &carol).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+async fn oversized_and_deeply_nested_bodies_are_refused_without_harm(backend: Backend) {
+    let app = spawn_app_with(backend, Options::default()).await;
+    let turn = |body: Vec<u8>| {
+        app.client
+            .post(app.url("/v1/sessions/deep/messages"))
+            .bearer_auth(&app.api_key)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    // Nesting far beyond any real tool call: a 400 problem, not a stack overflow.
+    for depth in [200, 100_000] {
+        let body = format!(
+            r#"{{"sender":"user","content":"x","meta":{}{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let (s, p) = read(turn(body.into_bytes()).await.expect("request")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "depth {depth}: {p}");
+    }
+    // Nesting a real payload can have is stored and read back intact.
+    let depth = 60;
+    let meta: Value =
+        serde_json::from_str(&format!("{}1{}", "[".repeat(depth), "]".repeat(depth))).unwrap();
+    let body =
+        serde_json::to_vec(&json!({"sender": "user", "content": "x", "meta": meta})).unwrap();
+    let (s, p) = read(turn(body).await.expect("request")).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(app.history("deep").await[0]["meta"], meta);
+    // Larger than BATON_MAX_BODY (2 MiB by default): 413.
+    let big = format!(
+        r#"{{"sender":"user","content":"{}"}}"#,
+        "a".repeat(3 * 1024 * 1024)
+    );
+    let (s, p) = read(turn(big.into_bytes()).await.expect("request")).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{p}");
+    // And the server is still there.
+    let (s, _) = app.get("/healthz", "").await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+async fn a_full_run_at_debug_level_logs_no_secret(backend: Backend) {
+    let mut options = Options::default();
+    options.env.push(("BATON_LOG", "debug".into()));
+    let app = spawn_app_with(backend, options).await;
+    let receiver = Receiver::start();
+    let (s, sub) = app
+        .post(
+            "/v1/webhooks",
+            &app.api_key,
+            json!({"url": receiver.url("/sub"), "events": ["*"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sub}");
+    let sub_secret = sub["secret"].as_str().expect("secret").to_string();
+    let (s, _) = app.turn("log", "user", "I want a person").await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = app.takeover("log", &receiver.url("/hook"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let alice = app.login("alice").await;
+    for (path, body) in [
+        ("claim", json!({})),
+        ("replies", json!({"content": "hello"})),
+        ("handback", json!({"summary": "done"})),
+    ] {
+        let (s, p) = app
+            .post(&format!("/v1/sessions/log/{path}"), &alice, body)
+            .await;
+        assert!(s.is_success(), "{path}: {p}");
+    }
+    receiver
+        .wait_for("the handback", |got| {
+            !Receiver::of_type(got, "session.handed_back").is_empty()
+        })
+        .await;
+    let r = app
+        .client
+        .delete(app.url("/v1/auth/login"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let log = app.log();
+    assert!(log.contains("DEBUG"), "the run did not log at debug level");
+    let key_secret = app.signing_secret.strip_prefix("whsec_").unwrap();
+    let sub_secret_b64 = sub_secret.strip_prefix("whsec_").unwrap();
+    for (what, secret) in [
+        ("API key", app.api_key.as_str()),
+        ("signing secret", key_secret),
+        ("subscription secret", sub_secret_b64),
+        ("password", crate::helpers::PASSWORD),
+        ("reviewer token", alice.as_str()),
+    ] {
+        assert!(!log.contains(secret), "the log contains the {what}");
+    }
+}
