@@ -16,7 +16,7 @@ use crate::helpers::{spawn_app, Backend};
 
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 const SEED: &str = "727274";
-/// Generated cases per operation and phase; about 3 000 requests in all over the two runs.
+/// Generated cases per operation and phase: about 1 100 requests per run, two runs.
 const MAX_EXAMPLES: &str = "25";
 
 fn under_ci() -> bool {

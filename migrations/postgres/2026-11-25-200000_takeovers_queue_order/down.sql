@@ -1,0 +1,1 @@
+DROP INDEX takeovers_queue_order;
