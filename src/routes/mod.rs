@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod conversation;
 pub mod dto;
+pub mod events;
 pub mod health;
 pub mod inbox;
 pub mod sessions;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(conversation::create_typing)
         .service(conversation::create_transfer)
         .service(inbox::get_inbox)
+        .service(events::get_events)
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::delete_webhook);

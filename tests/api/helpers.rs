@@ -554,3 +554,40 @@ pub fn verify_signature(secret: &str, r: &Received) -> bool {
     );
     r.signature.split(' ').any(|s| s == expected)
 }
+
+/// A second Baton process on the same database (a replica); killed when dropped.
+pub struct Replica {
+    pub base: String,
+    child: Child,
+}
+
+impl TestApp {
+    pub fn replica(&self) -> Replica {
+        let mut child = Command::new(baton_bin())
+            .arg("serve")
+            .env("DATABASE_URL", &self.db.url)
+            .env("BATON_BIND", "127.0.0.1:0")
+            .env("BATON_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn replica");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("replica starts");
+        let base = line
+            .trim()
+            .strip_prefix("baton listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        Replica { base, child }
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

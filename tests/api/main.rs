@@ -5,4 +5,5 @@ mod helpers;
 mod delivery;
 mod errors;
 mod flow;
+mod inbox;
 mod openapi;
