@@ -1,4 +1,5 @@
-//! Credentials: API keys (integrations), reviewer bearer tokens, and password hashing.
+//! Credentials: API keys (integrations), reviewer bearer tokens, inbox cookie sessions with
+//! their CSRF tokens, and password hashing.
 //! Keys and tokens are 256-bit random strings stored as SHA-256 digests: their entropy makes a
 //! slow hash pointless, and a fast lookup keeps the turn gate cheap. Passwords, which people
 //! choose, are stored as argon2id hashes.
@@ -25,6 +26,12 @@ use crate::startup::AppState;
 
 pub const API_KEY_PREFIX: &str = "bk_";
 pub const REVIEWER_TOKEN_PREFIX: &str = "brt_";
+/// The inbox's session cookie: holds a reviewer token (HttpOnly, SameSite=Lax).
+pub const SESSION_COOKIE: &str = "baton_session";
+/// The header the inbox script sends its CSRF token in.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+/// The form field a plain HTML form sends its CSRF token in.
+pub const CSRF_FIELD: &str = "_csrf";
 
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
@@ -69,6 +76,30 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
+}
+
+/// The CSRF token of a cookie session: an HMAC of a fixed label keyed by the session token.
+/// A page of the inbox can read it; another site cannot (it never sees the HttpOnly cookie).
+pub fn csrf_token(session_token: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(session_token.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(b"baton inbox csrf v1");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Does `sent` match the CSRF token of this session (compared in constant time)?
+pub fn csrf_matches(session_token: &str, sent: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let expected = csrf_token(session_token);
+    expected.len() == sent.len() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
+}
+
+/// The reviewer token in the inbox cookie, if any.
+pub fn session_cookie(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.starts_with(REVIEWER_TOKEN_PREFIX))
 }
 
 /// Constant-time password check (argon2 compares digests in constant time).
@@ -176,8 +207,36 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))
 }
 
+/// The credential of a request: the bearer token, else the inbox cookie. A cookie-borne
+/// request that changes state must carry the session's CSRF token in `X-CSRF-Token`, because a
+/// browser attaches the cookie to requests other sites trigger.
+fn credential(req: &HttpRequest) -> Result<String, ApiError> {
+    if req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+    {
+        return bearer(req);
+    }
+    let Some(token) = session_cookie(req) else {
+        return bearer(req);
+    };
+    if !req.method().is_safe() {
+        let sent = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !csrf_matches(&token, sent) {
+            return Err(ApiError::forbidden(
+                "missing or wrong CSRF token: a signed-in inbox page sends it as `X-CSRF-Token`",
+            ));
+        }
+    }
+    Ok(token)
+}
+
 async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
-    let token = bearer(&req)?;
+    let token = credential(&req)?;
     let state = state(&req)?;
     let digest = token_digest(&token);
     if token.starts_with(API_KEY_PREFIX) {
@@ -217,6 +276,23 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     Err(ApiError::unauthorized(
         "the bearer token is neither an API key nor a reviewer token",
     ))
+}
+
+/// The reviewer signed in to the inbox by cookie, with their token; `None` when there is no
+/// live cookie session (the page then asks them to sign in).
+pub async fn cookie_reviewer(
+    req: &HttpRequest,
+) -> Result<Option<(ReviewerAuth, String)>, ApiError> {
+    let Some(token) = session_cookie(req) else {
+        return Ok(None);
+    };
+    let state = state(req)?;
+    let digest = token_digest(&token);
+    let reviewer = state
+        .db
+        .read(move |conn| reviewer_by_token(conn, &digest))
+        .await?;
+    Ok(reviewer.map(|r| (r, token)))
 }
 
 /// Loads the reviewer behind a token digest, if the token is live and the reviewer enabled.
@@ -319,5 +395,14 @@ mod tests {
         assert_ne!(a, generate_api_key());
         assert!(generate_signing_secret().starts_with("whsec_"));
         assert_eq!(token_digest("abc").len(), 64);
+    }
+
+    #[test]
+    fn csrf_tokens_belong_to_one_session() {
+        let a = generate_reviewer_token();
+        let b = generate_reviewer_token();
+        assert!(csrf_matches(&a, &csrf_token(&a)));
+        assert!(!csrf_matches(&a, &csrf_token(&b)));
+        assert!(!csrf_matches(&a, ""));
     }
 }

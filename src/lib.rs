@@ -7,6 +7,7 @@ pub mod db;
 pub mod delivery;
 pub mod domain;
 pub mod error;
+pub mod inbox;
 pub mod live;
 pub mod metrics;
 pub mod openapi;

@@ -38,6 +38,7 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         routes::conversation::create_transfer,
         routes::conversation::create_release,
         routes::inbox::get_inbox,
+        routes::events::get_events,
         routes::webhooks::create_webhook,
         routes::webhooks::list_webhooks,
         routes::webhooks::delete_webhook,
@@ -83,7 +84,11 @@ impl Modify for SecuritySchemes {
         key.description = Some("An API key (`bk_...`) from `baton api-key create`".into());
         components.add_security_scheme("api_key", SecurityScheme::Http(key));
         let mut token = Http::new(HttpAuthScheme::Bearer);
-        token.description = Some("A reviewer token (`brt_...`) from `POST /v1/auth/login`".into());
+        token.description = Some(
+            "A reviewer token (`brt_...`) from `POST /v1/auth/login`. The inbox's pages use the \
+`baton_session` cookie instead, and must then send `X-CSRF-Token` on every request that changes state"
+                .into(),
+        );
         components.add_security_scheme("reviewer_token", SecurityScheme::Http(token));
     }
 }

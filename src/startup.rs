@@ -32,7 +32,7 @@ pub struct AppState {
     /// Wakes the delivery worker after a transaction queued callbacks.
     pub outbox: Arc<Notify>,
     pub key_cache: KeyCache,
-    pub live: LiveBus,
+    pub live: Arc<LiveBus>,
     pub login_throttle: LoginThrottle,
     pub signal_rules: crate::routes::signals::RulesCache,
     pub metrics: crate::metrics::Metrics,
@@ -67,12 +67,16 @@ impl App {
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (BATON_BIND): {e}", config.bind))?;
         let addr = listener.local_addr()?;
         let notify = Arc::new(Notify::new());
+        let live = Arc::new(LiveBus::default());
+        if let crate::config::DatabaseUrl::Postgres(url) = &config.database_url {
+            crate::live::bridge_postgres(live.clone(), url.clone());
+        }
         let state = web::Data::new(AppState {
             db: db.clone(),
             public_base: config.public_base(addr),
             outbox: notify.clone(),
             key_cache: KeyCache::default(),
-            live: LiveBus::default(),
+            live,
             login_throttle: LoginThrottle::default(),
             signal_rules: Default::default(),
             metrics: Default::default(),
@@ -121,6 +125,7 @@ impl App {
                         .add(("X-Content-Type-Options", "nosniff")),
                 )
                 .configure(routes::configure)
+                .configure(crate::inbox::configure)
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 .default_service(web::to(|| async {
@@ -145,16 +150,16 @@ impl App {
 }
 
 /// Errors produced by actix itself (payload too large, method not allowed...) arrive as plain
-/// text; rewrite them as problem documents so every error has the same shape.
+/// text; rewrite them as problem documents so every error has the same shape. The inbox's HTML
+/// error pages (a failed sign-in, a missing conversation) are meant for people and stay.
 fn problem_for_plain_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .response()
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v == HeaderValue::from_static("application/problem+json"));
-    if is_problem {
+    let content_type = res.response().headers().get(header::CONTENT_TYPE);
+    let is_problem =
+        content_type.is_some_and(|v| v == HeaderValue::from_static("application/problem+json"));
+    let is_page = content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_problem || is_page {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -163,3 +163,14 @@ pub fn revoke_token(conn: &mut DbConnection, token: &str) -> Result<(), ApiError
     diesel::delete(reviewer_tokens::table.find(auth::token_digest(token))).execute(conn)?;
     Ok(())
 }
+
+/// Every team and enabled reviewer, by name: the choices for a transfer and the display names
+/// of the history.
+pub fn directory(conn: &mut DbConnection) -> Result<(Vec<TeamRow>, Vec<ReviewerRow>), ApiError> {
+    let t = teams::table.order(teams::name.asc()).load(conn)?;
+    let r = reviewers::table
+        .filter(reviewers::disabled_at.is_null())
+        .order(reviewers::name.asc())
+        .load(conn)?;
+    Ok((t, r))
+}

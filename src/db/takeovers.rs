@@ -768,6 +768,34 @@ pub enum InboxView {
     Mine,
     /// Everything open that I may see.
     Team,
+    /// Handed back to the AI in the last 24 hours, newest first.
+    HandedBack,
+}
+
+/// How many takeovers each view of the queue holds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct QueueCounts {
+    pub waiting: i64,
+    pub mine: i64,
+    pub team: i64,
+    pub handed_back: i64,
+}
+
+/// The size of every view of the reviewer's queue.
+pub fn inbox_counts(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<QueueCounts, ApiError> {
+    let open = inbox(conn, r, InboxView::Team, 10_000)?;
+    Ok(QueueCounts {
+        waiting: open
+            .iter()
+            .filter(|(t, _)| TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Requested))
+            .count() as i64,
+        mine: open
+            .iter()
+            .filter(|(t, _)| t.claimed_by.as_deref() == Some(r.name.as_str()))
+            .count() as i64,
+        team: open.len() as i64,
+        handed_back: inbox(conn, r, InboxView::HandedBack, 10_000)?.len() as i64,
+    })
 }
 
 /// Open takeovers visible to the reviewer, highest priority first, then longest waiting.
@@ -778,10 +806,14 @@ pub fn inbox(
     limit: i64,
 ) -> Result<Vec<(TakeoverRow, SessionRow)>, ApiError> {
     use super::schema::sessions;
-    let mut q = takeovers::table
-        .inner_join(sessions::table)
-        .filter(takeovers::status.ne(TakeoverStatus::Resolved.as_str()))
-        .into_boxed();
+    let mut q = takeovers::table.inner_join(sessions::table).into_boxed();
+    q = if view == InboxView::HandedBack {
+        q.filter(takeovers::status.eq(TakeoverStatus::Resolved.as_str()))
+            .filter(takeovers::outcome.eq(Outcome::HandedBack.as_str()))
+            .filter(takeovers::resolved_at.gt(now() - chrono::Duration::hours(24)))
+    } else {
+        q.filter(takeovers::status.ne(TakeoverStatus::Resolved.as_str()))
+    };
     if !r.is_admin {
         q = q.filter(
             takeovers::assignee_team_id
@@ -796,9 +828,10 @@ pub fn inbox(
         InboxView::Waiting => q.filter(takeovers::status.eq(TakeoverStatus::Requested.as_str())),
         InboxView::Mine => q.filter(takeovers::claimed_by.eq(r.name.clone())),
         InboxView::Team => q,
+        InboxView::HandedBack => q.order(takeovers::resolved_at.desc()),
     };
     Ok(
-        q.order((takeovers::priority.desc(), takeovers::created_at.asc()))
+        q.then_order_by((takeovers::priority.desc(), takeovers::created_at.asc()))
             .limit(limit)
             .select((takeovers::all_columns, sessions::all_columns))
             .load(conn)?,

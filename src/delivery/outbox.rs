@@ -383,3 +383,38 @@ pub fn release_all_leases(conn: &mut DbConnection) -> Result<usize, ApiError> {
 pub fn known_event(name: &str) -> bool {
     name == "*" || EventType::parse(name).is_some()
 }
+
+/// Where the reply behind a message stands, for the reviewer who sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyDelivery {
+    Delivered,
+    /// Queued or being retried.
+    Pending,
+    /// Every attempt failed; waiting for a redelivery.
+    Parked,
+}
+
+/// The delivery state of each reply in a session, by message id (the takeover's own callback,
+/// not subscription copies).
+pub fn reply_deliveries(
+    conn: &mut DbConnection,
+    session_id: &str,
+) -> Result<std::collections::HashMap<String, ReplyDelivery>, ApiError> {
+    let rows: Vec<(Option<String>, String)> = deliveries::table
+        .filter(deliveries::session_id.eq(session_id))
+        .filter(deliveries::message_id.is_not_null())
+        .filter(deliveries::webhook_id.is_null())
+        .select((deliveries::message_id, deliveries::status))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, status)| {
+            let state = match status.as_str() {
+                DELIVERED => ReplyDelivery::Delivered,
+                PARKED => ReplyDelivery::Parked,
+                _ => ReplyDelivery::Pending,
+            };
+            id.map(|id| (id, state))
+        })
+        .collect())
+}

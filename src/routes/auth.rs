@@ -36,11 +36,34 @@ pub async fn create_login(
     body: web::Bytes,
 ) -> Result<web::Json<LoginResponse>, ApiError> {
     let body: LoginRequest = parse_json(&req, &body, None)?;
+    let signed_in = sign_in(&state, &req, body.name, body.password).await?;
+    Ok(web::Json(LoginResponse {
+        token: signed_in.token,
+        expires_at: signed_in.expires_at.and_utc(),
+        reviewer: reviewer_view(&signed_in.reviewer),
+    }))
+}
+
+/// A successful sign-in: a new reviewer token.
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: chrono::NaiveDateTime,
+    pub reviewer: credentials::ReviewerAuth,
+}
+
+/// Checks a name and password under the sign-in throttle and issues a token; shared by the API
+/// and the inbox's sign-in form.
+pub async fn sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    name: String,
+    password: String,
+) -> Result<SignedIn, ApiError> {
     let ip = req
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    let throttle_key = format!("{ip}|{}", body.name);
+    let throttle_key = format!("{ip}|{name}");
     if !state.login_throttle.allowed(&throttle_key) {
         return Err(ApiError::new(
             Kind::TooManyRequests,
@@ -48,15 +71,14 @@ pub async fn create_login(
         ));
     }
     let ttl = state.config.token_ttl;
-    let name = body.name.clone();
+    let lookup = name.clone();
     let found = state
         .db
         .write(move |conn| {
-            let row =
-                accounts::find_reviewer(conn, &body.name)?.filter(|r| r.disabled_at.is_none());
+            let row = accounts::find_reviewer(conn, &lookup)?.filter(|r| r.disabled_at.is_none());
             let stored = row.as_ref().map(|r| r.password_hash.clone());
             let ok = credentials::verify_password(
-                &body.password,
+                &password,
                 stored
                     .as_deref()
                     .unwrap_or(credentials::dummy_password_hash()),
@@ -72,13 +94,13 @@ pub async fn create_login(
         })
         .await?;
     match found {
-        Some((token, expires, auth)) => {
+        Some((token, expires_at, reviewer)) => {
             state.login_throttle.succeeded(&throttle_key);
-            Ok(web::Json(LoginResponse {
+            Ok(SignedIn {
                 token,
-                expires_at: expires.and_utc(),
-                reviewer: reviewer_view(&auth),
-            }))
+                expires_at,
+                reviewer,
+            })
         }
         None => {
             state.login_throttle.failed(&throttle_key);

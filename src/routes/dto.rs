@@ -458,6 +458,8 @@ pub struct InboxCounts {
     pub mine: i64,
     /// Open in my teams (waiting or held).
     pub team: i64,
+    /// Handed back to the AI in the last 24 hours.
+    pub handed_back: i64,
 }
 
 /// A page of a list with a cursor.

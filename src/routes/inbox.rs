@@ -15,7 +15,7 @@ use crate::startup::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
-    /// `waiting` (default), `mine` or `team`.
+    /// `waiting` (default), `mine`, `team` or `handed_back` (the last 24 hours).
     pub view: Option<InboxView>,
     /// At most this many entries, 1 to 500 (default 100).
     pub limit: Option<i64>,
@@ -60,14 +60,12 @@ pub async fn get_inbox(
                     last_message: last.as_ref().map(Message::from),
                 });
             }
-            let team = repo::inbox(conn, &reviewer, InboxView::Team, 10_000)?;
+            let c = repo::inbox_counts(conn, &reviewer)?;
             let counts = InboxCounts {
-                waiting: team.iter().filter(|(t, _)| t.claimed_by.is_none()).count() as i64,
-                mine: team
-                    .iter()
-                    .filter(|(t, _)| t.claimed_by.as_deref() == Some(reviewer.name.as_str()))
-                    .count() as i64,
-                team: team.len() as i64,
+                waiting: c.waiting,
+                mine: c.mine,
+                team: c.team,
+                handed_back: c.handed_back,
             };
             Ok(InboxPage { items, counts })
         })

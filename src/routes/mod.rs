@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod deliveries;
 pub mod dto;
 pub mod escalation;
+pub mod events;
 pub mod health;
 pub mod inbox;
 pub mod metrics;
@@ -47,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(conversation::create_typing)
         .service(conversation::create_transfer)
         .service(inbox::get_inbox)
+        .service(events::get_events)
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::delete_webhook)

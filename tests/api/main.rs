@@ -8,6 +8,7 @@ mod delivery;
 mod errors;
 mod flow;
 mod fuzz;
+mod inbox;
 mod insight;
 mod openapi;
 mod parsers;

@@ -198,6 +198,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A live stream of changes to the conversations you may see, as server-sent events.
+         * @description Each event has an `id:` line, `event: session` and a JSON `LiveEvent` as `data:`; idle
+         *     streams get a `: keep-alive` comment every 15 s. Reconnect with `Last-Event-ID` to receive
+         *     what you missed; when that is no longer known (too long ago, or the server restarted) the
+         *     stream starts with `event: reset`, meaning: reload your view.
+         */
+        get: operations["get_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/inbox": {
         parameters: {
             query?: never;
@@ -952,6 +975,11 @@ export interface components {
         InboxCounts: {
             /**
              * Format: int64
+             * @description Handed back to the AI in the last 24 hours.
+             */
+            handed_back: number;
+            /**
+             * Format: int64
              * @description Held by me.
              */
             mine: number;
@@ -990,7 +1018,22 @@ export interface components {
          * @description Which part of the queue to list.
          * @enum {string}
          */
-        InboxView: "waiting" | "mine" | "team";
+        InboxView: "waiting" | "mine" | "team" | "handed_back";
+        /** @description One change notice, sent as the `data:` of a server-sent event. */
+        LiveEvent: {
+            /**
+             * Format: int64
+             * @description Increasing number; also the event's `id:` line, to send back as `Last-Event-ID`.
+             */
+            id: number;
+            /**
+             * @description What happened: `message`, `takeover`, `claimed`, `released`, `transferred`, `note`,
+             *     `handed_back`, `closed`, ...
+             */
+            kind: string;
+            /** @description The session it happened to. */
+            session_id: string;
+        };
         /** @description Reviewer sign-in. */
         LoginRequest: {
             /** @description Reviewer name. */
@@ -2117,12 +2160,53 @@ export interface operations {
             };
         };
     };
+    get_events: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The last event id you received */
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream` of `LiveEvent`s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["LiveEvent"];
+                };
+            };
+            /** @description Missing or unknown reviewer token or inbox cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a reviewer token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_inbox: {
         parameters: {
             query?: {
                 /** @description At most this many entries, 1 to 500 (default 100). */
                 limit?: number | null;
-                /** @description `waiting` (default), `mine` or `team`. */
+                /** @description `waiting` (default), `mine`, `team` or `handed_back` (the last 24 hours). */
                 view?: null | components["schemas"]["InboxView"];
             };
             header?: never;

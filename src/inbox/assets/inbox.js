@@ -1,0 +1,194 @@
+// Baton inbox: live updates over server-sent events, and the conversation actions, sent to the
+// JSON API with the session cookie and the page's CSRF token. No framework, no build step.
+"use strict";
+
+(function () {
+  const page = document.body.dataset.page;
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = csrfMeta ? csrfMeta.content : "";
+  const session = document.body.dataset.session || null;
+  const sessionPath = session ? "/v1/sessions/" + encodeURIComponent(session) : null;
+
+  function toast(text, bad) {
+    const el = document.getElementById("toast");
+    if (!el) return;
+    el.textContent = text;
+    el.className = bad ? "show bad" : "show";
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { el.className = ""; }, bad ? 8000 : 3000);
+  }
+
+  async function api(path, body) {
+    const res = await fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body || {}),
+    });
+    let data = null;
+    try { data = await res.json(); } catch (_) { /* empty answer */ }
+    return { ok: res.ok, status: res.status, data };
+  }
+
+  // Re-fetches this page and swaps every [data-live] element whose data-key changed.
+  let refreshing = null;
+  let again = false;
+  async function refresh() {
+    if (refreshing) { again = true; return refreshing; }
+    refreshing = (async () => {
+      try {
+        const res = await fetch(location.href, { credentials: "same-origin", cache: "no-store" });
+        if (res.redirected && res.url.indexOf("/inbox/login") >= 0) { location.href = res.url; return; }
+        if (!res.ok) return;
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        doc.querySelectorAll("[data-live][id]").forEach((fresh) => {
+          const old = document.getElementById(fresh.id);
+          if (!old || old.dataset.key === fresh.dataset.key) return;
+          const atBottom = old.scrollHeight - old.scrollTop - old.clientHeight < 40;
+          const hadFocus = old.contains(document.activeElement);
+          old.replaceWith(document.adoptNode(fresh));
+          if (fresh.id === "timeline" && atBottom) fresh.scrollTop = fresh.scrollHeight;
+          if (hadFocus) focusFirst(fresh);
+        });
+        tick();
+        schedulePendingCheck();
+      } finally {
+        refreshing = null;
+        if (again) { again = false; refresh(); }
+      }
+    })();
+    return refreshing;
+  }
+
+  function focusFirst(root) {
+    const el = root.querySelector("textarea, button, [tabindex]");
+    if (el) el.focus();
+  }
+
+  // Replies waiting for their callback: look again shortly so "delivered" shows up.
+  let pendingTimer = null;
+  let pendingTries = 0;
+  function schedulePendingCheck() {
+    if (!document.querySelector("[data-pending]")) { pendingTries = 0; return; }
+    if (pendingTimer || pendingTries > 60) return;
+    pendingTries += 1;
+    pendingTimer = setTimeout(() => { pendingTimer = null; refresh(); }, 1000);
+  }
+
+  // Waiting times and time left, kept current without a reload.
+  function span(s) {
+    s = Math.max(0, Math.floor(s));
+    if (s < 60) return s + " s";
+    if (s < 3600) return Math.floor(s / 60) + " min";
+    if (s < 86400) return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
+    return Math.floor(s / 86400) + " d " + Math.floor((s % 86400) / 3600) + " h";
+  }
+  function tick() {
+    const now = Date.now() / 1000;
+    document.querySelectorAll("[data-since]").forEach((el) => {
+      el.textContent = span(now - Number(el.dataset.since));
+    });
+    document.querySelectorAll("[data-until]").forEach((el) => {
+      const left = Number(el.dataset.until) - now;
+      el.textContent = left > 0 ? span(left) : "now";
+      el.classList.toggle("overdue", left <= 0);
+    });
+  }
+
+  function live() {
+    if (!window.EventSource || page === "login" || page === "message") return;
+    let timer = null;
+    const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 50); };
+    const source = new EventSource("/v1/events");
+    source.addEventListener("session", (e) => {
+      const ev = JSON.parse(e.data);
+      if (page === "queue" || ev.session_id === session) soon();
+    });
+    source.addEventListener("reset", soon);
+    source.addEventListener("open", () => document.body.classList.remove("offline"));
+    source.addEventListener("error", () => document.body.classList.add("offline"));
+  }
+
+  const verbs = {
+    claim: "Claimed. You can reply now.",
+    release: "Released to the queue.",
+    close: "Conversation closed.",
+    replies: null,
+    notes: "Note added.",
+    transfer: "Transferred.",
+    handback: "Handed back to the AI.",
+  };
+
+  function problemText(r) {
+    if (r.data && r.data.held_by) {
+      return "Someone else got it first: " + r.data.detail + ".";
+    }
+    if (r.data && r.data.detail) return r.data.detail;
+    return "Something went wrong (" + r.status + "). Try again.";
+  }
+
+  // Buttons: claim, release, close.
+  document.addEventListener("click", async (e) => {
+    const btn = e.target.closest("button[data-action]");
+    if (!btn || !sessionPath) return;
+    if (btn.dataset.confirm && !window.confirm(btn.dataset.confirm)) return;
+    btn.disabled = true;
+    const r = await api(sessionPath + "/" + btn.dataset.action);
+    btn.disabled = false;
+    if (r.ok) toast(verbs[btn.dataset.action] || "Done.");
+    else toast(problemText(r), true);
+    await refresh();
+    if (r.ok && btn.dataset.action === "claim") {
+      const reply = document.getElementById("reply");
+      if (reply) reply.focus();
+    }
+  });
+
+  // Forms: reply, note, transfer, hand back.
+  document.addEventListener("submit", async (e) => {
+    const form = e.target.closest("form[data-action]");
+    if (!form || !sessionPath) return;
+    e.preventDefault();
+    const action = form.dataset.action;
+    const fields = Object.fromEntries(new FormData(form).entries());
+    if (fields.note === "") delete fields.note;
+    const err = form.querySelector(".formerror");
+    if (err) err.textContent = "";
+    const button = form.querySelector('button[type="submit"]');
+    if (button) button.disabled = true;
+    const r = await api(sessionPath + "/" + action, fields);
+    if (button) button.disabled = false;
+    if (!r.ok) {
+      if (err) err.textContent = problemText(r);
+      else toast(problemText(r), true);
+      return;
+    }
+    form.reset();
+    if (verbs[action]) toast(verbs[action]);
+    await refresh();
+    const again = document.getElementById(action === "replies" ? "reply" : "");
+    if (again) again.focus();
+  });
+
+  // Composer: Enter sends, Shift+Enter makes a new line; typing is forwarded at most every 3 s.
+  let lastTyping = 0;
+  document.addEventListener("keydown", (e) => {
+    if (e.target.id !== "reply" || e.key !== "Enter" || e.shiftKey || e.isComposing) return;
+    e.preventDefault();
+    if (e.target.value.trim() !== "") e.target.form.requestSubmit();
+  });
+  document.addEventListener("input", (e) => {
+    if (e.target.id !== "reply" || !sessionPath) return;
+    const now = Date.now();
+    if (now - lastTyping < 3000 || e.target.value === "") return;
+    lastTyping = now;
+    api(sessionPath + "/typing");
+  });
+
+  const timeline = document.getElementById("timeline");
+  if (timeline) timeline.scrollTop = timeline.scrollHeight;
+  tick();
+  setInterval(tick, 15000);
+  schedulePendingCheck();
+  live();
+})();

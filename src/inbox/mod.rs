@@ -1,0 +1,37 @@
+//! The reviewer inbox at `/inbox`: server-rendered pages, their script and style sheet, and the
+//! security headers that go with them. The pages act through the JSON API (`/v1/...`) with the
+//! inbox's session cookie and CSRF token; live updates come from `GET /v1/events`.
+
+pub mod pages;
+pub mod views;
+
+use actix_web::middleware::DefaultHeaders;
+use actix_web::web;
+
+/// Pages may load only Baton's own script, style and connections; nothing may frame them.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Registers the inbox under `/inbox`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/inbox")
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("Content-Security-Policy", CSP))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("Referrer-Policy", "no-referrer")),
+            )
+            .route("", web::get().to(pages::get_queue))
+            .route("/", web::get().to(pages::get_queue))
+            .route("/login", web::get().to(pages::get_login))
+            .route("/login", web::post().to(pages::create_login))
+            .route("/logout", web::post().to(pages::create_logout))
+            .route("/assets/inbox.js", web::get().to(pages::get_script))
+            .route("/assets/inbox.css", web::get().to(pages::get_stylesheet))
+            .route(
+                "/sessions/{tail:.*}",
+                web::get().to(pages::get_conversation),
+            ),
+    );
+}

@@ -1,0 +1,314 @@
+//! Handlers of the inbox pages: sign-in and sign-out forms, the queue, a conversation, assets.
+//! They read through `db/` and render `views`; every action goes through the JSON API.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::views::{self, Conversation, Queue, QueueRow};
+use crate::auth::{self, ReviewerAuth, CSRF_FIELD, SESSION_COOKIE};
+use crate::db::takeovers::{self as repo, InboxView};
+use crate::db::{accounts, now, sessions, DbConnection};
+use crate::delivery::outbox;
+use crate::error::{ApiError, Kind};
+use crate::routes::auth::sign_in;
+use crate::startup::AppState;
+
+const SCRIPT: &str = include_str!("assets/inbox.js");
+const STYLESHEET: &str = include_str!("assets/inbox.css");
+
+fn html(status: actix_web::http::StatusCode, markup: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(markup.into_string())
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+/// Where to go after signing in: only back into the inbox, never to another site.
+fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with("/inbox") && !n.starts_with("//"))
+        .unwrap_or("/inbox")
+        .to_string()
+}
+
+fn to_sign_in(req: &HttpRequest) -> HttpResponse {
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/inbox");
+    let mut to = "/inbox/login?next=".to_string();
+    to.extend(url::form_urlencoded::byte_serialize(here.as_bytes()));
+    redirect(&to)
+}
+
+/// Reviewer names to display names.
+fn display_names(
+    conn: &mut DbConnection,
+) -> Result<(BTreeMap<String, String>, Vec<String>), ApiError> {
+    let (teams, reviewers) = accounts::directory(conn)?;
+    Ok((
+        reviewers
+            .into_iter()
+            .map(|r| (r.name, r.display_name))
+            .collect(),
+        teams.into_iter().map(|t| t.name).collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn get_login(
+    req: HttpRequest,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let next = safe_next(query.next.as_deref());
+    if auth::cookie_reviewer(&req).await?.is_some() {
+        return Ok(redirect(&next));
+    }
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        views::login(None, "", &next),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    name: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn create_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, ApiError> {
+    // A sign-in form posted from another site would sign the victim in as the attacker.
+    let cross_site = req
+        .headers()
+        .get("sec-fetch-site")
+        .is_some_and(|v| v == "cross-site");
+    if cross_site {
+        return Err(ApiError::forbidden(
+            "sign-in forms are accepted from the inbox only",
+        ));
+    }
+    let LoginForm {
+        name,
+        password,
+        next,
+    } = form.into_inner();
+    let next = safe_next(next.as_deref());
+    match sign_in(&state, &req, name.clone(), password).await {
+        Ok(signed_in) => {
+            let ttl = state.config.token_ttl.as_secs() as i64;
+            let cookie = Cookie::build(SESSION_COOKIE, signed_in.token)
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(state.public_base.starts_with("https://"))
+                .max_age(time::Duration::seconds(ttl))
+                .finish();
+            Ok(HttpResponse::SeeOther()
+                .cookie(cookie)
+                .insert_header((header::LOCATION, next))
+                .finish())
+        }
+        Err(e) if e.kind == Kind::Unauthorized || e.kind == Kind::TooManyRequests => Ok(html(
+            e.kind.status(),
+            views::login(Some(&e.detail), &name, &next),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+pub async fn create_logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = auth::session_cookie(&req) {
+        let sent = form.csrf.as_deref().unwrap_or_default();
+        if !auth::csrf_matches(&token, sent) {
+            return Err(ApiError::forbidden(format!(
+                "missing or wrong CSRF token: the sign-out form sends it as `{CSRF_FIELD}`"
+            )));
+        }
+        state
+            .db
+            .write(move |conn| accounts::revoke_token(conn, &token))
+            .await?;
+    }
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther()
+        .cookie(gone)
+        .insert_header((header::LOCATION, "/inbox/login"))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    view: Option<InboxView>,
+}
+
+pub async fn get_queue(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Some((reviewer, token)) = auth::cookie_reviewer(&req).await? else {
+        return Ok(to_sign_in(&req));
+    };
+    let view = query.view.unwrap_or_default();
+    let r = reviewer.clone();
+    let (rows, counts, names) = state
+        .db
+        .read(move |conn| {
+            let mut rows = Vec::new();
+            for (takeover, session) in repo::inbox(conn, &r, view, 200)? {
+                let last_message = sessions::last_message(conn, &session.id)?;
+                rows.push(QueueRow {
+                    takeover,
+                    session,
+                    last_message,
+                });
+            }
+            let counts = repo::inbox_counts(conn, &r)?;
+            let (names, _) = display_names(conn)?;
+            Ok((rows, counts, names))
+        })
+        .await?;
+    let csrf = auth::csrf_token(&token);
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        views::queue(&Queue {
+            reviewer: &reviewer,
+            csrf: &csrf,
+            view,
+            counts,
+            rows,
+            names: &names,
+            now: now(),
+        }),
+    ))
+}
+
+/// The session id from `/inbox/sessions/<id>`, encoded as `inbox_url` encodes it.
+fn session_from_path(req: &HttpRequest) -> Option<String> {
+    let raw = req.uri().path().strip_prefix("/inbox/sessions/")?;
+    let pairs = web::Query::<HashMap<String, String>>::from_query(&format!("id={raw}")).ok()?;
+    pairs.get("id").cloned().filter(|id| !id.is_empty())
+}
+
+pub async fn get_conversation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let Some((reviewer, token)) = auth::cookie_reviewer(&req).await? else {
+        return Ok(to_sign_in(&req));
+    };
+    let not_found = || {
+        html(
+            actix_web::http::StatusCode::NOT_FOUND,
+            views::message_page(
+                "No such conversation",
+                "It does not exist, or it belongs to a team you are not in.",
+            ),
+        )
+    };
+    let Some(id) = session_from_path(&req) else {
+        return Ok(not_found());
+    };
+    let r = reviewer.clone();
+    let found = state
+        .db
+        .read(move |conn| load_conversation(conn, &r, &id))
+        .await?;
+    let Some(data) = found else {
+        return Ok(not_found());
+    };
+    let csrf = auth::csrf_token(&token);
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        views::conversation(&Conversation {
+            reviewer: &reviewer,
+            csrf: &csrf,
+            session: data.session,
+            takeover: data.takeover,
+            messages: data.messages,
+            notes: data.notes,
+            deliveries: data.deliveries,
+            names: &data.names,
+            teams: data.teams,
+            now: now(),
+        }),
+    ))
+}
+
+struct ConversationData {
+    session: crate::db::models::SessionRow,
+    takeover: Option<crate::db::models::TakeoverRow>,
+    messages: Vec<crate::db::models::MessageRow>,
+    notes: Vec<crate::db::models::NoteRow>,
+    deliveries: HashMap<String, outbox::ReplyDelivery>,
+    names: BTreeMap<String, String>,
+    teams: Vec<String>,
+}
+
+/// Everything a conversation page shows, or `None` when the reviewer may not see it.
+fn load_conversation(
+    conn: &mut DbConnection,
+    r: &ReviewerAuth,
+    id: &str,
+) -> Result<Option<ConversationData>, ApiError> {
+    let Some(session) = sessions::get(conn, id)? else {
+        return Ok(None);
+    };
+    if !repo::can_read_session(conn, &auth::Caller::Reviewer(r.clone()), id)? {
+        return Ok(None);
+    }
+    let (names, teams) = display_names(conn)?;
+    Ok(Some(ConversationData {
+        takeover: repo::latest_for_session(conn, id)?,
+        messages: sessions::page(conn, id, 0, 2000)?,
+        notes: repo::list_notes(conn, id)?,
+        deliveries: outbox::reply_deliveries(conn, id)?,
+        names,
+        teams,
+        session,
+    }))
+}
+
+pub async fn get_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(SCRIPT)
+}
+
+pub async fn get_stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLESHEET)
+}

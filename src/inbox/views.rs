@@ -1,0 +1,548 @@
+//! The inbox's HTML, as maud templates. Pages carry no inline script or style (the CSP forbids
+//! them): behaviour comes from `/inbox/assets/inbox.js`, looks from `/inbox/assets/inbox.css`.
+//! Elements marked `data-live` are swapped by the script when their `data-key` changes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use maud::{html, Markup, DOCTYPE};
+
+use crate::auth::ReviewerAuth;
+use crate::db::models::{MessageRow, NoteRow, SessionRow, TakeoverRow};
+use crate::db::sessions::status_of;
+use crate::db::takeovers::{InboxView, QueueCounts};
+use crate::delivery::outbox::ReplyDelivery;
+use crate::domain::session::SessionStatus;
+use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
+use crate::routes::dto::inbox_url;
+
+/// Bumped when the assets change, so browsers fetch the new ones.
+pub const ASSET_VERSION: &str = "1";
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// "3 min", "2 h 5 min", "1 d 4 h": a short span for people.
+pub fn span(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min", s / 60),
+        3600..=86_399 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        _ => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+fn reason_label(reason: &str) -> &'static str {
+    match Reason::parse(reason) {
+        Some(Reason::UserRequested) => "Customer asked for a person",
+        Some(Reason::LowConfidence) => "AI was not confident",
+        Some(Reason::OutOfScope) => "Out of the AI's scope",
+        Some(Reason::Other) | None => "Other",
+    }
+}
+
+/// A time that the script keeps current: "waiting 3 min" / "escalates in 5 min".
+fn since(at: NaiveDateTime, now: NaiveDateTime) -> Markup {
+    html! {
+        time datetime=(utc(at).to_rfc3339()) data-since=(utc(at).timestamp()) {
+            (span((now - at).num_seconds()))
+        }
+    }
+}
+
+fn until(at: NaiveDateTime, now: NaiveDateTime) -> Markup {
+    let left = (at - now).num_seconds();
+    html! {
+        time datetime=(utc(at).to_rfc3339()) data-until=(utc(at).timestamp()) .overdue[left <= 0] {
+            @if left > 0 { (span(left)) } @else { "now" }
+        }
+    }
+}
+
+fn clock(at: NaiveDateTime) -> Markup {
+    html! {
+        time datetime=(utc(at).to_rfc3339()) title=(utc(at).format("%Y-%m-%d %H:%M:%S UTC")) {
+            (utc(at).format("%H:%M"))
+        }
+    }
+}
+
+/// What every page shares: head, header with the signed-in reviewer, CSRF token for the script.
+pub struct Chrome<'a> {
+    pub title: &'a str,
+    pub reviewer: Option<&'a ReviewerAuth>,
+    pub csrf: Option<&'a str>,
+    /// `data-page` on the body: which behaviour the script attaches.
+    pub page: &'a str,
+    pub session_id: Option<&'a str>,
+}
+
+fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(csrf) = c.csrf { meta name="csrf-token" content=(csrf); }
+                title { (c.title) " · Baton inbox" }
+                link rel="stylesheet" href={ "/inbox/assets/inbox.css?v=" (ASSET_VERSION) };
+                link rel="icon" href="data:,";
+                script src={ "/inbox/assets/inbox.js?v=" (ASSET_VERSION) } defer {}
+            }
+            body data-page=(c.page) data-session=[c.session_id] {
+                a.skip href="#main" { "Skip to content" }
+                header.top {
+                    a.brand href="/inbox" { span.logo aria-hidden="true" { "◆" } " Baton" }
+                    @if let Some(r) = c.reviewer {
+                        nav aria-label="Account" {
+                            span.who { "Signed in as " strong { (r.display_name) } }
+                            form method="post" action="/inbox/logout" {
+                                input type="hidden" name="_csrf" value=[c.csrf];
+                                button.link type="submit" { "Sign out" }
+                            }
+                        }
+                    }
+                }
+                main #main tabindex="-1" { (body) }
+                div #toast role="status" aria-live="polite" {}
+            }
+        }
+    }
+}
+
+pub fn login(error: Option<&str>, name: &str, next: &str) -> Markup {
+    let chrome = Chrome {
+        title: "Sign in",
+        reviewer: None,
+        csrf: None,
+        page: "login",
+        session_id: None,
+    };
+    layout(
+        &chrome,
+        html! {
+            section.card.signin {
+                h1 { "Sign in to the inbox" }
+                p.muted { "Take over conversations from the chatbot, talk to the customer, then hand them back." }
+                @if let Some(e) = error { p.error role="alert" { (e) } }
+                form method="post" action="/inbox/login" {
+                    input type="hidden" name="next" value=(next);
+                    label for="name" { "Name" }
+                    input #name name="name" autocomplete="username" required autofocus value=(name);
+                    label for="password" { "Password" }
+                    input #password name="password" type="password" autocomplete="current-password" required;
+                    button.primary type="submit" { "Sign in" }
+                }
+                p.muted.small { "No account yet? An administrator creates one with " code { "baton reviewer add" } "." }
+            }
+        },
+    )
+}
+
+/// One row of the queue.
+pub struct QueueRow {
+    pub takeover: TakeoverRow,
+    pub session: SessionRow,
+    pub last_message: Option<MessageRow>,
+}
+
+pub struct Queue<'a> {
+    pub reviewer: &'a ReviewerAuth,
+    pub csrf: &'a str,
+    pub view: InboxView,
+    pub counts: QueueCounts,
+    pub rows: Vec<QueueRow>,
+    pub names: &'a BTreeMap<String, String>,
+    pub now: NaiveDateTime,
+}
+
+pub fn view_name(view: InboxView) -> &'static str {
+    match view {
+        InboxView::Waiting => "waiting",
+        InboxView::Mine => "mine",
+        InboxView::Team => "team",
+        InboxView::HandedBack => "handed_back",
+    }
+}
+
+fn display<'a>(names: &'a BTreeMap<String, String>, name: &'a str) -> &'a str {
+    names.get(name).map(String::as_str).unwrap_or(name)
+}
+
+pub fn queue(q: &Queue<'_>) -> Markup {
+    let chrome = Chrome {
+        title: "Queue",
+        reviewer: Some(q.reviewer),
+        csrf: Some(q.csrf),
+        page: "queue",
+        session_id: None,
+    };
+    let tabs = [
+        (InboxView::Waiting, "Waiting", q.counts.waiting),
+        (InboxView::Mine, "Mine", q.counts.mine),
+        (InboxView::Team, "All open", q.counts.team),
+        (
+            InboxView::HandedBack,
+            "Recently handed back",
+            q.counts.handed_back,
+        ),
+    ];
+    let counts_key = format!(
+        "{}-{}-{}-{}",
+        q.counts.waiting, q.counts.mine, q.counts.team, q.counts.handed_back
+    );
+    let rows_key: String = q
+        .rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}:{};",
+                r.takeover.id, r.takeover.updated_at, r.session.next_seq
+            )
+        })
+        .collect();
+    layout(
+        &chrome,
+        html! {
+            h1.visually-hidden { "Queue" }
+            nav.tabs #tabs data-live data-key=(counts_key) aria-label="Queue views" {
+                @for (view, label, count) in tabs {
+                    a href={ "/inbox?view=" (view_name(view)) }
+                        aria-current=[(view == q.view).then_some("page")] {
+                        (label) " " span.count { (count) }
+                    }
+                }
+            }
+            section #queue data-live data-key=(rows_key) aria-label="Conversations" {
+                @if q.rows.is_empty() {
+                    div.empty {
+                        p { strong { @match q.view {
+                            InboxView::Waiting => { "Nobody is waiting." }
+                            InboxView::Mine => { "You hold no conversations." }
+                            InboxView::Team => { "No open conversations." }
+                            InboxView::HandedBack => { "Nothing handed back in the last 24 hours." }
+                        } } }
+                        p.muted { "New requests appear here on their own; you do not need to reload." }
+                    }
+                } @else {
+                    ul.rows {
+                        @for r in &q.rows { (queue_row(r, q)) }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
+    let t = &r.takeover;
+    let status = TakeoverStatus::parse(&t.status);
+    let href = inbox_url("", &t.session_id);
+    html! {
+        li.row.waiting[status == Some(TakeoverStatus::Requested)] {
+            a.rowlink href=(href) {
+                div.line1 {
+                    span.customer { (t.session_id) }
+                    @if let Some(ch) = &r.session.channel { span.chip { (ch) } }
+                    @if t.priority > 0 { span.chip.prio { "priority " (t.priority) } }
+                    @if Mode::parse(&t.mode) == Some(Mode::Approval) { span.chip { "approval" } }
+                    span.reason { (reason_label(&t.reason)) }
+                }
+                @if let Some(s) = &t.summary { div.summary { (s) } }
+                @else if let Some(m) = &r.last_message { div.summary { (m.content) } }
+                div.meta {
+                    @match status {
+                        Some(TakeoverStatus::Requested) => {
+                            span { "Waiting " (since(t.created_at, q.now)) }
+                            span { "Escalates in " (until(t.expires_at, q.now)) }
+                        }
+                        Some(TakeoverStatus::Claimed) => {
+                            span { "Held by " strong { (display(q.names, t.claimed_by.as_deref().unwrap_or("?"))) } }
+                            span { "Requested " (since(t.created_at, q.now)) " ago" }
+                        }
+                        _ => {
+                            span { "Handed back " @if let Some(at) = t.resolved_at { (since(at, q.now)) " ago" } }
+                            @if let Some(s) = &t.handback_summary { span { "“" (s) "”" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Everything the conversation page shows.
+pub struct Conversation<'a> {
+    pub reviewer: &'a ReviewerAuth,
+    pub csrf: &'a str,
+    pub session: SessionRow,
+    pub takeover: Option<TakeoverRow>,
+    pub messages: Vec<MessageRow>,
+    pub notes: Vec<NoteRow>,
+    pub deliveries: HashMap<String, ReplyDelivery>,
+    pub names: &'a BTreeMap<String, String>,
+    pub teams: Vec<String>,
+    pub now: NaiveDateTime,
+}
+
+fn sender_label(sender: &str, names: &BTreeMap<String, String>) -> (String, &'static str) {
+    match Sender::parse(sender) {
+        Ok(Sender::User) => ("Customer".into(), "user"),
+        Ok(Sender::Ai) => ("AI assistant".into(), "ai"),
+        Ok(Sender::Human(name)) => (display(names, &name).to_string(), "human"),
+        Ok(Sender::System) | Err(_) => ("System".into(), "system"),
+    }
+}
+
+fn pretty(raw: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(raw)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| raw.to_string())
+}
+
+pub fn conversation(c: &Conversation<'_>) -> Markup {
+    let s = &c.session;
+    let chrome = Chrome {
+        title: &s.id,
+        reviewer: Some(c.reviewer),
+        csrf: Some(c.csrf),
+        page: "conversation",
+        session_id: Some(&s.id),
+    };
+    layout(
+        &chrome,
+        html! {
+            div.conv {
+                section.chat aria-labelledby="conv-title" {
+                    div.chathead {
+                        a.back href="/inbox" { "← Queue" }
+                        h1 #conv-title { span.muted { "Customer " } (s.id) }
+                        @if let Some(ch) = &s.channel { span.chip { (ch) } }
+                    }
+                    (timeline(c))
+                    (state_panel(c))
+                }
+                aside.side aria-label="Handoff context" {
+                    (context_panel(c))
+                    (notes_panel(c))
+                }
+            }
+        },
+    )
+}
+
+fn timeline(c: &Conversation<'_>) -> Markup {
+    let key: String = format!(
+        "{}|{}",
+        c.messages.last().map(|m| m.seq).unwrap_or(0),
+        c.messages
+            .iter()
+            .filter_map(|m| c.deliveries.get(&m.id))
+            .map(|d| match d {
+                ReplyDelivery::Delivered => 'd',
+                ReplyDelivery::Pending => 'p',
+                ReplyDelivery::Parked => 'x',
+            })
+            .collect::<String>()
+    );
+    html! {
+        ol.timeline #timeline data-live data-key=(key) aria-label="Conversation history" aria-live="polite" {
+            @if c.messages.is_empty() { li.muted { "No messages yet." } }
+            @for m in &c.messages {
+                @let (who, class) = sender_label(&m.sender, c.names);
+                li class={ "msg " (class) } data-seq=(m.seq) {
+                    div.bubble {
+                        div.by { span.name { (who) } " " (clock(m.at)) }
+                        div.text { (m.content) }
+                        @if let Some(tc) = &m.tool_calls {
+                            details.json { summary { "Tool calls" } pre { (pretty(tc)) } }
+                        }
+                        @if let Some(d) = c.deliveries.get(&m.id) {
+                            @match d {
+                                ReplyDelivery::Delivered => { div.delivery.ok { "✓ Delivered" } }
+                                ReplyDelivery::Pending => { div.delivery data-pending { "Sent · not yet delivered" } }
+                                ReplyDelivery::Parked => { div.delivery.bad { "Not delivered: the chatbot's webhook keeps failing" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn state_panel(c: &Conversation<'_>) -> Markup {
+    let s = &c.session;
+    let status = status_of(s);
+    let holder = s.assigned_to.as_deref();
+    let mine = status == SessionStatus::HumanActive && holder == Some(c.reviewer.name.as_str());
+    let key = format!("{}|{}", s.status, holder.unwrap_or(""));
+    html! {
+        div.state #state data-live data-key=(key) {
+            @match status {
+                SessionStatus::HumanRequested => {
+                    div.banner.waiting {
+                        p { strong { "The customer is waiting for a person." } " Claim the conversation to reply." }
+                        div.actions {
+                            button.primary type="button" data-action="claim" { "Claim conversation" }
+                            (close_button())
+                        }
+                    }
+                }
+                SessionStatus::HumanActive if mine => {
+                    form.composer data-action="replies" {
+                        label for="reply" { "Reply to the customer" }
+                        textarea #reply name="content" rows="3" required
+                            placeholder="Write a reply…" aria-describedby="reply-hint" {}
+                        div.row2 {
+                            span #reply-hint .muted.small { "Enter sends · Shift+Enter starts a new line" }
+                            button.primary type="submit" { "Send" }
+                        }
+                        p.formerror role="alert" {}
+                    }
+                    div.actions.secondary {
+                        details.tool {
+                            summary { "Hand back to the AI" }
+                            form data-action="handback" {
+                                label for="summary" { "Summary for the AI (required)" }
+                                textarea #summary name="summary" rows="3" required
+                                    placeholder="What you resolved and what the AI should do next, e.g. “Refund for order 1234 approved; confirm it if asked.”" {}
+                                button.primary type="submit" { "Hand back" }
+                                p.formerror role="alert" {}
+                            }
+                        }
+                        details.tool {
+                            summary { "Transfer" }
+                            form data-action="transfer" {
+                                label for="transfer-to" { "Transfer to a team or reviewer" }
+                                select #transfer-to name="to" required {
+                                    optgroup label="Teams" {
+                                        @for t in &c.teams { option value=(t) { (t) } }
+                                    }
+                                    optgroup label="Reviewers" {
+                                        @for (name, shown) in c.names.iter().filter(|(n, _)| **n != c.reviewer.name) {
+                                            option value=(name) { (shown) " (" (name) ")" }
+                                        }
+                                    }
+                                }
+                                label for="transfer-note" { "Note for them (optional)" }
+                                input #transfer-note name="note";
+                                button type="submit" { "Transfer" }
+                                p.formerror role="alert" {}
+                            }
+                        }
+                        button type="button" data-action="release" { "Release to queue" }
+                        (close_button())
+                    }
+                }
+                SessionStatus::HumanActive => {
+                    div.banner {
+                        p { strong { (display(c.names, holder.unwrap_or("?"))) } " is handling this conversation." }
+                    }
+                }
+                SessionStatus::HandedBack => {
+                    div.banner.done { p { "Handed back to the AI. It answers the customer's next message." } }
+                }
+                SessionStatus::Ai => {
+                    div.banner.done { p { "The AI is answering this conversation." } }
+                }
+                SessionStatus::Closed => {
+                    div.banner.done { p { "This conversation is closed." } }
+                }
+            }
+        }
+    }
+}
+
+fn close_button() -> Markup {
+    html! { button.danger type="button" data-action="close" data-confirm="Close this conversation? The customer gets no further replies from a person." { "Close" } }
+}
+
+fn context_panel(c: &Conversation<'_>) -> Markup {
+    let s = &c.session;
+    let key = c
+        .takeover
+        .as_ref()
+        .map(|t| format!("{}|{}", t.id, t.status))
+        .unwrap_or_default();
+    html! {
+        section.panel #context data-live data-key=(key) aria-labelledby="ctx-title" {
+            h2 #ctx-title { "Why the AI stopped" }
+            @if let Some(t) = &c.takeover {
+                p.reason { strong { (reason_label(&t.reason)) } }
+                @if let Some(sum) = &t.summary { p { (sum) } }
+                dl {
+                    dt { "Requested" } dd { (clock(t.created_at)) " (" (since(t.created_at, c.now)) " ago)" }
+                    @if TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Requested) {
+                        dt { "Escalates in" } dd { (until(t.expires_at, c.now)) }
+                    }
+                    @if let Some(a) = &t.assignee { dt { "Assigned to" } dd { (a) } }
+                    dt { "Priority" } dd { (t.priority) }
+                    dt { "Channel" } dd { (s.channel.as_deref().unwrap_or("—")) }
+                    dt { "Session id" } dd { code { (s.id) } }
+                    dt { "Takeover id" } dd { code { (t.id) } }
+                }
+                @if let Some(p) = &t.proposal {
+                    details.json open { summary { "Proposal" } pre { (pretty(p)) } }
+                }
+                @if let Some(ctx) = &t.context {
+                    @match serde_json::from_str::<serde_json::Value>(ctx) {
+                        Ok(serde_json::Value::Object(map)) => {
+                            @for (k, v) in &map {
+                                details.json {
+                                    summary { (k.replace('_', " ")) }
+                                    pre { (serde_json::to_string_pretty(v).unwrap_or_default()) }
+                                }
+                            }
+                        }
+                        _ => { details.json { summary { "Context" } pre { (pretty(ctx)) } } }
+                    }
+                }
+            } @else {
+                p.muted { "No takeover was requested for this conversation." }
+            }
+        }
+    }
+}
+
+fn notes_panel(c: &Conversation<'_>) -> Markup {
+    let open = c.session.open_takeover_id.is_some();
+    html! {
+        section.panel aria-labelledby="notes-title" {
+            h2 #notes-title { "Internal notes" }
+            p.muted.small { "Only reviewers see these; never the customer or the AI." }
+            ul.notes #notes data-live data-key=(c.notes.len()) {
+                @for n in &c.notes {
+                    li { div.by { strong { (display(c.names, &n.author)) } " " (clock(n.created_at)) } div.text { (n.content) } }
+                }
+            }
+            @if open {
+                form data-action="notes" {
+                    label for="note" { "Add a note" }
+                    textarea #note name="content" rows="2" required {}
+                    button type="submit" { "Add note" }
+                    p.formerror role="alert" {}
+                }
+            }
+        }
+    }
+}
+
+/// A tiny page for errors a browser shows (the API answers problem+json instead).
+pub fn message_page(title: &str, text: &str) -> Markup {
+    let chrome = Chrome {
+        title,
+        reviewer: None,
+        csrf: None,
+        page: "message",
+        session_id: None,
+    };
+    layout(
+        &chrome,
+        html! { section.card { h1 { (title) } p { (text) } p { a href="/inbox" { "Back to the queue" } } } },
+    )
+}

@@ -1,0 +1,129 @@
+//! The reviewer's live stream: server-sent events of changes to the sessions they may see.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use futures_util::stream;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::auth::{Caller, ReviewerAuth};
+use crate::db::takeovers as repo;
+use crate::error::{ApiError, Problem};
+use crate::live::{LiveEvent, Replay};
+use crate::startup::AppState;
+
+/// How often an idle stream sends a comment, so proxies and browsers keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// A live stream of changes to the conversations you may see, as server-sent events.
+///
+/// Each event has an `id:` line, `event: session` and a JSON `LiveEvent` as `data:`; idle
+/// streams get a `: keep-alive` comment every 15 s. Reconnect with `Last-Event-ID` to receive
+/// what you missed; when that is no longer known (too long ago, or the server restarted) the
+/// stream starts with `event: reset`, meaning: reload your view.
+#[utoipa::path(
+    tag = "conversations",
+    params(("Last-Event-ID" = Option<String>, Header, description = "The last event id you received")),
+    responses(
+        (status = 200, description = "`text/event-stream` of `LiveEvent`s", body = LiveEvent, content_type = "text/event-stream"),
+        (status = 401, description = "Missing or unknown reviewer token or inbox cookie", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[get("/v1/events")]
+pub async fn get_events(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let last_seen = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let (rx, replay) = state.live.subscribe_after(last_seen);
+    let (backlog, reset): (VecDeque<LiveEvent>, bool) = match replay {
+        Replay::Events(events) => (events.into(), false),
+        Replay::Gap => (VecDeque::new(), true),
+    };
+    let stream = Stream {
+        state,
+        caller: Caller::Reviewer(reviewer),
+        rx,
+        backlog,
+        sent_up_to: if reset { 0 } else { last_seen.unwrap_or(0) },
+        opening: Some(if reset {
+            "retry: 1000\nevent: reset\ndata: {}\n\n".to_string()
+        } else {
+            "retry: 1000\n: connected\n\n".to_string()
+        }),
+    };
+    let body = stream::unfold(stream, |mut s| async move {
+        let chunk = s.next_chunk().await?;
+        Some((
+            Ok::<_, std::convert::Infallible>(web::Bytes::from(chunk)),
+            s,
+        ))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}
+
+struct Stream {
+    state: web::Data<AppState>,
+    caller: Caller,
+    rx: broadcast::Receiver<LiveEvent>,
+    backlog: VecDeque<LiveEvent>,
+    sent_up_to: u64,
+    opening: Option<String>,
+}
+
+impl Stream {
+    /// The next text to send; `None` ends the stream.
+    async fn next_chunk(&mut self) -> Option<String> {
+        if let Some(opening) = self.opening.take() {
+            return Some(opening);
+        }
+        loop {
+            let event = match self.backlog.pop_front() {
+                Some(e) => e,
+                None => match tokio::time::timeout(KEEP_ALIVE, self.rx.recv()).await {
+                    Err(_) => return Some(": keep-alive\n\n".into()),
+                    Ok(Ok(e)) => e,
+                    // Fell behind the broadcast: the client must reload what it shows.
+                    Ok(Err(RecvError::Lagged(_))) => {
+                        return Some("event: reset\ndata: {}\n\n".into())
+                    }
+                    Ok(Err(RecvError::Closed)) => return None,
+                },
+            };
+            if event.id <= self.sent_up_to {
+                continue;
+            }
+            self.sent_up_to = event.id;
+            if !self.may_see(&event).await {
+                continue;
+            }
+            let data = serde_json::to_string(&event).ok()?;
+            return Some(format!(
+                "id: {}\nevent: session\ndata: {data}\n\n",
+                event.id
+            ));
+        }
+    }
+
+    async fn may_see(&self, event: &LiveEvent) -> bool {
+        let caller = self.caller.clone();
+        let session = event.session_id.clone();
+        self.state
+            .db
+            .read(move |conn| repo::can_read_session(conn, &caller, &session))
+            .await
+            .unwrap_or(false)
+    }
+}
