@@ -325,6 +325,7 @@ pub fn conversation(c: &Conversation<'_>) -> Markup {
                     }
                     (timeline(c))
                     (state_panel(c))
+                    (approval_panel(c))
                 }
                 aside.side aria-label="Handoff context" {
                     (context_panel(c))
@@ -371,6 +372,55 @@ fn timeline(c: &Conversation<'_>) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+/// An open approval: the proposal and the decision form (approvals pause nobody, so they are
+/// decided here rather than claimed).
+fn approval_panel(c: &Conversation<'_>) -> Markup {
+    let Some(t) = c
+        .takeover
+        .as_ref()
+        .filter(|t| Mode::parse(&t.mode) == Some(Mode::Approval))
+    else {
+        return html! {};
+    };
+    if TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Resolved) {
+        return html! {
+            div.banner #approval data-live data-key=(format!("{}|{}", t.status, t.outcome.as_deref().unwrap_or(""))) {
+                p { "Approval decided: " strong { (t.outcome.as_deref().unwrap_or("resolved")) }
+                    @if let Some(by) = &t.claimed_by { " by " (by) } }
+            }
+        };
+    }
+    let allowed: Vec<String> = t
+        .decisions
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_else(|| vec!["approve".into(), "reject".into(), "edit".into()]);
+    let proposal = t.proposal.as_deref().map(pretty).unwrap_or_default();
+    html! {
+        form.composer #approval data-live data-key=(t.status.clone()) data-action="decision"
+            data-endpoint=(format!("/v1/takeovers/{}/decision", t.id)) {
+            p { strong { "Approval requested." } " Decide on the proposal; the workflow resumes with your decision." }
+            fieldset {
+                legend { "Decision" }
+                @for (i, d) in allowed.iter().enumerate() {
+                    label.radio {
+                        input type="radio" name="decision" value=(d) required checked[i == 0];
+                        " " (d)
+                    }
+                }
+            }
+            @if allowed.iter().any(|d| d == "edit") {
+                label for="edited" { "Edited proposal (JSON or text; used with “edit”)" }
+                textarea #edited name="edited" rows="6" { (proposal) }
+            }
+            label for="decision-comment" { "Comment (optional)" }
+            input #decision-comment name="comment" type="text";
+            p.formerror role="alert" {}
+            button.primary type="submit" { "Send decision" }
         }
     }
 }

@@ -13,6 +13,7 @@ backend_tests!(
     an_inbox_cookie_works_only_with_its_csrf_token_for_changes,
     a_wrong_inbox_password_shows_the_sign_in_page_again,
     the_event_stream_carries_only_visible_changes_and_resumes_after_a_reconnect,
+    an_approval_is_decided_from_its_conversation_page,
 );
 
 fn no_redirects() -> reqwest::Client {
@@ -408,4 +409,61 @@ async fn an_event_on_one_postgres_replica_reaches_reviewers_on_another() {
         "{:?}",
         heard.data
     );
+}
+
+async fn an_approval_is_decided_from_its_conversation_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let resume = Receiver::start();
+    let (s, t) = app
+        .takeover(
+            "appr-page",
+            &resume.url("/resume"),
+            json!({"mode": "approval", "proposal": {"refund": 40}, "decisions": ["approve", "reject"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let client = no_redirects();
+    let cookie = inbox_sign_in(&app, &client, "alice").await;
+    let page = client
+        .get(app.url("/inbox/sessions/appr-page"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let endpoint = format!("/v1/takeovers/{}/decision", t["id"].as_str().unwrap());
+    assert!(
+        page.contains(&format!(r#"data-endpoint="{endpoint}""#)),
+        "no decision form:\n{page}"
+    );
+    assert!(page.contains(r#"value="approve""#) && page.contains(r#"value="reject""#));
+    assert!(
+        !page.contains(r#"value="edit""#),
+        "edit was not allowed for this approval"
+    );
+    // what the form's script sends: the cookie and the page's CSRF token
+    let r = client
+        .post(app.url(&endpoint))
+        .header(COOKIE, &cookie)
+        .header("X-CSRF-Token", meta_csrf(&page))
+        .json(&json!({"decision": "approve", "comment": "fine"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let got = resume.wait_for("the decision", |g| !g.is_empty()).await;
+    assert_eq!(got[0].body["decision"], "approve");
+    let page = client
+        .get(app.url("/inbox/sessions/appr-page"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Approval decided"), "{page}");
+    assert!(!page.contains("data-endpoint="));
 }

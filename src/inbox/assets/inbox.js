@@ -117,6 +117,7 @@
     notes: "Note added.",
     transfer: "Transferred.",
     handback: "Handed back to the AI.",
+    decision: "Decision sent.",
   };
 
   function problemText(r) {
@@ -152,11 +153,22 @@
     const action = form.dataset.action;
     const fields = Object.fromEntries(new FormData(form).entries());
     if (fields.note === "") delete fields.note;
+    if (action === "decision") {
+      if (fields.comment === "") delete fields.comment;
+      if (fields.decision !== "edit") delete fields.edited;
+      else {
+        try {
+          fields.edited = JSON.parse(fields.edited);
+        } catch (_) {
+          // plain text is a valid edited proposal too
+        }
+      }
+    }
     const err = form.querySelector(".formerror");
     if (err) err.textContent = "";
     const button = form.querySelector('button[type="submit"]');
     if (button) button.disabled = true;
-    const r = await api(sessionPath + "/" + action, fields);
+    const r = await api(form.dataset.endpoint || sessionPath + "/" + action, fields);
     if (button) button.disabled = false;
     if (!r.ok) {
       if (err) err.textContent = problemText(r);
