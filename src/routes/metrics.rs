@@ -5,6 +5,8 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::schema::{deliveries, takeovers};
+use crate::delivery::outbox::{DELIVERED, PARKED, PENDING};
+use crate::domain::types::TakeoverStatus;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 
@@ -23,7 +25,7 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
         .db
         .read(|conn| {
             let open: Vec<(String, i64)> = takeovers::table
-                .filter(takeovers::status.ne("resolved"))
+                .filter(takeovers::status.ne(TakeoverStatus::Resolved.as_str()))
                 .group_by(takeovers::status)
                 .select((takeovers::status, count_star()))
                 .load(conn)?;
@@ -37,7 +39,10 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
     let mut out = String::with_capacity(4096);
     state.metrics.render(&mut out);
     out.push_str("# HELP baton_open_takeovers Takeovers not yet resolved, by status.\n# TYPE baton_open_takeovers gauge\n");
-    for status in ["requested", "claimed"] {
+    for status in [
+        TakeoverStatus::Requested.as_str(),
+        TakeoverStatus::Claimed.as_str(),
+    ] {
         let n = open
             .iter()
             .find(|(s, _)| s == status)
@@ -47,7 +52,7 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
         ));
     }
     out.push_str("# HELP baton_deliveries Callbacks in the outbox, by status.\n# TYPE baton_deliveries gauge\n");
-    for status in ["pending", "delivered", "parked"] {
+    for status in [PENDING, DELIVERED, PARKED] {
         let n = outbox
             .iter()
             .find(|(s, _)| s == status)
@@ -56,7 +61,7 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
     }
     let parked = outbox
         .iter()
-        .find(|(s, _)| s == "parked")
+        .find(|(s, _)| s == PARKED)
         .map_or(0, |(_, n)| *n);
     out.push_str(&format!("# HELP baton_parked_deliveries Callbacks out of attempts.\n# TYPE baton_parked_deliveries gauge\nbaton_parked_deliveries {parked}\n"));
     out.push_str(&format!(
