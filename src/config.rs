@@ -91,6 +91,12 @@ pub struct Config {
     /// `BATON_REVIEWER_SILENCE`: a claimed conversation whose reviewer has not answered the
     /// customer for this long goes back to the queue, default 10 min.
     pub reviewer_silence: Duration,
+    /// `BATON_AWAY_GRACE`: an online reviewer whose inbox has been disconnected this long is
+    /// set away, default 60 s.
+    pub away_grace: Duration,
+    /// `BATON_QUEUE_UPDATE_INTERVAL`: at most one `queue.updated` callback per takeover this
+    /// often, default 60 s.
+    pub queue_update_interval: Duration,
     /// `BATON_IDLE_CLOSE`: an AI-owned or handed-back session with no activity for this long is
     /// closed, default 24 h.
     pub idle_close: Duration,
@@ -188,6 +194,8 @@ impl Config {
         let default_takeover_timeout = one("BATON_DEFAULT_TIMEOUT", "5m");
         let reviewer_silence = one("BATON_REVIEWER_SILENCE", "10m");
         let idle_close = one("BATON_IDLE_CLOSE", "24h");
+        let away_grace = one("BATON_AWAY_GRACE", "60s");
+        let queue_update_interval = one("BATON_QUEUE_UPDATE_INTERVAL", "60s");
         let fallback_message = take("BATON_FALLBACK_MESSAGE", DEFAULT_FALLBACK_MESSAGE);
         let action_raw = take("BATON_FALLBACK_ACTION", "handback");
         let fallback_action = FallbackAction::parse(action_raw.trim()).unwrap_or_else(|| {
@@ -219,6 +227,8 @@ impl Config {
                 default_takeover_timeout,
                 reviewer_silence,
                 idle_close,
+                away_grace,
+                queue_update_interval,
                 fallback_message,
                 fallback_action,
                 url_policy,

@@ -48,6 +48,7 @@ pub enum Kind {
     MethodNotAllowed,
     AiTurnRefused,
     AlreadyClaimed,
+    OfferedToOther,
     ReplyWindowClosed,
     Conflict,
     IdempotencyMismatch,
@@ -59,7 +60,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Validation,
         Kind::MalformedJson,
         Kind::Unauthorized,
@@ -68,6 +69,7 @@ impl Kind {
         Kind::MethodNotAllowed,
         Kind::AiTurnRefused,
         Kind::AlreadyClaimed,
+        Kind::OfferedToOther,
         Kind::ReplyWindowClosed,
         Kind::Conflict,
         Kind::IdempotencyMismatch,
@@ -87,6 +89,7 @@ impl Kind {
             Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Kind::AiTurnRefused
             | Kind::AlreadyClaimed
+            | Kind::OfferedToOther
             | Kind::ReplyWindowClosed
             | Kind::Conflict => StatusCode::CONFLICT,
             Kind::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
@@ -108,6 +111,7 @@ impl Kind {
             Kind::MethodNotAllowed => "method-not-allowed",
             Kind::AiTurnRefused => "ai-turn-refused",
             Kind::AlreadyClaimed => "already-claimed",
+            Kind::OfferedToOther => "offered-to-another-reviewer",
             Kind::ReplyWindowClosed => "reply-window-closed",
             Kind::Conflict => "conflict",
             Kind::IdempotencyMismatch => "idempotency-key-reused",
@@ -129,6 +133,7 @@ impl Kind {
             Kind::MethodNotAllowed => "Method not allowed here",
             Kind::AiTurnRefused => "A person owns this conversation; the AI may not reply",
             Kind::AlreadyClaimed => "Another reviewer already holds this conversation",
+            Kind::OfferedToOther => "The conversation is offered to another reviewer",
             Kind::ReplyWindowClosed => "The channel's reply window has closed",
             Kind::Conflict => "The resource is not in a state that allows this",
             Kind::IdempotencyMismatch => "Idempotency-Key reused with a different request",
@@ -212,6 +217,14 @@ impl ApiError {
                 Kind::AlreadyClaimed,
                 format!("{by} already holds this conversation"),
             )
+        }
+    }
+
+    /// Names the reviewer involved (`held_by` in the problem).
+    pub fn with_held_by(self, by: &str) -> ApiError {
+        ApiError {
+            held_by: Some(by.to_string()),
+            ..self
         }
     }
 

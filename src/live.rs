@@ -125,6 +125,58 @@ impl LiveBus {
     }
 }
 
+/// Which reviewers have a live stream open on this replica. The timers mark them as seen in the
+/// database, so a reviewer whose every stream (on every replica) has been gone for the grace
+/// period is set away.
+#[derive(Default)]
+pub struct Presence {
+    connected: Mutex<std::collections::HashMap<String, usize>>,
+}
+
+impl Presence {
+    /// Counts a stream of `reviewer_id` until the guard is dropped.
+    pub fn connect(self: &std::sync::Arc<Self>, reviewer_id: &str) -> PresenceGuard {
+        *self
+            .connected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(reviewer_id.to_string())
+            .or_default() += 1;
+        PresenceGuard {
+            presence: self.clone(),
+            reviewer_id: reviewer_id.to_string(),
+        }
+    }
+
+    /// Reviewers with at least one stream open here.
+    pub fn connected(&self) -> Vec<String> {
+        let map = self.connected.lock().unwrap_or_else(|p| p.into_inner());
+        map.keys().cloned().collect()
+    }
+}
+
+/// One open stream of a reviewer.
+pub struct PresenceGuard {
+    presence: std::sync::Arc<Presence>,
+    reviewer_id: String,
+}
+
+impl Drop for PresenceGuard {
+    fn drop(&mut self) {
+        let mut map = self
+            .presence
+            .connected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.reviewer_id) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.reviewer_id);
+            }
+        }
+    }
+}
+
 /// PostgreSQL's channel for live notices between replicas.
 const CHANNEL: &str = "baton_live";
 

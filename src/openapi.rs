@@ -57,6 +57,11 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         routes::audit::list_audit,
         routes::metrics::get_metrics,
         routes::stats::get_stats,
+        routes::routing::get_team_routing,
+        routes::routing::put_team_routing,
+        routes::routing::get_availability,
+        routes::routing::put_availability,
+        routes::routing::put_reviewer_routing,
     ),
     components(schemas(crate::delivery::event::CallbackEvent, crate::db::takeovers::InboxView)),
     modifiers(&SecuritySchemes),
@@ -70,6 +75,7 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         (name = "insight", description = "Audit trail and analytics"),
         (name = "deliveries", description = "The outbox: callbacks, attempts, redelivery"),
         (name = "escalation", description = "Escalation policies and team notification channels"),
+        (name = "routing", description = "Assignment policies, capacity, availability, business hours"),
         (name = "operations", description = "Health and problem types"),
     )
 )]

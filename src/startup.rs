@@ -36,11 +36,19 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     pub signal_rules: crate::routes::signals::RulesCache,
     pub metrics: crate::metrics::Metrics,
+    /// Wakes the router (automatic assignment) after something changed who can take what.
+    pub router: Arc<Notify>,
+    /// Reviewers with a live stream open on this replica.
+    pub presence: Arc<crate::live::Presence>,
 }
 
 impl AppState {
     pub fn wake_outbox(&self) {
         self.outbox.notify_one();
+    }
+
+    pub fn wake_router(&self) {
+        self.router.notify_one();
     }
 }
 
@@ -68,6 +76,8 @@ impl App {
         let addr = listener.local_addr()?;
         let notify = Arc::new(Notify::new());
         let live = Arc::new(LiveBus::default());
+        let router = Arc::new(Notify::new());
+        let presence = Arc::new(crate::live::Presence::default());
         if let crate::config::DatabaseUrl::Postgres(url) = &config.database_url {
             crate::live::bridge_postgres(live.clone(), url.clone());
         }
@@ -80,6 +90,8 @@ impl App {
             login_throttle: LoginThrottle::default(),
             signal_rules: Default::default(),
             metrics: Default::default(),
+            router: router.clone(),
+            presence: presence.clone(),
             config: config.clone(),
         });
         let worker = Worker {
@@ -102,6 +114,11 @@ impl App {
                 action: config.fallback_action,
             }),
             public_base: state.public_base.clone(),
+            router,
+            presence,
+            live: state.live.clone(),
+            away_grace: config.away_grace,
+            queue_update_interval: config.queue_update_interval,
         };
         tokio::spawn(timers.run());
 

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod escalation;
 pub mod models;
+pub mod routing;
 pub mod schema;
 pub mod sessions;
 pub mod takeovers;

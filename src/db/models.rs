@@ -225,3 +225,35 @@ pub struct TeamChannelRow {
     pub secret: String,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = team_routing)]
+pub struct TeamRoutingRow {
+    pub team_id: String,
+    pub policy: String,
+    pub offer_seconds: i64,
+    pub business_hours: Option<String>,
+    pub last_assigned: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = reviewer_presence)]
+pub struct PresenceRow {
+    pub reviewer_id: String,
+    pub availability: String,
+    pub capacity: Option<i32>,
+    pub last_seen_at: Option<NaiveDateTime>,
+    pub last_assigned_at: Option<NaiveDateTime>,
+    pub changed_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = takeover_offers)]
+pub struct OfferRow {
+    pub takeover_id: String,
+    pub team_id: String,
+    pub reviewer_name: String,
+    pub offered_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}

@@ -227,11 +227,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    team_routing (team_id) {
+        team_id -> Text,
+        policy -> Text,
+        offer_seconds -> BigInt,
+        business_hours -> Nullable<Text>,
+        last_assigned -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reviewer_presence (reviewer_id) {
+        reviewer_id -> Text,
+        availability -> Text,
+        capacity -> Nullable<Integer>,
+        last_seen_at -> Nullable<Timestamp>,
+        last_assigned_at -> Nullable<Timestamp>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    takeover_offers (takeover_id) {
+        takeover_id -> Text,
+        team_id -> Text,
+        reviewer_name -> Text,
+        offered_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    queue_watches (takeover_id) {
+        takeover_id -> Text,
+        last_position -> Nullable<BigInt>,
+        last_sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> reviewers (reviewer_id));
 diesel::joinable!(messages -> sessions (session_id));
 diesel::joinable!(reviewer_tokens -> reviewers (reviewer_id));
 diesel::joinable!(takeovers -> sessions (session_id));
+diesel::joinable!(team_routing -> teams (team_id));
+diesel::joinable!(reviewer_presence -> reviewers (reviewer_id));
+diesel::joinable!(takeover_offers -> takeovers (takeover_id));
+diesel::joinable!(queue_watches -> takeovers (takeover_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -250,4 +294,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     escalation_policies,
     team_channels,
     signal_rules,
+    team_routing,
+    reviewer_presence,
+    takeover_offers,
+    queue_watches,
 );

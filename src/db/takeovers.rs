@@ -8,10 +8,11 @@ use diesel::prelude::*;
 use super::models::{NoteRow, SessionRow, TakeoverRow};
 use super::schema::{deliveries, messages, notes, takeovers};
 use super::sessions::{self, status_of, NewTurn, SessionFields};
-use super::{accounts, audit, escalation, now, DbConnection};
+use super::{accounts, audit, escalation, now, routing, DbConnection};
 use crate::auth::{Caller, ReviewerAuth};
 use crate::delivery::event::{CallbackEvent, CallbackMessage, EventType, ReviewerRef};
 use crate::delivery::outbox::{self, Destination};
+use crate::domain::hours::OffHoursAction;
 use crate::domain::session::{transition, SessionEvent, SessionStatus};
 use crate::domain::takeover::{new_history_items, TakeoverSpec};
 use crate::domain::types::{Mode, Outcome, Sender, TakeoverId, TakeoverStatus};
@@ -280,6 +281,9 @@ pub fn request(
     if spec.mode != Mode::Approval {
         sessions::set_state(conn, &mut s, to, None, Some(row.id.clone()))?;
     }
+    if spec.queue_updates && spec.mode == Mode::Takeover {
+        routing::watch(conn, &row.id)?;
+    }
     audit::record(
         conn,
         audit::Entry {
@@ -313,10 +317,91 @@ pub fn request(
             &link,
         )?;
     }
+    let row = match off_hours(conn, &mut s, row, actor)? {
+        Some(row) => row,
+        None => return Err(ApiError::internal(anyhow::anyhow!("takeover vanished"))),
+    };
     Ok(Requested {
         takeover: row,
         created: true,
     })
+}
+
+/// A live takeover requested while its team is closed: the customer is told at once when the
+/// team opens (`takeover.off_hours` with the team's message), and the takeover either waits for
+/// the opening, its timeout counted from then, or goes straight back to the AI.
+fn off_hours(
+    conn: &mut DbConnection,
+    s: &mut SessionRow,
+    t: TakeoverRow,
+    actor: &str,
+) -> Result<Option<TakeoverRow>, ApiError> {
+    let (Some(team_id), Mode::Takeover) = (
+        t.assignee_team_id.as_deref(),
+        Mode::parse(&t.mode).unwrap_or_default(),
+    ) else {
+        return Ok(Some(t));
+    };
+    let Some(team) = routing::team_routing(conn, team_id)? else {
+        return Ok(Some(t));
+    };
+    let Some(hours) = routing::hours_of(&team) else {
+        return Ok(Some(t));
+    };
+    let at = now();
+    let Some(opens_at) = routing::opens_at_if_closed(&team, at) else {
+        return Ok(Some(t));
+    };
+    let text = hours.render_message(opens_at.map(utc_of), utc_of(at));
+    let mut ev = event(EventType::TakeoverOffHours, s, &t);
+    ev.text = Some(text.clone());
+    ev.opens_at = opens_at.map(utc_of);
+    send(conn, &ev, &t, None)?;
+    let action = hours.off_hours_action();
+    audit::record(
+        conn,
+        audit::Entry {
+            actor,
+            action: "takeover.off_hours",
+            session_id: Some(&s.id),
+            takeover_id: Some(&t.id),
+            from_status: Some(&s.status),
+            to_status: Some(&s.status),
+            detail: Some(serde_json::json!({
+                "opens_at": opens_at.map(utc_of), "action": action.as_str(), "text": text,
+            })),
+        },
+    )?;
+    match action {
+        OffHoursAction::Queue => {
+            let opening = opens_at.unwrap_or(at);
+            diesel::update(takeovers::table.find(&t.id))
+                .set(
+                    takeovers::expires_at
+                        .eq(opening + chrono::Duration::seconds(t.timeout_seconds)),
+                )
+                .execute(conn)?;
+        }
+        OffHoursAction::Handback => {
+            let from = status_of(s);
+            let to =
+                transition(from, SessionEvent::TimedOut).map_err(|e| sessions::refusal(e, s))?;
+            sessions::set_state(conn, s, to, None, None)?;
+            diesel::update(takeovers::table.find(&t.id))
+                .set((
+                    takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
+                    takeovers::outcome.eq(Some(Outcome::OffHours.as_str())),
+                    takeovers::resolved_at.eq(Some(at)),
+                    takeovers::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+        }
+    }
+    get(conn, &t.id)
+}
+
+fn utc_of(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
 }
 
 fn import_history(
@@ -359,8 +444,26 @@ pub fn claim(
 ) -> Result<(SessionRow, TakeoverRow), ApiError> {
     let (mut s, t) = lock_for_reviewer(conn, session_id, r)?;
     let from = status_of(&s);
+    let offer = routing::live_offer(conn, &t)?;
+    if let Some(o) = &offer {
+        if o.reviewer_name != r.name && !r.is_admin && from == SessionStatus::HumanRequested {
+            return Err(ApiError::new(
+                Kind::OfferedToOther,
+                format!(
+                    "session {:?} is offered to {} until {}; it comes back to the queue if they do not accept",
+                    s.id,
+                    o.reviewer_name,
+                    utc_of(o.expires_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+            )
+            .with_held_by(&o.reviewer_name));
+        }
+    }
     match transition(from, SessionEvent::Claimed) {
         Ok(to) => {
+            if offer.is_some() {
+                routing::clear_offer(conn, &t.id)?;
+            }
             sessions::set_state(conn, &mut s, to, Some(r.name.clone()), Some(t.id.clone()))?;
             let at = now();
             diesel::update(takeovers::table.find(&t.id))
@@ -826,7 +929,15 @@ pub fn inbox(
     }
     q = match view {
         InboxView::Waiting => q.filter(takeovers::status.eq(TakeoverStatus::Requested.as_str())),
-        InboxView::Mine => q.filter(takeovers::claimed_by.eq(r.name.clone())),
+        InboxView::Mine => q.filter(
+            takeovers::claimed_by
+                .eq(r.name.clone())
+                .or(takeovers::id.eq_any(
+                    super::schema::takeover_offers::table
+                        .filter(super::schema::takeover_offers::reviewer_name.eq(r.name.clone()))
+                        .select(super::schema::takeover_offers::takeover_id),
+                )),
+        ),
         InboxView::Team => q,
         InboxView::HandedBack => q.order(takeovers::resolved_at.desc()),
     };
@@ -875,6 +986,24 @@ pub fn expire(
         || (!is_approval && s.open_takeover_id.as_deref() != Some(t.id.as_str()))
     {
         return Ok(None);
+    }
+    // Escalation timers stand still while the team is closed: the wait starts over at the
+    // opening.
+    if let Some(team) = match (&t.assignee_team_id, is_approval) {
+        (Some(team_id), false) => routing::team_routing(conn, team_id)?,
+        _ => None,
+    } {
+        if let Some(opens_at) = routing::opens_at_if_closed(&team, at) {
+            let opening = opens_at.unwrap_or(at + chrono::Duration::days(1));
+            diesel::update(takeovers::table.find(&t.id))
+                .set((
+                    takeovers::expires_at
+                        .eq(opening + chrono::Duration::seconds(t.timeout_seconds)),
+                    takeovers::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            return Ok(None);
+        }
     }
     let policy = match &t.escalation_policy_id {
         Some(id) => escalation::policy_by_id(conn, id)?,

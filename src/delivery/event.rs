@@ -25,10 +25,14 @@ pub enum EventType {
     SessionClosed,
     #[serde(rename = "approval.decided")]
     ApprovalDecided,
+    #[serde(rename = "queue.updated")]
+    QueueUpdated,
+    #[serde(rename = "takeover.off_hours")]
+    TakeoverOffHours,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 11] = [
         EventType::Reply,
         EventType::Typing,
         EventType::TakeoverClaimed,
@@ -38,6 +42,8 @@ impl EventType {
         EventType::SessionHandedBack,
         EventType::SessionClosed,
         EventType::ApprovalDecided,
+        EventType::QueueUpdated,
+        EventType::TakeoverOffHours,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +57,8 @@ impl EventType {
             EventType::SessionHandedBack => "session.handed_back",
             EventType::SessionClosed => "session.closed",
             EventType::ApprovalDecided => "approval.decided",
+            EventType::QueueUpdated => "queue.updated",
+            EventType::TakeoverOffHours => "takeover.off_hours",
         }
     }
 
@@ -128,6 +136,15 @@ pub struct CallbackEvent {
     /// For `takeover.escalated`: the team or reviewer it moved to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignee: Option<String>,
+    /// For `queue.updated`: the customer's place in the queue (1 = next).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    /// For `queue.updated`: the expected wait in seconds, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_wait_seconds: Option<i64>,
+    /// For `takeover.off_hours` and `queue.updated` while closed: when the team opens next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<DateTime<Utc>>,
 }
 
 impl CallbackEvent {
@@ -155,6 +172,9 @@ impl CallbackEvent {
             edited: None,
             comment: None,
             assignee: None,
+            position: None,
+            expected_wait_seconds: None,
+            opens_at: None,
         }
     }
 }

@@ -2,7 +2,9 @@
 //! and the handoff signal evaluator.
 
 pub mod duration;
+pub mod hours;
 pub mod policy;
+pub mod routing;
 pub mod session;
 pub mod signals;
 pub mod stats;

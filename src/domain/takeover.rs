@@ -37,6 +37,7 @@ pub struct TakeoverSpec {
     pub proposal: Option<String>,
     pub decisions: Option<Vec<String>>,
     pub default_decision: Option<String>,
+    pub queue_updates: bool,
 }
 
 /// The decisions an approval may allow.

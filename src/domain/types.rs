@@ -224,6 +224,7 @@ pub enum Outcome {
     Closed,
     TimedOut,
     Unanswered,
+    OffHours,
     Approved,
     Rejected,
     Edited,
@@ -241,6 +242,7 @@ macro_rules! str_enum {
         }
     };
 }
+pub(crate) use str_enum;
 
 str_enum!(Mode { Takeover => "takeover", Approval => "approval" });
 str_enum!(Reason {
@@ -255,6 +257,7 @@ str_enum!(Outcome {
     Closed => "closed",
     TimedOut => "timed_out",
     Unanswered => "unanswered",
+    OffHours => "off_hours",
     Approved => "approved",
     Rejected => "rejected",
     Edited => "edited",

@@ -1,10 +1,13 @@
 //! A reviewer's actions on a conversation: claim, reply, typing, notes, transfer, release.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::dto::{Message, Note, ReplyAccepted, SessionState, TextRequest, TransferRequest};
 use super::{parse_json, session_id};
 use crate::auth::ReviewerAuth;
+use crate::db::routing;
 use crate::db::takeovers as repo;
 use crate::domain::takeover::check_content;
 use crate::error::{ApiError, Problem};
@@ -16,12 +19,12 @@ use crate::startup::AppState;
     tag = "conversations",
     params(("session_id" = String, Path, description = "The integration's session id")),
     responses(
-        (status = 200, description = "You hold the conversation", body = SessionState),
+        (status = 200, description = "You hold the conversation", body = Claimed),
         (status = 400, description = "Invalid session id or body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Another reviewer holds it (`held_by`), or no takeover is open", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another reviewer holds it (`held_by`), it is offered to another reviewer (`held_by`), or no takeover is open", body = Problem, content_type = "application/problem+json"),
     ),
     security(("reviewer_token" = []))
 )]
@@ -30,15 +33,34 @@ pub async fn create_claim(
     state: web::Data<AppState>,
     reviewer: ReviewerAuth,
     path: web::Path<String>,
-) -> Result<web::Json<SessionState>, ApiError> {
+) -> Result<web::Json<Claimed>, ApiError> {
     let id = session_id(&path)?;
-    let (s, _) = state
+    let (s, capacity_warning) = state
         .db
-        .write(move |conn| repo::claim(conn, id.as_str(), &reviewer))
+        .write(move |conn| {
+            let (s, _) = repo::claim(conn, id.as_str(), &reviewer)?;
+            let warning = routing::capacity_warning(conn, &reviewer.id, &reviewer.name)?;
+            Ok((s, warning))
+        })
         .await?;
     state.wake_outbox();
     state.live.session_changed(&s.id, "claimed");
-    Ok(web::Json(SessionState::from(&s)))
+    state.wake_router();
+    Ok(web::Json(Claimed {
+        session: SessionState::from(&s),
+        capacity_warning,
+    }))
+}
+
+/// A claimed conversation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Claimed {
+    /// The session, now yours.
+    #[serde(flatten)]
+    pub session: SessionState,
+    /// Set when this claim takes you over your capacity (manual claims may; automatic
+    /// assignment never does).
+    pub capacity_warning: Option<String>,
 }
 
 fn text(req: &HttpRequest, body: &[u8]) -> Result<String, ApiError> {
@@ -217,6 +239,7 @@ pub async fn create_transfer(
         })
         .await?;
     state.live.session_changed(&s.id, "transferred");
+    state.wake_router();
     Ok(web::Json(SessionState::from(&s)))
 }
 
@@ -247,5 +270,6 @@ pub async fn create_release(
         .await?;
     state.wake_outbox();
     state.live.session_changed(&s.id, "released");
+    state.wake_router();
     Ok(web::Json(SessionState::from(&s)))
 }

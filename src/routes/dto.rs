@@ -45,6 +45,35 @@ pub struct SessionState {
     /// For WhatsApp: when the 24-hour customer-service window closes (free-text replies are
     /// refused after it until the customer writes again). Null for other channels.
     pub reply_window_closes_at: Option<DateTime<Utc>>,
+    /// While a live takeover waits for a reviewer: its place in the queue and the expected
+    /// wait. Reported by `GET /v1/sessions/{session_id}` (not by the turn gate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueInfo>,
+}
+
+/// Where a waiting customer stands.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueueInfo {
+    /// The team whose queue it waits in (null: a reviewer's own queue, or anyone's).
+    pub team: Option<String>,
+    /// 1 means next to be served: higher priority first, then longest waiting.
+    pub position: i64,
+    /// Live takeovers waiting in the same queue.
+    pub waiting: i64,
+    /// Expected wait in seconds: the median time-to-claim of this queue's takeovers requested
+    /// in the same hour of day over the last 28 days (all hours when that hour has fewer than
+    /// 5), times `ceil(position / available reviewers)`, plus the time until the team opens
+    /// when it is closed. Null when there is no history yet.
+    pub expected_wait_seconds: Option<i64>,
+    /// Whether the team is within its business hours (always true without a schedule).
+    pub open: bool,
+    /// When a closed team opens next.
+    pub opens_at: Option<DateTime<Utc>>,
+    /// The reviewer automatic assignment has offered it to, until they accept or the offer
+    /// lapses.
+    pub offered_to: Option<String>,
+    /// When that offer lapses and the conversation goes back to the queue.
+    pub offer_expires_at: Option<DateTime<Utc>>,
 }
 
 impl From<&SessionRow> for SessionState {
@@ -63,6 +92,7 @@ impl From<&SessionRow> for SessionState {
             updated_at: utc(s.updated_at),
             last_user_message_at: s.last_user_message_at.map(utc),
             reply_window_closes_at: crate::db::sessions::reply_window_closes_at(s).map(utc),
+            queue: None,
         }
     }
 }
@@ -215,6 +245,10 @@ pub struct TakeoverRequest {
     /// For `approval`: the decision applied when nobody decides in time (`approve` or
     /// `reject`); without one, an undecided approval times out (`takeover.timed_out`).
     pub default_decision: Option<String>,
+    /// Send `queue.updated` callbacks to `reply_webhook` while the customer waits: when the
+    /// place in the queue changes, at most once a minute (`BATON_QUEUE_UPDATE_INTERVAL`).
+    #[serde(default)]
+    pub queue_updates: bool,
 }
 
 /// A takeover and where it stands.
@@ -270,6 +304,9 @@ pub struct Takeover {
     pub created_at: DateTime<Utc>,
     /// Link to the conversation in the reviewer inbox.
     pub inbox_url: String,
+    /// While it waits for a reviewer: its place in the queue and the expected wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueInfo>,
 }
 
 impl Takeover {
@@ -303,6 +340,7 @@ impl Takeover {
             edited: json(&t.decision_payload),
             created_at: utc(t.created_at),
             inbox_url: inbox_url(public_base, &t.session_id),
+            queue: None,
         }
     }
 }

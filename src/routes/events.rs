@@ -48,7 +48,9 @@ pub async fn get_events(
         Replay::Events(events) => (events.into(), false),
         Replay::Gap => (VecDeque::new(), true),
     };
+    let presence = state.presence.connect(&reviewer.id);
     let stream = Stream {
+        _presence: presence,
         state,
         caller: Caller::Reviewer(reviewer),
         rx,
@@ -75,6 +77,8 @@ pub async fn get_events(
 }
 
 struct Stream {
+    /// Counts this reviewer as connected while the stream lives.
+    _presence: crate::live::PresenceGuard,
     state: web::Data<AppState>,
     caller: Caller,
     rx: broadcast::Receiver<LiveEvent>,

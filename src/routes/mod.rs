@@ -11,6 +11,7 @@ pub mod events;
 pub mod health;
 pub mod inbox;
 pub mod metrics;
+pub mod routing;
 pub mod sessions;
 pub mod signals;
 pub mod stats;
@@ -66,7 +67,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(signals::put_signal_rules)
         .service(audit::list_audit)
         .service(metrics::get_metrics)
-        .service(stats::get_stats);
+        .service(stats::get_stats)
+        .service(routing::get_team_routing)
+        .service(routing::put_team_routing)
+        .service(routing::get_availability)
+        .service(routing::put_availability)
+        .service(routing::put_reviewer_routing);
 }
 
 /// Parses a JSON body; an empty body becomes `T::default()` when `empty_ok`.

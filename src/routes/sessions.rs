@@ -10,7 +10,7 @@ use super::dto::{
 use super::{parse_json, session_id};
 use crate::auth::{ApiKeyAuth, Caller};
 use crate::db::sessions::{self as repo, NewTurn, SessionFields};
-use crate::db::takeovers;
+use crate::db::{routing, takeovers};
 use crate::domain::takeover::check_content;
 use crate::domain::types::Sender;
 use crate::error::{ApiError, FieldError, Problem};
@@ -157,18 +157,29 @@ pub async fn get_session(
     path: web::Path<String>,
 ) -> Result<web::Json<SessionState>, ApiError> {
     let id = session_id(&path)?;
-    let row = state
+    let (row, queue) = state
         .db
         .read(move |conn| {
             let row = repo::get(conn, id.as_str())?;
             match row {
-                Some(r) if takeovers::can_read_session(conn, &caller, &r.id)? => Ok(Some(r)),
+                Some(r) if takeovers::can_read_session(conn, &caller, &r.id)? => {
+                    let queue = match r.open_takeover_id.as_deref() {
+                        Some(t) => match takeovers::get(conn, t)? {
+                            Some(t) => routing::queue_info(conn, &t)?,
+                            None => None,
+                        },
+                        None => None,
+                    };
+                    Ok(Some((r, queue)))
+                }
                 _ => Ok(None),
             }
         })
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no session {:?}", path.as_str())))?;
-    Ok(web::Json(SessionState::from(&row)))
+    let mut body = SessionState::from(&row);
+    body.queue = queue;
+    Ok(web::Json(body))
 }
 
 /// Paging of a history.
@@ -285,6 +296,7 @@ pub async fn create_handback(
         .await?;
     state.wake_outbox();
     state.live.session_changed(&s.id, "handed_back");
+    state.wake_router();
     Ok(web::Json(SessionState::from(&s)))
 }
 
@@ -318,5 +330,6 @@ pub async fn create_close(
         .await?;
     state.wake_outbox();
     state.live.session_changed(&s.id, "closed");
+    state.wake_router();
     Ok(web::Json(SessionState::from(&s)))
 }

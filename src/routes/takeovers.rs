@@ -7,6 +7,7 @@ use super::dto::{DecisionRequest, Takeover, TakeoverRequest};
 use super::parse_json;
 use super::sessions::session_fields;
 use crate::auth::{ApiKeyAuth, Caller};
+use crate::db::routing;
 use crate::db::takeovers as repo;
 use crate::domain::duration::Timeout;
 use crate::domain::policy::UrlPolicy;
@@ -144,6 +145,7 @@ fn parse(
                 proposal: req.proposal.filter(|p| !p.is_null()).map(|p| p.to_string()),
                 decisions: req.decisions,
                 default_decision: req.default_decision,
+                queue_updates: req.queue_updates,
             })
         }
         _ => Err(ApiError::validation(errors)),
@@ -205,10 +207,10 @@ pub async fn create_takeover(
     };
     let actor = format!("api_key:{}", key.name);
     let base = state.public_base.clone();
-    let requested = state
+    let (requested, queue) = state
         .db
         .write(move |conn| {
-            repo::request(
+            let requested = repo::request(
                 conn,
                 &key.id,
                 &actor,
@@ -216,15 +218,20 @@ pub async fn create_takeover(
                 idempotency_key.as_deref(),
                 &hash,
                 &base,
-            )
+            )?;
+            let queue = routing::queue_info(conn, &requested.takeover)?;
+            Ok((requested, queue))
         })
         .await?;
     if requested.created {
+        state.wake_outbox();
+        state.wake_router();
         state
             .live
             .session_changed(&requested.takeover.session_id, "takeover");
     }
-    let body = Takeover::from_row(&requested.takeover, &state.public_base);
+    let mut body = Takeover::from_row(&requested.takeover, &state.public_base);
+    body.queue = queue;
     Ok(if requested.created {
         HttpResponse::Created().json(body)
     } else {
@@ -251,16 +258,26 @@ pub async fn get_takeover(
     path: web::Path<String>,
 ) -> Result<web::Json<Takeover>, ApiError> {
     let id = TakeoverId::parse(&path).map_err(|e| ApiError::field("id", e))?;
-    let row = state
+    let (row, queue) = state
         .db
-        .read(move |conn| repo::get(conn, &id.to_string()))
-        .await?
-        .filter(|t| match &caller {
-            Caller::ApiKey(_) => true,
-            Caller::Reviewer(r) => repo::can_see(r, t),
+        .read(move |conn| {
+            let row = repo::get(conn, &id.to_string())?.filter(|t| match &caller {
+                Caller::ApiKey(_) => true,
+                Caller::Reviewer(r) => repo::can_see(r, t),
+            });
+            Ok(match row {
+                Some(t) => {
+                    let queue = routing::queue_info(conn, &t)?;
+                    Some((t, queue))
+                }
+                None => None,
+            })
         })
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("no takeover {:?}", path.as_str())))?;
-    Ok(web::Json(Takeover::from_row(&row, &state.public_base)))
+    let mut body = Takeover::from_row(&row, &state.public_base);
+    body.queue = queue;
+    Ok(web::Json(body))
 }
 
 /// Decide an approval. Baton delivers `approval.decided` (with `decision`, `edited`, `comment`

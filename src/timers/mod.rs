@@ -1,5 +1,6 @@
 //! Persisted timers: unclaimed takeovers escalate and time out, silent reviewers are released,
-//! idle sessions close. Deadlines live in the database, so they fire after a restart too; each
+//! idle sessions close; the router offers waiting conversations to available reviewers, takes
+//! back offers nobody accepted, sets disconnected reviewers away and sends queue updates. Deadlines live in the database, so they fire after a restart too; each
 //! step re-checks its deadline under the session lock, so several replicas fire it once.
 
 use std::sync::Arc;
@@ -8,7 +9,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::db::takeovers::FallbackDefaults;
-use crate::db::{sessions, takeovers, Db};
+use crate::db::{routing, sessions, takeovers, Db};
+use crate::live::{LiveBus, Presence};
 
 /// The timer loop's settings and handles.
 pub struct Timers {
@@ -19,6 +21,12 @@ pub struct Timers {
     pub idle: Duration,
     pub fallback: Arc<FallbackDefaults>,
     pub public_base: String,
+    /// Wakes the loop when something changed who can take what.
+    pub router: Arc<Notify>,
+    pub presence: Arc<Presence>,
+    pub live: Arc<LiveBus>,
+    pub away_grace: Duration,
+    pub queue_update_interval: Duration,
 }
 
 const BATCH: i64 = 100;
@@ -31,13 +39,16 @@ impl Timers {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e.detail, "timer pass failed; retrying"),
             }
-            tokio::time::sleep(self.poll).await;
+            tokio::select! {
+                _ = tokio::time::sleep(self.poll) => {}
+                _ = self.router.notified() => {}
+            }
         }
     }
 
     /// One pass over every kind of due timer; returns how many fired.
     pub async fn tick(&self) -> Result<usize, crate::error::ApiError> {
-        let mut fired = 0;
+        let mut fired = self.route().await?;
         for id in self.db.read(|c| takeovers::due_expiries(c, BATCH)).await? {
             let (fallback, base) = (self.fallback.clone(), self.public_base.clone());
             match self
@@ -80,5 +91,37 @@ impl Timers {
             }
         }
         Ok(fired)
+    }
+
+    /// The router's pass: presence, lapsed offers, new offers, queue updates.
+    async fn route(&self) -> Result<usize, crate::error::ApiError> {
+        let connected = self.presence.connected();
+        let grace = self.away_grace;
+        let (away, lapsed, offered) = self
+            .db
+            .write(move |c| {
+                routing::heartbeat(c, &connected)?;
+                let away = routing::sweep_away(c, grace)?;
+                let lapsed = routing::lapse_offers(c)?;
+                let offered = routing::dispatch(c)?;
+                Ok((away, lapsed, offered))
+            })
+            .await?;
+        for id in away {
+            tracing::info!(reviewer_id = %id, "inbox disconnected past the grace period; set away");
+        }
+        for session in lapsed {
+            self.live.session_changed(&session, "offer_lapsed");
+        }
+        for o in &offered {
+            tracing::info!(session_id = %o.session_id, reviewer = %o.reviewer, "offered");
+            self.live.session_changed(&o.session_id, "offered");
+        }
+        let interval = self.queue_update_interval;
+        let updates = self
+            .db
+            .write(move |c| routing::send_queue_updates(c, interval))
+            .await?;
+        Ok(offered.len() + updates)
     }
 }

@@ -13,6 +13,7 @@ mod insight;
 mod openapi;
 mod parsers;
 mod races;
+mod routing;
 mod security;
 mod signals;
 mod timers;

@@ -192,6 +192,26 @@ fn cases() -> Vec<Case> {
             ),
             KEY_ADMIN,
         ),
+        case(M::GET, "/v1/teams/{team}/routing", None, KEY_TEAM_ADMIN),
+        case(
+            M::PUT,
+            "/v1/teams/{team}/routing",
+            Some(json!({"policy": "manual"})),
+            KEY_ADMIN,
+        ),
+        case(M::GET, "/v1/me/availability", None, ANY_REVIEWER),
+        case(
+            M::PUT,
+            "/v1/me/availability",
+            Some(json!({"availability": "away"})),
+            ANY_REVIEWER,
+        ),
+        case(
+            M::PUT,
+            "/v1/reviewers/{name}/routing",
+            Some(json!({"capacity": 5})),
+            KEY_ADMIN,
+        ),
         case(M::GET, "/v1/audit", None, KEY_ADMIN),
         case(M::GET, "/v1/stats", None, KEY_ADMIN),
         case(M::GET, "/metrics", None, PUBLIC),
@@ -272,7 +292,14 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
                 .template
                 .replace("{session_id}", &session)
                 .replace("{slug}", "validation")
-                .replace("{name}", &format!("policy-{who:?}"))
+                .replace(
+                    "{name}",
+                    &if case.template.starts_with("/v1/reviewers/") {
+                        "bob".to_string()
+                    } else {
+                        format!("policy-{who:?}")
+                    },
+                )
                 .replace("{team}", "support")
                 .replace("{id}", id);
             // Sign-out ends the token it is called with: that call gets one of its own.

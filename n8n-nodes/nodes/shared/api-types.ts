@@ -255,6 +255,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your availability, capacity and load. */
+        get: operations["get_availability"];
+        /**
+         * Set your availability. `online` makes you eligible for automatic assignment while your
+         *     inbox (or any `GET /v1/events` stream) stays connected; after `BATON_AWAY_GRACE` without a
+         *     connection you are set `away`.
+         */
+        put: operations["put_availability"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reviewers/{name}/routing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a reviewer's capacity (and optionally availability). API keys and admins only. */
+        put: operations["put_reviewer_routing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions/{session_id}": {
         parameters: {
             query?: never;
@@ -582,6 +621,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/teams/{team}/routing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A team's routing: assignment policy, offer timeout, business hours, and its reviewers'
+         *     availability, capacity and load. API keys, admins and the team's own reviewers may read it.
+         */
+        get: operations["get_team_routing"];
+        /**
+         * Set a team's routing: `manual`, `round_robin` or `least_busy` assignment, how long an offer
+         *     waits for acceptance, and business hours (null: always open). API keys and admins only.
+         */
+        put: operations["put_team_routing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks": {
         parameters: {
             query?: never;
@@ -641,6 +704,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description How a team's waiting conversations find a reviewer.
+         * @enum {string}
+         */
+        AssignmentPolicy: "manual" | "round_robin" | "least_busy";
         /** @description One attempt to deliver. */
         Attempt: {
             /**
@@ -689,6 +757,86 @@ export interface components {
             /** @description Session status after. */
             to_status?: string | null;
         };
+        /**
+         * @description Whether a reviewer takes conversations now.
+         * @enum {string}
+         */
+        Availability: "online" | "away" | "offline";
+        /** @description Set your own availability. */
+        AvailabilityRequest: {
+            /** @description `online` (automatic assignment may pick you; keep the inbox open), `away` or `offline`. */
+            availability: components["schemas"]["Availability"];
+        };
+        /**
+         * @description A team's business hours.
+         * @example {
+         *       "holidays": [
+         *         "2026-12-25",
+         *         "2026-12-26"
+         *       ],
+         *       "off_hours_action": "queue",
+         *       "off_hours_message": "We're closed right now. A person will answer from {opens_at}.",
+         *       "timezone": "Europe/Berlin",
+         *       "weekly": {
+         *         "fri": [
+         *           {
+         *             "close": "16:00",
+         *             "open": "09:00"
+         *           }
+         *         ],
+         *         "mon": [
+         *           {
+         *             "close": "12:30",
+         *             "open": "09:00"
+         *           },
+         *           {
+         *             "close": "17:30",
+         *             "open": "13:30"
+         *           }
+         *         ],
+         *         "sat": [],
+         *         "sun": [],
+         *         "thu": [
+         *           {
+         *             "close": "17:30",
+         *             "open": "09:00"
+         *           }
+         *         ],
+         *         "tue": [
+         *           {
+         *             "close": "17:30",
+         *             "open": "09:00"
+         *           }
+         *         ],
+         *         "wed": [
+         *           {
+         *             "close": "17:30",
+         *             "open": "09:00"
+         *           }
+         *         ]
+         *       }
+         *     }
+         */
+        BusinessHoursBody: {
+            /** @description Local dates (`YYYY-MM-DD`, at most 366) on which the team is closed all day. */
+            holidays?: string[];
+            /** @description What happens to a takeover requested outside business hours. */
+            off_hours_action?: components["schemas"]["OffHoursAction"];
+            /**
+             * @description Sent to the customer through `reply_webhook` when a person is asked for outside business
+             *     hours, 1 to 1000 characters. `{opens_at}` is replaced by the next opening in the team's
+             *     local time, e.g. `tomorrow 09:00 (Europe/Berlin)`, or by `the next opening` if there is
+             *     none within 400 days.
+             */
+            off_hours_message?: string;
+            /** @description IANA time zone the schedule and the holidays are written in, e.g. `Europe/Berlin`. */
+            timezone: string;
+            /**
+             * @description Opening intervals per weekday, in local time. A day left out or empty is closed. At
+             *     least one interval in the week is required.
+             */
+            weekly?: components["schemas"]["WeeklyHoursBody"];
+        };
         /** @description One callback body. Fields that do not apply to an event type are omitted. */
         CallbackEvent: {
             /** @description For `takeover.escalated`: the team or reviewer it moved to. */
@@ -703,6 +851,11 @@ export interface components {
             decision?: string | null;
             /** @description For `approval.decided` with `edit`: the edited proposal. */
             edited?: unknown;
+            /**
+             * Format: int64
+             * @description For `queue.updated`: the expected wait in seconds, when known.
+             */
+            expected_wait_seconds?: number | null;
             /** @description Equals the `webhook-id` header; stable across retries, so receivers can deduplicate. */
             id: string;
             message?: null | components["schemas"]["CallbackMessage"];
@@ -711,6 +864,16 @@ export interface components {
              * @description When the event happened.
              */
             occurred_at: string;
+            /**
+             * Format: date-time
+             * @description For `takeover.off_hours` and `queue.updated` while closed: when the team opens next.
+             */
+            opens_at?: string | null;
+            /**
+             * Format: int64
+             * @description For `queue.updated`: the customer's place in the queue (1 = next).
+             */
+            position?: number | null;
             reviewer?: null | components["schemas"]["ReviewerRef"];
             /** @description The integration's session id. */
             session_id: string;
@@ -768,6 +931,14 @@ export interface components {
             kind: components["schemas"]["ChannelKind"];
             /** @description Where to POST. */
             url: string;
+        };
+        /** @description A claimed conversation. */
+        Claimed: components["schemas"]["SessionState"] & {
+            /**
+             * @description Set when this claim takes you over your capacity (manual claims may; automatic
+             *     assignment never does).
+             */
+            capacity_warning?: string | null;
         };
         /** @description A topic classifier's verdict on the message. */
         ClassifierSignal: {
@@ -888,7 +1059,7 @@ export interface components {
          * @description The kinds of callback Baton sends.
          * @enum {string}
          */
-        EventType: "reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided";
+        EventType: "reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours";
         /**
          * @description What happens when the last escalation step runs out unclaimed.
          * @enum {string}
@@ -1116,10 +1287,31 @@ export interface components {
             id: string;
         };
         /**
+         * @description What a takeover requested outside business hours does after the off-hours message is sent.
+         * @enum {string}
+         */
+        OffHoursAction: "queue" | "handback";
+        /**
+         * @description One opening interval within a day, local time. It may not run past midnight: write
+         *     `22:00-24:00` on one day and `00:00-06:00` on the next, which count as one open period.
+         */
+        OpeningIntervalBody: {
+            /**
+             * @description Closing time, `HH:MM`, after `open`; `24:00` is the end of the day (exclusive).
+             * @example 17:30
+             */
+            close: string;
+            /**
+             * @description Opening time, `HH:MM` (inclusive).
+             * @example 09:00
+             */
+            open: string;
+        };
+        /**
          * @description How a takeover ended.
          * @enum {string}
          */
-        Outcome: "handed_back" | "closed" | "timed_out" | "unanswered" | "approved" | "rejected" | "edited";
+        Outcome: "handed_back" | "closed" | "timed_out" | "unanswered" | "off_hours" | "approved" | "rejected" | "edited";
         /**
          * @description Who answers the next turn.
          * @enum {string}
@@ -1186,6 +1378,46 @@ export interface components {
             /** @description Stable identifier of the kind of problem, e.g. `/problems/validation`. */
             type: string;
         };
+        /** @description Where a waiting customer stands. */
+        QueueInfo: {
+            /**
+             * Format: int64
+             * @description Expected wait in seconds: the median time-to-claim of this queue's takeovers requested
+             *     in the same hour of day over the last 28 days (all hours when that hour has fewer than
+             *     5), times `ceil(position / available reviewers)`, plus the time until the team opens
+             *     when it is closed. Null when there is no history yet.
+             */
+            expected_wait_seconds?: number | null;
+            /**
+             * Format: date-time
+             * @description When that offer lapses and the conversation goes back to the queue.
+             */
+            offer_expires_at?: string | null;
+            /**
+             * @description The reviewer automatic assignment has offered it to, until they accept or the offer
+             *     lapses.
+             */
+            offered_to?: string | null;
+            /** @description Whether the team is within its business hours (always true without a schedule). */
+            open: boolean;
+            /**
+             * Format: date-time
+             * @description When a closed team opens next.
+             */
+            opens_at?: string | null;
+            /**
+             * Format: int64
+             * @description 1 means next to be served: higher priority first, then longest waiting.
+             */
+            position: number;
+            /** @description The team whose queue it waits in (null: a reviewer's own queue, or anyone's). */
+            team?: string | null;
+            /**
+             * Format: int64
+             * @description Live takeovers waiting in the same queue.
+             */
+            waiting: number;
+        };
         /**
          * @description Why the bot asked for a person.
          * @enum {string}
@@ -1229,6 +1461,32 @@ export interface components {
             /** @description Sign-in name. */
             name: string;
         };
+        /** @description A reviewer's availability and capacity. */
+        ReviewerRouting: {
+            /** @description `online`, `away` or `offline`. */
+            availability: components["schemas"]["Availability"];
+            /**
+             * Format: int64
+             * @description Most conversations at once automatic assignment gives them (null: no limit).
+             */
+            capacity?: number | null;
+            /**
+             * Format: int64
+             * @description Conversations they hold or have been offered now.
+             */
+            load: number;
+            /** @description Sign-in name. */
+            name: string;
+        };
+        /** @description Set a reviewer's capacity (and, optionally, availability). */
+        ReviewerRoutingRequest: {
+            availability?: null | components["schemas"]["Availability"];
+            /**
+             * Format: int64
+             * @description Most conversations at once (1 to 100); null removes the limit.
+             */
+            capacity?: number | null;
+        };
         /** @description A reviewer as others see them. */
         ReviewerView: {
             /** @description Name shown to customers. */
@@ -1239,6 +1497,25 @@ export interface components {
             name: string;
             /** @description Team names. */
             teams: string[];
+        };
+        /** @description One reviewer of a team, as routing sees them. */
+        RoutingReviewer: {
+            /** @description `online`, `away` or `offline`. */
+            availability: components["schemas"]["Availability"];
+            /**
+             * Format: int64
+             * @description Most conversations at once that automatic assignment gives them (null: no limit).
+             */
+            capacity?: number | null;
+            /** @description Name shown to customers. */
+            display_name: string;
+            /**
+             * Format: int64
+             * @description Conversations they hold or have been offered now.
+             */
+            load: number;
+            /** @description Sign-in name. */
+            name: string;
         };
         /**
          * @description One out-of-scope topic. It fires when a phrase, a regex or the classifier matches and,
@@ -1288,6 +1565,7 @@ export interface components {
             last_user_message_at?: string | null;
             /** @description `ai` or `human`: who answers the next turn. Read it fresh on every turn. */
             owner: components["schemas"]["Owner"];
+            queue?: null | components["schemas"]["QueueInfo"];
             /**
              * Format: date-time
              * @description For WhatsApp: when the 24-hour customer-service window closes (free-text replies are
@@ -1441,6 +1719,7 @@ export interface components {
             priority: number;
             /** @description For approvals: the proposal. */
             proposal?: unknown;
+            queue?: null | components["schemas"]["QueueInfo"];
             /** @description Why the bot stopped. */
             reason: components["schemas"]["Reason"];
             /** @description Where replies go. */
@@ -1498,6 +1777,11 @@ export interface components {
             priority?: number | null;
             /** @description For `approval`: what is to be decided (text or JSON). */
             proposal?: unknown;
+            /**
+             * @description Send `queue.updated` callbacks to `reply_webhook` while the customer waits: when the
+             *     place in the queue changes, at most once a minute (`BATON_QUEUE_UPDATE_INTERVAL`).
+             */
+            queue_updates?: boolean;
             /** @description Why the bot stopped. */
             reason?: components["schemas"]["Reason"];
             /** @description Where reviewer replies and other events are POSTed (an n8n Webhook URL). */
@@ -1516,6 +1800,46 @@ export interface components {
          * @enum {string}
          */
         TakeoverStatus: "requested" | "claimed" | "resolved";
+        /** @description A team's routing settings and where it stands now. */
+        TeamRouting: {
+            business_hours?: null | components["schemas"]["BusinessHoursBody"];
+            /**
+             * Format: date-time
+             * @description When an open team with a schedule closes next.
+             */
+            closes_at?: string | null;
+            /**
+             * Format: int64
+             * @description Seconds an automatic offer waits for acceptance.
+             */
+            offer_timeout_seconds: number;
+            /** @description Whether the team is open now. */
+            open: boolean;
+            /**
+             * Format: date-time
+             * @description When a closed team opens next.
+             */
+            opens_at?: string | null;
+            /** @description `manual`, `round_robin` or `least_busy`. */
+            policy: components["schemas"]["AssignmentPolicy"];
+            /** @description The team's reviewers. */
+            reviewers: components["schemas"]["RoutingReviewer"][];
+            /** @description The team. */
+            team: string;
+            /**
+             * Format: date-time
+             * @description Last change of the settings.
+             */
+            updated_at?: string | null;
+        };
+        /** @description A team's routing settings, as written. */
+        TeamRoutingRequest: {
+            business_hours?: null | components["schemas"]["BusinessHoursBody"];
+            /** @description 1 second to 30 days: "90s", "30m", "2h", "1d" or whole seconds */
+            offer_timeout?: string | number;
+            /** @description `manual` (reviewers claim from the queue), `round_robin` or `least_busy`. */
+            policy: components["schemas"]["AssignmentPolicy"];
+        };
         /** @description A message from a reviewer to the customer, or an internal note. */
         TextRequest: {
             /** @description The text, 1 to 10 000 characters. */
@@ -1586,6 +1910,23 @@ export interface components {
             events: string[];
             /** @description Where to POST events. */
             url: string;
+        };
+        /** @description Opening intervals for each day of the week. */
+        WeeklyHoursBody: {
+            /** @description Friday. */
+            fri?: components["schemas"]["OpeningIntervalBody"][];
+            /** @description Monday. */
+            mon?: components["schemas"]["OpeningIntervalBody"][];
+            /** @description Saturday. */
+            sat?: components["schemas"]["OpeningIntervalBody"][];
+            /** @description Sunday. */
+            sun?: components["schemas"]["OpeningIntervalBody"][];
+            /** @description Thursday. */
+            thu?: components["schemas"]["OpeningIntervalBody"][];
+            /** @description Tuesday. */
+            tue?: components["schemas"]["OpeningIntervalBody"][];
+            /** @description Wednesday. */
+            wed?: components["schemas"]["OpeningIntervalBody"][];
         };
     };
     responses: never;
@@ -2282,6 +2623,158 @@ export interface operations {
             };
         };
     };
+    get_availability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your routing state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewerRouting"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a reviewer token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_availability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvailabilityRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewerRouting"];
+                };
+            };
+            /** @description Unknown availability */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a reviewer token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_reviewer_routing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Reviewer name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewerRoutingRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewerRouting"];
+                };
+            };
+            /** @description Invalid capacity */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such reviewer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_session: {
         parameters: {
             query?: never;
@@ -2350,7 +2843,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionState"];
+                    "application/json": components["schemas"]["Claimed"];
                 };
             };
             /** @description Invalid session id or body */
@@ -2389,7 +2882,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Another reviewer holds it (`held_by`), or no takeover is open */
+            /** @description Another reviewer holds it (`held_by`), it is offered to another reviewer (`held_by`), or no takeover is open */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3571,6 +4064,110 @@ export interface operations {
                 };
             };
             /** @description Not an API key or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such team */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_team_routing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team name */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The team's routing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamRouting"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such team (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_team_routing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team name */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamRoutingRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamRouting"];
+                };
+            };
+            /** @description Invalid settings (`errors` names the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
             403: {
                 headers: {
                     [name: string]: unknown;
