@@ -26,18 +26,6 @@ backend_tests!(
     a_disconnected_inbox_goes_away_after_the_grace_period,
 );
 
-async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    let r = app
-        .client
-        .put(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    read(r).await
-}
-
 /// Runs SQL straight on the test database (to seed history the API cannot backdate).
 fn exec_sql(db: &TestDb, sql: &str) {
     if db.url.starts_with("postgres") {
@@ -70,13 +58,9 @@ fn add_reviewer(app: &TestApp, name: &str, team: &str) {
 }
 
 async fn set_routing(app: &TestApp, team: &str, body: Value) -> Value {
-    let (status, got) = put(
-        app,
-        &format!("/v1/teams/{team}/routing"),
-        &app.api_key,
-        body,
-    )
-    .await;
+    let (status, got) = app
+        .put(&format!("/v1/teams/{team}/routing"), &app.api_key, body)
+        .await;
     assert_eq!(status, StatusCode::OK, "{got}");
     got
 }
@@ -84,13 +68,13 @@ async fn set_routing(app: &TestApp, team: &str, body: Value) -> Value {
 /// Signs a reviewer in and sets them online; returns their token.
 async fn go_online(app: &TestApp, name: &str) -> String {
     let token = app.login(name).await;
-    let (status, body) = put(
-        app,
-        "/v1/me/availability",
-        &token,
-        json!({"availability": "online"}),
-    )
-    .await;
+    let (status, body) = app
+        .put(
+            "/v1/me/availability",
+            &token,
+            json!({"availability": "online"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["availability"], "online");
     token
@@ -185,13 +169,13 @@ async fn capacity_is_never_exceeded_when_twenty_arrive_at_once(backend: Backend)
     )
     .await;
     for name in ["alice", "bob"] {
-        let (status, body) = put(
-            &app,
-            &format!("/v1/reviewers/{name}/routing"),
-            &app.api_key,
-            json!({"capacity": 3}),
-        )
-        .await;
+        let (status, body) = app
+            .put(
+                &format!("/v1/reviewers/{name}/routing"),
+                &app.api_key,
+                json!({"capacity": 3}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     let alice = go_online(&app, "alice").await;
@@ -270,13 +254,9 @@ async fn an_unavailable_reviewer_is_skipped(backend: Backend) {
     set_routing(&app, "support", json!({"policy": "round_robin"})).await;
     go_online(&app, "alice").await;
     let bob = app.login("bob").await;
-    let (status, _) = put(
-        &app,
-        "/v1/me/availability",
-        &bob,
-        json!({"availability": "away"}),
-    )
-    .await;
+    let (status, _) = app
+        .put("/v1/me/availability", &bob, json!({"availability": "away"}))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let sessions: Vec<String> = (0..4).map(|i| format!("skip-{i}")).collect();
     for s in &sessions {
@@ -285,13 +265,9 @@ async fn an_unavailable_reviewer_is_skipped(backend: Backend) {
     let offers = wait_offers(&app, &sessions, 4).await;
     assert!(offers.values().all(|r| r == "alice"), "{offers:?}");
     // Unknown availability is a clear 400.
-    let (status, body) = put(
-        &app,
-        "/v1/me/availability",
-        &bob,
-        json!({"availability": "busy"}),
-    )
-    .await;
+    let (status, body) = app
+        .put("/v1/me/availability", &bob, json!({"availability": "busy"}))
+        .await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "validation");
     // Bob comes online: the next conversation goes to him.
     go_online(&app, "bob").await;
@@ -568,9 +544,7 @@ async fn off_hours_request_is_told_the_opening_and_waits_for_it(backend: Backend
     assert!(Receiver::of_type(&rx.received(), "takeover.timed_out").is_empty());
 
     // Bad schedules are refused with the field named.
-    let (status, body) = put(
-        &app,
-        "/v1/teams/support/routing",
+    let (status, body) = app.put("/v1/teams/support/routing",
         &app.api_key,
         json!({"policy": "manual", "business_hours": {
             "timezone": "Mars/Olympus", "weekly": {"mon": [{"open": "18:00", "close": "09:00"}]},
