@@ -1,7 +1,8 @@
 //! The rules of Baton, free of HTTP and SQL: the session state machine, parsed request values,
-//! and the handoff signal evaluator.
+//! the handoff signal evaluator, and business hours.
 
 pub mod duration;
+pub mod hours;
 pub mod policy;
 pub mod session;
 pub mod signals;
