@@ -619,8 +619,18 @@ pub fn send_queue_updates(
 /// A team's business hours, when it has a schedule (stored as validated JSON).
 pub fn hours_of(row: &TeamRoutingRow) -> Option<BusinessHours> {
     let raw = row.business_hours.as_deref()?;
-    let body: BusinessHoursBody = serde_json::from_str(raw).ok()?;
-    BusinessHours::parse(&body).ok()
+    let parsed = serde_json::from_str::<BusinessHoursBody>(raw)
+        .map_err(|e| e.to_string())
+        .and_then(|body| BusinessHours::parse(&body).map_err(|e| format!("{e:?}")));
+    match parsed {
+        Ok(hours) => Some(hours),
+        Err(e) => {
+            // Only written after validation; a schedule that no longer parses (a time zone
+            // dropped from the database, say) counts as always open, loudly.
+            tracing::warn!(team_id = %row.team_id, error = %e, "stored business hours do not parse; treating the team as open");
+            None
+        }
+    }
 }
 
 /// Whether the team is open at `at` (a team without a schedule always is).

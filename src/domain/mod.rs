@@ -1,5 +1,5 @@
 //! The rules of Baton, free of HTTP and SQL: the session state machine, parsed request values,
-//! and the handoff signal evaluator.
+//! the handoff signal evaluator, and business hours.
 
 pub mod duration;
 pub mod hours;
