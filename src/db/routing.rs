@@ -681,3 +681,34 @@ pub fn capacity_warning(
         format!("you now hold {load} conversations, more than your capacity of {capacity}")
     }))
 }
+
+/// The offers of these takeovers, by takeover id.
+pub fn offers_of(
+    conn: &mut DbConnection,
+    takeover_ids: &[String],
+) -> Result<std::collections::HashMap<String, OfferRow>, ApiError> {
+    if takeover_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<OfferRow> = takeover_offers::table
+        .filter(takeover_offers::takeover_id.eq_any(takeover_ids))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|o| (o.takeover_id.clone(), o))
+        .collect())
+}
+
+/// Teams closed at `at` by their business hours, with their next opening.
+pub fn closed_teams(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+) -> Result<std::collections::HashMap<String, Option<NaiveDateTime>>, ApiError> {
+    let scheduled: Vec<TeamRoutingRow> = team_routing::table
+        .filter(team_routing::business_hours.is_not_null())
+        .load(conn)?;
+    Ok(scheduled
+        .iter()
+        .filter_map(|t| opens_at_if_closed(t, at).map(|o| (t.team_id.clone(), o)))
+        .collect())
+}

@@ -185,12 +185,26 @@ pub async fn get_queue(
         .db
         .read(move |conn| {
             let mut rows = Vec::new();
-            for (takeover, session) in repo::inbox(conn, &r, view, 200)? {
+            let listed = repo::inbox(conn, &r, view, 200)?;
+            let ids: Vec<String> = listed.iter().map(|(t, _)| t.id.clone()).collect();
+            let offers = crate::db::routing::offers_of(conn, &ids)?;
+            let closed = crate::db::routing::closed_teams(conn, now())?;
+            for (takeover, session) in listed {
                 let last_message = sessions::last_message(conn, &session.id)?;
+                let offer = offers
+                    .get(&takeover.id)
+                    .filter(|o| takeover.assignee_team_id.as_deref() == Some(o.team_id.as_str()))
+                    .map(|o| (o.reviewer_name.clone(), o.expires_at));
+                let opens_at = takeover
+                    .assignee_team_id
+                    .as_ref()
+                    .and_then(|team| closed.get(team).copied());
                 rows.push(QueueRow {
                     takeover,
                     session,
                     last_message,
+                    offer,
+                    opens_at,
                 });
             }
             let counts = repo::inbox_counts(conn, &r)?;

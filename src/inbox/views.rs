@@ -17,7 +17,7 @@ use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "1";
+pub const ASSET_VERSION: &str = "2";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -61,6 +61,15 @@ fn until(at: NaiveDateTime, now: NaiveDateTime) -> Markup {
     }
 }
 
+/// A day and time, for openings: "Mon 09:00 UTC" (the reader's own zone is the script's job).
+fn clock_day(at: NaiveDateTime) -> Markup {
+    html! {
+        time datetime=(utc(at).to_rfc3339()) title=(utc(at).format("%Y-%m-%d %H:%M UTC")) {
+            (utc(at).format("%a %H:%M UTC"))
+        }
+    }
+}
+
 fn clock(at: NaiveDateTime) -> Markup {
     html! {
         time datetime=(utc(at).to_rfc3339()) title=(utc(at).format("%Y-%m-%d %H:%M:%S UTC")) {
@@ -99,6 +108,14 @@ fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
                     @if let Some(r) = c.reviewer {
                         nav aria-label="Account" {
                             span.who { "Signed in as " strong { (r.display_name) } }
+                            label.availability {
+                                span.visually-hidden { "Availability" }
+                                select #availability title="Automatic assignment only offers conversations to reviewers who are online" {
+                                    option value="online" { "● Online" }
+                                    option value="away" { "◐ Away" }
+                                    option value="offline" { "○ Offline" }
+                                }
+                            }
                             form method="post" action="/inbox/logout" {
                                 input type="hidden" name="_csrf" value=[c.csrf];
                                 button.link type="submit" { "Sign out" }
@@ -147,6 +164,10 @@ pub struct QueueRow {
     pub takeover: TakeoverRow,
     pub session: SessionRow,
     pub last_message: Option<MessageRow>,
+    /// The reviewer automatic assignment offered it to, and until when.
+    pub offer: Option<(String, NaiveDateTime)>,
+    /// When its team is closed: the next opening (`Some(None)`: no opening within a year).
+    pub opens_at: Option<Option<NaiveDateTime>>,
 }
 
 pub struct Queue<'a> {
@@ -257,7 +278,18 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                     @match status {
                         Some(TakeoverStatus::Requested) => {
                             span { "Waiting " (since(t.created_at, q.now)) }
-                            span { "Escalates in " (until(t.expires_at, q.now)) }
+                            @match r.opens_at {
+                                Some(Some(at)) => span.closed { "Team closed · opens " (clock_day(at)) " (in " (until(at, q.now)) ")" }
+                                Some(None) => span.closed { "Team closed" }
+                                None => span { "Escalates in " (until(t.expires_at, q.now)) }
+                            }
+                            @if let Some((who, until_at)) = &r.offer {
+                                @if *who == q.reviewer.name {
+                                    span.offer { strong { "Offered to you" } " · open it and claim to accept within " (until(*until_at, q.now)) }
+                                } @else {
+                                    span.offer { "Offered to " strong { (display(q.names, who)) } " for " (until(*until_at, q.now)) }
+                                }
+                            }
                         }
                         Some(TakeoverStatus::Claimed) => {
                             span { "Held by " strong { (display(q.names, t.claimed_by.as_deref().unwrap_or("?"))) } }

@@ -16,7 +16,7 @@ backend_tests!(
     an_approval_is_decided_from_its_conversation_page,
 );
 
-fn no_redirects() -> reqwest::Client {
+pub fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -25,7 +25,7 @@ fn no_redirects() -> reqwest::Client {
 }
 
 /// Signs in through the inbox form; returns the `Cookie` header value.
-async fn inbox_sign_in(app: &TestApp, client: &reqwest::Client, name: &str) -> String {
+pub async fn inbox_sign_in(app: &TestApp, client: &reqwest::Client, name: &str) -> String {
     let res = client
         .post(app.url("/inbox/login"))
         .form(&[

@@ -24,6 +24,7 @@ backend_tests!(
     a_holiday_counts_as_closed_and_off_hours_can_hand_back,
     queue_updates_tell_the_customer_their_place,
     a_disconnected_inbox_goes_away_after_the_grace_period,
+    the_queue_page_shows_offers_and_when_a_closed_team_opens,
 );
 
 /// Runs SQL straight on the test database (to seed history the API cannot backdate).
@@ -688,4 +689,55 @@ async fn a_disconnected_inbox_goes_away_after_the_grace_period(backend: Backend)
         assert!(tokio::time::Instant::now() < deadline, "still {me}");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+async fn the_queue_page_shows_offers_and_when_a_closed_team_opens(backend: Backend) {
+    let app = spawn_app_with(backend, routing_options()).await;
+    let rx = Receiver::start();
+    set_routing(&app, "support", json!({"policy": "round_robin"})).await;
+    let (weekly, opens) = opens_in_three_hours();
+    set_routing(
+        &app,
+        "billing",
+        json!({"policy": "manual", "business_hours": {"timezone": "UTC", "weekly": weekly}}),
+    )
+    .await;
+    go_online(&app, "alice").await;
+    app.takeover("page-offered", &rx.url("/hook"), json!({}))
+        .await;
+    wait_offers(&app, &["page-offered".to_string()], 1).await;
+    app.takeover(
+        "page-closed",
+        &rx.url("/hook"),
+        json!({"assignee": "billing"}),
+    )
+    .await;
+
+    let client = crate::inbox::no_redirects();
+    let page = |who: &'static str, view: &'static str| {
+        let (app, client) = (&app, &client);
+        async move {
+            let cookie = crate::inbox::inbox_sign_in(app, client, who).await;
+            let res = client
+                .get(app.url(&format!("/inbox?view={view}")))
+                .header(reqwest::header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.text().await.unwrap()
+        }
+    };
+    let alice = page("alice", "mine").await;
+    assert!(alice.contains("page-offered"), "{alice}");
+    assert!(alice.contains("Offered to you"), "{alice}");
+    assert!(alice.contains(r#"id="availability""#), "{alice}");
+    let bob = page("bob", "waiting").await;
+    assert!(bob.contains("Offered to <strong>Alice</strong>"), "{bob}");
+    let carol = page("carol", "waiting").await;
+    assert!(carol.contains("Team closed · opens"), "{carol}");
+    assert!(
+        carol.contains(&opens.format("%a %H:%M UTC").to_string()),
+        "{carol}"
+    );
 }

@@ -103,10 +103,42 @@
     source.addEventListener("session", (e) => {
       const ev = JSON.parse(e.data);
       if (page === "queue" || ev.session_id === session) soon();
+      if (ev.kind === "offer_lapsed") loadAvailability();
     });
     source.addEventListener("reset", soon);
+    source.addEventListener("open", loadAvailability);
     source.addEventListener("open", () => document.body.classList.remove("offline"));
     source.addEventListener("error", () => document.body.classList.add("offline"));
+  }
+
+  // Availability: shown from, and written to, the routing API. Automatic assignment offers
+  // conversations only to reviewers who are online with the inbox open.
+  const availability = document.getElementById("availability");
+  async function loadAvailability() {
+    if (!availability) return;
+    const res = await fetch("/v1/me/availability", { credentials: "same-origin", cache: "no-store" });
+    if (!res.ok) return;
+    const me = await res.json();
+    availability.value = me.availability;
+    availability.dataset.state = me.availability;
+  }
+  if (availability) {
+    availability.addEventListener("change", async () => {
+      const res = await fetch("/v1/me/availability", {
+        method: "PUT",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ availability: availability.value }),
+      });
+      if (res.ok) {
+        availability.dataset.state = availability.value;
+        toast("You are " + availability.value + ".");
+      } else {
+        toast("Could not change your availability (" + res.status + ").", true);
+        loadAvailability();
+      }
+    });
+    loadAvailability();
   }
 
   const verbs = {
