@@ -101,3 +101,46 @@ async fn a_reviewer_takes_a_conversation_and_hands_it_back_in_chromium() {
         "one claim won"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_up_routing_and_a_reviewer_is_offered_a_conversation_in_chromium() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            !under_ci(),
+            "Chromium is required under CI: apt-get install -y chromium"
+        );
+        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/browser");
+    ensure_packages(&dir);
+    let app = spawn_app(Backend::Sqlite).await;
+    let receiver = Receiver::start();
+    let out = tokio::process::Command::new("node")
+        .arg("routing.test.mjs")
+        .current_dir(&dir)
+        .env("BATON_URL", &app.base)
+        .env("BATON_API_KEY", &app.api_key)
+        .env("BATON_PASSWORD", PASSWORD)
+        .env("RECEIVER_URL", receiver.url(""))
+        .env("ARTIFACTS", root.join("artifacts"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("run node");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "the routing browser tests failed:\n{}\n{}\nbaton log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        app.log()
+    );
+    // The claim in the browser reached the integration.
+    receiver
+        .wait_for("the claim", |got| {
+            !Receiver::of_type(got, "takeover.claimed").is_empty()
+        })
+        .await;
+}

@@ -3,6 +3,7 @@
 //! inbox's session cookie and CSRF token; live updates come from `GET /v1/events`.
 
 pub mod pages;
+pub mod routing;
 pub mod views;
 
 use actix_web::middleware::DefaultHeaders;
@@ -27,6 +28,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/login", web::get().to(pages::get_login))
             .route("/login", web::post().to(pages::create_login))
             .route("/logout", web::post().to(pages::create_logout))
+            .route(
+                "/admin/teams/{team}/routing",
+                web::get().to(routing::get_team_routing_page),
+            )
             .route("/assets/inbox.js", web::get().to(pages::get_script))
             .route("/assets/inbox.css", web::get().to(pages::get_stylesheet))
             .route(

@@ -20,7 +20,7 @@ use crate::startup::AppState;
 const SCRIPT: &str = include_str!("assets/inbox.js");
 const STYLESHEET: &str = include_str!("assets/inbox.css");
 
-fn html(status: actix_web::http::StatusCode, markup: maud::Markup) -> HttpResponse {
+pub(super) fn html(status: actix_web::http::StatusCode, markup: maud::Markup) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -40,7 +40,7 @@ fn safe_next(next: Option<&str>) -> String {
         .to_string()
 }
 
-fn to_sign_in(req: &HttpRequest) -> HttpResponse {
+pub(super) fn to_sign_in(req: &HttpRequest) -> HttpResponse {
     let here = req
         .uri()
         .path_and_query()

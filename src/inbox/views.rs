@@ -17,7 +17,7 @@ use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "2";
+pub const ASSET_VERSION: &str = "4";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -88,7 +88,7 @@ pub struct Chrome<'a> {
     pub session_id: Option<&'a str>,
 }
 
-fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
+pub(super) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {

@@ -70,7 +70,7 @@ pub struct TeamRouting {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-fn team_view(
+pub fn team_view(
     conn: &mut DbConnection,
     team: &crate::db::models::TeamRow,
 ) -> Result<TeamRouting, ApiError> {
@@ -116,7 +116,10 @@ fn team_view(
     })
 }
 
-fn find_team(conn: &mut DbConnection, name: &str) -> Result<crate::db::models::TeamRow, ApiError> {
+pub fn find_team(
+    conn: &mut DbConnection,
+    name: &str,
+) -> Result<crate::db::models::TeamRow, ApiError> {
     accounts::find_team(conn, name)?.ok_or_else(|| ApiError::not_found(format!("no team {name:?}")))
 }
 

@@ -141,6 +141,66 @@
     loadAvailability();
   }
 
+  // Team routing (admin): the form becomes one PUT of the team's routing, then one PUT per
+  // changed capacity.
+  const routingForm = document.getElementById("routing-form");
+  function routingBody(form) {
+    const get = (id) => form.querySelector("#" + id).value;
+    const body = { policy: get("policy"), offer_timeout: get("offer_timeout").trim() };
+    if (/^[0-9]+$/.test(body.offer_timeout)) body.offer_timeout = Number(body.offer_timeout);
+    if (!form.querySelector("#hours_enabled").checked) {
+      body.business_hours = null;
+      return body;
+    }
+    const weekly = {};
+    form.querySelectorAll("[data-day]").forEach((input) => {
+      weekly[input.dataset.day] = input.value.split(",").map((s) => s.trim()).filter(Boolean).map((s) => {
+        const [open, close] = s.split("-").map((x) => (x || "").trim());
+        return { open, close };
+      });
+    });
+    body.business_hours = {
+      timezone: get("timezone").trim(),
+      weekly,
+      holidays: get("holidays").split(/\s+/).filter(Boolean),
+      off_hours_message: get("off_hours_message"),
+      off_hours_action: get("off_hours_action"),
+    };
+    return body;
+  }
+  if (routingForm) {
+    routingForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const err = routingForm.querySelector(".formerror");
+      err.textContent = "";
+      const team = encodeURIComponent(routingForm.dataset.team);
+      const send = (path, body) => fetch(path, {
+        method: "PUT",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify(body),
+      });
+      const res = await send("/v1/teams/" + team + "/routing", routingBody(routingForm));
+      if (!res.ok) {
+        const p = await res.json().catch(() => ({}));
+        err.textContent = (p.errors || []).map((x) => x.field + ": " + x.message).join("; ") || p.detail || ("Not saved (" + res.status + ")");
+        return;
+      }
+      for (const input of routingForm.querySelectorAll("[data-capacity]")) {
+        if (input.value === input.dataset.was) continue;
+        const capacity = input.value === "" ? null : Number(input.value);
+        const r = await send("/v1/reviewers/" + encodeURIComponent(input.dataset.capacity) + "/routing", { capacity });
+        if (!r.ok) {
+          const p = await r.json().catch(() => ({}));
+          err.textContent = input.dataset.capacity + ": " + (p.detail || r.status);
+          return;
+        }
+        input.dataset.was = input.value;
+      }
+      toast("Routing saved.");
+    });
+  }
+
   const verbs = {
     claim: "Claimed. You can reply now.",
     release: "Released to the queue.",
