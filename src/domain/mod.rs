@@ -1,8 +1,10 @@
-//! The rules of Baton, free of HTTP and SQL: the session state machine, parsed request values,
-//! and the handoff signal evaluator.
+//! The rules of Baton, free of HTTP and SQL: the session state machine, parsed request values
+//! (including the names and passwords admins set), and the handoff signal evaluator.
 
+pub mod accounts;
 pub mod duration;
 pub mod policy;
+pub mod review;
 pub mod session;
 pub mod signals;
 pub mod stats;
