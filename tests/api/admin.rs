@@ -1,8 +1,9 @@
-//! Administration through the API (reviewers, teams, API keys; admin reviewers only) and the
-//! weekly review of handoff reasons.
+//! Administration through the API (reviewers, teams, API keys; admin reviewers only), the
+//! weekly review of handoff reasons, and the inbox's admin and insights pages.
 
 use std::time::{Duration, Instant};
 
+use reqwest::header::{COOKIE, LOCATION};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -14,6 +15,7 @@ backend_tests!(
     teams_are_listed_with_members_and_deleted_only_when_nothing_depends_on_them,
     an_api_key_is_shown_once_and_refused_as_soon_as_it_is_revoked,
     the_review_groups_handoffs_by_reason_with_the_messages_that_triggered_them,
+    the_admin_and_insights_pages_act_through_the_api_and_respect_roles,
 );
 
 async fn call(
@@ -818,4 +820,185 @@ async fn the_review_groups_handoffs_by_reason_with_the_messages_that_triggered_t
     assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
     let (s, _) = app.get("/v1/stats/review", "").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn cookie_of(app: &TestApp, client: &reqwest::Client, name: &str) -> String {
+    let res = client
+        .post(app.url("/inbox/login"))
+        .form(&[("name", name), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn page(
+    app: &TestApp,
+    client: &reqwest::Client,
+    cookie: &str,
+    path: &str,
+) -> (StatusCode, String) {
+    let res = client
+        .get(app.url(path))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = r#"<meta name="csrf-token" content=""#;
+    let start = html.find(marker).expect("a CSRF token") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn the_admin_and_insights_pages_act_through_the_api_and_respect_roles(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = no_redirects();
+    let root = cookie_of(&app, &client, "root").await;
+    let alice = cookie_of(&app, &client, "alice").await;
+
+    // Admins get a nav link and the pages; others neither.
+    let (_, queue) = page(&app, &client, &root, "/inbox").await;
+    assert!(queue.contains(r#"href="/inbox/admin""#), "{queue}");
+    assert!(queue.contains(r#"href="/inbox/insights""#));
+    let (_, queue) = page(&app, &client, &alice, "/inbox").await;
+    assert!(!queue.contains(r#"href="/inbox/admin""#));
+    let res = client
+        .get(app.url("/inbox/admin"))
+        .header(COOKIE, &root)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/inbox/admin/reviewers");
+    for (path, expect) in [
+        ("/inbox/admin/reviewers", "Add a reviewer"),
+        ("/inbox/admin/teams", "Add team"),
+        ("/inbox/admin/api-keys", "Create key"),
+        ("/inbox/admin/escalation", "Add a policy"),
+    ] {
+        let (s, html) = page(&app, &client, &root, path).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert!(html.contains(expect), "{path}: {html}");
+        assert!(html.len() < 200 * 1024, "{path} is {} bytes", html.len());
+        let (s, html) = page(&app, &client, &alice, path).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path} for alice");
+        assert!(html.contains("Admins only"));
+    }
+    let (s, _) = page(&app, &client, &root, "/inbox/admin/nothing").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let res = client
+        .get(app.url("/inbox/admin/teams"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "anonymous: sign in first"
+    );
+
+    // The reviewers page lists everyone, and what its form sends (cookie + CSRF) works.
+    let (_, html) = page(&app, &client, &root, "/inbox/admin/reviewers").await;
+    for name in ["alice", "bob", "carol", "root"] {
+        assert!(html.contains(&format!("({name})")), "{name} listed");
+    }
+    assert!(html.contains(r#"data-endpoint="/v1/reviewers/alice""#));
+    let csrf = csrf_of(&html);
+    let body =
+        json!({"name": "erin", "password": "erin-password", "teams": ["billing"], "admin": false});
+    let res = client
+        .post(app.url("/v1/reviewers"))
+        .header(COOKIE, &root)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "no CSRF token, no change"
+    );
+    let res = client
+        .post(app.url("/v1/reviewers"))
+        .header(COOKIE, &root)
+        .header("X-CSRF-Token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (_, html) = page(&app, &client, &root, "/inbox/admin/reviewers").await;
+    assert!(html.contains("(erin)"));
+
+    // The WhatsApp window shows on the queue: open for one customer, closed for another.
+    let wrote_long_ago = chrono::Utc::now() - chrono::Duration::hours(25);
+    app.post(
+        "/v1/sessions/wa-open/messages",
+        &app.api_key,
+        json!({"sender": "user", "content": "hola", "channel": "whatsapp"}),
+    )
+    .await;
+    app.post(
+        "/v1/sessions/wa-late/messages",
+        &app.api_key,
+        json!({"sender": "user", "content": "hello?", "channel": "whatsapp", "at": wrote_long_ago}),
+    )
+    .await;
+    for s in ["wa-open", "wa-late"] {
+        let (status, _) = app
+            .takeover(s, "http://127.0.0.1:9/h", json!({"channel": "whatsapp"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (_, queue) = page(&app, &client, &alice, "/inbox").await;
+    assert!(queue.contains("window closes in 23 h"), "{queue}");
+    assert!(queue.contains("window closed"), "{queue}");
+    let (_, conv) = page(&app, &client, &alice, "/inbox/sessions/wa-late").await;
+    assert!(conv.contains("window closed"), "{conv}");
+
+    // Insights: charts and the review, for the reviewer's teams.
+    app.turn("ins-1", "user", "My parcel is lost").await;
+    app.takeover(
+        "ins-1",
+        "http://127.0.0.1:9/h",
+        json!({"reason": "low_confidence"}),
+    )
+    .await;
+    let (s, html) = page(&app, &client, &alice, "/inbox/insights").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(html.matches("<svg").count(), 4, "four charts");
+    assert!(html.contains(r#"role="img""#));
+    assert!(html.contains("Weekly review"));
+    assert!(html.contains("My parcel is lost"));
+    assert!(html.contains(r#"href="/inbox/sessions/ins-1""#));
+    assert!(html.contains("your teams: support"));
+    assert!(html.len() < 200 * 1024);
+    let (s, html) = page(&app, &client, &alice, "/inbox/insights?days=30").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(r#"<option value="30" selected>"#), "{html}");
+    let carol = cookie_of(&app, &client, "carol").await;
+    let (_, html) = page(&app, &client, &carol, "/inbox/insights").await;
+    assert!(
+        !html.contains("My parcel is lost"),
+        "another team's trigger"
+    );
+    assert!(html.contains("No handoffs in this range."));
 }
