@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
@@ -95,6 +96,12 @@ pub fn csrf_matches(session_token: &str, sent: &str) -> bool {
     expected.len() == sent.len() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
 }
 
+/// The digest of the credential a request carries (bearer token, else inbox cookie), so a
+/// long-lived response (the event stream) can check that it still holds.
+pub fn credential_digest(req: &HttpRequest) -> Option<String> {
+    credential(req).ok().map(|token| token_digest(&token))
+}
+
 /// The reviewer token in the inbox cookie, if any.
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {
     req.cookie(SESSION_COOKIE)
@@ -156,10 +163,13 @@ impl Caller {
 }
 
 /// Recently verified API keys, so the turn gate does not pay a lookup on every call.
-/// Entries live for a short time so a revoked key stops working within that window.
+/// Entries live for a short time; a revocation empties the cache at once (on every replica, via
+/// [`crate::live::LiveBus::credentials_revoked`]), so a revoked key is refused from then on.
 #[derive(Default)]
 pub struct KeyCache {
     entries: RwLock<HashMap<String, (ApiKeyAuth, Instant)>>,
+    /// Bumped by every revocation: a lookup that started before one must not refill the cache.
+    generation: AtomicU64,
 }
 
 const KEY_CACHE_TTL: Duration = Duration::from_secs(30);
@@ -173,12 +183,27 @@ impl KeyCache {
             .map(|(k, _)| k.clone())
     }
 
-    fn put(&self, digest: String, key: ApiKeyAuth) {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Caches a key looked up while the cache was at `generation`, unless a revocation came since.
+    fn put(&self, digest: String, key: ApiKeyAuth, generation: u64) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if self.generation() != generation {
+            return;
+        }
         if entries.len() > 10_000 {
             entries.clear();
         }
         entries.insert(digest, (key, Instant::now()));
+    }
+
+    /// Forgets every cached key: the next use of each is checked against the database again.
+    pub fn forget_all(&self) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
     }
 }
 
@@ -243,6 +268,7 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         if let Some(key) = state.key_cache.get(&digest) {
             return Ok(Caller::ApiKey(key));
         }
+        let generation = state.key_cache.generation();
         let lookup = digest.clone();
         let row = state
             .db
@@ -260,7 +286,7 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
             name: row.name,
             signing_secret: row.signing_secret,
         };
-        state.key_cache.put(digest, key.clone());
+        state.key_cache.put(digest, key.clone(), generation);
         return Ok(Caller::ApiKey(key));
     }
     if token.starts_with(REVIEWER_TOKEN_PREFIX) {
@@ -293,6 +319,18 @@ pub async fn cookie_reviewer(
         .read(move |conn| reviewer_by_token(conn, &digest))
         .await?;
     Ok(reviewer.map(|r| (r, token)))
+}
+
+/// Is the token behind this digest still live, and its reviewer enabled?
+pub fn token_is_live(conn: &mut DbConnection, digest: &str) -> Result<bool, ApiError> {
+    let n: i64 = reviewer_tokens::table
+        .inner_join(reviewers::table)
+        .filter(reviewer_tokens::token_hash.eq(digest))
+        .filter(reviewer_tokens::expires_at.gt(now()))
+        .filter(reviewers::disabled_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// Loads the reviewer behind a token digest, if the token is live and the reviewer enabled.
@@ -369,6 +407,39 @@ impl FromRequest for ReviewerAuth {
                 Caller::Reviewer(r) => Ok(r),
                 Caller::ApiKey(_) => Err(ApiError::forbidden(
                     "this endpoint takes a reviewer token, not an API key",
+                )),
+            }
+        })
+    }
+}
+
+/// An admin reviewer: what the administration endpoints (reviewers, teams, API keys) take.
+/// API keys are refused on purpose: a leaked integration key must not be able to mint more keys
+/// or admins, and people, not workflows, manage who may read conversations.
+#[derive(Clone, Debug)]
+pub struct AdminAuth(pub ReviewerAuth);
+
+impl AdminAuth {
+    /// The name written to the audit trail.
+    pub fn actor(&self) -> String {
+        format!("reviewer:{}", self.0.name)
+    }
+}
+
+impl FromRequest for AdminAuth {
+    type Error = ApiError;
+    type Future = Fut<AdminAuth>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match authenticate(req).await? {
+                Caller::Reviewer(r) if r.is_admin => Ok(AdminAuth(r)),
+                Caller::Reviewer(_) => Err(ApiError::forbidden(
+                    "only admin reviewers manage reviewers, teams and API keys",
+                )),
+                Caller::ApiKey(_) => Err(ApiError::forbidden(
+                    "administration takes an admin reviewer's token or inbox session, not an API key",
                 )),
             }
         })

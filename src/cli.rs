@@ -89,7 +89,7 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<()> {
             }
             let db = open(config)?;
             let created = db
-                .write_blocking(|conn| accounts::create_api_key(conn, &name))
+                .write_blocking(|conn| accounts::create_api_key(conn, &name, "cli"))
                 .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
             println!(
                 "{}",

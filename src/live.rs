@@ -1,7 +1,8 @@
 //! Live change notices for connected reviewers (the inbox's server-sent events): a broadcast of
 //! "session X changed", numbered so a reconnecting client can tell what it missed, with a bounded
 //! ring of recent notices to replay after a reconnect (`Last-Event-ID`). With PostgreSQL, notices
-//! also cross replicas via LISTEN/NOTIFY ([`bridge_postgres`]).
+//! also cross replicas via LISTEN/NOTIFY ([`bridge_postgres`]), and so does the word that
+//! credentials were revoked (each replica then empties its API key cache).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,6 +48,8 @@ pub struct LiveBus {
     origin: String,
     /// Notices to publish to the other replicas, when bridged.
     outgoing: OnceLock<Mutex<mpsc::Sender<String>>>,
+    /// What to run when another replica revoked credentials (empty the API key cache).
+    on_revocation: OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 impl Default for LiveBus {
@@ -61,6 +64,7 @@ impl Default for LiveBus {
             recent: Mutex::new(VecDeque::with_capacity(REPLAY)),
             origin: uuid::Uuid::new_v4().to_string(),
             outgoing: OnceLock::new(),
+            on_revocation: OnceLock::new(),
         }
     }
 }
@@ -69,6 +73,10 @@ impl LiveBus {
     /// Announces a change here and, when bridged, on the other replicas; nobody listening is fine.
     pub fn session_changed(&self, session_id: &str, kind: &str) {
         self.publish_local(session_id, kind);
+        self.tell_replicas(session_id, kind);
+    }
+
+    fn tell_replicas(&self, session_id: &str, kind: &str) {
         if let Some(tx) = self.outgoing.get() {
             let note =
                 serde_json::json!({"origin": self.origin, "session_id": session_id, "kind": kind});
@@ -77,6 +85,17 @@ impl LiveBus {
                 .unwrap_or_else(|p| p.into_inner())
                 .send(note.to_string());
         }
+    }
+
+    /// Sets what runs when another replica revokes credentials (once, at start).
+    pub fn on_revocation(&self, hook: impl Fn() + Send + Sync + 'static) {
+        let _ = self.on_revocation.set(Box::new(hook));
+    }
+
+    /// Tells the other replicas that credentials were revoked here, so they forget what they
+    /// cached. (This replica empties its own cache itself.) Not shown to reviewers.
+    pub fn credentials_revoked(&self) {
+        self.tell_replicas("", REVOKED);
     }
 
     /// Announces a change to this process's subscribers only.
@@ -179,6 +198,8 @@ impl Drop for PresenceGuard {
 
 /// PostgreSQL's channel for live notices between replicas.
 const CHANNEL: &str = "baton_live";
+/// The kind of notice that says "credentials were revoked"; it concerns no session.
+const REVOKED: &str = "credentials.revoked";
 
 /// Connects the bus to the other replicas through PostgreSQL: one thread with its own connection
 /// sends this process's notices with NOTIFY and relays the others' (LISTEN). Each replica numbers
@@ -230,8 +251,13 @@ fn relay(bus: &LiveBus, url: &str, rx: &mpsc::Receiver<String>) -> anyhow::Resul
             .collect::<Result<_, _>>()?;
         for payload in incoming {
             match serde_json::from_str::<Notice>(&payload) {
-                Ok(n) if n.origin != bus.origin => bus.publish_local(&n.session_id, &n.kind),
-                Ok(_) => {}
+                Ok(n) if n.origin == bus.origin => {}
+                Ok(n) if n.kind == REVOKED => {
+                    if let Some(hook) = bus.on_revocation.get() {
+                        hook();
+                    }
+                }
+                Ok(n) => bus.publish_local(&n.session_id, &n.kind),
                 Err(e) => tracing::warn!(error = %e, "live events: unreadable notice"),
             }
         }

@@ -31,7 +31,7 @@ pub struct AppState {
     pub public_base: String,
     /// Wakes the delivery worker after a transaction queued callbacks.
     pub outbox: Arc<Notify>,
-    pub key_cache: KeyCache,
+    pub key_cache: Arc<KeyCache>,
     pub live: Arc<LiveBus>,
     pub login_throttle: LoginThrottle,
     pub signal_rules: crate::routes::signals::RulesCache,
@@ -78,6 +78,10 @@ impl App {
         let live = Arc::new(LiveBus::default());
         let router = Arc::new(Notify::new());
         let presence = Arc::new(crate::live::Presence::default());
+        // Another replica's revocation empties this replica's key cache.
+        let key_cache = Arc::new(KeyCache::default());
+        let forget = key_cache.clone();
+        live.on_revocation(move || forget.forget_all());
         if let crate::config::DatabaseUrl::Postgres(url) = &config.database_url {
             crate::live::bridge_postgres(live.clone(), url.clone());
         }
@@ -85,7 +89,7 @@ impl App {
             db: db.clone(),
             public_base: config.public_base(addr),
             outbox: notify.clone(),
-            key_cache: KeyCache::default(),
+            key_cache,
             live,
             login_throttle: LoginThrottle::default(),
             signal_rules: Default::default(),

@@ -58,6 +58,7 @@ async fn a_reviewer_takes_a_conversation_and_hands_it_back_in_chromium() {
     let reply = "Hi, I'm looking into parcel 1234 for you right now.";
     let summary =
         "Opened carrier investigation INV-77; tell the customer to expect news within 48 h.";
+    let comment = "Lowered to 200: the box was only partly damaged.";
     let out = tokio::process::Command::new("node")
         .arg("inbox.test.mjs")
         .current_dir(&dir)
@@ -67,6 +68,7 @@ async fn a_reviewer_takes_a_conversation_and_hands_it_back_in_chromium() {
         .env("RECEIVER_URL", receiver.url(""))
         .env("REPLY_TEXT", reply)
         .env("SUMMARY_TEXT", summary)
+        .env("APPROVAL_COMMENT", comment)
         .env("ARTIFACTS", root.join("artifacts"))
         .env("CHROMIUM", &chromium)
         .output()
@@ -100,6 +102,22 @@ async fn a_reviewer_takes_a_conversation_and_hands_it_back_in_chromium() {
         1,
         "one claim won"
     );
+
+    // The approval edited in the browser reached the workflow's resume URL.
+    let got = receiver
+        .wait_for("the approval decision", |got| {
+            !Receiver::of_type(got, "approval.decided").is_empty()
+        })
+        .await;
+    let decided = &Receiver::of_type(&got, "approval.decided")[0];
+    assert_eq!(decided.path, "/resume");
+    assert_eq!(decided.body["decision"], "edit");
+    assert_eq!(
+        decided.body["edited"],
+        serde_json::json!({"refund": {"order": 1234, "amount": 200}})
+    );
+    assert_eq!(decided.body["comment"], comment);
+    assert!(helpers::verify_signature(&app.signing_secret, decided));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod escalation;
+pub mod insights;
 pub mod models;
 pub mod routing;
 pub mod schema;

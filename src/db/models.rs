@@ -22,6 +22,8 @@ pub struct TeamRow {
     pub id: String,
     pub name: String,
     pub created_at: NaiveDateTime,
+    /// Set when an admin deleted the team (kept for history; a new `PUT` brings it back).
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Clone, Debug, Queryable, Insertable)]

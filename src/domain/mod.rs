@@ -1,9 +1,12 @@
-//! The rules of Baton, free of HTTP and SQL: the session state machine, parsed request values,
-//! the handoff signal evaluator, and business hours.
+//! The rules of Baton, free of HTTP and SQL: the session state machine, parsed request values
+//! (including the names and passwords admins set), the handoff signal evaluator, business hours
+//! and routing.
 
+pub mod accounts;
 pub mod duration;
 pub mod hours;
 pub mod policy;
+pub mod review;
 pub mod routing;
 pub mod session;
 pub mod signals;

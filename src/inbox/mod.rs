@@ -1,7 +1,11 @@
-//! The reviewer inbox at `/inbox`: server-rendered pages, their script and style sheet, and the
-//! security headers that go with them. The pages act through the JSON API (`/v1/...`) with the
-//! inbox's session cookie and CSRF token; live updates come from `GET /v1/events`.
+//! The reviewer inbox at `/inbox`: server-rendered pages (queue, conversation, insights, and
+//! the admin pages), their script and style sheet, and the security headers that go with them.
+//! The pages act through the JSON API (`/v1/...`) with the inbox's session cookie and CSRF
+//! token; live updates come from `GET /v1/events`.
 
+pub mod admin;
+pub mod charts;
+pub mod insights;
 pub mod pages;
 pub mod routing;
 pub mod views;
@@ -32,6 +36,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/admin/teams/{team}/routing",
                 web::get().to(routing::get_team_routing_page),
             )
+            .route("/insights", web::get().to(pages::get_insights))
+            .route("/admin", web::get().to(pages::get_admin))
+            .route("/admin/{section}", web::get().to(pages::get_admin_section))
             .route("/assets/inbox.js", web::get().to(pages::get_script))
             .route("/assets/inbox.css", web::get().to(pages::get_stylesheet))
             .route(

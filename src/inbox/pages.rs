@@ -1,4 +1,5 @@
-//! Handlers of the inbox pages: sign-in and sign-out forms, the queue, a conversation, assets.
+//! Handlers of the inbox pages: sign-in and sign-out forms, the queue, a conversation, the
+//! insights page, the admin pages (admins only), assets.
 //! They read through `db/` and render `views`; every action goes through the JSON API.
 
 use std::collections::{BTreeMap, HashMap};
@@ -9,10 +10,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::views::{self, Conversation, Queue, QueueRow};
+use super::{admin, insights};
 use crate::auth::{self, ReviewerAuth, CSRF_FIELD, SESSION_COOKIE};
+use crate::db::insights as db_insights;
 use crate::db::takeovers::{self as repo, InboxView};
-use crate::db::{accounts, now, sessions, DbConnection};
+use crate::db::{accounts, escalation, now, sessions, DbConnection};
 use crate::delivery::outbox;
+use crate::domain::policy::FallbackAction;
+use crate::domain::review::review;
 use crate::error::{ApiError, Kind};
 use crate::routes::auth::sign_in;
 use crate::startup::AppState;
@@ -311,6 +316,170 @@ fn load_conversation(
         teams,
         session,
     }))
+}
+
+#[derive(Deserialize)]
+pub struct InsightsQuery {
+    days: Option<i64>,
+}
+
+/// The Insights page: figures, charts and the review list over the last `days` (7 by default),
+/// for the reviewer's teams (admins: all).
+pub async fn get_insights(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<InsightsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Some((reviewer, token)) = auth::cookie_reviewer(&req).await? else {
+        return Ok(to_sign_in(&req));
+    };
+    let days = query
+        .days
+        .filter(|d| insights::RANGES.contains(d))
+        .unwrap_or(7);
+    let to = now();
+    let from = to - chrono::Duration::days(days);
+    let r = reviewer.clone();
+    let (facts, active_sessions, triggers) = state
+        .db
+        .read(move |conn| {
+            let scope = Some(&r);
+            let facts = db_insights::facts(conn, from, to, scope)?;
+            let active = if r.is_admin {
+                Some(db_insights::active_sessions(conn, from, to)?)
+            } else {
+                None
+            };
+            let triggers = db_insights::triggers(conn, from, to, scope)?;
+            Ok((facts, active, triggers))
+        })
+        .await?;
+    let csrf = auth::csrf_token(&token);
+    let reviewed = triggers.len();
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        insights::page(&insights::Insights {
+            reviewer: &reviewer,
+            csrf: &csrf,
+            days,
+            from,
+            to,
+            facts,
+            active_sessions,
+            reasons: review(triggers),
+            reviewed,
+        }),
+    ))
+}
+
+/// The reviewer of the cookie session if an admin; else the page to show instead.
+async fn admin_or_page(
+    req: &HttpRequest,
+) -> Result<Result<(ReviewerAuth, String), HttpResponse>, ApiError> {
+    let Some((reviewer, token)) = auth::cookie_reviewer(req).await? else {
+        return Ok(Err(to_sign_in(req)));
+    };
+    if !reviewer.is_admin {
+        return Ok(Err(html(
+            actix_web::http::StatusCode::FORBIDDEN,
+            views::message_page(
+                "Admins only",
+                "Managing reviewers, teams, API keys and escalation policies takes an admin.",
+            ),
+        )));
+    }
+    Ok(Ok((reviewer, token)))
+}
+
+pub async fn get_admin(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Ok(match admin_or_page(&req).await? {
+        Ok(_) => redirect("/inbox/admin/reviewers"),
+        Err(page) => page,
+    })
+}
+
+/// What an admin section shows, read in one go.
+enum AdminData {
+    Reviewers(Vec<accounts::ReviewerWithTeams>, Vec<String>),
+    Teams(Vec<accounts::TeamWithMembers>),
+    ApiKeys(Vec<crate::db::models::ApiKeyRow>),
+    Escalation(
+        Vec<admin::PolicyView>,
+        Vec<String>,
+        BTreeMap<String, String>,
+    ),
+}
+
+fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminData, ApiError> {
+    use admin::Section;
+    Ok(match section {
+        Section::Reviewers => {
+            let (_, teams) = display_names(conn)?;
+            AdminData::Reviewers(accounts::list_reviewers(conn)?, teams)
+        }
+        Section::Teams => AdminData::Teams(accounts::list_teams(conn)?),
+        Section::ApiKeys => AdminData::ApiKeys(accounts::list_api_keys(conn)?),
+        Section::Escalation => {
+            let mut policies = Vec::new();
+            for p in escalation::list_policies(conn)? {
+                let team = match &p.team_id {
+                    Some(id) => escalation::team_name(conn, id)?,
+                    None => None,
+                };
+                policies.push(admin::PolicyView {
+                    steps: escalation::steps_of(&p),
+                    fallback_action: FallbackAction::parse(&p.fallback_action).unwrap_or_default(),
+                    name: p.name,
+                    team,
+                    fallback_message: p.fallback_message,
+                    updated_at: p.updated_at,
+                });
+            }
+            let (names, teams) = display_names(conn)?;
+            AdminData::Escalation(policies, teams, names)
+        }
+    })
+}
+
+pub async fn get_admin_section(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (reviewer, token) = match admin_or_page(&req).await? {
+        Ok(admin) => admin,
+        Err(page) => return Ok(page),
+    };
+    let Some(section) = admin::Section::parse(&path) else {
+        return Ok(html(
+            actix_web::http::StatusCode::NOT_FOUND,
+            views::message_page(
+                "No such page",
+                "The admin pages are Reviewers, Teams, API keys and Escalation policies.",
+            ),
+        ));
+    };
+    let data = state.db.read(move |conn| load_admin(conn, section)).await?;
+    let csrf = auth::csrf_token(&token);
+    let a = admin::Admin {
+        reviewer: &reviewer,
+        csrf: &csrf,
+    };
+    let markup = match &data {
+        AdminData::Reviewers(list, teams) => admin::reviewers(&a, list, teams),
+        AdminData::Teams(list) => admin::teams(&a, list),
+        AdminData::ApiKeys(list) => admin::api_keys(&a, list),
+        AdminData::Escalation(list, teams, names) => admin::escalation(
+            &a,
+            list,
+            &admin::Assignees {
+                teams,
+                reviewers: names,
+            },
+            &state.config.fallback_message,
+        ),
+    };
+    Ok(html(actix_web::http::StatusCode::OK, markup))
 }
 
 pub async fn get_script() -> HttpResponse {

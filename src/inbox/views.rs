@@ -9,7 +9,7 @@ use maud::{html, Markup, DOCTYPE};
 
 use crate::auth::ReviewerAuth;
 use crate::db::models::{MessageRow, NoteRow, SessionRow, TakeoverRow};
-use crate::db::sessions::status_of;
+use crate::db::sessions::{reply_window_closes_at, status_of};
 use crate::db::takeovers::{InboxView, QueueCounts};
 use crate::delivery::outbox::ReplyDelivery;
 use crate::domain::session::SessionStatus;
@@ -17,7 +17,7 @@ use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "4";
+pub const ASSET_VERSION: &str = "5";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -34,7 +34,7 @@ pub fn span(seconds: i64) -> String {
     }
 }
 
-fn reason_label(reason: &str) -> &'static str {
+pub(crate) fn reason_label(reason: &str) -> &'static str {
     match Reason::parse(reason) {
         Some(Reason::UserRequested) => "Customer asked for a person",
         Some(Reason::LowConfidence) => "AI was not confident",
@@ -70,7 +70,22 @@ fn clock_day(at: NaiveDateTime) -> Markup {
     }
 }
 
-fn clock(at: NaiveDateTime) -> Markup {
+/// The channel's reply window (WhatsApp's 24 hours), when the session has one: "window closes
+/// in 3 h 5 min" or "window closed". The script turns the first into the second when it passes.
+fn reply_window(s: &SessionRow, now: NaiveDateTime) -> Markup {
+    let Some(closes) = reply_window_closes_at(s) else {
+        return html! {};
+    };
+    let left = (closes - now).num_seconds();
+    html! {
+        span.chip.window.closed[left <= 0] data-window-until=(utc(closes).timestamp())
+            title={ "Free-text replies are possible until " (utc(closes).format("%Y-%m-%d %H:%M UTC")) } {
+            @if left > 0 { "window closes in " (span(left)) } @else { "window closed" }
+        }
+    }
+}
+
+pub(crate) fn clock(at: NaiveDateTime) -> Markup {
     html! {
         time datetime=(utc(at).to_rfc3339()) title=(utc(at).format("%Y-%m-%d %H:%M:%S UTC")) {
             (utc(at).format("%H:%M"))
@@ -88,7 +103,19 @@ pub struct Chrome<'a> {
     pub session_id: Option<&'a str>,
 }
 
-pub(super) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
+/// The inbox's sections for this reviewer, with the pages that belong to each.
+fn sections(r: &ReviewerAuth) -> Vec<(&'static str, &'static str, &'static [&'static str])> {
+    let mut list: Vec<(&str, &str, &[&str])> = vec![
+        ("/inbox", "Queue", &["queue", "conversation"]),
+        ("/inbox/insights", "Insights", &["insights"]),
+    ];
+    if r.is_admin {
+        list.push(("/inbox/admin", "Admin", &["admin"]));
+    }
+    list
+}
+
+pub(crate) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -106,7 +133,12 @@ pub(super) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
                 header.top {
                     a.brand href="/inbox" { span.logo aria-hidden="true" { "◆" } " Baton" }
                     @if let Some(r) = c.reviewer {
-                        nav aria-label="Account" {
+                        nav.sections aria-label="Sections" {
+                            @for (href, label, pages) in sections(r) {
+                                a href=(href) aria-current=[pages.contains(&c.page).then_some("page")] { (label) }
+                            }
+                        }
+                        nav.account aria-label="Account" {
                             span.who { "Signed in as " strong { (r.display_name) } }
                             label.availability {
                                 span.visually-hidden { "Availability" }
@@ -189,7 +221,7 @@ pub fn view_name(view: InboxView) -> &'static str {
     }
 }
 
-fn display<'a>(names: &'a BTreeMap<String, String>, name: &'a str) -> &'a str {
+pub(crate) fn display<'a>(names: &'a BTreeMap<String, String>, name: &'a str) -> &'a str {
     names.get(name).map(String::as_str).unwrap_or(name)
 }
 
@@ -270,6 +302,7 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                     @if let Some(ch) = &r.session.channel { span.chip { (ch) } }
                     @if t.priority > 0 { span.chip.prio { "priority " (t.priority) } }
                     @if Mode::parse(&t.mode) == Some(Mode::Approval) { span.chip { "approval" } }
+                    (reply_window(&r.session, q.now))
                     span.reason { (reason_label(&t.reason)) }
                 }
                 @if let Some(s) = &t.summary { div.summary { (s) } }
@@ -354,6 +387,7 @@ pub fn conversation(c: &Conversation<'_>) -> Markup {
                         a.back href="/inbox" { "← Queue" }
                         h1 #conv-title { span.muted { "Customer " } (s.id) }
                         @if let Some(ch) = &s.channel { span.chip { (ch) } }
+                        (reply_window(s, c.now))
                     }
                     (timeline(c))
                     (state_panel(c))

@@ -52,6 +52,7 @@ pub async fn get_events(
     let stream = Stream {
         _presence: presence,
         state,
+        token: crate::auth::credential_digest(&req),
         caller: Caller::Reviewer(reviewer),
         rx,
         backlog,
@@ -80,6 +81,9 @@ struct Stream {
     /// Counts this reviewer as connected while the stream lives.
     _presence: crate::live::PresenceGuard,
     state: web::Data<AppState>,
+    /// The digest of the token or cookie the stream was opened with: once it stops working
+    /// (sign-out, a disabled reviewer), the stream ends.
+    token: Option<String>,
     caller: Caller,
     rx: broadcast::Receiver<LiveEvent>,
     backlog: VecDeque<LiveEvent>,
@@ -97,7 +101,10 @@ impl Stream {
             let event = match self.backlog.pop_front() {
                 Some(e) => e,
                 None => match tokio::time::timeout(KEEP_ALIVE, self.rx.recv()).await {
-                    Err(_) => return Some(": keep-alive\n\n".into()),
+                    Err(_) => {
+                        self.check_still_signed_in().await?;
+                        return Some(": keep-alive\n\n".into());
+                    }
                     Ok(Ok(e)) => e,
                     // Fell behind the broadcast: the client must reload what it shows.
                     Ok(Err(RecvError::Lagged(_))) => {
@@ -110,7 +117,7 @@ impl Stream {
                 continue;
             }
             self.sent_up_to = event.id;
-            if !self.may_see(&event).await {
+            if !self.may_see(&event).await? {
                 continue;
             }
             let data = serde_json::to_string(&event).ok()?;
@@ -121,13 +128,40 @@ impl Stream {
         }
     }
 
-    async fn may_see(&self, event: &LiveEvent) -> bool {
+    /// May the reviewer see this event? `None` when their sign-in has ended (the stream ends).
+    async fn may_see(&self, event: &LiveEvent) -> Option<bool> {
         let caller = self.caller.clone();
         let session = event.session_id.clone();
+        let token = self.token.clone();
         self.state
             .db
-            .read(move |conn| repo::can_read_session(conn, &caller, &session))
+            .read(move |conn| {
+                if !signed_in(conn, token.as_deref())? {
+                    return Ok(None);
+                }
+                Ok(Some(repo::can_read_session(conn, &caller, &session)?))
+            })
             .await
-            .unwrap_or(false)
+            .unwrap_or(Some(false))
+    }
+
+    /// `None` when the reviewer's sign-in has ended.
+    async fn check_still_signed_in(&self) -> Option<()> {
+        let token = self.token.clone();
+        let live = self
+            .state
+            .db
+            .read(move |conn| signed_in(conn, token.as_deref()))
+            .await
+            // A database hiccup is no reason to drop a reviewer's stream.
+            .unwrap_or(true);
+        live.then_some(())
+    }
+}
+
+fn signed_in(conn: &mut crate::db::DbConnection, token: Option<&str>) -> Result<bool, ApiError> {
+    match token {
+        Some(digest) => crate::auth::token_is_live(conn, digest),
+        None => Ok(false),
     }
 }

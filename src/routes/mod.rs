@@ -1,6 +1,7 @@
 //! HTTP handlers, one resource per file, named `<verb>_<resource>` (the OpenAPI operationId).
 //! Handlers are thin: parse, call `db`/`domain`, wake the outbox worker, shape the answer.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod conversation;
@@ -11,11 +12,13 @@ pub mod events;
 pub mod health;
 pub mod inbox;
 pub mod metrics;
+pub mod reviewers;
 pub mod routing;
 pub mod sessions;
 pub mod signals;
 pub mod stats;
 pub mod takeovers;
+pub mod teams;
 pub mod webhooks;
 
 use actix_web::http::header::CONTENT_TYPE;
@@ -72,7 +75,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routing::put_team_routing)
         .service(routing::get_availability)
         .service(routing::put_availability)
-        .service(routing::put_reviewer_routing);
+        .service(routing::put_reviewer_routing)
+        .service(stats::get_review)
+        .service(reviewers::list_reviewers)
+        .service(reviewers::create_reviewer)
+        .service(reviewers::patch_reviewer)
+        .service(teams::list_teams)
+        .service(teams::put_team)
+        .service(teams::delete_team)
+        .service(api_keys::list_api_keys)
+        .service(api_keys::create_api_key)
+        .service(api_keys::delete_api_key);
 }
 
 /// Parses a JSON body; an empty body becomes `T::default()` when `empty_ok`.

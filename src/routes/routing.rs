@@ -380,7 +380,7 @@ pub async fn put_availability(
 /// Set a reviewer's capacity (and optionally availability). API keys and admins only.
 #[utoipa::path(
     tag = "routing",
-    params(("name" = String, Path, description = "Reviewer name")),
+    params(("reviewer" = String, Path, description = "Reviewer name")),
     request_body = ReviewerRoutingRequest,
     responses(
         (status = 200, description = "Stored", body = ReviewerRouting),
@@ -391,7 +391,7 @@ pub async fn put_availability(
     ),
     security(("api_key" = []), ("reviewer_token" = []))
 )]
-#[put("/v1/reviewers/{name}/routing")]
+#[put("/v1/reviewers/{reviewer}/routing")]
 pub async fn put_reviewer_routing(
     state: web::Data<AppState>,
     caller: Caller,

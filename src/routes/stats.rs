@@ -1,15 +1,16 @@
-//! `GET /v1/stats`: handoff analytics over a time range.
+//! `GET /v1/stats`: handoff analytics over a time range; `GET /v1/stats/review`: the weekly
+//! review of handoff reasons and the customer messages that triggered them.
 
 use std::collections::{BTreeMap, HashSet};
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::db::schema::{messages, sessions, takeovers, teams};
+use crate::db::insights;
+use crate::domain::review::{review, ReasonGroup};
 use crate::domain::stats::{figures, group_key, rehandoffs_within_24h, Fact, Figures};
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
@@ -59,20 +60,6 @@ pub struct Stats {
     pub groups: Vec<StatsGroup>,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i32,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDateTime>,
-    Option<chrono::NaiveDateTime>,
-    Option<String>,
-);
-
 /// Handoffs per session, reasons, time to claim, handling time, outcomes, escalations,
 /// re-handoffs and approval decisions over a range, optionally grouped.
 #[utoipa::path(
@@ -98,11 +85,7 @@ pub async fn get_stats(
         }
     }
     let q = query.into_inner();
-    let to = q.to.unwrap_or_else(Utc::now);
-    let from = q.from.unwrap_or(to - chrono::Duration::days(7));
-    if from >= to {
-        return Err(ApiError::field("from", "must be before `to`"));
-    }
+    let (from, to) = range(q.from, q.to)?;
     if let Some(g) = &q.group_by {
         if !["reason", "channel", "team", "reviewer", "day"].contains(&g.as_str()) {
             return Err(ApiError::field(
@@ -115,65 +98,12 @@ pub async fn get_stats(
     let (facts, active) = state
         .db
         .read(move |conn| {
-            let rows: Vec<Row> = takeovers::table
-                .inner_join(sessions::table)
-                .left_join(teams::table.on(takeovers::assignee_team_id.eq(teams::id.nullable())))
-                .filter(takeovers::created_at.ge(f))
-                .filter(takeovers::created_at.lt(t))
-                .select((
-                    takeovers::session_id,
-                    takeovers::mode,
-                    takeovers::reason,
-                    sessions::channel,
-                    teams::name.nullable(),
-                    takeovers::claimed_by,
-                    takeovers::escalation_step,
-                    takeovers::created_at,
-                    takeovers::claimed_at,
-                    takeovers::resolved_at,
-                    takeovers::outcome,
-                ))
-                .limit(200_000)
-                .load(conn)?;
-            let active: Vec<String> = messages::table
-                .filter(messages::recorded_at.ge(f))
-                .filter(messages::recorded_at.lt(t))
-                .select(messages::session_id)
-                .distinct()
-                .load(conn)?;
-            Ok((rows, active.len()))
+            Ok((
+                insights::facts(conn, f, t, None)?,
+                insights::active_sessions(conn, f, t)?,
+            ))
         })
         .await?;
-    let facts: Vec<Fact> = facts
-        .into_iter()
-        .map(
-            |(
-                session_id,
-                mode,
-                reason,
-                channel,
-                team,
-                reviewer,
-                step,
-                created_at,
-                claimed_at,
-                resolved_at,
-                outcome,
-            )| Fact {
-                session_id,
-                mode,
-                reason,
-                channel,
-                team,
-                reviewer,
-                outcome,
-                escalated: step > 0,
-                created_at,
-                claimed_at,
-                resolved_at,
-            },
-        )
-        .collect();
     let with_handoff: HashSet<&str> = facts
         .iter()
         .filter(|f| f.mode != "approval")
@@ -207,5 +137,81 @@ pub async fn get_stats(
         rehandoffs_within_24h: rehandoffs_within_24h(&facts),
         figures: figures(&facts),
         groups,
+    }))
+}
+
+/// The range of the review.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewQuery {
+    /// Start (inclusive); default 7 days before `to`.
+    pub from: Option<DateTime<Utc>>,
+    /// End (exclusive); default now.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The weekly review of handoffs.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Review {
+    /// Range start.
+    pub from: DateTime<Utc>,
+    /// Range end.
+    pub to: DateTime<Utc>,
+    /// Handoffs in the range (approvals are not handoffs and are left out). Only the newest
+    /// 2 000 are reviewed.
+    pub handoffs: usize,
+    /// Reasons, most handoffs first, each with the messages that triggered them.
+    pub reasons: Vec<ReasonGroup>,
+}
+
+/// A checked range: `[from, to)`, seven days back by default.
+pub fn range(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let to = to.unwrap_or_else(Utc::now);
+    let from = from.unwrap_or(to - chrono::Duration::days(7));
+    if from >= to {
+        return Err(ApiError::field("from", "must be before `to`"));
+    }
+    Ok((from, to))
+}
+
+/// The recurring handoff reasons of a range (the last 7 days by default) and, for each, the
+/// customer messages that triggered the handoffs (the last customer message before each
+/// request), same wordings merged and counted, with the conversations they came from. Reviewers
+/// see their teams' handoffs; admins and API keys see all.
+#[utoipa::path(
+    tag = "insight",
+    params(ReviewQuery),
+    responses(
+        (status = 200, description = "Reasons and trigger messages", body = Review),
+        (status = 400, description = "Invalid range", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown credentials", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("reviewer_token" = []))
+)]
+#[get("/v1/stats/review")]
+pub async fn get_review(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ReviewQuery>,
+) -> Result<web::Json<Review>, ApiError> {
+    let q = query.into_inner();
+    let (from, to) = range(q.from, q.to)?;
+    let scope = match caller {
+        Caller::Reviewer(r) => Some(r),
+        Caller::ApiKey(_) => None,
+    };
+    let (f, t) = (from.naive_utc(), to.naive_utc());
+    let triggers = state
+        .db
+        .read(move |conn| insights::triggers(conn, f, t, scope.as_ref()))
+        .await?;
+    Ok(web::Json(Review {
+        from,
+        to,
+        handoffs: triggers.len(),
+        reasons: review(triggers),
     }))
 }

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod admin;
 mod approval;
 mod crash;
 mod delivery;

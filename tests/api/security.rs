@@ -55,6 +55,7 @@ const TEAM_ADMIN: &[Who] = &[Who::Team, Who::Admin];
 const ANY_REVIEWER: &[Who] = &[Who::Team, Who::OtherTeam, Who::Admin];
 const ANY_CREDENTIAL: &[Who] = &[Who::ApiKey, Who::Team, Who::OtherTeam, Who::Admin];
 const KEY_ADMIN: &[Who] = &[Who::ApiKey, Who::Admin];
+const ADMIN: &[Who] = &[Who::Admin];
 
 fn cases() -> Vec<Case> {
     use Method as M;
@@ -208,12 +209,38 @@ fn cases() -> Vec<Case> {
         ),
         case(
             M::PUT,
-            "/v1/reviewers/{name}/routing",
+            "/v1/reviewers/{reviewer}/routing",
             Some(json!({"capacity": 5})),
             KEY_ADMIN,
         ),
         case(M::GET, "/v1/audit", None, KEY_ADMIN),
         case(M::GET, "/v1/stats", None, KEY_ADMIN),
+        case(M::GET, "/v1/stats/review", None, ANY_CREDENTIAL),
+        // Administration is for admin reviewers only: not even API keys.
+        case(M::GET, "/v1/reviewers", None, ADMIN),
+        case(
+            M::POST,
+            "/v1/reviewers",
+            Some(json!({"name": "newcomer", "password": "long enough", "teams": ["support"]})),
+            ADMIN,
+        ),
+        case(
+            M::PATCH,
+            "/v1/reviewers/{reviewer}",
+            Some(json!({"display_name": "Bob B."})),
+            ADMIN,
+        ),
+        case(M::GET, "/v1/teams", None, ADMIN),
+        case(M::PUT, "/v1/teams/{team}", Some(json!({})), ADMIN),
+        case(M::DELETE, "/v1/teams/{team}", None, ADMIN),
+        case(M::GET, "/v1/api-keys", None, ADMIN),
+        case(
+            M::POST,
+            "/v1/api-keys",
+            Some(json!({"name": "spare"})),
+            ADMIN,
+        ),
+        case(M::DELETE, "/v1/api-keys/{id}", None, ADMIN),
         case(M::GET, "/metrics", None, PUBLIC),
         case(M::GET, "/v1/events", None, ANY_REVIEWER),
         // `POST /v1/auth/login` takes no credentials by design; its checks (wrong password,
@@ -281,10 +308,18 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
             } else {
                 String::new()
             };
+            // Deleting takes something of its own to delete: a spare team, a spare key.
+            let (team, spare_key) = if case.method == Method::DELETE {
+                spare_team_and_key(&app, &tokens[&Who::Admin], &format!("spare-{n}-{who:?}")).await
+            } else {
+                ("support".to_string(), String::new())
+            };
             let id = if case.template.starts_with("/v1/webhooks") {
                 hook["id"].as_str().unwrap()
             } else if case.template.starts_with("/v1/deliveries") {
                 delivery.as_str()
+            } else if case.template.starts_with("/v1/api-keys") {
+                spare_key.as_str()
             } else {
                 takeover["id"].as_str().unwrap()
             };
@@ -292,15 +327,9 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
                 .template
                 .replace("{session_id}", &session)
                 .replace("{slug}", "validation")
-                .replace(
-                    "{name}",
-                    &if case.template.starts_with("/v1/reviewers/") {
-                        "bob".to_string()
-                    } else {
-                        format!("policy-{who:?}")
-                    },
-                )
-                .replace("{team}", "support")
+                .replace("{name}", &format!("policy-{who:?}"))
+                .replace("{reviewer}", "bob")
+                .replace("{team}", &team)
                 .replace("{id}", id);
             // Sign-out ends the token it is called with: that call gets one of its own.
             let token = if case.method == Method::DELETE && case.template == "/v1/auth/login" {
@@ -345,6 +374,22 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
         }
     }
     reviewers_never_see_another_teams_sessions(&app).await;
+}
+
+/// A team and an API key made for a DELETE case to remove.
+async fn spare_team_and_key(app: &TestApp, admin: &Option<String>, name: &str) -> (String, String) {
+    let admin = admin.as_deref().expect("the admin's token");
+    let r = app
+        .client
+        .put(app.url(&format!("/v1/teams/{name}")))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED, "spare team");
+    let (s, key) = app.post("/v1/api-keys", admin, json!({"name": name})).await;
+    assert_eq!(s, StatusCode::CREATED, "{key}");
+    (name.to_string(), key["id"].as_str().unwrap().to_string())
 }
 
 /// The bearer value for a caller; reviewers sign in afresh (sign-out is in the matrix).

@@ -1,7 +1,7 @@
 // The reviewer inbox end to end in headless Chromium, against a running Baton.
 // Started by `cargo test --test browser` (tests/browser.rs), which passes in env:
 //   BATON_URL, BATON_API_KEY, BATON_PASSWORD, RECEIVER_URL, REPLY_TEXT, SUMMARY_TEXT,
-//   ARTIFACTS (folder for screenshots), CHROMIUM (browser binary).
+//   APPROVAL_COMMENT, ARTIFACTS (folder for screenshots), CHROMIUM (browser binary).
 // Exits non-zero on the first failed expectation.
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
@@ -22,6 +22,7 @@ const PASSWORD = env("BATON_PASSWORD");
 const RECEIVER = env("RECEIVER_URL");
 const REPLY_TEXT = env("REPLY_TEXT");
 const SUMMARY_TEXT = env("SUMMARY_TEXT");
+const APPROVAL_COMMENT = env("APPROVAL_COMMENT");
 const ARTIFACTS = env("ARTIFACTS");
 mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -279,6 +280,146 @@ try {
     assert.equal(res.headers.get("x-frame-options"), "DENY");
     assert.equal(res.headers.get("referrer-policy"), "no-referrer");
   }
+
+  step("an approval is edited on its conversation page and the workflow hears the decision");
+  {
+    const APPROVAL = "approval-1234";
+    r = await api("POST", `/v1/sessions/${APPROVAL}/messages`, {
+      sender: "user",
+      content: "Please refund order 1234, it arrived broken.",
+      channel: "telegram",
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    r = await api("POST", "/v1/takeovers", {
+      mode: "approval",
+      session_id: APPROVAL,
+      reply_webhook: RECEIVER + "/resume",
+      reason: "out_of_scope",
+      assignee: "support",
+      timeout: "1h",
+      summary: "Refund above the AI's limit",
+      proposal: { refund: { order: 1234, amount: 250 } },
+      decisions: ["approve", "reject", "edit"],
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await loser.goto(r.body.inbox_url);
+    await loser.getByText("Approval requested.").waitFor();
+    await loser.getByRole("radio", { name: "edit" }).check();
+    const edited = loser.getByLabel("Edited proposal (JSON or text; used with “edit”)");
+    assert.match(await edited.inputValue(), /"amount": 250/, "the proposal is prefilled");
+    await edited.fill(JSON.stringify({ refund: { order: 1234, amount: 200 } }));
+    await loser.getByLabel("Comment (optional)").fill(APPROVAL_COMMENT);
+    await loser.getByRole("button", { name: "Send decision" }).click();
+    await loser.locator("#approval", { hasText: "Approval decided: edited" }).waitFor(LIVE);
+    await loser.screenshot({ path: `${ARTIFACTS}/approval.png`, fullPage: true });
+  }
+
+  step("an admin adds a reviewer in the admin pages, and the new reviewer can sign in");
+  const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  adminCtx.setDefaultTimeout(15000);
+  const admin = await signIn(adminCtx, "root", "root");
+  admin.on("dialog", (d) => d.accept());
+  await admin.getByRole("link", { name: "Admin", exact: true }).click();
+  await admin.waitForURL(BASE + "/inbox/admin/reviewers");
+  await axeScan(admin, "admin reviewers");
+  await admin.getByText("Add a reviewer").click();
+  const create = admin.locator("details.create form");
+  await create.getByLabel("Sign-in name").fill("dana");
+  await create.getByLabel("Display name (what customers see)").fill("Dana");
+  await create.getByLabel("Password (at least 8 characters)").fill(PASSWORD);
+  await create.getByRole("checkbox", { name: "billing" }).check();
+  await create.getByRole("button", { name: "Add reviewer" }).click();
+  const danaRow = admin.locator("#reviewers li", { hasText: "(dana)" });
+  await danaRow.waitFor(LIVE);
+  await danaRow.getByText("Teams: billing").waitFor();
+  await admin.screenshot({ path: `${ARTIFACTS}/admin-reviewers.png`, fullPage: true });
+  const danaCtx = await browser.newContext();
+  danaCtx.setDefaultTimeout(15000);
+  const dana = await signIn(danaCtx, "dana", "Dana");
+  assert.equal(await dana.getByRole("link", { name: "Admin", exact: true }).count(), 0, "no admin link for a reviewer");
+
+  step("disabling the reviewer signs them out");
+  await danaRow.getByRole("button", { name: "Disable dana" }).click();
+  await admin.locator("#reviewers li", { hasText: "(dana)" }).getByText("disabled", { exact: true }).waitFor(LIVE);
+  await dana.goto(BASE + "/inbox");
+  assert.match(dana.url(), /\/inbox\/login/, "a disabled reviewer is sent to sign in");
+  await danaCtx.close();
+
+  step("teams and escalation policies are managed on their pages");
+  await admin.getByRole("link", { name: "Teams", exact: true }).click();
+  await admin.getByLabel("New team").fill("returns");
+  await admin.getByRole("button", { name: "Add team" }).click();
+  await admin.locator("#teams li", { hasText: "returns" }).waitFor(LIVE);
+  await axeScan(admin, "admin teams");
+  await admin.getByRole("link", { name: "Escalation policies", exact: true }).click();
+  await admin.getByText("Add a policy").click();
+  const policy = admin.locator("details.create form");
+  await policy.getByLabel("Name").fill("support-default");
+  await policy.getByLabel("Applies to the takeovers of team").selectOption("support");
+  await policy.getByLabel("Hand to").selectOption("returns");
+  await policy.getByLabel("Wait").fill("10m");
+  await policy.getByRole("button", { name: "Add step" }).click();
+  await policy.getByLabel("Hand to").nth(1).selectOption("carol");
+  await policy.getByLabel("Wait").nth(1).fill("1h");
+  await policy.getByLabel("Fallback message to the customer").fill("Nobody is free; we will email you.");
+  await policy.getByRole("button", { name: "Save policy" }).click();
+  const saved = admin.locator("#policies li", { hasText: "support-default" });
+  await saved.waitFor(LIVE);
+  await saved.getByText("returns · 10m").waitFor();
+  await saved.getByText("carol · 1h").waitFor();
+  r = await api("GET", "/v1/escalation-policies");
+  assert.deepEqual(
+    r.body.find((p) => p.name === "support-default").steps,
+    [{ assignee: "returns", wait: 600 }, { assignee: "carol", wait: 3600 }],
+  );
+  await axeScan(admin, "admin escalation policies");
+
+  step("an API key is created (shown once, with a copy hint) and revoked");
+  await admin.getByRole("link", { name: "API keys", exact: true }).click();
+  await admin.getByLabel("New key for").fill("n8n staging");
+  await admin.getByRole("button", { name: "Create key" }).click();
+  const shown = admin.locator("#new-key");
+  await shown.getByText("Copy these now: they are not shown again").waitFor(LIVE);
+  const newKey = await shown.getByLabel("API key").inputValue();
+  assert.match(newKey, /^bk_/);
+  assert.match(await shown.getByLabel("Signing secret").inputValue(), /^whsec_/);
+  r = await api("GET", "/v1/me", null, newKey);
+  assert.equal(r.status, 200, "the new key works");
+  await axeScan(admin, "admin API keys");
+  await admin.screenshot({ path: `${ARTIFACTS}/admin-api-keys.png`, fullPage: true });
+  const keyRow = admin.locator("#api-keys tr", { hasText: "n8n staging" });
+  await keyRow.getByRole("button", { name: "Revoke n8n staging" }).click();
+  await admin.locator("#api-keys tr", { hasText: "n8n staging" }).getByText("revoked", { exact: true }).waitFor(LIVE);
+  r = await api("GET", "/v1/me", null, newKey);
+  assert.equal(r.status, 401, "a revoked key is refused at once");
+
+  step("the insights page draws its charts and lists what triggered each handoff");
+  await admin.getByRole("link", { name: "Insights", exact: true }).click();
+  await admin.waitForURL(BASE + "/inbox/insights");
+  assert.equal(await admin.locator("svg.chart[role=img]").count(), 4, "four charts");
+  for (const name of ["Handoffs per day", "Time to claim per day", "Handoff reasons", "Outcomes"]) {
+    await admin.getByRole("img", { name }).waitFor();
+  }
+  const reviewItem = admin.locator("section.reviewgroup", { hasText: "AI was not confident" });
+  await reviewItem.getByText("My parcel never arrived.").waitFor();
+  await reviewItem.getByRole("link", { name: SESSION }).waitFor();
+  await axeScan(admin, "insights");
+  await admin.screenshot({ path: `${ARTIFACTS}/insights.png`, fullPage: true });
+  await admin.getByLabel("Range", { exact: true }).selectOption("30");
+  await admin.getByRole("button", { name: "Show" }).click();
+  await admin.waitForURL(/days=30/);
+
+  step("admin and insights pages fit a phone and stay small");
+  await admin.setViewportSize({ width: 390, height: 844 });
+  for (const path of ["/inbox/insights", "/inbox/admin/reviewers", "/inbox/admin/escalation", "/inbox/admin/api-keys"]) {
+    await admin.goto(BASE + path);
+    const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no horizontal scrolling on a phone at ${path} (overflow ${overflow}px)`);
+    const size = await admin.evaluate(async (p) => (await (await fetch(p)).arrayBuffer()).byteLength, path);
+    assert.ok(size < 200 * 1024, `${path} is ${size} bytes`);
+    if (path === "/inbox/insights") await admin.screenshot({ path: `${ARTIFACTS}/insights-phone.png`, fullPage: true });
+  }
+  await adminCtx.close();
 
   step("signing out ends the session");
   await winner.getByRole("button", { name: "Sign out" }).click();

@@ -74,6 +74,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every API key, oldest first, revoked ones included. */
+        get: operations["list_api_keys"];
+        put?: never;
+        /** Create an API key; the answer holds the key and its signing secret, shown this once. */
+        post: operations["create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key: refused from now on, on every replica. Its event subscriptions stop;
+         *     callbacks of takeovers it already made are still delivered.
+         */
+        delete: operations["delete_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit": {
         parameters: {
             query?: never;
@@ -277,7 +315,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/reviewers/{name}/routing": {
+    "/v1/reviewers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every reviewer, disabled ones included, by name. */
+        get: operations["list_reviewers"];
+        put?: never;
+        /** Add a reviewer. */
+        post: operations["create_reviewer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reviewers/{reviewer}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a reviewer: display name, password, teams, admin rights, disabled. */
+        patch: operations["patch_reviewer"];
+        trace?: never;
+    };
+    "/v1/reviewers/{reviewer}/routing": {
         parameters: {
             query?: never;
             header?: never;
@@ -544,6 +617,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The recurring handoff reasons of a range (the last 7 days by default) and, for each, the
+         *     customer messages that triggered the handoffs (the last customer message before each
+         *     request), same wordings merged and counted, with the conversations they came from. Reviewers
+         *     see their teams' handoffs; admins and API keys see all.
+         */
+        get: operations["get_review"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/takeovers": {
         parameters: {
             query?: never;
@@ -598,6 +693,47 @@ export interface paths {
          */
         post: operations["create_decision"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every team, by name, with its members. */
+        get: operations["list_teams"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create a team (201), or confirm that it exists (200). A deleted team of the same name comes
+         *     back, without its former members.
+         */
+        put: operations["put_team"];
+        post?: never;
+        /**
+         * Delete a team nothing open depends on. Its members leave it and its notification channels
+         *     are removed; past takeovers, analytics and the audit trail keep its name.
+         */
+        delete: operations["delete_team"];
         options?: never;
         head?: never;
         patch?: never;
@@ -704,6 +840,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An API key as listed: never the key itself or its signing secret. */
+        ApiKey: {
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /** @description The key's id. */
+            id: string;
+            /** @description Its name, e.g. the n8n instance that uses it. */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked; a revoked key is refused.
+             */
+            revoked_at?: string | null;
+        };
+        /** @description A new API key. */
+        ApiKeyRequest: {
+            /** @description A name for it (1 to 100 characters), e.g. the n8n instance that will use it. */
+            name: string;
+        };
         /**
          * @description How a team's waiting conversations find a reviewer.
          * @enum {string}
@@ -974,6 +1132,13 @@ export interface components {
              * @default true
              */
             require_retrieved_chunks: boolean;
+        };
+        /** @description A created key, with what is shown only now. */
+        CreatedApiKey: components["schemas"]["ApiKey"] & {
+            /** @description The key (`bk_...`), for `Authorization: Bearer`. Shown once: Baton keeps only a digest. */
+            key: string;
+            /** @description The `whsec_...` secret that signs this key's callbacks. Shown once. */
+            signing_secret: string;
         };
         /** @description A reviewer's decision on an approval. */
         DecisionRequest: {
@@ -1286,6 +1451,18 @@ export interface components {
             /** @description Note id. */
             id: string;
         };
+        /** @description A conversation in which a message triggered a handoff. */
+        Occurrence: {
+            /**
+             * Format: date-time
+             * @description When the handoff was requested.
+             */
+            requested_at: string;
+            /** @description The session (its inbox page is `/inbox/sessions/<session_id>`). */
+            session_id: string;
+            /** @description The takeover it triggered. */
+            takeover_id: string;
+        };
         /**
          * @description What a takeover requested outside business hours does after the off-hours message is sent.
          * @enum {string}
@@ -1423,6 +1600,22 @@ export interface components {
          * @enum {string}
          */
         Reason: "user_requested" | "low_confidence" | "out_of_scope" | "other";
+        /** @description One reason with its trigger messages. */
+        ReasonGroup: {
+            /** @description How many distinct messages there were in all. */
+            distinct_messages: number;
+            /** @description Handoffs with this reason. */
+            handoffs: number;
+            /** @description Distinct trigger messages, most frequent first, then newest (at most 25). */
+            messages: components["schemas"]["TriggerMessage"][];
+            /** @description `user_requested`, `low_confidence`, `out_of_scope` or `other`. */
+            reason: string;
+            /**
+             * Format: double
+             * @description Their share of all handoffs in the range (0 to 1).
+             */
+            share: number;
+        };
         /** @description A turn to record on the turn gate. */
         RecordMessage: {
             /**
@@ -1453,6 +1646,78 @@ export interface components {
             delivery_id: string;
             /** @description The stored message. */
             message: components["schemas"]["Message"];
+        };
+        /** @description The weekly review of handoffs. */
+        Review: {
+            /**
+             * Format: date-time
+             * @description Range start.
+             */
+            from: string;
+            /**
+             * @description Handoffs in the range (approvals are not handoffs and are left out). Only the newest
+             *     2 000 are reviewed.
+             */
+            handoffs: number;
+            /** @description Reasons, most handoffs first, each with the messages that triggered them. */
+            reasons: components["schemas"]["ReasonGroup"][];
+            /**
+             * Format: date-time
+             * @description Range end.
+             */
+            to: string;
+        };
+        /** @description A reviewer account as admins see it (never the password). */
+        ReviewerAccount: {
+            /** @description Admins see every team's conversations and manage Baton. */
+            admin: boolean;
+            /**
+             * Format: date-time
+             * @description When the reviewer was added.
+             */
+            created_at: string;
+            /** @description A disabled reviewer cannot sign in. */
+            disabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the reviewer was disabled.
+             */
+            disabled_at?: string | null;
+            /** @description The name customers see, e.g. "Alice". */
+            display_name: string;
+            /** @description Sign-in name; also `human:<name>` in histories and a possible takeover `assignee`. */
+            name: string;
+            /** @description The teams whose conversations the reviewer takes, by name. */
+            teams: string[];
+        };
+        /** @description A new reviewer. */
+        ReviewerCreate: {
+            /** @description Make the reviewer an admin. */
+            admin?: boolean;
+            /** @description The name customers see (default: the name, capitalised). */
+            display_name?: string | null;
+            /** @description Sign-in name: letters, digits and `. _ - @`, up to 100 characters; not a team's name. */
+            name: string;
+            /** @description At least 8 characters. */
+            password: string;
+            /** @description Existing teams to join (none is fine for an admin). */
+            teams?: string[];
+        };
+        /** @description Changes to a reviewer; a field left out (or null) stays as it is. */
+        ReviewerPatch: {
+            /** @description Grant or take away admin rights. */
+            admin?: boolean | null;
+            /**
+             * @description `true` disables the reviewer: every sign-in ends at once and the conversations they hold
+             *     go back to the queue. `false` enables them again.
+             */
+            disabled?: boolean | null;
+            /** @description A new display name. */
+            display_name?: string | null;
+            /** @description A new password (at least 8 characters); ends the reviewer's sign-ins. */
+            password?: string | null;
+            /** @description The complete new list of teams (replaces the old one). */
+            teams?: string[] | null;
         };
         /** @description The reviewer an event is about. */
         ReviewerRef: {
@@ -1800,6 +2065,20 @@ export interface components {
          * @enum {string}
          */
         TakeoverStatus: "requested" | "claimed" | "resolved";
+        /** @description A team and who is in it. */
+        Team: {
+            /**
+             * Format: date-time
+             * @description When the team was created.
+             */
+            created_at: string;
+            /** @description Enabled reviewers in the team, by sign-in name. */
+            members: string[];
+            /** @description The team's name (a takeover's `assignee`). */
+            name: string;
+        };
+        /** @description A team's settings. None yet: send `{}` or no body. (Routing settings will live here.) */
+        TeamRequest: Record<string, never>;
         /** @description A team's routing settings and where it stands now. */
         TeamRouting: {
             business_hours?: null | components["schemas"]["BusinessHoursBody"];
@@ -1851,6 +2130,18 @@ export interface components {
             note?: string | null;
             /** @description A team name or a reviewer name. */
             to: string;
+        };
+        /**
+         * @description A customer message (or the same wording, ignoring case, spacing and final punctuation) and
+         *     the handoffs it preceded.
+         */
+        TriggerMessage: {
+            /** @description The conversations, newest first (at most 10). */
+            conversations: components["schemas"]["Occurrence"][];
+            /** @description How many handoffs it preceded. */
+            count: number;
+            /** @description The newest wording seen; null when no customer message preceded the handoff. */
+            text?: string | null;
         };
         /** @description The turn gate's answer: the session state after the turn, and the turn's place in history. */
         TurnRecorded: components["schemas"]["SessionState"] & {
@@ -2038,6 +2329,161 @@ export interface operations {
             };
             /** @description The database does not answer */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_api_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys (without the keys or secrets) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"][];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; keep `key` and `signing_secret` now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Invalid name */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (or already revoked) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such key */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2712,13 +3158,201 @@ export interface operations {
             };
         };
     };
+    list_reviewers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reviewers by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewerAccount"][];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_reviewer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewerCreate"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewerAccount"];
+                };
+            };
+            /** @description Invalid name, display name or password, or an unknown team */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A reviewer or team already has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_reviewer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reviewer's sign-in name */
+                reviewer: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewerPatch"];
+            };
+        };
+        responses: {
+            /** @description The reviewer as now stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewerAccount"];
+                };
+            };
+            /** @description Invalid display name or password, or an unknown team */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such reviewer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change would leave no enabled admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     put_reviewer_routing: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description Reviewer name */
-                name: string;
+                reviewer: string;
             };
             cookie?: never;
         };
@@ -3758,6 +4392,49 @@ export interface operations {
             };
         };
     };
+    get_review: {
+        parameters: {
+            query?: {
+                /** @description Start (inclusive); default 7 days before `to`. */
+                from?: string | null;
+                /** @description End (exclusive); default now. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reasons and trigger messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Invalid range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_takeover: {
         parameters: {
             query?: never;
@@ -3960,6 +4637,183 @@ export interface operations {
                 };
             };
             /** @description Already decided, or not an approval */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_teams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Teams by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"][];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_team: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team name: up to 100 characters, no `/`, no surrounding spaces */
+                team: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamRequest"];
+            };
+        };
+        responses: {
+            /** @description The team already existed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Invalid team name or body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A reviewer has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_team: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team name */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such team */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Open takeovers are assigned to it, or an escalation policy refers to it */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -18,12 +18,12 @@
     toast.timer = setTimeout(() => { el.className = ""; }, bad ? 8000 : 3000);
   }
 
-  async function api(path, body) {
+  async function api(path, body, method) {
     const res = await fetch(path, {
-      method: "POST",
+      method: method || "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(body || {}),
+      body: method === "DELETE" ? undefined : JSON.stringify(body || {}),
     });
     let data = null;
     try { data = await res.json(); } catch (_) { /* empty answer */ }
@@ -93,10 +93,16 @@
       el.textContent = left > 0 ? span(left) : "now";
       el.classList.toggle("overdue", left <= 0);
     });
+    document.querySelectorAll("[data-window-until]").forEach((el) => {
+      const left = Number(el.dataset.windowUntil) - now;
+      el.textContent = left > 0 ? "window closes in " + span(left) : "window closed";
+      el.classList.toggle("closed", left <= 0);
+    });
   }
 
   function live() {
-    if (!window.EventSource || page === "login" || page === "message") return;
+    // Only the queue and conversations change under the reviewer's eyes.
+    if (!window.EventSource || (page !== "queue" && page !== "conversation")) return;
     let timer = null;
     const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 50); };
     const source = new EventSource("/v1/events");
@@ -288,6 +294,138 @@
     lastTyping = now;
     api(sessionPath + "/typing");
   });
+
+  // Admin pages: forms and buttons marked data-api go to the JSON API with their method.
+  // Conventions (see src/inbox/admin.rs): data-type="bool" checkboxes are sent as true/false,
+  // data-type="list" checkboxes as an array of checked values, data-optional fields are left out
+  // when empty, data-rows containers become arrays of objects (one per [data-row]), and
+  // "{field}" in data-endpoint takes that field's value (percent-encoded) out of the body.
+  function fieldsOf(root, skipRows) {
+    const out = {};
+    root.querySelectorAll("input[name], select[name], textarea[name]").forEach((el) => {
+      if (skipRows && el.closest("[data-rows]")) return;
+      const name = el.name;
+      if (el.dataset.type === "bool") { out[name] = el.checked; return; }
+      if (el.dataset.type === "list") {
+        if (!Array.isArray(out[name])) out[name] = [];
+        if (el.checked) out[name].push(el.value);
+        return;
+      }
+      if (el.type === "checkbox" || el.type === "radio") { if (el.checked) out[name] = el.value; return; }
+      if (el.dataset.optional !== undefined && el.value.trim() === "") return;
+      out[name] = el.value;
+    });
+    return out;
+  }
+
+  function formBody(form) {
+    const body = fieldsOf(form, true);
+    form.querySelectorAll("[data-rows]").forEach((list) => {
+      body[list.dataset.rows] = Array.from(list.querySelectorAll("[data-row]"))
+        .map((row) => fieldsOf(row, false))
+        .filter((row) => Object.values(row).some((v) => v !== ""));
+    });
+    return body;
+  }
+
+  function endpointFor(template, body) {
+    return template.replace(/\{(\w+)\}/g, (_, field) => {
+      const value = body[field] || "";
+      delete body[field];
+      return encodeURIComponent(value);
+    });
+  }
+
+  function showResult(id, data) {
+    const box = document.getElementById(id);
+    if (!box || !data) return;
+    box.querySelectorAll("[data-field]").forEach((el) => { el.value = data[el.dataset.field] || ""; });
+    box.hidden = false;
+    box.focus();
+  }
+
+  document.addEventListener("submit", async (e) => {
+    const form = e.target.closest("form[data-api]");
+    if (!form) return;
+    e.preventDefault();
+    const body = formBody(form);
+    const path = endpointFor(form.dataset.endpoint, body);
+    const err = form.querySelector(".formerror");
+    if (err) err.textContent = "";
+    const button = form.querySelector('button[type="submit"]');
+    if (button) button.disabled = true;
+    const r = await api(path, body, form.dataset.api);
+    if (button) button.disabled = false;
+    if (!r.ok) {
+      if (err) err.textContent = problemText(r);
+      else toast(problemText(r), true);
+      return;
+    }
+    if (form.dataset.result) showResult(form.dataset.result, r.data);
+    if (!form.closest("details:not(.create)")) form.reset();
+    toast(form.dataset.success || "Saved.");
+    await refresh();
+  });
+
+  document.addEventListener("click", async (e) => {
+    const btn = e.target.closest("button[data-api]");
+    if (!btn) return;
+    if (btn.dataset.confirm && !window.confirm(btn.dataset.confirm)) return;
+    btn.disabled = true;
+    const body = btn.dataset.body ? JSON.parse(btn.dataset.body) : {};
+    const r = await api(btn.dataset.endpoint, body, btn.dataset.api);
+    btn.disabled = false;
+    if (r.ok) toast(btn.dataset.success || "Done.");
+    else toast(problemText(r), true);
+    await refresh();
+  });
+
+  // Repeated rows (escalation steps): add from a <template>, remove one.
+  let rowCount = 0;
+  document.addEventListener("click", (e) => {
+    const add = e.target.closest("button[data-add-row]");
+    if (add) {
+      const template = document.getElementById(add.dataset.addRow);
+      const into = document.getElementById(add.dataset.into);
+      if (!template || !into) return;
+      const row = template.content.firstElementChild.cloneNode(true);
+      rowCount += 1;
+      row.querySelectorAll("[id], label[for]").forEach((el) => {
+        if (el.id) el.id = el.id.replace("NEW", "n" + rowCount);
+        if (el.htmlFor) el.htmlFor = el.htmlFor.replace("NEW", "n" + rowCount);
+      });
+      into.appendChild(row);
+      const first = row.querySelector("select, input");
+      if (first) first.focus();
+      return;
+    }
+    const remove = e.target.closest("button[data-remove-row]");
+    if (remove) {
+      const row = remove.closest("[data-row]");
+      const form = remove.closest("form");
+      if (row) row.remove();
+      const next = form && form.querySelector("button[data-add-row]");
+      if (next) next.focus();
+    }
+  });
+
+  // Copy buttons next to a shown-once secret.
+  document.addEventListener("click", async (e) => {
+    const btn = e.target.closest("button[data-copy]");
+    if (!btn) return;
+    const field = document.getElementById(btn.dataset.copy);
+    if (!field) return;
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+      toast("Copied.");
+    } catch (_) {
+      toast("Selected: press Ctrl+C (or ⌘C) to copy.");
+    }
+  });
+
+  // Charts over time show their newest days first when they have to scroll (phones).
+  document.querySelectorAll("[data-scroll-end]").forEach((el) => { el.scrollLeft = el.scrollWidth; });
 
   const timeline = document.getElementById("timeline");
   if (timeline) timeline.scrollTop = timeline.scrollHeight;
