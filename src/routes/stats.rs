@@ -170,7 +170,13 @@ pub fn range(
     to: Option<DateTime<Utc>>,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
     let to = to.unwrap_or_else(Utc::now);
-    let from = from.unwrap_or(to - chrono::Duration::days(7));
+    let from = match from {
+        Some(from) => from,
+        // At the very start of the calendar there are no seven days before `to`.
+        None => to
+            .checked_sub_signed(chrono::Duration::days(7))
+            .ok_or_else(|| ApiError::field("to", "is too early"))?,
+    };
     if from >= to {
         return Err(ApiError::field("from", "must be before `to`"));
     }
