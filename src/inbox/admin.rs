@@ -247,6 +247,9 @@ fn team_card(t: &TeamWithMembers) -> Markup {
                 span { "Members: " @if t.members.is_empty() { "none" } @else { (t.members.join(", ")) } }
             }
             div.actions {
+                a.button href={ "/inbox/admin/teams/" (encode(name)) "/routing" } {
+                    "Routing and hours " span.visually-hidden { "of team " (name) }
+                }
                 button.danger type="button" data-api="DELETE" data-endpoint={ "/v1/teams/" (encode(name)) }
                     data-confirm={ "Delete team " (name) "? Its members leave it; past conversations keep its name." }
                     data-success="Team deleted." { "Delete " span.visually-hidden { "team " (name) } }

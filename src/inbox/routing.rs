@@ -83,7 +83,7 @@ pub async fn get_team_routing_page(
         title: "Team routing",
         reviewer: Some(&reviewer),
         csrf: Some(&csrf),
-        page: "routing",
+        page: "admin",
         session_id: None,
     };
     Ok(page(
@@ -163,7 +163,7 @@ fn routing_form(t: &TeamRouting) -> Markup {
                 p.formerror role="alert" {}
                 button type="submit" { "Save routing" }
             }
-            p { a href="/inbox" { "Back to the queue" } }
+            p { a href="/inbox/admin/teams" { "Back to the teams" } }
         }
     }
 }

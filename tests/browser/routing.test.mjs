@@ -82,7 +82,8 @@ try {
 
   step("an admin sets round robin, a capacity and business hours on the routing page");
   const admin = await signIn(adminCtx, "root", "Root");
-  await admin.goto(BASE + "/inbox/admin/teams/support/routing");
+  await admin.goto(BASE + "/inbox/admin/teams");
+  await admin.getByRole("link", { name: "Routing and hours of team support" }).click();
   await admin.getByRole("heading", { name: "Routing for support" }).waitFor();
   await axeScan(admin, "team routing");
   await admin.getByLabel("Policy").selectOption("round_robin");
