@@ -652,6 +652,73 @@ describe('Takeover: get, Session: get/hand back/history, Signal: evaluate', () =
 	});
 });
 
+describe('Team: get routing', () => {
+	const ROUTING = {
+		team: 'first line',
+		policy: 'round_robin',
+		offer_timeout_seconds: 120,
+		open: false,
+		opens_at: '2026-11-26T08:00:00Z',
+		closes_at: null,
+		business_hours: {
+			timezone: 'Europe/Berlin',
+			weekly: { thu: [{ open: '09:00', close: '17:30' }] },
+			holidays: [],
+			off_hours_message: 'We are closed right now. A person will answer from {opens_at}.',
+			off_hours_action: 'queue',
+		},
+		reviewers: [
+			{ name: 'alice', display_name: 'Alice', availability: 'online', capacity: 3, load: 1 },
+			{ name: 'bob', display_name: 'Bob', availability: 'away', capacity: null, load: 0 },
+			{ name: 'dora', display_name: 'Dora', availability: 'online', capacity: null, load: 0 },
+		],
+		updated_at: '2026-11-20T10:00:00Z',
+	};
+
+	it("reads the team's routing from its encoded path and counts who is online", async () => {
+		baton.on('GET', '/v1/teams/first%20line/routing', () => ({ body: ROUTING }));
+		const { output } = await run({
+			resource: 'team',
+			operation: 'getRouting',
+			team: ' first line ',
+		});
+		const req = baton.requests[0];
+		assert.equal(req.method, 'GET');
+		assert.equal(req.rawPath, '/v1/teams/first%20line/routing');
+		assert.equal(req.headers.authorization, 'Bearer bk_key');
+		assert.deepEqual(output[0][0], {
+			json: { ...ROUTING, reviewers_online: 2 },
+			pairedItem: { item: 0 },
+		});
+	});
+
+	it('refuses an empty team name before calling Baton, and passes on a 404 for an unknown team', async () => {
+		await assert.rejects(
+			run({ resource: 'team', operation: 'getRouting', team: '  ' }),
+			/Team is empty/,
+		);
+		assert.equal(baton.requests.length, 0);
+		baton.on('GET', '/v1/teams/nobody/routing', () => ({
+			status: 404,
+			body: {
+				type: '/problems/not-found',
+				title: 'Not Found',
+				status: 404,
+				detail: 'no team nobody',
+			},
+		}));
+		await assert.rejects(
+			run({ resource: 'team', operation: 'getRouting', team: 'nobody' }),
+			(error) => {
+				assert.ok(error instanceof workflow.NodeApiError);
+				assert.equal(error.message, 'Not Found: no team nobody');
+				assert.equal(error.httpCode, '404');
+				return true;
+			},
+		);
+	});
+});
+
 describe('Approval', () => {
 	const approvalParams = {
 		resource: 'approval',
@@ -820,6 +887,7 @@ describe('Node descriptions', () => {
 			'signal.evaluate',
 			'takeover.get',
 			'takeover.request',
+			'team.getRouting',
 		]);
 	});
 
