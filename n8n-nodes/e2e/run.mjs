@@ -6,9 +6,11 @@
 // starts Baton and n8n on loopback with a fake Telegram Bot API, imports the Telegram example
 // workflow as shipped, and plays a conversation: customer asks for a person, a reviewer claims and
 // replies through Baton's API, hands back with a summary, and the "AI" answers the next message.
-// What the fake Telegram received is asserted in order. The web chat example runs beside it
-// (its push URL pointed at a local stand-in widget backend), and the approval example pauses until a
-// signed decision arrives at its resume URL; last, n8n restarts and the triggers keep working.
+// What the fake Telegram received is asserted in order, with the queue update the takeover asked
+// for; then, with the team closed, a request for a person gets the team's off-hours message. The
+// web chat example runs beside it (its push URL pointed at a local stand-in widget backend), and
+// the approval example pauses until a signed decision arrives at its resume URL; last, n8n
+// restarts and the triggers keep working.
 // Ends with "N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -487,7 +489,7 @@ async function main() {
 			const ours = subscriptions.items.find((hook) => hook.url === triggerUrl);
 			assert(
 				[...ours.events].sort().join() ===
-					'reply,session.handed_back,takeover.claimed,takeover.timed_out',
+					'queue.updated,reply,session.handed_back,takeover.claimed,takeover.off_hours,takeover.timed_out',
 				`subscribed events: ${ours.events}`,
 			);
 		},
@@ -546,6 +548,27 @@ async function main() {
 				!sentTo().some((t) => t.startsWith('AI:')),
 				'the AI did not answer a request for a person',
 			);
+		},
+	);
+
+	// The first queue.updated goes out as soon as the takeover is queued; waiting for it before
+	// Alice claims keeps this deterministic (a claimed takeover gets no more queue updates).
+	const QUEUE_TEXT = 'You are next in the queue';
+	await step(
+		'with Queue Updates, the waiting customer is told their place in the queue through the Baton Trigger',
+		async () => {
+			const takeover = await api('GET', `/v1/takeovers/${takeoverId}`);
+			assert(
+				takeover.queue?.position === 1 && takeover.queue.open === true,
+				`the takeover waits first in an open queue: ${JSON.stringify(takeover.queue)}`,
+			);
+			const text = await waitFor(
+				'the queue.updated text on Telegram',
+				() => sentTo().find((t) => t.startsWith(QUEUE_TEXT)),
+				30_000,
+			);
+			// No claim has happened yet, so Baton has no wait to estimate: the sentence says so.
+			assert(text === `${QUEUE_TEXT}.`, `queue text: ${text}`);
 		},
 	);
 
@@ -662,8 +685,16 @@ async function main() {
 			seen.filter((t) => t.startsWith("I'm connecting you")).length === 1,
 			'exactly one handoff notice',
 		);
+		// The queue update comes from a Baton Trigger execution, the "connecting" notice from the
+		// takeover's own: their order is not defined, but both precede Alice's reply.
+		const queueAt = seen.findIndex((t) => t.startsWith(QUEUE_TEXT));
+		assert(
+			seen.filter((t) => t.startsWith(QUEUE_TEXT)).length === 1,
+			'exactly one queue update (the place never changed)',
+		);
+		assert(queueAt < positions[1], `the queue update came before Alice's reply: ${queueAt}`);
 		// Anything else can only be Baton's ready-made notices (claimed / handed back), in their place.
-		const extras = seen.filter((_, i) => !positions.includes(i));
+		const extras = seen.filter((_, i) => !positions.includes(i) && i !== queueAt);
 		assert(extras.length <= 2, `unexpected extra messages: ${JSON.stringify(extras)}`);
 		for (const extra of extras) {
 			const at = seen.indexOf(extra);
@@ -687,6 +718,65 @@ async function main() {
 		assert(senders[senders.length - 1] === 'ai', `the AI answer is the last turn: ${senders}`);
 	});
 
+	await step(
+		'outside business hours the customer gets the team\'s off-hours message instead of "connecting you"',
+		async () => {
+			const closedChat = CHAT + 1;
+			// Open only for an hour three days from now (UTC): closed at this moment, whatever the time.
+			const day = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][
+				(new Date().getUTCDay() + 3) % 7
+			];
+			await api('PUT', '/v1/teams/support/routing', {
+				policy: 'manual',
+				business_hours: {
+					timezone: 'UTC',
+					weekly: { [day]: [{ open: '10:00', close: '11:00' }] },
+					off_hours_message: 'We are closed right now. A person will answer from {opens_at}.',
+					off_hours_action: 'handback',
+				},
+			});
+			try {
+				const routing = await api('GET', '/v1/teams/support/routing');
+				assert(
+					routing.open === false && typeof routing.opens_at === 'string',
+					`support is closed: ${JSON.stringify({ open: routing.open, opens_at: routing.opens_at })}`,
+				);
+				const to = () =>
+					telegram.sent.filter((m) => m.chatId === String(closedChat)).map((m) => m.text);
+				assert(
+					(await telegram.customerSays(closedChat, 'I want to talk to a real person please')) ===
+						200,
+					'Telegram Trigger accepted the update',
+				);
+				const text = await waitFor(
+					'the off-hours message on Telegram',
+					() => to().find((t) => t.startsWith('We are closed right now.')),
+					30_000,
+				);
+				assert(
+					/^We are closed right now\. A person will answer from .+ 10:00 \(UTC\)\.$/.test(text),
+					`the message names the opening: ${text}`,
+				);
+				await sleep(1500);
+				assert(
+					JSON.stringify(to()) === JSON.stringify([text]),
+					`only the off-hours message, no "connecting you": ${JSON.stringify(to())}`,
+				);
+				const session = await api('GET', `/v1/sessions/${closedChat}`);
+				assert(
+					session.owner === 'ai' && session.takeover_id === null,
+					`with off_hours_action handback the chat is the AI's again: ${session.owner}/${session.takeover_id}`,
+				);
+				// "Team open?" saw team_open null (the takeover was resolved at once) and took its
+				// quiet branch rather than failing the execution.
+				const failures = await failedExecutions(userFolder);
+				assert(failures.length === 0, `no n8n execution failed: ${failures.join('; ')}`);
+			} finally {
+				await api('PUT', '/v1/teams/support/routing', { policy: 'manual', business_hours: null });
+			}
+		},
+	);
+
 	const chat = (text, id) =>
 		expectOk(
 			'POST',
@@ -707,13 +797,26 @@ async function main() {
 			const second = await chat('Can I talk to a human?', 'w2');
 			assert(
 				second?.owner === 'human' &&
-					String(second.reply).startsWith("I'm connecting you with a person"),
+					String(second.reply).startsWith("I'm connecting you with a person") &&
+					second.queue_position === 1,
 				`handoff answer: ${JSON.stringify(second)}`,
 			);
 			const third = await chat('Hello? Anyone?', 'w3');
 			assert(
 				third?.owner === 'human' && third.reply === null,
 				`quiet while a person owns the chat: ${JSON.stringify(third)}`,
+			);
+			// Before anyone claims (a claimed takeover gets no more queue updates).
+			const update = await waitFor(
+				'the queue update pushed to the widget',
+				() => widget.pushed.find((p) => p.event === 'queue.updated'),
+				30_000,
+			);
+			assert(
+				update.session_id === 'web-e2e-1' &&
+					update.position === 1 &&
+					String(update.text).startsWith('You are next in the queue'),
+				`pushed: ${JSON.stringify(update)}`,
 			);
 		},
 	);
@@ -832,7 +935,11 @@ async function main() {
 			// Bob decides in Baton; Baton delivers the signed approval.decided to the resume URL.
 			const decided = await http('POST', `${batonUrl}/v1/takeovers/${takeover.id}/decision`, {
 				token: bobToken,
-				body: JSON.stringify({ decision: 'edit', edited: { amount: 30 }, comment: 'Partial refund' }),
+				body: JSON.stringify({
+					decision: 'edit',
+					edited: { amount: 30 },
+					comment: 'Partial refund',
+				}),
 				headers: { 'content-type': 'application/json' },
 			});
 			assert(decided.status === 200, `the decision is accepted: ${decided.status} ${decided.text}`);

@@ -102,4 +102,15 @@ describe('example workflows', () => {
 		assert.equal(takeover.parameters.replyTo, 'trigger');
 		assert.equal(takeover.parameters.triggerPath, trigger.parameters.path);
 	});
+
+	for (const name of ['telegram-support-bot', 'web-chat']) {
+		it(`the ${name} example asks for queue updates and its trigger passes them and the off-hours message on`, () => {
+			const workflow = JSON.parse(readFileSync(`${dir}${name}/workflow.json`, 'utf8'));
+			const trigger = workflow.nodes.find((n) => n.type === 'n8n-nodes-baton.batonTrigger');
+			const takeover = workflow.nodes.find((n) => n.parameters.resource === 'takeover');
+			assert.equal(takeover.parameters.additionalFields.queueUpdates, true);
+			assert.ok(trigger.parameters.events.includes('queue.updated'));
+			assert.ok(trigger.parameters.events.includes('takeover.off_hours'));
+		});
+	}
 });

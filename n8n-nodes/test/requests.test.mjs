@@ -28,6 +28,9 @@ const STATE = {
 	last_user_message_at: '2026-11-25T10:00:00Z',
 };
 
+const QUEUE_KEYS = ['queue', 'queue_position', 'expected_wait_seconds', 'team_open', 'opens_at'];
+const pick = (object, keys) => Object.fromEntries(keys.map((k) => [k, object[k]]));
+
 before(async () => {
 	baton = await startFakeBaton();
 	credentials = {
@@ -294,6 +297,138 @@ describe('Takeover: request', () => {
 		assert.equal(baton.requests[0].headers['idempotency-key'], undefined);
 		assert.equal(output[0][0].json.created, false);
 		assert.equal(output[0][0].json.id, 'tk_open');
+		assert.deepEqual(
+			pick(output[0][0].json, QUEUE_KEYS),
+			{
+				queue: null,
+				queue_position: null,
+				expected_wait_seconds: null,
+				team_open: null,
+				opens_at: null,
+			},
+			'a claimed takeover waits in no queue: the queue fields are there, and null',
+		);
+	});
+
+	it('asks for queue updates and puts the place in the queue into the item, nested and flat', async () => {
+		const queue = {
+			team: 'support',
+			position: 3,
+			waiting: 5,
+			expected_wait_seconds: 240,
+			open: true,
+			opens_at: null,
+			offered_to: null,
+			offer_expires_at: null,
+		};
+		baton.on('POST', '/v1/takeovers', (req) => ({
+			status: 201,
+			body: {
+				id: 'tk_q',
+				session_id: req.body.session_id,
+				mode: 'takeover',
+				status: 'requested',
+				outcome: null,
+				reason: 'user_requested',
+				inbox_url: 'x',
+				queue,
+			},
+		}));
+		const { output } = await run({
+			resource: 'takeover',
+			operation: 'request',
+			sessionId: 'chat-3',
+			mode: 'takeover',
+			reason: 'user_requested',
+			replyTo: 'url',
+			replyWebhookUrl: 'http://127.0.0.1:5678/webhook/baton',
+			assignee: 'support',
+			history: '[]',
+			context: '{}',
+			additionalFields: { queueUpdates: true },
+		});
+		assert.deepEqual(baton.requests[0].body, {
+			mode: 'takeover',
+			session_id: 'chat-3',
+			reply_webhook: 'http://127.0.0.1:5678/webhook/baton',
+			reason: 'user_requested',
+			assignee: 'support',
+			queue_updates: true,
+		});
+		assert.deepEqual(pick(output[0][0].json, QUEUE_KEYS), {
+			queue,
+			queue_position: 3,
+			expected_wait_seconds: 240,
+			team_open: true,
+			opens_at: null,
+		});
+		assert.equal(output[0][0].json.created, true);
+	});
+
+	it('reports a closed team with its opening time, and sends an explicit "no queue updates" as false', async () => {
+		baton.on('POST', '/v1/takeovers', () => ({
+			status: 201,
+			body: {
+				id: 'tk_closed',
+				session_id: 's',
+				mode: 'takeover',
+				status: 'requested',
+				outcome: null,
+				reason: 'other',
+				inbox_url: 'x',
+				queue: {
+					team: 'support',
+					position: 1,
+					waiting: 1,
+					expected_wait_seconds: 50400,
+					open: false,
+					opens_at: '2026-11-26T08:00:00Z',
+					offered_to: null,
+					offer_expires_at: null,
+				},
+			},
+		}));
+		const { output } = await run({
+			resource: 'takeover',
+			operation: 'request',
+			sessionId: 's',
+			mode: 'takeover',
+			reason: 'other',
+			replyTo: 'url',
+			replyWebhookUrl: 'http://h/x',
+			history: '[]',
+			context: '{}',
+			additionalFields: { queueUpdates: 'false' },
+		});
+		assert.equal(baton.requests[0].body.queue_updates, false);
+		const item = output[0][0].json;
+		assert.equal(item.team_open, false);
+		assert.equal(item.opens_at, '2026-11-26T08:00:00Z');
+		assert.equal(item.queue_position, 1);
+		assert.equal(item.expected_wait_seconds, 50400);
+	});
+
+	it('never asks for queue updates for an approval, which waits in no live queue', async () => {
+		baton.on('POST', '/v1/takeovers', () => ({
+			status: 201,
+			body: { id: 'tk_ap', session_id: 's', mode: 'approval', status: 'requested', inbox_url: 'x' },
+		}));
+		await run({
+			resource: 'takeover',
+			operation: 'request',
+			sessionId: 's',
+			mode: 'approval',
+			reason: 'other',
+			replyTo: 'url',
+			replyWebhookUrl: 'http://h/x',
+			history: '[]',
+			context: '{}',
+			proposal: '{"text":"Refund 10 EUR"}',
+			decisions: ['approve', 'reject'],
+			additionalFields: { queueUpdates: true },
+		});
+		assert.equal(baton.requests[0].body.mode, 'approval');
+		assert.equal('queue_updates' in baton.requests[0].body, false);
 	});
 
 	it('refuses malformed history before calling Baton', async () => {
@@ -346,6 +481,76 @@ describe('Takeover: get, Session: get/hand back/history, Signal: evaluate', () =
 		}));
 		const { output } = await run({ resource: 'takeover', operation: 'get', takeoverId: ' tk/1 ' });
 		assert.equal(output[0][0].json.outcome, 'handed_back');
+		assert.equal(output[0][0].json.queue, null);
+		assert.equal(output[0][0].json.queue_position, null);
+	});
+
+	it('gets a waiting takeover with its place in the queue and the reviewer it is offered to', async () => {
+		const queue = {
+			team: 'support',
+			position: 2,
+			waiting: 2,
+			expected_wait_seconds: null,
+			open: true,
+			opens_at: null,
+			offered_to: 'alice',
+			offer_expires_at: '2026-11-25T10:02:00Z',
+		};
+		baton.on('GET', '/v1/takeovers/tk_w', () => ({
+			body: { id: 'tk_w', status: 'requested', outcome: null, queue },
+		}));
+		const { output } = await run({ resource: 'takeover', operation: 'get', takeoverId: 'tk_w' });
+		assert.deepEqual(pick(output[0][0].json, QUEUE_KEYS), {
+			queue,
+			queue_position: 2,
+			expected_wait_seconds: null,
+			team_open: true,
+			opens_at: null,
+		});
+		assert.equal(output[0][0].json.queue.offered_to, 'alice');
+	});
+
+	it('gets a session waiting for a closed team: owner human, place in the queue, when the team opens', async () => {
+		const queue = {
+			team: 'support',
+			position: 4,
+			waiting: 4,
+			expected_wait_seconds: 3900,
+			open: false,
+			opens_at: '2026-11-26T08:00:00Z',
+			offered_to: null,
+			offer_expires_at: null,
+		};
+		baton.on('GET', '/v1/sessions/chat-4', () => ({
+			body: {
+				...STATE,
+				session_id: 'chat-4',
+				owner: 'human',
+				status: 'human_requested',
+				takeover_id: 'tk_4',
+				queue,
+			},
+		}));
+		const { output } = await run({ resource: 'session', operation: 'get', sessionId: 'chat-4' });
+		const item = output[0][0].json;
+		assert.equal(item.human_owns, true);
+		assert.deepEqual(pick(item, QUEUE_KEYS), {
+			queue,
+			queue_position: 4,
+			expected_wait_seconds: 3900,
+			team_open: false,
+			opens_at: '2026-11-26T08:00:00Z',
+		});
+
+		baton.on('GET', '/v1/sessions/chat-5', () => ({ body: { ...STATE, session_id: 'chat-5' } }));
+		const idle = await run({ resource: 'session', operation: 'get', sessionId: 'chat-5' });
+		assert.deepEqual(pick(idle.output[0][0].json, QUEUE_KEYS), {
+			queue: null,
+			queue_position: null,
+			expected_wait_seconds: null,
+			team_open: null,
+			opens_at: null,
+		});
 	});
 
 	it('hands back with the summary', async () => {
@@ -444,6 +649,73 @@ describe('Takeover: get, Session: get/hand back/history, Signal: evaluate', () =
 		});
 		assert.equal(output[0][0].json.handoff, true);
 		assert.equal(output[0][0].json.reason, 'user_requested');
+	});
+});
+
+describe('Team: get routing', () => {
+	const ROUTING = {
+		team: 'first line',
+		policy: 'round_robin',
+		offer_timeout_seconds: 120,
+		open: false,
+		opens_at: '2026-11-26T08:00:00Z',
+		closes_at: null,
+		business_hours: {
+			timezone: 'Europe/Berlin',
+			weekly: { thu: [{ open: '09:00', close: '17:30' }] },
+			holidays: [],
+			off_hours_message: 'We are closed right now. A person will answer from {opens_at}.',
+			off_hours_action: 'queue',
+		},
+		reviewers: [
+			{ name: 'alice', display_name: 'Alice', availability: 'online', capacity: 3, load: 1 },
+			{ name: 'bob', display_name: 'Bob', availability: 'away', capacity: null, load: 0 },
+			{ name: 'dora', display_name: 'Dora', availability: 'online', capacity: null, load: 0 },
+		],
+		updated_at: '2026-11-20T10:00:00Z',
+	};
+
+	it("reads the team's routing from its encoded path and counts who is online", async () => {
+		baton.on('GET', '/v1/teams/first%20line/routing', () => ({ body: ROUTING }));
+		const { output } = await run({
+			resource: 'team',
+			operation: 'getRouting',
+			team: ' first line ',
+		});
+		const req = baton.requests[0];
+		assert.equal(req.method, 'GET');
+		assert.equal(req.rawPath, '/v1/teams/first%20line/routing');
+		assert.equal(req.headers.authorization, 'Bearer bk_key');
+		assert.deepEqual(output[0][0], {
+			json: { ...ROUTING, reviewers_online: 2 },
+			pairedItem: { item: 0 },
+		});
+	});
+
+	it('refuses an empty team name before calling Baton, and passes on a 404 for an unknown team', async () => {
+		await assert.rejects(
+			run({ resource: 'team', operation: 'getRouting', team: '  ' }),
+			/Team is empty/,
+		);
+		assert.equal(baton.requests.length, 0);
+		baton.on('GET', '/v1/teams/nobody/routing', () => ({
+			status: 404,
+			body: {
+				type: '/problems/not-found',
+				title: 'Not Found',
+				status: 404,
+				detail: 'no team nobody',
+			},
+		}));
+		await assert.rejects(
+			run({ resource: 'team', operation: 'getRouting', team: 'nobody' }),
+			(error) => {
+				assert.ok(error instanceof workflow.NodeApiError);
+				assert.equal(error.message, 'Not Found: no team nobody');
+				assert.equal(error.httpCode, '404');
+				return true;
+			},
+		);
 	});
 });
 
@@ -615,6 +887,29 @@ describe('Node descriptions', () => {
 			'signal.evaluate',
 			'takeover.get',
 			'takeover.request',
+			'team.getRouting',
 		]);
+	});
+
+	it('offers Queue Updates on a live takeover request only, explained for the workflow builder', () => {
+		const collections = node.description.properties.filter((p) => p.name === 'additionalFields');
+		const forTakeover = collections.find(
+			(p) =>
+				p.displayOptions.show.resource[0] === 'takeover' &&
+				p.displayOptions.show.operation[0] === 'request',
+		);
+		const option = forTakeover.options.find((o) => o.name === 'queueUpdates');
+		assert.equal(option.displayName, 'Queue Updates');
+		assert.equal(option.type, 'boolean');
+		assert.equal(option.default, true);
+		assert.deepEqual(option.displayOptions.show, { '/mode': ['takeover'] });
+		assert.match(option.description, /queue\.updated/);
+		assert.match(option.description, /You are number 3, about 4 minutes/);
+		const forApproval = collections.find((p) => p.displayOptions.show.resource[0] === 'approval');
+		assert.equal(
+			forApproval.options.some((o) => o.name === 'queueUpdates'),
+			false,
+			'an approval holds up nobody: no queue to report',
+		);
 	});
 });

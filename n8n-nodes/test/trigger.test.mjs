@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { SPEC } from '../scripts/generate-api-types.mjs';
 import { startFakeBaton } from './helpers/fakeBaton.mjs';
 import { hookContext, webhookContext, workflow } from './helpers/contexts.mjs';
 
@@ -252,6 +254,9 @@ describe('Baton Trigger callbacks', () => {
 					decision: null,
 					edited: null,
 					comment: null,
+					position: null,
+					expected_wait_seconds: null,
+					opens_at: null,
 				},
 			},
 		]);
@@ -278,6 +283,73 @@ describe('Baton Trigger callbacks', () => {
 		assert.equal(item.text, 'Alice is handing you back to the assistant');
 		assert.equal(item.summary, 'Refund issued');
 		assert.equal(item.channel_ref, '12345');
+	});
+
+	it("turns queue.updated into an item with Baton's sentence, the place in the queue and the expected wait", async () => {
+		const body = event({
+			type: 'queue.updated',
+			reviewer: null,
+			message: null,
+			text: 'You are number 3 in the queue, about 4 minutes.',
+			position: 3,
+			expected_wait_seconds: 240,
+			opens_at: null,
+		});
+		const { result } = await receive({
+			body,
+			secret: SUB_SECRET,
+			p: params({ events: ['reply', 'queue.updated'] }),
+			staticData: { webhookId: 'wh_1', secret: SUB_SECRET, events: ['reply', 'queue.updated'] },
+		});
+		const item = result.workflowData[0][0].json;
+		assert.equal(item.event, 'queue.updated');
+		assert.equal(item.text, 'You are number 3 in the queue, about 4 minutes.');
+		assert.equal(item.position, 3);
+		assert.equal(item.expected_wait_seconds, 240);
+		assert.equal(item.opens_at, null);
+		assert.equal(item.channel_ref, '12345');
+		assert.equal(item.reviewer_name, null);
+		assert.equal(item.seq, null);
+	});
+
+	it("turns takeover.off_hours into an item with the team's message and its opening time", async () => {
+		const body = event({
+			type: 'takeover.off_hours',
+			reviewer: null,
+			message: null,
+			text: 'We are closed right now. A person will answer from Thursday 09:00 (Europe/Berlin).',
+			opens_at: '2026-11-26T08:00:00Z',
+		});
+		// The takeover's own callback (API key secret), with no subscription covering the event.
+		const { result } = await receive({
+			body,
+			secret: API_SECRET,
+			p: params({ events: ['reply', 'takeover.off_hours'] }),
+			staticData: {},
+		});
+		const item = result.workflowData[0][0].json;
+		assert.equal(item.event, 'takeover.off_hours');
+		assert.equal(
+			item.text,
+			'We are closed right now. A person will answer from Thursday 09:00 (Europe/Berlin).',
+		);
+		assert.equal(item.opens_at, '2026-11-26T08:00:00Z');
+		assert.equal(item.position, null);
+		assert.equal(item.expected_wait_seconds, null);
+	});
+
+	it("acknowledges a takeover's own queue.updated without starting the workflow when the trigger does not select it", async () => {
+		const body = event({
+			type: 'queue.updated',
+			reviewer: null,
+			message: null,
+			text: 'You are next in the queue.',
+			position: 1,
+		});
+		const { result, response } = await receive({ body, secret: API_SECRET, staticData: {} });
+		assert.equal(response.statusCode, 200);
+		assert.match(response.body.ignored, /queue\.updated is not selected/);
+		assert.equal(result.workflowData, undefined);
 	});
 
 	it('answers 401 and starts nothing for a bad signature, a wrong secret or a stale timestamp', async () => {
@@ -362,14 +434,32 @@ describe('Baton Trigger description', () => {
 			.sort();
 		assert.deepEqual(events, [
 			'approval.decided',
+			'queue.updated',
 			'reply',
 			'session.closed',
 			'session.handed_back',
 			'takeover.claimed',
 			'takeover.escalated',
+			'takeover.off_hours',
 			'takeover.released',
 			'takeover.timed_out',
 			'typing',
 		]);
+	});
+
+	it('offers exactly the event types of the API (EventType in openapi.json)', () => {
+		const spec = JSON.parse(readFileSync(SPEC, 'utf8'));
+		const offered = trigger.description.properties
+			.find((p) => p.name === 'events')
+			.options.map((o) => o.value)
+			.sort();
+		assert.deepEqual(offered, [...spec.components.schemas.EventType.enum].sort());
+	});
+
+	it('explains the queue and off-hours events in their own words', () => {
+		const options = trigger.description.properties.find((p) => p.name === 'events').options;
+		const describe = (value) => options.find((o) => o.value === value).description;
+		assert.match(describe('queue.updated'), /You are number 3 in the queue, about 4 minutes/);
+		assert.match(describe('takeover.off_hours'), /off-hours message with the opening time/);
 	});
 });

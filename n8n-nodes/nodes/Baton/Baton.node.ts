@@ -10,6 +10,7 @@ import { router } from './actions/router';
 import * as session from './actions/session';
 import * as signal from './actions/signal';
 import * as takeover from './actions/takeover';
+import * as team from './actions/team';
 import { approvalResumeWebhooks, approvalWebhook } from './approvalWait';
 
 export class Baton implements INodeType {
@@ -21,7 +22,7 @@ export class Baton implements INodeType {
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
 		description:
-			'Hand a live chatbot conversation to a person in the Baton inbox and take it back: turn gate, takeover, signals, approvals',
+			'Hand a live chatbot conversation to a person in the Baton inbox and take it back: turn gate, takeover, signals, approvals, business hours',
 		defaults: { name: 'Baton' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -57,6 +58,11 @@ export class Baton implements INodeType {
 						value: 'takeover',
 						description: 'Ask a person to take over the conversation',
 					},
+					{
+						name: 'Team',
+						value: 'team',
+						description: 'Whether a team is open and who is online, before asking for a person',
+					},
 				],
 				default: 'session',
 			},
@@ -64,6 +70,7 @@ export class Baton implements INodeType {
 			...takeover.descriptions,
 			...signal.descriptions,
 			...approval.descriptions,
+			...team.descriptions,
 		],
 	};
 

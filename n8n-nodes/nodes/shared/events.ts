@@ -9,6 +9,12 @@ export const EVENT_OPTIONS: INodePropertyOptions[] = [
 		description: 'A reviewer approved, edited or rejected a proposal',
 	},
 	{
+		name: 'Queue Updated',
+		value: 'queue.updated',
+		description:
+			"The customer's place in the queue changed; 'text' says e.g. You are number 3 in the queue, about 4 minutes. Only for takeovers requested with Queue Updates.",
+	},
+	{
 		name: 'Reply',
 		value: 'reply',
 		description: 'A reviewer wrote to the customer: send it through the channel',
@@ -34,6 +40,12 @@ export const EVENT_OPTIONS: INodePropertyOptions[] = [
 		description: 'Nobody claimed in time; the takeover moved to the next team',
 	},
 	{
+		name: 'Takeover Off Hours',
+		value: 'takeover.off_hours',
+		description:
+			"The team is closed; 'text' is the team's off-hours message with the opening time (opens_at)",
+	},
+	{
 		name: 'Takeover Released',
 		value: 'takeover.released',
 		description: 'The reviewer put the conversation back in the queue',
@@ -57,8 +69,9 @@ export interface EventItemOptions {
 
 /**
  * One flat, predictable item per callback: `text` is always what a workflow would send to the
- * customer (the reply, or the ready sentence Baton wrote for claimed/handed back/timed out), and
- * `channel_ref` is the address to send it to.
+ * customer (the reply, or the ready sentence Baton wrote for claimed/handed back/timed out, the
+ * queue position or the off-hours message), and `channel_ref` is the address to send it to.
+ * Every field is present on every item (null when it does not apply to the event type).
  */
 export function eventToItem(event: CallbackEvent, options: EventItemOptions): IDataObject {
 	const message = event.message ?? null;
@@ -85,5 +98,8 @@ export function eventToItem(event: CallbackEvent, options: EventItemOptions): ID
 		decision: event.decision ?? null,
 		edited: (event.edited as IDataObject | undefined) ?? null,
 		comment: event.comment ?? null,
+		position: event.position ?? null,
+		expected_wait_seconds: event.expected_wait_seconds ?? null,
+		opens_at: event.opens_at ?? null,
 	};
 }

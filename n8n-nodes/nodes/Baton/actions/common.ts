@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import type { QueueInfo } from '../../shared/api';
 
 export function sessionIdField(resource: string, operations: string[]): INodeProperties {
 	return {
@@ -74,4 +75,19 @@ export function timeoutParameter(value: string | number | undefined): string | u
 	if (value === undefined || value === '') return undefined;
 	const trimmed = String(value).trim();
 	return trimmed === '' ? undefined : trimmed;
+}
+
+/**
+ * Where a waiting customer stands, for the output item: Baton's `queue` object (null, not missing,
+ * when nobody waits) plus flat copies of what workflows branch on and tell the customer, so an IF
+ * node or a message template needs no optional chaining.
+ */
+export function queueFields(queue: QueueInfo | null | undefined): IDataObject {
+	return {
+		queue: (queue ?? null) as IDataObject | null,
+		queue_position: queue?.position ?? null,
+		expected_wait_seconds: queue?.expected_wait_seconds ?? null,
+		team_open: queue ? queue.open : null,
+		opens_at: queue?.opens_at ?? null,
+	};
 }

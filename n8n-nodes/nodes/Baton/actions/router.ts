@@ -6,6 +6,7 @@ import * as approval from './approval';
 import * as session from './session';
 import * as signal from './signal';
 import * as takeover from './takeover';
+import * as team from './team';
 
 type Handler = (this: IExecuteFunctions, itemIndex: number) => Promise<INodeExecutionData[]>;
 
@@ -14,6 +15,7 @@ const resources: Record<string, Record<string, Handler>> = {
 	session: session.handlers,
 	signal: signal.handlers,
 	takeover: takeover.handlers,
+	team: team.handlers,
 };
 
 /** Dispatches each input item to its operation; with "Continue on Fail" an error becomes an item. */

@@ -110,7 +110,21 @@ export function assignmentFields(show: Show): INodeProperties[] {
 	];
 }
 
-export function optionalTakeoverFields(show: Show): INodeProperties {
+/** Shown only for a live takeover: approvals hold up nobody, so they have no queue to report. */
+const QUEUE_UPDATES: INodeProperties = {
+	displayName: 'Queue Updates',
+	name: 'queueUpdates',
+	type: 'boolean',
+	default: true,
+	description:
+		"Whether Baton sends queue.updated callbacks to the reply webhook while the customer waits, so the workflow can tell the customer 'You are number 3, about 4 minutes' (when the place changes, at most once a minute)",
+	displayOptions: { show: { '/mode': ['takeover'] } },
+};
+
+export function optionalTakeoverFields(
+	show: Show,
+	{ queueUpdates = false }: { queueUpdates?: boolean } = {},
+): INodeProperties {
 	return {
 		displayName: 'Additional Fields',
 		name: 'additionalFields',
@@ -155,6 +169,7 @@ export function optionalTakeoverFields(show: Show): INodeProperties {
 				typeOptions: { minValue: 0, maxValue: 10 },
 				description: 'Higher comes first in the queue (0–10)',
 			},
+			...(queueUpdates ? [QUEUE_UPDATES] : []),
 			{
 				displayName: 'Summary',
 				name: 'summary',
@@ -199,6 +214,13 @@ function historyItems(this: IExecuteFunctions, itemIndex: number): HistoryItem[]
 	});
 }
 
+/** A boolean option, also when an expression produced the text "true" or "false"; else unset. */
+function flag(value: unknown): boolean | undefined {
+	if (value === true || value === 'true') return true;
+	if (value === false || value === 'false') return false;
+	return undefined;
+}
+
 /** The body of POST /v1/takeovers from the node's parameters (headers are returned apart). */
 export function buildTakeoverBody(
 	this: IExecuteFunctions,
@@ -231,6 +253,7 @@ export function buildTakeoverBody(
 		handback_signal: fields.handbackSignal as string | undefined,
 		summary: fields.summary as string | undefined,
 		priority: fields.priority as number | undefined,
+		queue_updates: base.mode === 'takeover' ? flag(fields.queueUpdates) : undefined,
 	} as IDataObject) as unknown as CreateTakeoverRequest;
 	const headers: Record<string, string> = {};
 	if (typeof fields.idempotencyKey === 'string' && fields.idempotencyKey.trim() !== '') {

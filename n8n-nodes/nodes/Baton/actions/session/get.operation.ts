@@ -6,10 +6,11 @@ import type {
 } from 'n8n-workflow';
 import type { SessionState } from '../../../shared/api';
 import { batonApiRequest, sessionPath } from '../../../shared/transport';
-import { getSessionId, sessionIdField } from '../common';
+import { getSessionId, queueFields, sessionIdField } from '../common';
 
 export const description: INodeProperties[] = [sessionIdField('session', ['get'])];
 
+/** The session's state; while a takeover waits, its place in the queue (`queue_position`, ...). */
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
@@ -22,7 +23,11 @@ export async function execute(
 	});
 	return [
 		{
-			json: { ...(body as unknown as IDataObject), human_owns: body.owner === 'human' },
+			json: {
+				...(body as unknown as IDataObject),
+				human_owns: body.owner === 'human',
+				...queueFields(body.queue),
+			},
 			pairedItem: { item: itemIndex },
 		},
 	];

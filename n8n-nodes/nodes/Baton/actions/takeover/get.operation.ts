@@ -7,6 +7,7 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 import type { Takeover } from '../../../shared/api';
 import { batonApiRequest } from '../../../shared/transport';
+import { queueFields } from '../common';
 
 export const description: INodeProperties[] = [
 	{
@@ -33,5 +34,10 @@ export async function execute(
 		path: `/v1/takeovers/${encodeURIComponent(takeoverId)}`,
 		itemIndex,
 	});
-	return [{ json: body as IDataObject, pairedItem: { item: itemIndex } }];
+	return [
+		{
+			json: { ...(body as IDataObject), ...queueFields(body.queue) },
+			pairedItem: { item: itemIndex },
+		},
+	];
 }

@@ -7,7 +7,7 @@ import type {
 import type { Decision, Takeover } from '../../../shared/api';
 import { resolveReplyWebhook } from '../../../shared/replyWebhook';
 import { batonApiRequest } from '../../../shared/transport';
-import { getSessionId, parseJsonParameter, sessionIdField } from '../common';
+import { getSessionId, parseJsonParameter, queueFields, sessionIdField } from '../common';
 import {
 	assignmentFields,
 	buildTakeoverBody,
@@ -70,12 +70,15 @@ export const description: INodeProperties[] = [
 		],
 		displayOptions: { show: { ...show, mode: ['approval'] } },
 	},
-	optionalTakeoverFields(show),
+	optionalTakeoverFields(show, { queueUpdates: true }),
 ];
 
 /**
  * Asks for a person. A second request while the session already has an open takeover returns that
- * takeover (`created: false`), so calling this on every "I want a human" is safe.
+ * takeover (`created: false`), so calling this on every "I want a human" is safe. While the
+ * customer waits, `queue_position`, `expected_wait_seconds`, `team_open` and `opens_at` say where
+ * they stand; when the team is closed, Baton has also sent `takeover.off_hours` with the team's
+ * message to the reply webhook.
  */
 export async function execute(
 	this: IExecuteFunctions,
@@ -107,7 +110,11 @@ export async function execute(
 	});
 	return [
 		{
-			json: { ...(response.body as IDataObject), created: response.status === 201 },
+			json: {
+				...(response.body as IDataObject),
+				created: response.status === 201,
+				...queueFields(response.body.queue),
+			},
 			pairedItem: { item: itemIndex },
 		},
 	];
