@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod escalation;
+pub mod fixed;
 pub mod models;
 pub mod schema;
 pub mod sessions;

@@ -16,3 +16,4 @@ mod races;
 mod security;
 mod signals;
 mod timers;
+mod turns;
