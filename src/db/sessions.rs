@@ -408,6 +408,31 @@ pub fn last_message(
         .optional()?)
 }
 
+/// The last message of each of these sessions, in one query: the message whose sequence number
+/// is its session's `next_seq` (both are written in the same transaction), found through the
+/// primary key and the `(session_id, seq)` index.
+pub fn last_messages(
+    conn: &mut DbConnection,
+    session_ids: &[&str],
+) -> Result<std::collections::HashMap<String, MessageRow>, ApiError> {
+    if session_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<MessageRow> = messages::table
+        .inner_join(
+            sessions::table.on(sessions::id
+                .eq(messages::session_id)
+                .and(sessions::next_seq.eq(messages::seq))),
+        )
+        .filter(sessions::id.eq_any(session_ids))
+        .select(messages::all_columns)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|m| (m.session_id.clone(), m))
+        .collect())
+}
+
 /// AI-owned or handed-back sessions untouched for `idle`.
 pub fn idle_candidates(
     conn: &mut DbConnection,

@@ -184,15 +184,17 @@ pub async fn get_queue(
     let (rows, counts, names) = state
         .db
         .read(move |conn| {
-            let mut rows = Vec::new();
-            for (takeover, session) in repo::inbox(conn, &r, view, 200)? {
-                let last_message = sessions::last_message(conn, &session.id)?;
-                rows.push(QueueRow {
+            let queue = repo::inbox(conn, &r, view, 200)?;
+            let ids: Vec<&str> = queue.iter().map(|(_, s)| s.id.as_str()).collect();
+            let mut last = sessions::last_messages(conn, &ids)?;
+            let rows: Vec<QueueRow> = queue
+                .into_iter()
+                .map(|(takeover, session)| QueueRow {
+                    last_message: last.remove(&session.id),
                     takeover,
                     session,
-                    last_message,
-                });
-            }
+                })
+                .collect();
             let counts = repo::inbox_counts(conn, &r)?;
             let (names, _) = display_names(conn)?;
             Ok((rows, counts, names))
