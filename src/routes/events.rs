@@ -7,7 +7,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use futures_util::stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::auth::{Caller, ReviewerAuth};
+use crate::auth::ReviewerAuth;
 use crate::db::takeovers as repo;
 use crate::error::{ApiError, Problem};
 use crate::live::{LiveEvent, Replay};
@@ -50,7 +50,7 @@ pub async fn get_events(
     };
     let stream = Stream {
         state,
-        caller: Caller::Reviewer(reviewer),
+        reviewer,
         rx,
         backlog,
         sent_up_to: if reset { 0 } else { last_seen.unwrap_or(0) },
@@ -76,7 +76,7 @@ pub async fn get_events(
 
 struct Stream {
     state: web::Data<AppState>,
-    caller: Caller,
+    reviewer: ReviewerAuth,
     rx: broadcast::Receiver<LiveEvent>,
     backlog: VecDeque<LiveEvent>,
     sent_up_to: u64,
@@ -117,13 +117,18 @@ impl Stream {
         }
     }
 
+    /// The rule of [`repo::can_read_session`], with the takeover looked up once per notice
+    /// for every stream (admins need no lookup).
     async fn may_see(&self, event: &LiveEvent) -> bool {
-        let caller = self.caller.clone();
+        if self.reviewer.is_admin {
+            return true;
+        }
         let session = event.session_id.clone();
-        self.state
-            .db
-            .read(move |conn| repo::can_read_session(conn, &caller, &session))
-            .await
-            .unwrap_or(false)
+        let db = self.state.db.clone();
+        let latest = event
+            .audience
+            .get_or_try_init(|| db.read(move |conn| repo::latest_for_session(conn, &session)))
+            .await;
+        matches!(latest, Ok(Some(t)) if repo::can_see(&self.reviewer, t))
     }
 }
