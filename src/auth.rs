@@ -66,8 +66,14 @@ pub fn generate_signing_secret() -> String {
 
 /// The stored digest of a key or token.
 pub fn token_digest(token: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    hex
 }
 
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
@@ -465,7 +471,10 @@ mod tests {
         assert!(a.starts_with("bk_") && a.len() == 46);
         assert_ne!(a, generate_api_key());
         assert!(generate_signing_secret().starts_with("whsec_"));
-        assert_eq!(token_digest("abc").len(), 64);
+        assert_eq!(
+            token_digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

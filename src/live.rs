@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -15,6 +15,8 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
+
+use crate::db::models::TakeoverRow;
 
 /// How many recent notices a reconnecting client can catch up on.
 const REPLAY: usize = 1024;
@@ -29,6 +31,11 @@ pub struct LiveEvent {
     pub kind: String,
     /// The session it happened to.
     pub session_id: String,
+    /// The session's latest takeover (who may see it), looked up once for all the streams that
+    /// carry this notice instead of once per stream: with a thousand reviewers connected, one
+    /// change would otherwise cost a thousand queries.
+    #[serde(skip)]
+    pub audience: Arc<tokio::sync::OnceCell<Option<TakeoverRow>>>,
 }
 
 /// What a reconnecting client missed.
@@ -106,6 +113,7 @@ impl LiveBus {
             id: self.next.fetch_add(1, Ordering::Relaxed),
             kind: kind.to_string(),
             session_id: session_id.to_string(),
+            audience: Default::default(),
         };
         if recent.len() == REPLAY {
             recent.pop_front();
@@ -204,7 +212,7 @@ const REVOKED: &str = "credentials.revoked";
 /// Connects the bus to the other replicas through PostgreSQL: one thread with its own connection
 /// sends this process's notices with NOTIFY and relays the others' (LISTEN). Each replica numbers
 /// the relayed notices itself, so `Last-Event-ID` stays per replica. Reconnects after failures.
-pub fn bridge_postgres(bus: std::sync::Arc<LiveBus>, url: String) {
+pub fn bridge_postgres(bus: Arc<LiveBus>, url: String) {
     let (tx, rx) = mpsc::channel::<String>();
     if bus.outgoing.set(Mutex::new(tx)).is_err() {
         return;

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod escalation;
+pub mod fixed;
 pub mod insights;
 pub mod models;
 pub mod routing;
@@ -104,6 +105,10 @@ impl Db {
         let pool = Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(10))
+            // A SQLite connection is a file handle and cannot go stale; testing it with a query
+            // on every checkout cost a statement per request. PostgreSQL connections can break
+            // (a server restart), so they are still tested.
+            .test_on_check_out(backend == Backend::Postgres)
             .build(Manager { url: url.clone() })
             .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));

@@ -7,8 +7,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
 use super::audit;
+use super::fixed::{Bind, Fixed};
 use super::models::{MessageRow, SessionRow};
 use super::schema::{messages, sessions};
 use super::{now, DbConnection};
@@ -24,14 +26,70 @@ pub struct SessionFields {
     pub user_id: Option<String>,
 }
 
-#[derive(AsChangeset)]
-#[diesel(table_name = sessions)]
-struct Touch {
-    updated_at: NaiveDateTime,
-    channel: Option<String>,
-    channel_ref: Option<String>,
-    user_id: Option<String>,
+// The session row's statements, with fixed SQL (see `db/fixed.rs`: diesel would prepare its
+// own UPDATEs and upserts again on every call). The RETURNING lists are `SessionRow`'s columns
+// in order; a unit test checks them against the schema.
+macro_rules! session_columns {
+    () => {
+        "id, channel, channel_ref, user_id, status, assigned_to, open_takeover_id, next_seq, \
+         created_at, updated_at, last_user_message_at"
+    };
 }
+
+struct EnsureSql;
+const ENSURE_SQL: &str = "INSERT INTO sessions \
+    (id, channel, channel_ref, user_id, status, next_seq, created_at, updated_at) \
+    VALUES (?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING";
+
+struct LockSql;
+const LOCK_SQL: &str = concat!(
+    "UPDATE sessions SET updated_at = ?, channel = COALESCE(?, channel), \
+     channel_ref = COALESCE(?, channel_ref), user_id = COALESCE(?, user_id) \
+     WHERE id = ? RETURNING ",
+    session_columns!()
+);
+
+struct SetStateSql;
+const SET_STATE_SQL: &str =
+    "UPDATE sessions SET status = ?, assigned_to = ?, open_takeover_id = ? WHERE id = ?";
+
+/// Takes the next sequence number of a locked session; for a customer's turn (the bind is
+/// non-null) also moves `last_user_message_at` forward, never back.
+struct TakeSeqSql;
+const TAKE_SEQ_SQL: &str = "UPDATE sessions SET next_seq = next_seq + 1, \
+    last_user_message_at = CASE WHEN ? IS NOT NULL AND \
+      (last_user_message_at IS NULL OR last_user_message_at < ?) \
+    THEN ? ELSE last_user_message_at END \
+    WHERE id = ? RETURNING next_seq, last_user_message_at";
+
+/// The turn gate's one statement on the session row: creates the session on its first turn,
+/// else takes its row lock (PostgreSQL's ON CONFLICT DO UPDATE locks the row; SQLite runs under
+/// the single-writer lock), applies the given fields, touches `updated_at`, adds the bind
+/// `next_seq` (1 takes the next sequence number, 0 only locks) and moves
+/// `last_user_message_at` forward for a customer's turn.
+struct OpenTurnSql;
+const OPEN_TURN_SQL: &str = concat!(
+    "INSERT INTO sessions (id, channel, channel_ref, user_id, status, next_seq, created_at, \
+       updated_at, last_user_message_at) \
+     VALUES (?, ?, COALESCE(?, ?), ?, ?, ?, ?, ?, ?) \
+     ON CONFLICT (id) DO UPDATE SET \
+       channel = COALESCE(excluded.channel, sessions.channel), \
+       channel_ref = COALESCE(?, sessions.channel_ref), \
+       user_id = COALESCE(excluded.user_id, sessions.user_id), \
+       next_seq = sessions.next_seq + excluded.next_seq, \
+       updated_at = excluded.updated_at, \
+       last_user_message_at = CASE WHEN excluded.last_user_message_at IS NOT NULL AND \
+           (sessions.last_user_message_at IS NULL \
+            OR sessions.last_user_message_at < excluded.last_user_message_at) \
+         THEN excluded.last_user_message_at ELSE sessions.last_user_message_at END \
+     RETURNING ",
+    session_columns!()
+);
+
+struct InsertMessageSql;
+const INSERT_MESSAGE_SQL: &str = "INSERT INTO messages \
+    (id, session_id, seq, sender, content, external_id, tool_calls, meta, at, recorded_at) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// A turn to append.
 #[derive(Clone, Debug)]
@@ -58,35 +116,22 @@ pub fn ensure(
     id: &SessionId,
     fields: &SessionFields,
 ) -> Result<(), ApiError> {
-    if get(conn, id.as_str())?.is_some() {
-        return Ok(());
-    }
     let at = now();
-    let row = SessionRow {
-        id: id.to_string(),
-        channel: fields.channel.clone(),
-        channel_ref: fields.channel_ref.clone().unwrap_or_else(|| id.to_string()),
-        user_id: fields.user_id.clone(),
-        status: SessionStatus::Ai.as_str().into(),
-        assigned_to: None,
-        open_takeover_id: None,
-        next_seq: 0,
-        created_at: at,
-        updated_at: at,
-        last_user_message_at: None,
-    };
-    // Inside a savepoint: on PostgreSQL a failed INSERT would otherwise abort the transaction.
-    let inserted = conn.transaction::<_, diesel::result::Error, _>(|c| {
-        diesel::insert_into(sessions::table).values(&row).execute(c)
-    });
-    match inserted {
-        Ok(_) => Ok(()),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    let channel_ref = fields.channel_ref.as_deref().unwrap_or(id.as_str());
+    Fixed::<EnsureSql>::new(
+        ENSURE_SQL,
+        &[
+            Bind::Text(id.as_str()),
+            Bind::OptText(fields.channel.as_deref()),
+            Bind::Text(channel_ref),
+            Bind::OptText(fields.user_id.as_deref()),
+            Bind::Text(SessionStatus::Ai.as_str()),
+            Bind::Time(at),
+            Bind::Time(at),
+        ],
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Locks the session row for the rest of the transaction, applying any given fields.
@@ -95,16 +140,18 @@ pub fn lock(
     id: &str,
     fields: &SessionFields,
 ) -> Result<Option<SessionRow>, ApiError> {
-    Ok(diesel::update(sessions::table.find(id))
-        .set(Touch {
-            updated_at: now(),
-            channel: fields.channel.clone(),
-            channel_ref: fields.channel_ref.clone(),
-            user_id: fields.user_id.clone(),
-        })
-        .returning(sessions::all_columns)
-        .get_result(conn)
-        .optional()?)
+    Ok(Fixed::<LockSql, sessions::SqlType>::new(
+        LOCK_SQL,
+        &[
+            Bind::Time(now()),
+            Bind::OptText(fields.channel.as_deref()),
+            Bind::OptText(fields.channel_ref.as_deref()),
+            Bind::OptText(fields.user_id.as_deref()),
+            Bind::Text(id),
+        ],
+    )
+    .get_result(conn)
+    .optional()?)
 }
 
 /// Locks an existing session or answers 404.
@@ -121,17 +168,26 @@ pub fn set_state(
     assigned_to: Option<String>,
     open_takeover_id: Option<String>,
 ) -> Result<(), ApiError> {
-    diesel::update(sessions::table.find(&s.id))
-        .set((
-            sessions::status.eq(status.as_str()),
-            sessions::assigned_to.eq(&assigned_to),
-            sessions::open_takeover_id.eq(&open_takeover_id),
-        ))
-        .execute(conn)?;
+    Fixed::<SetStateSql>::new(
+        SET_STATE_SQL,
+        &[
+            Bind::Text(status.as_str()),
+            Bind::OptText(assigned_to.as_deref()),
+            Bind::OptText(open_takeover_id.as_deref()),
+            Bind::Text(&s.id),
+        ],
+    )
+    .execute(conn)?;
     s.status = status.as_str().into();
     s.assigned_to = assigned_to;
     s.open_takeover_id = open_takeover_id;
     Ok(())
+}
+
+/// When the customer wrote, for a user turn (as the channel reported it, never later than
+/// `recorded_at`): the WhatsApp reply window counts from here. `None` for other senders.
+fn customer_wrote(turn: &NewTurn, recorded_at: NaiveDateTime) -> Option<NaiveDateTime> {
+    (turn.sender == Sender::User).then(|| turn.at.unwrap_or(recorded_at).min(recorded_at))
 }
 
 /// Appends a turn to a locked session with the next sequence number.
@@ -140,15 +196,35 @@ pub fn append(
     s: &mut SessionRow,
     turn: NewTurn,
 ) -> Result<MessageRow, ApiError> {
-    let seq: i64 = diesel::update(sessions::table.find(&s.id))
-        .set(sessions::next_seq.eq(sessions::next_seq + 1))
-        .returning(sessions::next_seq)
+    let recorded_at = now();
+    let wrote = customer_wrote(&turn, recorded_at);
+    let (seq, last_user): (i64, Option<NaiveDateTime>) =
+        Fixed::<TakeSeqSql, (BigInt, Nullable<Timestamp>)>::new(
+            TAKE_SEQ_SQL,
+            &[
+                Bind::OptTime(wrote),
+                Bind::OptTime(wrote),
+                Bind::OptTime(wrote),
+                Bind::Text(&s.id),
+            ],
+        )
         .get_result(conn)?;
     s.next_seq = seq;
-    let recorded_at = now();
+    s.last_user_message_at = last_user;
+    insert_message(conn, &s.id, seq, turn, recorded_at)
+}
+
+/// Inserts a turn with its sequence number (taken from the locked session row).
+fn insert_message(
+    conn: &mut DbConnection,
+    session_id: &str,
+    seq: i64,
+    turn: NewTurn,
+    recorded_at: NaiveDateTime,
+) -> Result<MessageRow, ApiError> {
     let row = MessageRow {
         id: MessageId::new().to_string(),
-        session_id: s.id.clone(),
+        session_id: session_id.to_string(),
         seq,
         sender: turn.sender.as_string(),
         content: turn.content,
@@ -158,20 +234,22 @@ pub fn append(
         at: turn.at.unwrap_or(recorded_at),
         recorded_at,
     };
-    diesel::insert_into(messages::table)
-        .values(&row)
-        .execute(conn)?;
-    if turn.sender == Sender::User {
-        // When the customer wrote (as the channel reported it, never later than now): the
-        // WhatsApp reply window counts from here.
-        let wrote = row.at.min(recorded_at);
-        if s.last_user_message_at.is_none_or(|prev| prev < wrote) {
-            diesel::update(sessions::table.find(&s.id))
-                .set(sessions::last_user_message_at.eq(Some(wrote)))
-                .execute(conn)?;
-            s.last_user_message_at = Some(wrote);
-        }
-    }
+    Fixed::<InsertMessageSql>::new(
+        INSERT_MESSAGE_SQL,
+        &[
+            Bind::Text(&row.id),
+            Bind::Text(&row.session_id),
+            Bind::Int(row.seq),
+            Bind::Text(&row.sender),
+            Bind::Text(&row.content),
+            Bind::OptText(row.external_id.as_deref()),
+            Bind::OptText(row.tool_calls.as_deref()),
+            Bind::OptText(row.meta.as_deref()),
+            Bind::Time(row.at),
+            Bind::Time(row.recorded_at),
+        ],
+    )
+    .execute(conn)?;
     Ok(row)
 }
 
@@ -220,6 +298,11 @@ pub fn refusal(r: Refusal, s: &SessionRow) -> ApiError {
 }
 
 /// The turn gate: records a turn and answers who owns the next one.
+///
+/// The common turn (no caller `id`) costs two statements: one upsert that creates or locks the
+/// session row, applies the fields and takes the sequence number ([`OPEN_TURN_SQL`]), and the
+/// message insert. A turn with the caller's `id` may be a repeat, so it locks the row without
+/// taking a number, looks for the id, and only then appends: a repeat leaves no gap.
 pub fn record_turn(
     conn: &mut DbConnection,
     id: &SessionId,
@@ -227,9 +310,27 @@ pub fn record_turn(
     turn: NewTurn,
     actor: &str,
 ) -> Result<TurnOutcome, ApiError> {
-    ensure(conn, id, fields)?;
-    let mut s = lock(conn, id.as_str(), fields)?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("session vanished after creation")))?;
+    let recorded_at = now();
+    let dedupe = turn.external_id.is_some();
+    let wrote = customer_wrote(&turn, recorded_at).filter(|_| !dedupe);
+    let channel_ref = fields.channel_ref.as_deref();
+    let mut s: SessionRow = Fixed::<OpenTurnSql, sessions::SqlType>::new(
+        OPEN_TURN_SQL,
+        &[
+            Bind::Text(id.as_str()),
+            Bind::OptText(fields.channel.as_deref()),
+            Bind::OptText(channel_ref),
+            Bind::Text(id.as_str()),
+            Bind::OptText(fields.user_id.as_deref()),
+            Bind::Text(SessionStatus::Ai.as_str()),
+            Bind::Int(if dedupe { 0 } else { 1 }),
+            Bind::Time(recorded_at),
+            Bind::Time(recorded_at),
+            Bind::OptTime(wrote),
+            Bind::OptText(channel_ref),
+        ],
+    )
+    .get_result(conn)?;
     if let Some(ext) = &turn.external_id {
         if let Some(existing) = find_by_external_id(conn, &s.id, ext)? {
             return Ok(TurnOutcome {
@@ -245,6 +346,7 @@ pub fn record_turn(
         Sender::Ai => SessionEvent::AiMessage,
         Sender::System | Sender::Human(_) => SessionEvent::SystemMessage,
     };
+    // A refusal rolls the transaction back, sequence number included.
     let to = transition(from, event).map_err(|r| refusal(r, &s))?;
     if to != from {
         let assigned = if to.owner() == from.owner() {
@@ -266,7 +368,12 @@ pub fn record_turn(
             },
         )?;
     }
-    let message = append(conn, &mut s, turn)?;
+    let message = if dedupe {
+        append(conn, &mut s, turn)?
+    } else {
+        let seq = s.next_seq;
+        insert_message(conn, &s.id, seq, turn, recorded_at)?
+    };
     Ok(TurnOutcome {
         session: s,
         message,
@@ -299,6 +406,31 @@ pub fn last_message(
         .order(messages::seq.desc())
         .first(conn)
         .optional()?)
+}
+
+/// The last message of each of these sessions, in one query: the message whose sequence number
+/// is its session's `next_seq` (both are written in the same transaction), found through the
+/// primary key and the `(session_id, seq)` index.
+pub fn last_messages(
+    conn: &mut DbConnection,
+    session_ids: &[&str],
+) -> Result<std::collections::HashMap<String, MessageRow>, ApiError> {
+    if session_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<MessageRow> = messages::table
+        .inner_join(
+            sessions::table.on(sessions::id
+                .eq(messages::session_id)
+                .and(sessions::next_seq.eq(messages::seq))),
+        )
+        .filter(sessions::id.eq_any(session_ids))
+        .select(messages::all_columns)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|m| (m.session_id.clone(), m))
+        .collect())
 }
 
 /// AI-owned or handed-back sessions untouched for `idle`.
@@ -384,4 +516,31 @@ pub fn reply_window_closes_at(s: &SessionRow) -> Option<NaiveDateTime> {
 /// `Some(closing time)` when the window has closed at `at`.
 pub fn reply_window_closed(s: &SessionRow, at: NaiveDateTime) -> Option<NaiveDateTime> {
     reply_window_closes_at(s).filter(|closes| *closes <= at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_returning_lists_name_the_session_columns_in_order() {
+        // The schema's column order, as diesel itself writes it in a SELECT.
+        let select = diesel::debug_query::<diesel::sqlite::Sqlite, _>(
+            &sessions::table.select(sessions::all_columns),
+        )
+        .to_string();
+        let schema: Vec<String> = select
+            .trim_start_matches("SELECT ")
+            .split(" FROM")
+            .next()
+            .unwrap()
+            .split(", ")
+            .map(|c| c.rsplit('.').next().unwrap().trim_matches('`').to_string())
+            .collect();
+        let listed: Vec<&str> = session_columns!().split(',').map(str::trim).collect();
+        assert_eq!(listed, schema, "{select}");
+        for sql in [LOCK_SQL, OPEN_TURN_SQL] {
+            assert!(sql.ends_with(session_columns!()), "{sql}");
+        }
+    }
 }

@@ -171,7 +171,8 @@ impl UrlPolicy {
 
     /// Checks a host name (before resolution).
     pub fn check_host(&self, host: &str) -> Result<(), String> {
-        let host = host.to_ascii_lowercase();
+        // `metadata.google.internal.` (fully qualified, trailing dot) is the same host.
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
         if self.deny.iter().any(|r| r.matches_host(&host)) {
             return Err(format!("host {host:?} is denied by BATON_WEBHOOK_DENY"));
         }

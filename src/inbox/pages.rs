@@ -189,29 +189,34 @@ pub async fn get_queue(
     let (rows, counts, names) = state
         .db
         .read(move |conn| {
-            let mut rows = Vec::new();
             let listed = repo::inbox(conn, &r, view, 200)?;
-            let ids: Vec<String> = listed.iter().map(|(t, _)| t.id.clone()).collect();
-            let offers = crate::db::routing::offers_of(conn, &ids)?;
+            let ids: Vec<&str> = listed.iter().map(|(_, s)| s.id.as_str()).collect();
+            let mut last = sessions::last_messages(conn, &ids)?;
+            let takeover_ids: Vec<String> = listed.iter().map(|(t, _)| t.id.clone()).collect();
+            let offers = crate::db::routing::offers_of(conn, &takeover_ids)?;
             let closed = crate::db::routing::closed_teams(conn, now())?;
-            for (takeover, session) in listed {
-                let last_message = sessions::last_message(conn, &session.id)?;
-                let offer = offers
-                    .get(&takeover.id)
-                    .filter(|o| takeover.assignee_team_id.as_deref() == Some(o.team_id.as_str()))
-                    .map(|o| (o.reviewer_name.clone(), o.expires_at));
-                let opens_at = takeover
-                    .assignee_team_id
-                    .as_ref()
-                    .and_then(|team| closed.get(team).copied());
-                rows.push(QueueRow {
-                    takeover,
-                    session,
-                    last_message,
-                    offer,
-                    opens_at,
-                });
-            }
+            let rows: Vec<QueueRow> = listed
+                .into_iter()
+                .map(|(takeover, session)| {
+                    let offer = offers
+                        .get(&takeover.id)
+                        .filter(|o| {
+                            takeover.assignee_team_id.as_deref() == Some(o.team_id.as_str())
+                        })
+                        .map(|o| (o.reviewer_name.clone(), o.expires_at));
+                    let opens_at = takeover
+                        .assignee_team_id
+                        .as_ref()
+                        .and_then(|team| closed.get(team).copied());
+                    QueueRow {
+                        last_message: last.remove(&session.id),
+                        takeover,
+                        session,
+                        offer,
+                        opens_at,
+                    }
+                })
+                .collect();
             let counts = repo::inbox_counts(conn, &r)?;
             let (names, _) = display_names(conn)?;
             Ok((rows, counts, names))

@@ -72,27 +72,38 @@ pub async fn sign_in(
     }
     let ttl = state.config.token_ttl;
     let lookup = name.clone();
-    let found = state
+    let row = state
         .db
-        .write(move |conn| {
-            let row = accounts::find_reviewer(conn, &lookup)?.filter(|r| r.disabled_at.is_none());
-            let stored = row.as_ref().map(|r| r.password_hash.clone());
-            let ok = credentials::verify_password(
-                &password,
-                stored
-                    .as_deref()
-                    .unwrap_or(credentials::dummy_password_hash()),
-            );
-            match row {
-                Some(r) if ok => {
-                    let (token, expires) = accounts::create_token(conn, &r.id, ttl)?;
-                    let auth = credentials::reviewer_auth(conn, r)?;
-                    Ok(Some((token, expires, auth)))
-                }
-                _ => Ok(None),
-            }
+        .read(move |conn| {
+            Ok(accounts::find_reviewer(conn, &lookup)?.filter(|r| r.disabled_at.is_none()))
         })
         .await?;
+    // Argon2 takes tens of milliseconds by design: verify off the executor and outside any
+    // write transaction (on SQLite that would hold every writer, the turn gate included).
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || {
+        credentials::verify_password(
+            &password,
+            stored
+                .as_deref()
+                .unwrap_or(credentials::dummy_password_hash()),
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("password check failed: {e}")))?;
+    let found = match row {
+        Some(r) if ok => Some(
+            state
+                .db
+                .write(move |conn| {
+                    let (token, expires) = accounts::create_token(conn, &r.id, ttl)?;
+                    let auth = credentials::reviewer_auth(conn, r)?;
+                    Ok((token, expires, auth))
+                })
+                .await?,
+        ),
+        _ => None,
+    };
     match found {
         Some((token, expires_at, reviewer)) => {
             state.login_throttle.succeeded(&throttle_key);

@@ -7,7 +7,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use futures_util::stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::auth::{Caller, ReviewerAuth};
+use crate::auth::ReviewerAuth;
 use crate::db::takeovers as repo;
 use crate::error::{ApiError, Problem};
 use crate::live::{LiveEvent, Replay};
@@ -15,6 +15,9 @@ use crate::startup::AppState;
 
 /// How often an idle stream sends a comment, so proxies and browsers keep it open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// How often a busy stream re-checks that its sign-in still works.
+const SIGN_IN_RECHECK: Duration = Duration::from_secs(5);
 
 /// A live stream of changes to the conversations you may see, as server-sent events.
 ///
@@ -53,7 +56,8 @@ pub async fn get_events(
         _presence: presence,
         state,
         token: crate::auth::credential_digest(&req),
-        caller: Caller::Reviewer(reviewer),
+        checked_at: None,
+        reviewer,
         rx,
         backlog,
         sent_up_to: if reset { 0 } else { last_seen.unwrap_or(0) },
@@ -84,7 +88,9 @@ struct Stream {
     /// The digest of the token or cookie the stream was opened with: once it stops working
     /// (sign-out, a disabled reviewer), the stream ends.
     token: Option<String>,
-    caller: Caller,
+    /// When the sign-in was last found live (checked at most every few seconds).
+    checked_at: Option<std::time::Instant>,
+    reviewer: ReviewerAuth,
     rx: broadcast::Receiver<LiveEvent>,
     backlog: VecDeque<LiveEvent>,
     sent_up_to: u64,
@@ -129,20 +135,26 @@ impl Stream {
     }
 
     /// May the reviewer see this event? `None` when their sign-in has ended (the stream ends).
-    async fn may_see(&self, event: &LiveEvent) -> Option<bool> {
-        let caller = self.caller.clone();
+    /// The sign-in is checked at the first event and then at most every few seconds; visibility
+    /// uses the notice's takeover, looked up once per notice for every stream (admins need none).
+    async fn may_see(&mut self, event: &LiveEvent) -> Option<bool> {
+        if self
+            .checked_at
+            .is_none_or(|at| at.elapsed() >= SIGN_IN_RECHECK)
+        {
+            self.check_still_signed_in().await?;
+            self.checked_at = Some(std::time::Instant::now());
+        }
+        if self.reviewer.is_admin {
+            return Some(true);
+        }
         let session = event.session_id.clone();
-        let token = self.token.clone();
-        self.state
-            .db
-            .read(move |conn| {
-                if !signed_in(conn, token.as_deref())? {
-                    return Ok(None);
-                }
-                Ok(Some(repo::can_read_session(conn, &caller, &session)?))
-            })
-            .await
-            .unwrap_or(Some(false))
+        let db = self.state.db.clone();
+        let latest = event
+            .audience
+            .get_or_try_init(|| db.read(move |conn| repo::latest_for_session(conn, &session)))
+            .await;
+        Some(matches!(latest, Ok(Some(t)) if repo::can_see(&self.reviewer, t)))
     }
 
     /// `None` when the reviewer's sign-in has ended.

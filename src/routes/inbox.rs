@@ -49,17 +49,18 @@ pub async fn get_inbox(
         .db
         .read(move |conn| {
             let rows = repo::inbox(conn, &reviewer, view, limit)?;
+            let ids: Vec<&str> = rows.iter().map(|(_, s)| s.id.as_str()).collect();
+            let last = sessions::last_messages(conn, &ids)?;
             let at = now();
-            let mut items = Vec::with_capacity(rows.len());
-            for (t, s) in rows {
-                let last = sessions::last_message(conn, &s.id)?;
-                items.push(InboxItem {
+            let items = rows
+                .iter()
+                .map(|(t, s)| InboxItem {
                     waiting_seconds: (at - t.created_at).num_seconds().max(0),
-                    takeover: Takeover::from_row(&t, &base),
-                    session: SessionState::from(&s),
-                    last_message: last.as_ref().map(Message::from),
-                });
-            }
+                    takeover: Takeover::from_row(t, &base),
+                    session: SessionState::from(s),
+                    last_message: last.get(&s.id).map(Message::from),
+                })
+                .collect();
             let c = repo::inbox_counts(conn, &reviewer)?;
             let counts = InboxCounts {
                 waiting: c.waiting,

@@ -18,3 +18,4 @@ mod routing;
 mod security;
 mod signals;
 mod timers;
+mod turns;

@@ -1,9 +1,14 @@
-//! Property tests of the request parsers: any input is answered (never a panic), what is
-//! accepted obeys the documented bounds, and parsed values round-trip.
+//! Property tests of the request parsers and the signal evaluator: any input is answered
+//! (never a panic), what is accepted obeys the documented bounds, parsed values round-trip, and
+//! the evaluator's answers keep the documented rule order.
 
 use std::time::Duration;
 
 use baton::domain::duration::{parse_duration, Timeout};
+use baton::domain::signals::{
+    evaluate, ClassifierSignal, CompiledRules, HandoffReason, ScopeCategory, SignalInput,
+    SignalRules,
+};
 use baton::domain::types::{Sender, SessionId, WebhookUrl};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -96,6 +101,145 @@ proptest! {
         if let Ok(sender) = Sender::parse(&raw) {
             prop_assert_eq!(sender.as_string(), raw.clone());
             prop_assert_eq!(Sender::parse(&sender.as_string()), Ok(sender));
+        }
+    }
+}
+
+fn default_rules() -> &'static CompiledRules {
+    static RULES: std::sync::OnceLock<CompiledRules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| CompiledRules::compile(&SignalRules::default(), 1).expect("defaults"))
+}
+
+/// The defaults behind a first scope category of our own, version 7.
+fn zebra_rules() -> &'static CompiledRules {
+    static RULES: std::sync::OnceLock<CompiledRules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let mut rules = SignalRules::default();
+        rules.scope.insert(
+            0,
+            ScopeCategory {
+                name: "zebra".into(),
+                phrases: vec!["zebra crossing*".into()],
+                regexes: vec![],
+                amount_threshold: None,
+                classifier_topics: vec![],
+                classifier_min_score: 0.7,
+            },
+        );
+        CompiledRules::compile(&rules, 7).expect("valid rules")
+    })
+}
+
+/// Any float, the awkward ones included.
+fn any_score() -> impl Strategy<Value = Option<f64>> {
+    prop::option::of(prop_oneof![
+        0.0..=1.0f64,
+        any::<f64>(),
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(-0.0),
+    ])
+}
+
+fn any_input() -> impl Strategy<Value = SignalInput> {
+    (
+        // Any text: unicode, accents, emoji, control-free punctuation, long words.
+        "\\PC{0,160}|(?i)(I want|ich will|je veux|quiero) (a |einen |un )?(human|person|mensch|agent|humano|lawyer|refund of \\$?[0-9]{1,6}(,[0-9]{2})?)[!?. ]{0,3}",
+        prop::option::of("[a-zA-Z_-]{0,8}"),
+        any_score(),
+        any_score(),
+        prop::option::of(0u32..5),
+        prop::option::of(("\\PC{0,12}", any_score())),
+        prop::option::of(any::<bool>()),
+    )
+        .prop_map(
+            |(text, language, confidence, grounding_score, retrieved_chunks, classifier, tool_unsure)| {
+                SignalInput {
+                    text,
+                    language,
+                    confidence,
+                    grounding_score,
+                    retrieved_chunks,
+                    classifier: classifier.map(|(topic, score)| ClassifierSignal { topic, score }),
+                    tool_unsure,
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_signal_evaluator_answers_any_input_consistently(input in any_input()) {
+        let rules = default_rules();
+        let e = evaluate(rules, &input);
+        prop_assert_eq!(&evaluate(rules, &input), &e, "not deterministic");
+        prop_assert_eq!(e.rules_version, 1);
+        prop_assert_eq!(e.handoff, e.reason.is_some());
+        prop_assert_eq!(e.handoff, e.rule.is_some());
+        prop_assert_eq!(e.handoff, e.matched.is_some());
+        let rule = e.rule.clone().unwrap_or_default();
+        match e.reason {
+            Some(HandoffReason::OutOfScope) => prop_assert!(rule.starts_with("scope:"), "{}", rule),
+            Some(HandoffReason::UserRequested) => prop_assert!(rule.starts_with("human_request:"), "{}", rule),
+            Some(HandoffReason::LowConfidence) => prop_assert!(rule.starts_with("confidence:"), "{}", rule),
+            None => {}
+        }
+        // The confidence rules are the last word: below the threshold always hands off.
+        if input.confidence.is_some_and(|c| c < 0.5) {
+            prop_assert!(e.handoff, "confidence {:?} did not hand off", input.confidence);
+        }
+        if input.tool_unsure == Some(true) || input.retrieved_chunks == Some(0) {
+            prop_assert!(e.handoff);
+        }
+    }
+
+    #[test]
+    fn scope_rules_come_first_whatever_else_the_turn_says(
+        before in "\\PC{0,40}",
+        after in "\\PC{0,40}",
+        confidence in any_score(),
+        human in any::<bool>(),
+    ) {
+        let rules = zebra_rules();
+        let human = if human { " I want to talk to a human. " } else { " " };
+        let text = format!("{before} zebra crossings{human}{after}");
+        let e = evaluate(rules, &SignalInput {
+            text: text.clone(),
+            language: None,
+            confidence,
+            grounding_score: Some(0.0),
+            retrieved_chunks: Some(0),
+            classifier: None,
+            tool_unsure: Some(true),
+        });
+        prop_assert_eq!(e.reason, Some(HandoffReason::OutOfScope), "{}: {:?}", text, e);
+        prop_assert_eq!(e.rule.as_deref(), Some("scope:zebra"));
+        prop_assert_eq!(e.rules_version, 7);
+        // What matched is quoted from the text.
+        let matched = e.matched.unwrap_or_default();
+        prop_assert!(text.to_lowercase().contains(&matched.to_lowercase()), "{:?} not in {:?}", matched, text);
+    }
+
+    #[test]
+    fn signal_rules_from_any_json_are_refused_or_compile(value in any_json(), text in "\\PC{0,40}") {
+        if let Ok(rules) = serde_json::from_value::<SignalRules>(value) {
+            let valid = rules.validate().is_ok();
+            match CompiledRules::compile(&rules, 2) {
+                Ok(compiled) => {
+                    prop_assert!(valid);
+                    let input = SignalInput {
+                        text, language: None, confidence: None, grounding_score: None,
+                        retrieved_chunks: None, classifier: None, tool_unsure: None,
+                    };
+                    let _ = evaluate(&compiled, &input);
+                }
+                Err(errors) => {
+                    prop_assert!(!valid);
+                    prop_assert!(!errors.is_empty());
+                }
+            }
         }
     }
 }

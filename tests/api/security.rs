@@ -5,12 +5,17 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::backend_tests;
-use crate::helpers::{read, spawn_app_with, Backend, Options, Receiver, TestApp};
+use crate::helpers::{read, spawn_app, spawn_app_with, Backend, Options, Receiver, TestApp};
 
 backend_tests!(
     every_endpoint_admits_exactly_the_intended_callers,
     oversized_and_deeply_nested_bodies_are_refused_without_harm,
     a_full_run_at_debug_level_logs_no_secret,
+    keys_tokens_and_passwords_are_stored_only_as_hashes,
+    sign_in_tokens_and_inbox_cookies_expire,
+    sign_in_is_rate_limited_per_name,
+    an_unknown_name_costs_as_much_as_a_wrong_password,
+    callback_targets_are_checked_again_when_resolved,
 );
 
 /// The callers of the matrix.
@@ -244,12 +249,8 @@ fn cases() -> Vec<Case> {
         case(M::GET, "/metrics", None, PUBLIC),
         case(M::GET, "/v1/events", None, ANY_REVIEWER),
         // `POST /v1/auth/login` takes no credentials by design; its checks (wrong password,
-        // throttling) live in errors.rs and the unit tests of the throttle.
-        //
-        // HOOK for the reviewer inbox: when `GET /v1/events` (SSE) and the `/inbox` pages land,
-        // add them here (`ANY_REVIEWER`) and extend
-        // `reviewers_never_see_another_teams_sessions` below with an SSE client for carol; the
-        // coverage check in `every_endpoint_admits_exactly_the_intended_callers` fails until then.
+        // throttling, timing) are below and in errors.rs. What `GET /v1/events` carries to
+        // whom is tested in inbox.rs (carol never hears of support's conversations).
     ]
 }
 
@@ -536,4 +537,221 @@ async fn a_full_run_at_debug_level_logs_no_secret(backend: Backend) {
     ] {
         assert!(!log.contains(secret), "the log contains the {what}");
     }
+}
+
+/// Everything stored in the database, as text: the SQLite file and its write-ahead log byte for
+/// byte, or every row of every table of the PostgreSQL database.
+fn database_contents(app: &TestApp) -> String {
+    if !app.db.url.starts_with("postgres") {
+        let mut all = Vec::new();
+        for suffix in ["", "-wal"] {
+            if let Ok(bytes) = std::fs::read(format!("{}{suffix}", app.db.url)) {
+                all.extend(bytes);
+            }
+        }
+        return String::from_utf8_lossy(&all).into_owned();
+    }
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Text {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        text: Option<String>,
+    }
+    let mut conn = diesel::PgConnection::establish(&app.db.url).expect("connect");
+    let tables: Vec<Text> = diesel::sql_query(
+        "SELECT table_name::text AS text FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .load(&mut conn)
+    .expect("tables");
+    let mut all = String::new();
+    for t in tables.into_iter().filter_map(|t| t.text) {
+        let rows: Vec<Text> = diesel::sql_query(format!(
+            "SELECT string_agg(r::text, E'\\n') AS text FROM \"{t}\" r"
+        ))
+        .load(&mut conn)
+        .expect("rows");
+        all.extend(rows.into_iter().filter_map(|r| r.text));
+    }
+    all
+}
+
+async fn keys_tokens_and_passwords_are_stored_only_as_hashes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.login("alice").await;
+    let (s, _) = app.turn("stored", "user", "hello").await;
+    assert_eq!(s, StatusCode::CREATED);
+    let stored = database_contents(&app);
+    assert!(stored.contains("hello"), "the dump does not show the data");
+    for (what, secret) in [
+        ("API key", app.api_key.as_str()),
+        ("reviewer token", token.as_str()),
+        ("password", crate::helpers::PASSWORD),
+    ] {
+        assert!(
+            !stored.contains(secret),
+            "the database holds the {what} in clear"
+        );
+    }
+    // What is stored instead: SHA-256 digests of the random keys and tokens, argon2id hashes
+    // of the passwords people choose.
+    for secret in [&app.api_key, &token] {
+        assert!(stored.contains(&baton::auth::token_digest(secret)));
+    }
+    assert_eq!(stored.matches("$argon2id$").count(), 4, "one per reviewer");
+}
+
+async fn sign_in_tokens_and_inbox_cookies_expire(backend: Backend) {
+    let app = spawn_app_with(backend, Options::with(&[("BATON_TOKEN_TTL", "2s")])).await;
+    let token = app.login("alice").await;
+    let (s, login) = app
+        .post(
+            "/v1/auth/login",
+            "",
+            json!({"name": "bob", "password": crate::helpers::PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let expires = chrono::DateTime::parse_from_rfc3339(login["expires_at"].as_str().unwrap())
+        .expect("expires_at");
+    let left = expires.signed_duration_since(chrono::Utc::now());
+    assert!(left <= chrono::Duration::seconds(2), "expires in {left}");
+    let cookie = format!("baton_session={token}");
+    let inbox = |cookie: String| {
+        app.client
+            .get(app.url("/v1/inbox"))
+            .header("cookie", cookie)
+            .send()
+    };
+    let (s, _) = app.get("/v1/me", &token).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        inbox(cookie.clone()).await.unwrap().status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let (s, p) = app.get("/v1/me", &token).await;
+    crate::helpers::assert_problem(s, &p, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(
+        inbox(cookie).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, _) = app.get("/v1/events", &token).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Signing in again works.
+    let fresh = app.login("alice").await;
+    let (s, _) = app.get("/v1/me", &fresh).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+async fn sign_in_is_rate_limited_per_name(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let attempt = |name: &'static str, password: &'static str| {
+        app.post(
+            "/v1/auth/login",
+            "",
+            json!({"name": name, "password": password}),
+        )
+    };
+    for _ in 0..5 {
+        let (s, p) = attempt("alice", "not-her-password").await;
+        crate::helpers::assert_problem(s, &p, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    // The sixth try is refused before the password is looked at, even the right one.
+    let (s, p) = attempt("alice", crate::helpers::PASSWORD).await;
+    crate::helpers::assert_problem(s, &p, StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+    // Other names are not affected.
+    let (s, _) = attempt("bob", crate::helpers::PASSWORD).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+async fn an_unknown_name_costs_as_much_as_a_wrong_password(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let timed = |name: String| {
+        let app = &app;
+        async move {
+            let t0 = std::time::Instant::now();
+            let (s, _) = app
+                .post(
+                    "/v1/auth/login",
+                    "",
+                    json!({"name": name, "password": "a wrong password"}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED);
+            t0.elapsed()
+        }
+    };
+    // Interleaved, so load from other tests slows both kinds alike; four tries per name stay
+    // under the throttle.
+    let mut unknown = Vec::new();
+    let mut known = Vec::new();
+    for i in 0..8 {
+        unknown.push(timed(format!("nobody-{i}")).await);
+        known.push(timed(["alice", "bob"][i % 2].to_string()).await);
+    }
+    unknown.sort();
+    known.sort();
+    let (u, k) = (unknown[4], known[4]);
+    // A name that does not exist is checked against a dummy hash: without it the answer would
+    // come back in a fraction of the time and tell which names exist.
+    assert!(
+        u * 5 >= k * 2,
+        "unknown name {u:?} vs wrong password {k:?}: names can be probed by timing"
+    );
+}
+
+async fn callback_targets_are_checked_again_when_resolved(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        Options::with(&[("BATON_WEBHOOK_DENY", "127.0.0.0/8,::1/128")]),
+    )
+    .await;
+    // Cloud metadata addresses in any spelling are refused when the takeover is requested.
+    for bad in [
+        "http://169.254.169.254/latest/meta-data",
+        "http://169.254.169.254./latest",
+        "http://2852039166/latest",
+        "http://0xa9.0xfe.0xa9.0xfe/latest",
+        "http://[::ffff:169.254.169.254]/latest",
+        "http://[fe80::1]/",
+        "http://[fd00:ec2::254]/latest",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://METADATA.google.internal./computeMetadata/v1/",
+        "http://0.0.0.0:8080/",
+        "http://127.0.0.1:9/denied-literal",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:25/",
+    ] {
+        let (s, p) = app.takeover("ssrf", bad, json!({})).await;
+        crate::helpers::assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+        assert_eq!(p["errors"][0]["field"], "reply_webhook", "{bad}: {p}");
+    }
+    // A host name passes the request-time check, but what it resolves to is checked when the
+    // callback is sent: `localhost` resolves only to denied loopback addresses, so nothing
+    // reaches the receiver listening there and the attempt says why.
+    let receiver = Receiver::start();
+    let hook = format!("http://localhost:{}/hook", receiver.port);
+    let (s, t) = app.takeover("rebind", &hook, json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let alice = app.login("alice").await;
+    let (s, p) = app
+        .post("/v1/sessions/rebind/claim", &alice, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let mut error = String::new();
+    for _ in 0..100 {
+        let (_, page) = app
+            .get("/v1/deliveries?session_id=rebind", &app.api_key)
+            .await;
+        if let Some(e) = page["items"][0]["last_error"].as_str() {
+            error = e.to_string();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(error.contains("refused"), "attempt error: {error:?}");
+    assert!(
+        receiver.received().is_empty(),
+        "a denied address was called"
+    );
 }
