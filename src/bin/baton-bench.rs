@@ -45,6 +45,9 @@ struct Args {
     /// Messages seeded across those sessions (default 10 000 000; 100 000 with --quick).
     #[arg(long)]
     messages: Option<usize>,
+    /// Server-sent-event clients connected for the live fan-out.
+    #[arg(long, default_value_t = 1_000)]
+    fanout_clients: usize,
     /// Where to write the JSON results.
     #[arg(long, default_value = "target/bench-results.json")]
     out: PathBuf,
@@ -80,6 +83,8 @@ struct Plan {
     takeovers: usize,
     messages: usize,
     page_requests: usize,
+    fanout_clients: usize,
+    fanout_events: usize,
     startups: usize,
 }
 
@@ -133,6 +138,8 @@ fn main() -> anyhow::Result<()> {
             takeovers: args.takeovers.unwrap_or(5_000),
             messages: args.messages.unwrap_or(100_000),
             page_requests: 200,
+            fanout_clients: args.fanout_clients,
+            fanout_events: 20,
             startups: 3,
         }
     } else {
@@ -145,6 +152,8 @@ fn main() -> anyhow::Result<()> {
             takeovers: args.takeovers.unwrap_or(100_000),
             messages: args.messages.unwrap_or(10_000_000),
             page_requests: 500,
+            fanout_clients: args.fanout_clients,
+            fanout_events: 100,
             startups: 5,
         }
     };
@@ -335,23 +344,48 @@ async fn run_backend(
         ));
     }
 
-    // 4. Live fan-out: needs `GET /v1/events` (the reviewer inbox's SSE stream).
+    // 4. Live fan-out: N reviewers on `GET /v1/events`, one change raised through the API, the
+    // time until the last of them has it.
     {
         let bdb = BenchDb::new(backend, pg)?;
         let baton = Server::baton(bins, &bdb)?;
-        let token = login(&client, &baton.base, "alice").await?;
-        let status = client
-            .get(format!("{}/v1/events", baton.base))
-            .bearer_auth(&token)
-            .timeout(Duration::from_secs(2))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .unwrap_or(0);
-        if status == 404 {
-            eprintln!("   fan-out: SKIPPED (GET /v1/events is not built yet; add the scenario here when it lands)");
-        } else {
-            eprintln!("   fan-out: /v1/events answers {status}; the 1 000-client scenario is not written yet");
+        let root = login(&client, &baton.base, "root").await?;
+        let alice = login(&client, &baton.base, "alice").await?;
+        eprintln!(
+            "   fan-out: {} admin clients, a turn per event",
+            plan.fanout_clients
+        );
+        let admin = fanout::run(
+            &baton,
+            &root,
+            plan.fanout_clients,
+            plan.fanout_events,
+            |k| fanout::Raise::Turn(format!("fan-{k}")),
+        )
+        .await?;
+        eprintln!(
+            "   fan-out: {} team clients, a takeover per event",
+            plan.fanout_clients
+        );
+        let team = fanout::run(
+            &baton,
+            &alice,
+            plan.fanout_clients,
+            plan.fanout_events,
+            |k| fanout::Raise::Takeover(format!("fan-team-{k}")),
+        )
+        .await?;
+        for (scenario, s) in [("fan-out", &admin), ("fan-out team", &team)] {
+            rows.push(row(backend, scenario, "p50", "ms", s.p(50.0), None, ""));
+            rows.push(row(
+                backend,
+                scenario,
+                "p99",
+                "ms",
+                s.p(99.0),
+                None,
+                "≤ 50 ms",
+            ));
         }
     }
 
@@ -661,23 +695,29 @@ impl Binaries {
         Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
     }
 
-    /// Creates an API key (returned) and the reviewers alice (support) and carol (billing).
+    /// Creates an API key (returned), the reviewers alice (support) and carol (billing), and
+    /// root (an admin).
     fn prepare(&self, db: &BenchDb) -> anyhow::Result<String> {
         let key = self.cli(db, &["api-key", "create", "--name", "bench"])?;
-        for (name, team) in [("alice", "support"), ("carol", "billing")] {
-            self.cli(
-                db,
-                &[
-                    "reviewer",
-                    "add",
-                    "--name",
-                    name,
-                    "--team",
-                    team,
-                    "--password",
-                    PASSWORD,
-                ],
-            )?;
+        for (name, team, admin) in [
+            ("alice", "support", false),
+            ("carol", "billing", false),
+            ("root", "ops", true),
+        ] {
+            let mut args = vec![
+                "reviewer",
+                "add",
+                "--name",
+                name,
+                "--team",
+                team,
+                "--password",
+                PASSWORD,
+            ];
+            if admin {
+                args.push("--admin");
+            }
+            self.cli(db, &args)?;
         }
         Ok(key["key"].as_str().unwrap_or_default().to_string())
     }
@@ -896,7 +936,9 @@ fn seed(db: &BenchDb, takeovers: usize, messages: usize) -> anyhow::Result<()> {
     );
     conn.batch_execute(&sql)?;
     if pg {
-        conn.batch_execute("ANALYZE")?;
+        // What autovacuum does after a bulk load anyway: statistics, and a visibility map so
+        // counts can read indexes alone.
+        conn.batch_execute("VACUUM ANALYZE")?;
     }
     Ok(())
 }
@@ -941,6 +983,149 @@ fn machine() -> Value {
         "cpu": cpu,
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
     })
+}
+
+/// The live fan-out: many server-sent-event clients, one change at a time.
+mod fanout {
+    use super::*;
+    use tokio::sync::mpsc::unbounded_channel;
+
+    /// How an event is raised through the API.
+    pub enum Raise {
+        /// A user turn on this session (every admin sees it).
+        Turn(String),
+        /// A takeover request for team support on this session (its reviewers see it).
+        Takeover(String),
+    }
+
+    /// Connects `clients` streams as the reviewer behind `token`, then raises `events` changes
+    /// one after another; for each, the time from sending the request until the last client
+    /// has read the event (all of them must).
+    pub async fn run(
+        baton: &Server,
+        token: &str,
+        clients: usize,
+        events: usize,
+        raise: impl Fn(usize) -> Raise,
+    ) -> anyhow::Result<Sample> {
+        raise_fd_limit(clients);
+        // Streams never end: no overall timeout, one connection per stream.
+        let sse = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()?;
+        let api = reqwest::Client::new();
+        let (tx, mut rx) = unbounded_channel::<(String, Instant)>();
+        let (ready_tx, mut ready_rx) = unbounded_channel::<()>();
+        let mut tasks = Vec::new();
+        for batch in 0..clients.div_ceil(100) {
+            for _ in batch * 100..((batch + 1) * 100).min(clients) {
+                let (sse, tx, ready) = (sse.clone(), tx.clone(), ready_tx.clone());
+                let url = format!("{}/v1/events", baton.base);
+                let token = token.to_string();
+                tasks.push(tokio::spawn(async move {
+                    let mut res = sse.get(url).bearer_auth(token).send().await?;
+                    anyhow::ensure!(res.status().is_success(), "events: {}", res.status());
+                    let mut buf = String::new();
+                    let mut connected = false;
+                    while let Some(chunk) = res.chunk().await? {
+                        let at = Instant::now();
+                        buf.push_str(std::str::from_utf8(&chunk)?);
+                        while let Some(end) = buf.find("\n\n") {
+                            let frame: String = buf.drain(..end + 2).collect();
+                            if !connected {
+                                connected = true;
+                                let _ = ready.send(());
+                            }
+                            if let Some(data) = frame
+                                .lines()
+                                .find_map(|l| l.strip_prefix("data: "))
+                                .filter(|_| frame.contains("event: session"))
+                            {
+                                let v: Value = serde_json::from_str(data)?;
+                                let session = v["session_id"].as_str().unwrap_or("").to_string();
+                                let _ = tx.send((session, at));
+                            }
+                        }
+                    }
+                    anyhow::Ok(())
+                }));
+            }
+            // Let each hundred connect before the next.
+            for _ in batch * 100..((batch + 1) * 100).min(clients) {
+                tokio::time::timeout(Duration::from_secs(30), ready_rx.recv())
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("an event stream closed while connecting"))?;
+            }
+        }
+        let mut micros = Vec::with_capacity(events);
+        for k in 0..events {
+            let session = match raise(k) {
+                Raise::Turn(s) | Raise::Takeover(s) => s,
+            };
+            let t0 = Instant::now();
+            let req = match raise(k) {
+                Raise::Turn(s) => api
+                    .post(format!("{}/v1/sessions/{s}/messages", baton.base))
+                    .json(&json!({"sender": "user", "content": "fan-out"})),
+                Raise::Takeover(s) => api.post(format!("{}/v1/takeovers", baton.base)).json(
+                    &json!({"session_id": s, "reply_webhook": "http://127.0.0.1:9/hook",
+                            "reason": "user_requested", "assignee": "support", "timeout": "1d"}),
+                ),
+            };
+            expect_ok(req.bearer_auth(&baton.api_key).send().await?).await?;
+            let mut seen = 0;
+            let mut last = t0;
+            while seen < clients {
+                let (got, at) = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                    .await
+                    .map_err(|_| anyhow::anyhow!("only {seen} of {clients} clients got event {k}"))?
+                    .ok_or_else(|| anyhow::anyhow!("every event stream closed"))?;
+                anyhow::ensure!(
+                    got == session,
+                    "event for {got} while waiting for {session}"
+                );
+                seen += 1;
+                last = last.max(at);
+            }
+            micros.push((last - t0).as_micros() as u64);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for t in &tasks {
+            t.abort();
+        }
+        micros.sort_unstable();
+        Ok(Sample {
+            micros,
+            rps: 0.0,
+            errors: 0,
+        })
+    }
+
+    /// Two sockets per client (the bench's and Baton's end) must fit under the open-files
+    /// limit; raise the soft limit to the hard one when needed (children inherit it). Without
+    /// the `prlimit` tool, run the bench under `ulimit -n 4096`.
+    fn raise_fd_limit(clients: usize) {
+        let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+        let Some(line) = limits.lines().find(|l| l.starts_with("Max open files")) else {
+            return;
+        };
+        let mut numbers = line.split_whitespace().skip(3);
+        let soft: u64 = numbers.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let hard = numbers.next().unwrap_or("unlimited");
+        if soft >= 2 * clients as u64 + 256 {
+            return;
+        }
+        let pid = std::process::id().to_string();
+        let ok = Command::new("prlimit")
+            .args(["--pid", &pid, &format!("--nofile={hard}:{hard}")])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!(
+                "warning: the open-files limit ({soft}) is low for {clients} clients; run under `ulimit -n 4096`"
+            );
+        }
+    }
 }
 
 /// A real HTTP receiver: reports `(message.content, arrival time)` for every callback.

@@ -15,8 +15,9 @@ pub mod schema;
 pub mod sessions;
 pub mod takeovers;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;
@@ -48,14 +49,43 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// Raised after a server error on any connection: every connection is tested again before
+    /// its next use, so a database restart costs the request that found it, not one per
+    /// connection in the pool.
+    epoch: Arc<AtomicU64>,
+}
+
+/// A connection checked out of the pool shows this long after its last use that it works.
+const PROVEN_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection, with what the pool needs to skip the liveness query on checkout.
+pub struct Pooled {
+    conn: DbConnection,
+    /// When it was last handed back.
+    returned_at: Instant,
+    /// The manager's epoch when it was last known to work.
+    epoch: u64,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, Self::Error> {
-        match &self.url {
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        let conn = match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(path)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
@@ -66,20 +96,39 @@ impl ManageConnection for Manager {
                      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
-                Ok(DbConnection::Sqlite(conn))
+                DbConnection::Sqlite(conn)
             }
             DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
                 .map(DbConnection::Postgresql)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+                .map_err(diesel::r2d2::Error::ConnectionError)?,
+        };
+        Ok(Pooled {
+            conn,
+            returned_at: Instant::now(),
+            epoch: self.epoch.load(Ordering::Acquire),
+        })
+    }
+
+    /// Runs on every checkout. A connection handed back moments ago, with no server error
+    /// anywhere since, is known to work: asking the server again cost a round trip per request
+    /// (on PostgreSQL one of the turn gate's five). One idle for longer, or after a server
+    /// error, is tested with a query (a PostgreSQL restart breaks them all), and the pool
+    /// replaces it when that fails.
+    fn is_valid(&self, c: &mut Pooled) -> Result<(), Self::Error> {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        if c.epoch == epoch && c.returned_at.elapsed() < PROVEN_FOR {
+            return Ok(());
         }
+        c.conn
+            .batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        c.epoch = epoch;
+        Ok(())
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+    /// Runs when a connection is handed back: notes the time for [`Manager::is_valid`].
+    fn has_broken(&self, c: &mut Pooled) -> bool {
+        c.returned_at = Instant::now();
         false
     }
 }
@@ -92,6 +141,8 @@ pub struct Db {
     /// SQLite admits one writer at a time; queueing writers here instead of inside SQLite avoids
     /// busy-retry storms and lock-upgrade deadlocks between deferred transactions.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// The pool manager's epoch (see [`Manager::is_valid`]).
+    epoch: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -102,20 +153,21 @@ impl Db {
             DatabaseUrl::Postgres(_) => Backend::Postgres,
         };
         migrate(url)?;
+        let epoch = Arc::new(AtomicU64::new(0));
         let pool = Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(10))
-            // A SQLite connection is a file handle and cannot go stale; testing it with a query
-            // on every checkout cost a statement per request. PostgreSQL connections can break
-            // (a server restart), so they are still tested.
-            .test_on_check_out(backend == Backend::Postgres)
-            .build(Manager { url: url.clone() })
+            .build(Manager {
+                url: url.clone(),
+                epoch: epoch.clone(),
+            })
             .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Db {
             pool,
             backend,
             write_lock,
+            epoch,
         })
     }
 
@@ -145,7 +197,9 @@ impl Db {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.conn()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            db.note_failure(&result);
+            result
         })
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("database task failed: {e}")))?
@@ -173,8 +227,19 @@ impl Db {
             .write_lock
             .as_ref()
             .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        let conn: &mut DbConnection = &mut conn;
-        conn.transaction(f)
+        let result = conn.conn.transaction(f);
+        self.note_failure(&result);
+        result
+    }
+
+    /// After a server error, every pooled connection is tested before its next use.
+    fn note_failure<T>(&self, result: &Result<T, ApiError>) {
+        if result
+            .as_ref()
+            .is_err_and(|e| e.kind.status().is_server_error())
+        {
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+        }
     }
 
     /// Checks that the database answers (for `/readyz`).

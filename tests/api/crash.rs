@@ -1,5 +1,6 @@
 //! SIGKILL in the middle of traffic: whatever was acknowledged survives, in order, and every
-//! accepted reply reaches the receiver after the restart.
+//! accepted reply reaches the receiver after the restart. Losing the database connections
+//! costs at most the request that found them gone.
 
 use std::sync::Arc;
 
@@ -8,7 +9,9 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use crate::backend_tests;
-use crate::helpers::{enc, spawn_app, Backend, Receiver};
+use crate::helpers::{
+    enc, postgres_available, spawn_app, spawn_app_with, Backend, Options, Receiver,
+};
 use crate::races::assert_contiguous;
 
 backend_tests!(a_sigkill_under_load_loses_no_acknowledged_turn_or_reply);
@@ -175,4 +178,48 @@ async fn a_sigkill_under_load_loses_no_acknowledged_turn_or_reply(backend: Backe
     for (content, _) in &replied {
         assert!(delivered.contains(content), "{content} was not delivered");
     }
+}
+
+/// The pool skips the liveness query for connections used moments ago; when PostgreSQL drops
+/// them all (a restart, a failover, an administrator), the first request that meets a dead one
+/// fails and every other connection is tested before its next use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_every_postgres_connection_costs_at_most_one_request() {
+    if !postgres_available() {
+        return;
+    }
+    use diesel::{Connection, RunQueryDsl};
+    // Workers that wake rarely, so the requests below meet the dead connections first.
+    let app = spawn_app_with(
+        Backend::Postgres,
+        Options::with(&[("BATON_WORKER_POLL", "60s")]),
+    )
+    .await;
+    for i in 0..20 {
+        let (status, _) = app.turn("lost", "user", &format!("turn {i}")).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut admin = diesel::PgConnection::establish(&app.db.url).expect("connect");
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut admin)
+    .expect("terminate");
+    let mut failed = 0;
+    for i in 20..60 {
+        let (status, body) = app.turn("lost", "user", &format!("turn {i}")).await;
+        if status.is_server_error() {
+            failed += 1;
+        } else {
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+    }
+    assert!(
+        failed <= 1,
+        "{failed} requests failed after the connections were lost"
+    );
+    let history = app.history("lost").await;
+    assert_contiguous(&history);
+    assert_eq!(history.len(), 60 - failed);
 }
