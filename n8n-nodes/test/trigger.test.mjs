@@ -257,9 +257,25 @@ describe('Baton Trigger callbacks', () => {
 					position: null,
 					expected_wait_seconds: null,
 					opens_at: null,
+					assignee: null,
 				},
 			},
 		]);
+	});
+
+	it('names where an escalated takeover moved to', async () => {
+		const body = event({
+			type: 'takeover.escalated',
+			reviewer: null,
+			message: null,
+			assignee: 'tier2',
+		});
+		const { result } = await receive({ body, secret: SUB_SECRET });
+		const item = result.workflowData[0][0].json;
+		assert.equal(item.event, 'takeover.escalated');
+		assert.equal(item.assignee, 'tier2');
+		assert.equal(item.text, null);
+		assert.equal(item.reviewer_name, null);
 	});
 
 	it('keeps the reply as written when the prefix option is off', async () => {

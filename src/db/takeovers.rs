@@ -149,6 +149,7 @@ fn lock_for_reviewer(
 /// Resolves `assignee` to (team id, reviewer id).
 pub fn resolve_assignee(
     conn: &mut DbConnection,
+    field: &str,
     assignee: Option<&str>,
 ) -> Result<(Option<String>, Option<String>), ApiError> {
     let Some(name) = assignee else {
@@ -157,13 +158,18 @@ pub fn resolve_assignee(
     if let Some(team) = accounts::find_team(conn, name)? {
         return Ok((Some(team.id), None));
     }
-    if let Some(r) = accounts::find_reviewer(conn, name)? {
-        return Ok((None, Some(r.id)));
+    match accounts::find_reviewer(conn, name)? {
+        // A disabled reviewer cannot sign in: nobody would ever see the conversation.
+        Some(r) if r.disabled_at.is_some() => Err(ApiError::field(
+            field,
+            format!("reviewer {name:?} is disabled; name a team or an enabled reviewer"),
+        )),
+        Some(r) => Ok((None, Some(r.id))),
+        None => Err(ApiError::field(
+            field,
+            format!("{name:?} is neither a team nor a reviewer (create one with `baton reviewer add --team {name} ...`)"),
+        )),
     }
-    Err(ApiError::field(
-        "assignee",
-        format!("{name:?} is neither a team nor a reviewer (create one with `baton reviewer add --team {name} ...`)"),
-    ))
 }
 
 /// The takeover request: idempotent per key, one open takeover per session, history imported once.
@@ -197,7 +203,7 @@ pub fn request(
             });
         }
     }
-    let (team_id, reviewer_id) = resolve_assignee(conn, spec.assignee.as_deref())?;
+    let (team_id, reviewer_id) = resolve_assignee(conn, "assignee", spec.assignee.as_deref())?;
     let policy_id = match (&spec.escalation_policy, &team_id) {
         (Some(name), _) => Some(
             escalation::find_policy(conn, name)?
@@ -387,14 +393,7 @@ fn off_hours(
             let to =
                 transition(from, SessionEvent::TimedOut).map_err(|e| sessions::refusal(e, s))?;
             sessions::set_state(conn, s, to, None, None)?;
-            diesel::update(takeovers::table.find(&t.id))
-                .set((
-                    takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
-                    takeovers::outcome.eq(Some(Outcome::OffHours.as_str())),
-                    takeovers::resolved_at.eq(Some(at)),
-                    takeovers::updated_at.eq(at),
-                ))
-                .execute(conn)?;
+            Resolution::new(Outcome::OffHours, at).apply(conn, &t.id)?;
         }
     }
     get(conn, &t.id)
@@ -565,16 +564,7 @@ pub fn release(
     let from = status_of(&s);
     let to = transition(from, SessionEvent::Released).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, Some(t.id.clone()))?;
-    diesel::update(takeovers::table.find(&t.id))
-        .set((
-            takeovers::status.eq(TakeoverStatus::Requested.as_str()),
-            takeovers::claimed_by.eq(None::<String>),
-            takeovers::claimed_at.eq(None::<chrono::NaiveDateTime>),
-            // Back in a queue: the unclaimed wait starts again.
-            takeovers::expires_at.eq(now() + chrono::Duration::seconds(t.timeout_seconds)),
-            takeovers::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
+    requeue(conn, &t, now())?;
     audit::record(
         conn,
         audit::Entry {
@@ -607,12 +597,7 @@ pub fn transfer(
     if from == SessionStatus::HumanActive {
         require_holder(&s, r)?;
     }
-    let (team_id, reviewer_id) = resolve_assignee(conn, Some(to_name)).map_err(|_| {
-        ApiError::field(
-            "to",
-            format!("{to_name:?} is neither a team nor a reviewer"),
-        )
-    })?;
+    let (team_id, reviewer_id) = resolve_assignee(conn, "to", Some(to_name))?;
     sessions::set_state(
         conn,
         &mut s,
@@ -622,17 +607,12 @@ pub fn transfer(
     )?;
     diesel::update(takeovers::table.find(&t.id))
         .set((
-            takeovers::status.eq(TakeoverStatus::Requested.as_str()),
             takeovers::assignee.eq(Some(to_name)),
             takeovers::assignee_team_id.eq(team_id),
             takeovers::assignee_reviewer_id.eq(reviewer_id),
-            takeovers::claimed_by.eq(None::<String>),
-            takeovers::claimed_at.eq(None::<chrono::NaiveDateTime>),
-            // Back in a queue: the unclaimed wait starts again.
-            takeovers::expires_at.eq(now() + chrono::Duration::seconds(t.timeout_seconds)),
-            takeovers::updated_at.eq(now()),
         ))
         .execute(conn)?;
+    requeue(conn, &t, now())?;
     if let Some(text) = note.filter(|n| !n.trim().is_empty()) {
         add_note_row(conn, &s.id, Some(&t.id), &r.name, text)?;
     }
@@ -700,16 +680,11 @@ pub fn handback(
         )?;
     }
     sessions::set_state(conn, &mut s, to, None, None)?;
-    let at = now();
-    diesel::update(takeovers::table.find(&t.id))
-        .set((
-            takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
-            takeovers::outcome.eq(Some(Outcome::HandedBack.as_str())),
-            takeovers::resolved_at.eq(Some(at)),
-            takeovers::handback_summary.eq(summary),
-            takeovers::updated_at.eq(at),
-        ))
-        .execute(conn)?;
+    Resolution {
+        handback_summary: summary,
+        ..Resolution::new(Outcome::HandedBack, now())
+    }
+    .apply(conn, &t.id)?;
     audit::record(
         conn,
         audit::Entry {
@@ -761,15 +736,7 @@ pub fn close(
     let to = transition(from, SessionEvent::Closed).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, None)?;
     if let Some(t) = &t {
-        let at = now();
-        diesel::update(takeovers::table.find(&t.id))
-            .set((
-                takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
-                takeovers::outcome.eq(Some(Outcome::Closed.as_str())),
-                takeovers::resolved_at.eq(Some(at)),
-                takeovers::updated_at.eq(at),
-            ))
-            .execute(conn)?;
+        Resolution::new(Outcome::Closed, now()).apply(conn, &t.id)?;
     }
     audit::record(
         conn,
@@ -791,6 +758,54 @@ pub fn close(
         send(conn, &ev, t, None)?;
     }
     Ok(s)
+}
+
+/// The columns a takeover's resolution sets; a `None` leaves its column as it was.
+#[derive(AsChangeset)]
+#[diesel(table_name = takeovers)]
+struct Resolution<'a> {
+    status: &'static str,
+    outcome: &'static str,
+    resolved_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+    handback_summary: Option<&'a str>,
+    escalation_step: Option<i32>,
+}
+
+impl Resolution<'_> {
+    fn new(outcome: Outcome, at: chrono::NaiveDateTime) -> Self {
+        Resolution {
+            status: TakeoverStatus::Resolved.as_str(),
+            outcome: outcome.as_str(),
+            resolved_at: at,
+            updated_at: at,
+            handback_summary: None,
+            escalation_step: None,
+        }
+    }
+
+    fn apply(self, conn: &mut DbConnection, takeover_id: &str) -> QueryResult<usize> {
+        diesel::update(takeovers::table.find(takeover_id))
+            .set(self)
+            .execute(conn)
+    }
+}
+
+/// Puts a takeover back in its queue, unclaimed; its unclaimed wait starts again.
+fn requeue(
+    conn: &mut DbConnection,
+    t: &TakeoverRow,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(takeovers::table.find(&t.id))
+        .set((
+            takeovers::status.eq(TakeoverStatus::Requested.as_str()),
+            takeovers::claimed_by.eq(None::<String>),
+            takeovers::claimed_at.eq(None::<chrono::NaiveDateTime>),
+            takeovers::expires_at.eq(at + chrono::Duration::seconds(t.timeout_seconds)),
+            takeovers::updated_at.eq(at),
+        ))
+        .execute(conn)
 }
 
 fn add_note_row(
@@ -1062,8 +1077,9 @@ pub fn expire(
     let mut step = t.escalation_step as usize;
     while let Some(next) = steps.get(step) {
         step += 1;
-        // A step naming a team or reviewer that no longer exists is skipped.
-        let Ok((team_id, reviewer_id)) = resolve_assignee(conn, Some(&next.assignee)) else {
+        // A step naming a team or reviewer that no longer exists (or is disabled) is skipped.
+        let Ok((team_id, reviewer_id)) = resolve_assignee(conn, "assignee", Some(&next.assignee))
+        else {
             continue;
         };
         diesel::update(takeovers::table.find(&t.id))
@@ -1139,15 +1155,11 @@ pub fn expire(
         },
     )?;
     sessions::set_state(conn, &mut s, to, None, None)?;
-    diesel::update(takeovers::table.find(&t.id))
-        .set((
-            takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
-            takeovers::outcome.eq(Some(Outcome::Unanswered.as_str())),
-            takeovers::resolved_at.eq(Some(at)),
-            takeovers::escalation_step.eq(step as i32),
-            takeovers::updated_at.eq(at),
-        ))
-        .execute(conn)?;
+    Resolution {
+        escalation_step: Some(step as i32),
+        ..Resolution::new(Outcome::Unanswered, at)
+    }
+    .apply(conn, &t.id)?;
     audit::record(
         conn,
         audit::Entry {
@@ -1242,15 +1254,7 @@ pub fn release_if_silent(
     let from = status_of(&s);
     let to = transition(from, SessionEvent::Released).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, Some(t.id.clone()))?;
-    diesel::update(takeovers::table.find(&t.id))
-        .set((
-            takeovers::status.eq(TakeoverStatus::Requested.as_str()),
-            takeovers::claimed_by.eq(None::<String>),
-            takeovers::claimed_at.eq(None::<chrono::NaiveDateTime>),
-            takeovers::expires_at.eq(at + chrono::Duration::seconds(t.timeout_seconds)),
-            takeovers::updated_at.eq(at),
-        ))
-        .execute(conn)?;
+    requeue(conn, &t, at)?;
     audit::record(
         conn,
         audit::Entry {
@@ -1297,15 +1301,7 @@ fn expire_approval(
             Ok(TimerOutcome::TimedOut)
         }
         None => {
-            let at = now();
-            diesel::update(takeovers::table.find(&t.id))
-                .set((
-                    takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
-                    takeovers::outcome.eq(Some(Outcome::Unanswered.as_str())),
-                    takeovers::resolved_at.eq(Some(at)),
-                    takeovers::updated_at.eq(at),
-                ))
-                .execute(conn)?;
+            Resolution::new(Outcome::Unanswered, now()).apply(conn, &t.id)?;
             audit::record(
                 conn,
                 audit::Entry {

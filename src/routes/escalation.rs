@@ -150,12 +150,11 @@ pub async fn put_escalation_policy(
                 None => None,
             };
             for (i, s) in steps.iter().enumerate() {
-                crate::db::takeovers::resolve_assignee(conn, Some(&s.assignee)).map_err(|_| {
-                    ApiError::field(
-                        format!("steps[{i}].assignee"),
-                        format!("{:?} is neither a team nor a reviewer", s.assignee),
-                    )
-                })?;
+                crate::db::takeovers::resolve_assignee(
+                    conn,
+                    &format!("steps[{i}].assignee"),
+                    Some(&s.assignee),
+                )?;
             }
             let at = now();
             let row = repo::put_policy(

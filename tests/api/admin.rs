@@ -260,6 +260,28 @@ async fn an_admin_manages_reviewers_and_disabling_one_signs_them_out_and_frees_t
         json!(["carol"]),
         "disabled reviewers are not listed as members"
     );
+    // Nobody can hand a conversation to a disabled reviewer: it would wait where no one looks.
+    app.turn("for-dave", "user", "Dave helped me last time")
+        .await;
+    let (s, p) = app
+        .takeover(
+            "for-dave",
+            &receiver.url("/reply"),
+            json!({"assignee": "dave"}),
+        )
+        .await;
+    assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+    assert_eq!(fields(&p), ["assignee"]);
+    assert!(p.to_string().contains("disabled"), "{p}");
+    let (s, p) = app
+        .post(
+            "/v1/sessions/held-by-dave/transfer",
+            &root,
+            json!({"to": "dave"}),
+        )
+        .await;
+    assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+    assert_eq!(fields(&p), ["to"]);
 
     let (s, dave) = call(
         &app,

@@ -4,83 +4,16 @@
 //   APPROVAL_COMMENT, ARTIFACTS (folder for screenshots), CHROMIUM (browser binary).
 // Exits non-zero on the first failed expectation.
 import assert from "node:assert/strict";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { ARTIFACTS, BASE, PASSWORD, RECEIVER, api, axeScan, env, launch, signIn, step } from "./lib.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`missing env ${name}`);
-  return v;
-};
-const BASE = env("BATON_URL");
-const API_KEY = env("BATON_API_KEY");
-const PASSWORD = env("BATON_PASSWORD");
-const RECEIVER = env("RECEIVER_URL");
 const REPLY_TEXT = env("REPLY_TEXT");
 const SUMMARY_TEXT = env("SUMMARY_TEXT");
 const APPROVAL_COMMENT = env("APPROVAL_COMMENT");
-const ARTIFACTS = env("ARTIFACTS");
-mkdirSync(ARTIFACTS, { recursive: true });
 
 const SESSION = "tg 777/ü";
 const LIVE = { timeout: 5000 };
 
-function step(name) {
-  console.log(`• ${name}`);
-}
-
-async function api(method, path, body, token = API_KEY) {
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function signIn(context, name, displayName) {
-  const page = await context.newPage();
-  await page.goto(BASE + "/inbox");
-  assert.match(page.url(), /\/inbox\/login/, "an anonymous visit goes to the sign-in page");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.waitForURL(BASE + "/inbox");
-  await page.getByText(`Signed in as ${displayName}`).waitFor();
-  return page;
-}
-
-async function axeScan(page, label) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    window.axe.run(document, { resultTypes: ["violations"] }),
-  );
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
-    [],
-    `axe-core found serious violations on the ${label} page`,
-  );
-}
-
-const browser = await chromium.launch({
-  executablePath: env("CHROMIUM"),
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-  ],
-});
+const browser = await launch();
 
 try {
   // Each context is a fresh profile with its own cookies: two reviewers side by side.
@@ -102,7 +35,7 @@ try {
   }
 
   step("alice and bob sign in");
-  const alice = await signIn(aliceCtx, "alice", "Alice");
+  const alice = await signIn(aliceCtx, "alice", "Alice", "/inbox");
   const bob = await signIn(bobCtx, "bob", "Bob");
   const cookies = await aliceCtx.cookies();
   const session = cookies.find((c) => c.name === "baton_session");

@@ -3,76 +3,9 @@
 // conversation live. Started by `cargo test --test browser` with BATON_URL, BATON_API_KEY,
 // BATON_PASSWORD, RECEIVER_URL, ARTIFACTS and CHROMIUM.
 import assert from "node:assert/strict";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { ARTIFACTS, BASE, PASSWORD, RECEIVER, api, axeScan, launch, signIn, step } from "./lib.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`missing env ${name}`);
-  return v;
-};
-const BASE = env("BATON_URL");
-const API_KEY = env("BATON_API_KEY");
-const PASSWORD = env("BATON_PASSWORD");
-const RECEIVER = env("RECEIVER_URL");
-const ARTIFACTS = env("ARTIFACTS");
-mkdirSync(ARTIFACTS, { recursive: true });
-
-function step(name) {
-  console.log(`• ${name}`);
-}
-
-async function api(method, path, body, token = API_KEY) {
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function signIn(context, name, displayName) {
-  const page = await context.newPage();
-  await page.goto(BASE + "/inbox/login");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.waitForURL(BASE + "/inbox");
-  await page.getByText(`Signed in as ${displayName}`).waitFor();
-  return page;
-}
-
-async function axeScan(page, label) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    window.axe.run(document, { resultTypes: ["violations"] }),
-  );
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
-    [],
-    `axe-core found serious violations on the ${label} page`,
-  );
-}
-
-const browser = await chromium.launch({
-  executablePath: env("CHROMIUM"),
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-  ],
-});
+const browser = await launch();
 
 try {
   const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -37,7 +37,8 @@ export const EVENT_OPTIONS: INodePropertyOptions[] = [
 	{
 		name: 'Takeover Escalated',
 		value: 'takeover.escalated',
-		description: 'Nobody claimed in time; the takeover moved to the next team',
+		description:
+			"Nobody claimed in time; the takeover moved to the next team or reviewer, named in 'assignee'",
 	},
 	{
 		name: 'Takeover Off Hours',
@@ -101,5 +102,6 @@ export function eventToItem(event: CallbackEvent, options: EventItemOptions): ID
 		position: event.position ?? null,
 		expected_wait_seconds: event.expected_wait_seconds ?? null,
 		opens_at: event.opens_at ?? null,
+		assignee: event.assignee ?? null,
 	};
 }
