@@ -19,7 +19,34 @@ export function n8nBin(dir = cacheDir()) {
 function installedVersion(dir) {
 	const pkg = join(dir, 'node_modules', 'n8n', 'package.json');
 	if (!existsSync(pkg) || !existsSync(join(dir, '.install-complete'))) return null;
+	if (!existsSync(sqliteBinding(dir))) return null;
 	return JSON.parse(readFileSync(pkg, 'utf8')).version;
+}
+
+/** The native module of n8n's SQLite driver, which n8n needs to start at all. */
+function sqliteBinding(dir) {
+	return join(dir, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node');
+}
+
+/**
+ * Builds sqlite3's native module. The install runs without install scripts: this package's
+ * .npmrc sets `ignore-scripts` (its own dependencies need none), and `npm run e2e` hands that on
+ * to every npm it starts as `npm_config_ignore_scripts`. n8n needs exactly one native module to
+ * start, so that one is built by name, with scripts allowed (no prebuilt binary is reachable
+ * offline: node-gyp compiles it against the installed Node.js headers, a few minutes).
+ */
+function ensureSqliteBinding(dir, log) {
+	if (existsSync(sqliteBinding(dir))) return;
+	log('building the sqlite3 module for n8n...');
+	const result = spawnSync('npm', ['rebuild', 'sqlite3', '--loglevel=error'], {
+		cwd: dir,
+		stdio: 'inherit',
+		timeout: 30 * 60 * 1000,
+		env: { ...process.env, npm_config_ignore_scripts: 'false' },
+	});
+	if (result.status !== 0 || !existsSync(sqliteBinding(dir))) {
+		throw new Error(`npm rebuild sqlite3 failed (exit ${result.status}); see the output above`);
+	}
 }
 
 export function ensureN8n({ log = console.log } = {}) {
@@ -58,6 +85,7 @@ export function ensureN8n({ log = console.log } = {}) {
 	) {
 		throw new Error('npm install finished but node_modules/n8n is missing');
 	}
+	ensureSqliteBinding(dir, log);
 	writeFileSync(join(dir, '.install-complete'), new Date().toISOString());
 	log(`n8n installed in ${Math.round((Date.now() - started) / 1000)} s`);
 	return n8nBin(dir);

@@ -270,7 +270,12 @@ describe('Baton Trigger callbacks', () => {
 			message: null,
 			assignee: 'tier2',
 		});
-		const { result } = await receive({ body, secret: SUB_SECRET });
+		const { result } = await receive({
+			body,
+			secret: SUB_SECRET,
+			p: params({ events: ['takeover.escalated'] }),
+			staticData: { webhookId: 'wh_1', secret: SUB_SECRET, events: ['takeover.escalated'] },
+		});
 		const item = result.workflowData[0][0].json;
 		assert.equal(item.event, 'takeover.escalated');
 		assert.equal(item.assignee, 'tier2');
