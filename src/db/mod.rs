@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod batch;
 pub mod escalation;
 pub mod fixed;
 pub mod insights;
@@ -143,6 +144,8 @@ pub struct Db {
     write_lock: Option<Arc<Mutex<()>>>,
     /// The pool manager's epoch (see [`Manager::is_valid`]).
     epoch: Arc<AtomicU64>,
+    /// SQLite's group commit for [`Db::write_grouped`].
+    batcher: Option<Arc<batch::Batcher>>,
 }
 
 impl Db {
@@ -163,11 +166,13 @@ impl Db {
             })
             .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let batcher = (backend == Backend::Sqlite).then(Default::default);
         Ok(Db {
             pool,
             backend,
             write_lock,
             epoch,
+            batcher,
         })
     }
 
@@ -215,6 +220,25 @@ impl Db {
         tokio::task::spawn_blocking(move || db.write_blocking(f))
             .await
             .map_err(|e| ApiError::internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Like [`Db::write`], but on SQLite the write shares one transaction with the writes queued
+    /// beside it (group commit, see [`batch`]): `f` runs in a savepoint, and its result is
+    /// returned once that transaction committed. For short, hot writes (the turn gate).
+    pub async fn write_grouped<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        match &self.batcher {
+            Some(batcher) => batch::Batcher::write(self, batcher, f).await,
+            None => self.write(f).await,
+        }
+    }
+
+    /// Group commit so far: (transactions, writes they carried); `None` when it is off (PostgreSQL).
+    pub fn group_commit_stats(&self) -> Option<(u64, u64)> {
+        self.batcher.as_ref().map(|b| b.stats())
     }
 
     /// The blocking form of [`Db::write`], for the CLI and background workers' blocking code.

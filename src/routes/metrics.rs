@@ -38,6 +38,14 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
         .await?;
     let mut out = String::with_capacity(4096);
     state.metrics.render(&mut out);
+    if let Some((batches, writes)) = state.db.group_commit_stats() {
+        out.push_str("# HELP baton_group_commit_transactions_total SQLite transactions the turn gate's writes were grouped into.\n# TYPE baton_group_commit_transactions_total counter\n");
+        out.push_str(&format!(
+            "baton_group_commit_transactions_total {batches}\n"
+        ));
+        out.push_str("# HELP baton_group_commit_writes_total Turn-gate writes committed in groups.\n# TYPE baton_group_commit_writes_total counter\n");
+        out.push_str(&format!("baton_group_commit_writes_total {writes}\n"));
+    }
     out.push_str("# HELP baton_open_takeovers Takeovers not yet resolved, by status.\n# TYPE baton_open_takeovers gauge\n");
     for status in [
         TakeoverStatus::Requested.as_str(),

@@ -120,7 +120,7 @@ pub async fn create_message(
     let actor = format!("api_key:{}", key.name);
     let outcome = state
         .db
-        .write(move |conn| repo::record_turn(conn, &id, &fields, turn, &actor))
+        .write_grouped(move |conn| repo::record_turn(conn, &id, &fields, turn, &actor))
         .await?;
     let body = TurnRecorded {
         state: SessionState::from(&outcome.session),

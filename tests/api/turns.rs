@@ -1,6 +1,7 @@
 //! The turn gate's bookkeeping: a repeated caller id is recorded once and leaves no gap, a
 //! refused turn takes no sequence number, session fields and the customer's last-message time
-//! follow the turns, a closed session reopens.
+//! follow the turns, a closed session reopens; turns arriving together (which SQLite commits as a
+//! group) keep each other's effects apart.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -12,6 +13,7 @@ use crate::races::assert_contiguous;
 backend_tests!(
     a_repeated_turn_id_is_recorded_once_and_leaves_no_gap,
     turns_keep_session_fields_and_the_customers_last_message_time,
+    turns_arriving_together_are_each_kept_or_refused_alone,
 );
 
 async fn turn(app: &TestApp, session: &str, body: Value) -> (StatusCode, Value) {
@@ -166,4 +168,107 @@ async fn turns_keep_session_fields_and_the_customers_last_message_time(backend: 
     let (_, state) = app.get(&format!("/v1/sessions/{s}"), &app.api_key).await;
     assert_eq!(state["last_user_message_at"], latest.as_str());
     assert_contiguous(&app.history(s).await);
+}
+
+/// 120 turns at once over five sessions, a third of them AI turns into a session a person owns.
+/// On SQLite they share transactions (group commit, `db/batch.rs`): each refusal must undo only
+/// itself, and every accepted turn must be stored once, under the number it was answered with,
+/// without gaps.
+async fn turns_arriving_together_are_each_kept_or_refused_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, _) = app.turn("held", "user", "I want a person").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, t) = app
+        .takeover("held", "http://127.0.0.1:9/hook", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let held_before = app.history("held").await.len();
+
+    let requests = (0..120).map(|i| {
+        let app = &app;
+        async move {
+            let (session, sender) = if i % 3 == 0 {
+                ("held".to_string(), "ai")
+            } else {
+                (format!("busy-{}", i % 4), "user")
+            };
+            let content = format!("turn {i}");
+            let (status, body) =
+                turn(app, &session, json!({"sender": sender, "content": content})).await;
+            (session, content, status, body)
+        }
+    });
+    let results = futures_util::future::join_all(requests).await;
+
+    let mut answered: std::collections::HashMap<String, Vec<(i64, String)>> = Default::default();
+    for (session, content, status, body) in results {
+        if session == "held" {
+            assert_problem(status, &body, StatusCode::CONFLICT, "ai-turn-refused");
+        } else {
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            answered
+                .entry(session)
+                .or_default()
+                .push((body["seq"].as_i64().unwrap(), content));
+        }
+    }
+    assert_eq!(answered.len(), 4);
+    for (session, mut turns) in answered {
+        let history = app.history(&session).await;
+        assert_contiguous(&history);
+        turns.sort();
+        let stored: Vec<(i64, String)> = history
+            .iter()
+            .map(|m| {
+                (
+                    m["seq"].as_i64().unwrap(),
+                    m["content"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(stored, turns, "{session}: stored as answered");
+    }
+    let held = app.history("held").await;
+    assert_eq!(held.len(), held_before, "refused turns left nothing");
+    let (status, next) = app.turn("held", "user", "still there?").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        next["seq"].as_i64(),
+        Some(held_before as i64 + 1),
+        "the refused turns took no number"
+    );
+
+    // On SQLite the burst really was grouped: fewer transactions than writes.
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(&app.api_key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counter = |name: &str| -> Option<u64> {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+    };
+    let grouped = (
+        counter("baton_group_commit_transactions_total "),
+        counter("baton_group_commit_writes_total "),
+    );
+    match backend {
+        Backend::Sqlite => {
+            let (Some(transactions), Some(writes)) = grouped else {
+                panic!("no group commit counters in /metrics:\n{metrics}");
+            };
+            assert!(writes >= 120, "{writes} grouped writes");
+            assert!(
+                transactions < writes,
+                "{transactions} transactions for {writes} writes"
+            );
+        }
+        Backend::Postgres => assert_eq!(grouped, (None, None), "PostgreSQL does not group"),
+    }
 }
