@@ -243,12 +243,15 @@ fn relay(bus: &LiveBus, url: &str, rx: &mpsc::Receiver<String>) -> anyhow::Resul
         // replicas within about 100 ms.
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(first) => {
-                for payload in std::iter::once(first).chain(rx.try_iter()) {
-                    diesel::sql_query("SELECT pg_notify($1, $2)")
-                        .bind::<diesel::sql_types::Text, _>(CHANNEL)
-                        .bind::<diesel::sql_types::Text, _>(payload)
-                        .execute(&mut conn)?;
-                }
+                // Everything queued goes out in one statement (one transaction): under load a
+                // notice per turn would cost PostgreSQL a transaction per turn. Identical notices
+                // (the same change of the same session) arrive once, which is all a listener
+                // needs to refresh.
+                let payloads: Vec<String> = std::iter::once(first).chain(rx.try_iter()).collect();
+                diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")
+                    .bind::<diesel::sql_types::Text, _>(CHANNEL)
+                    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
+                    .execute(&mut conn)?;
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),

@@ -86,6 +86,42 @@ const OPEN_TURN_SQL: &str = concat!(
     session_columns!()
 );
 
+struct TurnAtOnceSql;
+/// PostgreSQL only: the whole common turn in one statement, so it needs no transaction (one
+/// round trip instead of BEGIN, upsert, insert, COMMIT). The session upsert applies only when the
+/// turn changes no status and repeats no caller id (the `WHERE` of `DO UPDATE`); when it does not
+/// apply, nothing is written, no row comes back, and the caller takes the full path. A caller id
+/// recorded concurrently makes the message insert violate `messages_external_id`, which undoes
+/// the whole statement: the full path then finds the repeat.
+const TURN_AT_ONCE_SQL: &str = concat!(
+    "WITH s AS (INSERT INTO sessions (id, channel, channel_ref, user_id, status, next_seq, \
+       created_at, updated_at, last_user_message_at) \
+     VALUES (?, ?, COALESCE(?, ?), ?, 'ai', 1, ?, ?, ?) \
+     ON CONFLICT (id) DO UPDATE SET \
+       channel = COALESCE(excluded.channel, sessions.channel), \
+       channel_ref = COALESCE(?, sessions.channel_ref), \
+       user_id = COALESCE(excluded.user_id, sessions.user_id), \
+       next_seq = sessions.next_seq + 1, \
+       updated_at = excluded.updated_at, \
+       last_user_message_at = CASE WHEN excluded.last_user_message_at IS NOT NULL AND \
+           (sessions.last_user_message_at IS NULL \
+            OR sessions.last_user_message_at < excluded.last_user_message_at) \
+         THEN excluded.last_user_message_at ELSE sessions.last_user_message_at END \
+     WHERE (CASE ? WHEN 'user' THEN sessions.status NOT IN ('handed_back', 'closed') \
+                   WHEN 'ai' THEN sessions.status = 'ai' \
+                   ELSE TRUE END) \
+       AND NOT EXISTS (SELECT 1 FROM messages \
+                       WHERE messages.session_id = sessions.id AND messages.external_id = ?) \
+     RETURNING ",
+    session_columns!(),
+    "), m AS (INSERT INTO messages \
+       (id, session_id, seq, sender, content, external_id, tool_calls, meta, at, recorded_at) \
+     SELECT ?, s.id, s.next_seq, ?, ?, ?, ?, ?, ?, ? FROM s) \
+     SELECT ",
+    session_columns!(),
+    " FROM s"
+);
+
 struct InsertMessageSql;
 const INSERT_MESSAGE_SQL: &str = "INSERT INTO messages \
     (id, session_id, seq, sender, content, external_id, tool_calls, meta, at, recorded_at) \
@@ -379,6 +415,88 @@ pub fn record_turn(
         message,
         duplicate: false,
     })
+}
+
+/// What [`record_turn_at_once`] did.
+#[allow(clippy::large_enum_variant)] // built once per turn and consumed at once
+pub enum AtOnce {
+    Recorded(TurnOutcome),
+    /// Nothing was written: the turn needs the full path of [`record_turn`].
+    NeedsFullPath(NewTurn),
+}
+
+/// The turn gate's fast path on PostgreSQL: records a turn that changes no status in one
+/// statement outside any transaction ([`TURN_AT_ONCE_SQL`]). It hands the turn back when it
+/// needs the full path (a new status, a refusal, a repeated id, or an error, which the full path
+/// meets again and reports).
+pub fn record_turn_at_once(
+    conn: &mut DbConnection,
+    id: &SessionId,
+    fields: &SessionFields,
+    turn: NewTurn,
+) -> AtOnce {
+    if !matches!(conn, DbConnection::Postgresql(_)) {
+        return AtOnce::NeedsFullPath(turn);
+    }
+    let recorded_at = now();
+    let sender = turn.sender.as_string();
+    let message = MessageRow {
+        id: MessageId::new().to_string(),
+        session_id: id.as_str().to_string(),
+        seq: 0,
+        sender,
+        content: turn.content,
+        external_id: turn.external_id,
+        tool_calls: turn.tool_calls,
+        meta: turn.meta,
+        at: turn.at.unwrap_or(recorded_at),
+        recorded_at,
+    };
+    let wrote = (message.sender == "user").then(|| message.at.min(recorded_at));
+    let channel_ref = fields.channel_ref.as_deref();
+    let result = Fixed::<TurnAtOnceSql, sessions::SqlType>::new(
+        TURN_AT_ONCE_SQL,
+        &[
+            Bind::Text(id.as_str()),
+            Bind::OptText(fields.channel.as_deref()),
+            Bind::OptText(channel_ref),
+            Bind::Text(id.as_str()),
+            Bind::OptText(fields.user_id.as_deref()),
+            Bind::Time(recorded_at),
+            Bind::Time(recorded_at),
+            Bind::OptTime(wrote),
+            Bind::OptText(channel_ref),
+            Bind::Text(&message.sender),
+            Bind::OptText(message.external_id.as_deref()),
+            Bind::Text(&message.id),
+            Bind::Text(&message.sender),
+            Bind::Text(&message.content),
+            Bind::OptText(message.external_id.as_deref()),
+            Bind::OptText(message.tool_calls.as_deref()),
+            Bind::OptText(message.meta.as_deref()),
+            Bind::Time(message.at),
+            Bind::Time(message.recorded_at),
+        ],
+    )
+    .get_result::<SessionRow>(conn);
+    match result {
+        Ok(session) => AtOnce::Recorded(TurnOutcome {
+            message: MessageRow {
+                seq: session.next_seq,
+                ..message
+            },
+            session,
+            duplicate: false,
+        }),
+        Err(_) => AtOnce::NeedsFullPath(NewTurn {
+            sender: turn.sender,
+            content: message.content,
+            external_id: message.external_id,
+            at: turn.at,
+            tool_calls: message.tool_calls,
+            meta: message.meta,
+        }),
+    }
 }
 
 /// One page of history after `after`, oldest first.

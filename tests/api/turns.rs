@@ -14,6 +14,7 @@ backend_tests!(
     a_repeated_turn_id_is_recorded_once_and_leaves_no_gap,
     turns_keep_session_fields_and_the_customers_last_message_time,
     turns_arriving_together_are_each_kept_or_refused_alone,
+    a_turn_id_sent_ten_times_at_once_is_recorded_once,
 );
 
 async fn turn(app: &TestApp, session: &str, body: Value) -> (StatusCode, Value) {
@@ -271,4 +272,41 @@ async fn turns_arriving_together_are_each_kept_or_refused_alone(backend: Backend
         }
         Backend::Postgres => assert_eq!(grouped, (None, None), "PostgreSQL does not group"),
     }
+}
+
+/// A webhook retried while the first attempt is still in flight. On PostgreSQL the common turn is
+/// one statement outside a transaction; racing copies of an id collide on the unique index and
+/// must fall back to the full path, which answers them as repeats.
+async fn a_turn_id_sent_ten_times_at_once_is_recorded_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, _) = app.turn("retried", "user", "hello").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let copies = (0..10).map(|_| {
+        turn(
+            &app,
+            "retried",
+            json!({"sender": "user", "content": "are you there?", "id": "tg-77"}),
+        )
+    });
+    let results = futures_util::future::join_all(copies).await;
+    let created: Vec<&Value> = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(created.len(), 1, "{results:?}");
+    for (status, body) in &results {
+        assert!(
+            *status == StatusCode::CREATED || *status == StatusCode::OK,
+            "{status} {body}"
+        );
+        assert_eq!(body["seq"], 2, "{body}");
+        assert_eq!(body["message_id"], created[0]["message_id"]);
+    }
+    let history = app.history("retried").await;
+    assert_contiguous(&history);
+    assert_eq!(history.len(), 2);
+    let (status, next) = app.turn("retried", "user", "thanks").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(next["seq"], 3, "no number was lost to the race");
 }
