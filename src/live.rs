@@ -57,6 +57,10 @@ pub struct LiveBus {
     outgoing: OnceLock<Mutex<mpsc::Sender<String>>>,
     /// What to run when another replica revoked credentials (empty the API key cache).
     on_revocation: OnceLock<Box<dyn Fn() + Send + Sync>>,
+    /// Bumped whenever reviewer sign-ins may have ended (sign-out, a disabled reviewer, a new
+    /// password), here or on another replica: event streams check their sign-in again when it
+    /// moved, instead of before every event.
+    sign_ins: AtomicU64,
 }
 
 impl Default for LiveBus {
@@ -72,6 +76,7 @@ impl Default for LiveBus {
             origin: uuid::Uuid::new_v4().to_string(),
             outgoing: OnceLock::new(),
             on_revocation: OnceLock::new(),
+            sign_ins: AtomicU64::new(0),
         }
     }
 }
@@ -103,6 +108,18 @@ impl LiveBus {
     /// cached. (This replica empties its own cache itself.) Not shown to reviewers.
     pub fn credentials_revoked(&self) {
         self.tell_replicas("", REVOKED);
+    }
+
+    /// Says that reviewer sign-ins may have ended; call it after the change is committed and
+    /// before announcing the changes that follow from it.
+    pub fn sign_ins_changed(&self) {
+        self.sign_ins.fetch_add(1, Ordering::AcqRel);
+        self.tell_replicas("", SIGN_INS);
+    }
+
+    /// Moves whenever sign-ins may have ended (see [`LiveBus::sign_ins_changed`]).
+    pub fn sign_in_generation(&self) -> u64 {
+        self.sign_ins.load(Ordering::Acquire)
     }
 
     /// Announces a change to this process's subscribers only.
@@ -208,6 +225,7 @@ impl Drop for PresenceGuard {
 const CHANNEL: &str = "baton_live";
 /// The kind of notice that says "credentials were revoked"; it concerns no session.
 const REVOKED: &str = "credentials.revoked";
+const SIGN_INS: &str = "sign-ins.changed";
 
 /// Connects the bus to the other replicas through PostgreSQL: one thread with its own connection
 /// sends this process's notices with NOTIFY and relays the others' (LISTEN). Each replica numbers
@@ -263,6 +281,9 @@ fn relay(bus: &LiveBus, url: &str, rx: &mpsc::Receiver<String>) -> anyhow::Resul
         for payload in incoming {
             match serde_json::from_str::<Notice>(&payload) {
                 Ok(n) if n.origin == bus.origin => {}
+                Ok(n) if n.kind == SIGN_INS => {
+                    bus.sign_ins.fetch_add(1, Ordering::AcqRel);
+                }
                 Ok(n) if n.kind == REVOKED => {
                     if let Some(hook) = bus.on_revocation.get() {
                         hook();

@@ -162,6 +162,7 @@ pub async fn create_logout(
             .db
             .write(move |conn| accounts::revoke_token(conn, &token))
             .await?;
+        state.live.sign_ins_changed();
     }
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();

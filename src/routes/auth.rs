@@ -148,6 +148,7 @@ pub async fn delete_login(
         .db
         .write(move |conn| accounts::revoke_token(conn, &token))
         .await?;
+    state.live.sign_ins_changed();
     Ok(HttpResponse::NoContent().finish())
 }
 

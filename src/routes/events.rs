@@ -1,7 +1,7 @@
 //! The reviewer's live stream: server-sent events of changes to the sessions they may see.
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use futures_util::stream;
@@ -16,8 +16,11 @@ use crate::startup::AppState;
 /// How often an idle stream sends a comment, so proxies and browsers keep it open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// How often a busy stream re-checks that its sign-in still works.
-const SIGN_IN_RECHECK: Duration = Duration::from_secs(5);
+/// How often a stream re-checks that its sign-in still works, besides whenever sign-ins may
+/// have ended ([`crate::live::LiveBus::sign_ins_changed`]): this catches expiry and changes made
+/// by the CLI. Each stream adds up to a fifth of it at random, so a thousand streams opened
+/// together do not all ask at the same moment.
+const SIGN_IN_RECHECK: Duration = Duration::from_secs(15);
 
 /// A live stream of changes to the conversations you may see, as server-sent events.
 ///
@@ -52,11 +55,15 @@ pub async fn get_events(
         Replay::Gap => (VecDeque::new(), true),
     };
     let presence = state.presence.connect(&reviewer.id);
+    let opened = Instant::now();
     let stream = Stream {
         _presence: presence,
+        // The extractor has just found the sign-in live.
+        checked_generation: state.live.sign_in_generation(),
+        next_check: opened + recheck_interval(),
+        last_sent: opened,
         state,
         token: crate::auth::credential_digest(&req),
-        checked_at: None,
         reviewer,
         rx,
         backlog,
@@ -88,8 +95,12 @@ struct Stream {
     /// The digest of the token or cookie the stream was opened with: once it stops working
     /// (sign-out, a disabled reviewer), the stream ends.
     token: Option<String>,
-    /// When the sign-in was last found live (checked at most every few seconds).
-    checked_at: Option<std::time::Instant>,
+    /// The sign-in generation when the sign-in was last found live.
+    checked_generation: u64,
+    /// When to check the sign-in again even if nothing moved.
+    next_check: Instant,
+    /// When the last chunk went out (a keep-alive follows `KEEP_ALIVE` after it).
+    last_sent: Instant,
     reviewer: ReviewerAuth,
     rx: broadcast::Receiver<LiveEvent>,
     backlog: VecDeque<LiveEvent>,
@@ -106,18 +117,26 @@ impl Stream {
         loop {
             let event = match self.backlog.pop_front() {
                 Some(e) => e,
-                None => match tokio::time::timeout(KEEP_ALIVE, self.rx.recv()).await {
-                    Err(_) => {
-                        self.check_still_signed_in().await?;
-                        return Some(": keep-alive\n\n".into());
+                None => {
+                    let keep_alive = self.last_sent + KEEP_ALIVE;
+                    tokio::select! {
+                        received = self.rx.recv() => match received {
+                            Ok(e) => e,
+                            // Fell behind the broadcast: the client must reload what it shows.
+                            Err(RecvError::Lagged(_)) => {
+                                return self.sent("event: reset\ndata: {}\n\n".into())
+                            }
+                            Err(RecvError::Closed) => return None,
+                        },
+                        _ = tokio::time::sleep_until(self.next_check.into()) => {
+                            self.check_still_signed_in().await?;
+                            continue;
+                        }
+                        _ = tokio::time::sleep_until(keep_alive.into()) => {
+                            return self.sent(": keep-alive\n\n".into());
+                        }
                     }
-                    Ok(Ok(e)) => e,
-                    // Fell behind the broadcast: the client must reload what it shows.
-                    Ok(Err(RecvError::Lagged(_))) => {
-                        return Some("event: reset\ndata: {}\n\n".into())
-                    }
-                    Ok(Err(RecvError::Closed)) => return None,
-                },
+                }
             };
             if event.id <= self.sent_up_to {
                 continue;
@@ -127,23 +146,25 @@ impl Stream {
                 continue;
             }
             let data = serde_json::to_string(&event).ok()?;
-            return Some(format!(
+            return self.sent(format!(
                 "id: {}\nevent: session\ndata: {data}\n\n",
                 event.id
             ));
         }
     }
 
+    fn sent(&mut self, chunk: String) -> Option<String> {
+        self.last_sent = Instant::now();
+        Some(chunk)
+    }
+
     /// May the reviewer see this event? `None` when their sign-in has ended (the stream ends).
-    /// The sign-in is checked at the first event and then at most every few seconds; visibility
-    /// uses the notice's takeover, looked up once per notice for every stream (admins need none).
+    /// The sign-in is checked again only when sign-ins may have ended since the last check (so
+    /// an event never waits on that query otherwise); visibility uses the notice's takeover,
+    /// looked up once per notice for every stream (admins need none).
     async fn may_see(&mut self, event: &LiveEvent) -> Option<bool> {
-        if self
-            .checked_at
-            .is_none_or(|at| at.elapsed() >= SIGN_IN_RECHECK)
-        {
+        if self.state.live.sign_in_generation() != self.checked_generation {
             self.check_still_signed_in().await?;
-            self.checked_at = Some(std::time::Instant::now());
         }
         if self.reviewer.is_admin {
             return Some(true);
@@ -158,7 +179,10 @@ impl Stream {
     }
 
     /// `None` when the reviewer's sign-in has ended.
-    async fn check_still_signed_in(&self) -> Option<()> {
+    async fn check_still_signed_in(&mut self) -> Option<()> {
+        // Read before the query: a change that lands during it is looked at next time.
+        self.checked_generation = self.state.live.sign_in_generation();
+        self.next_check = Instant::now() + recheck_interval();
         let token = self.token.clone();
         let live = self
             .state
@@ -169,6 +193,11 @@ impl Stream {
             .unwrap_or(true);
         live.then_some(())
     }
+}
+
+/// [`SIGN_IN_RECHECK`] plus up to a fifth of it at random.
+fn recheck_interval() -> Duration {
+    SIGN_IN_RECHECK + SIGN_IN_RECHECK.mul_f64(rand::random::<f64>() / 5.0)
 }
 
 fn signed_in(conn: &mut crate::db::DbConnection, token: Option<&str>) -> Result<bool, ApiError> {

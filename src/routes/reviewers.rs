@@ -256,6 +256,8 @@ pub async fn patch_reviewer(
         .write(move |conn| accounts::update_reviewer(conn, &name, changes, &by))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no reviewer named {shown:?}")))?;
+    // A new password or a disabled account ended sign-ins: open streams must look again.
+    state.live.sign_ins_changed();
     if !updated.released.is_empty() {
         state.wake_outbox();
     }

@@ -13,6 +13,7 @@ backend_tests!(
     a_full_run_at_debug_level_logs_no_secret,
     keys_tokens_and_passwords_are_stored_only_as_hashes,
     sign_in_tokens_and_inbox_cookies_expire,
+    signing_out_ends_an_open_event_stream_at_its_next_event,
     sign_in_is_rate_limited_per_name,
     an_unknown_name_costs_as_much_as_a_wrong_password,
     callback_targets_are_checked_again_when_resolved,
@@ -753,5 +754,54 @@ async fn callback_targets_are_checked_again_when_resolved(backend: Backend) {
     assert!(
         receiver.received().is_empty(),
         "a denied address was called"
+    );
+}
+
+/// An admin's stream sees every change. Once its token is signed out, the next change must not
+/// reach it: the stream ends instead (streams check their sign-in again when sign-ins changed).
+async fn signing_out_ends_an_open_event_stream_at_its_next_event(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = app.login("root").await;
+    let mut stream = app
+        .client
+        .get(app.url("/v1/events"))
+        .bearer_auth(&root)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let first = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("connected"));
+    // A change reaches the stream while the sign-in lives.
+    app.turn("watched", "user", "hello").await;
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(10), stream.chunk())
+        .await
+        .expect("the change arrived")
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&seen).contains("watched"));
+
+    let r = app
+        .client
+        .delete(app.url("/v1/auth/login"))
+        .bearer_auth(&root)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    app.turn("watched", "user", "after sign-out").await;
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut rest = Vec::new();
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            rest.extend_from_slice(&chunk);
+        }
+        rest
+    })
+    .await
+    .expect("the stream ended");
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        !rest.contains("watched"),
+        "a signed-out stream received a change: {rest}"
     );
 }
