@@ -35,10 +35,10 @@ fn exec_sql(db: &TestDb, sql: &str) {
             .batch_execute(sql)
             .unwrap();
     } else {
-        diesel::SqliteConnection::establish(&db.url)
-            .unwrap()
-            .batch_execute(sql)
-            .unwrap();
+        let mut conn = diesel::SqliteConnection::establish(&db.url).unwrap();
+        // The server may be writing (its timers run): wait for the lock, as the server does.
+        conn.batch_execute("PRAGMA busy_timeout = 10000;").unwrap();
+        conn.batch_execute(sql).unwrap();
     }
 }
 
