@@ -222,7 +222,7 @@ pub struct TakeoverRequest {
     pub history: Vec<HistoryItem>,
     /// Everything the AI saw: tool calls, retrieved chunks, classifier output (any JSON).
     pub context: Option<serde_json::Value>,
-    /// A team name or a reviewer name; omitted means any reviewer.
+    /// A team name or the name of an enabled reviewer; omitted means any reviewer.
     pub assignee: Option<String>,
     /// The escalation policy to follow when nobody claims in time (by name). Default: the
     /// policy attached to the assignee team, if any; without one, the takeover times out with
@@ -459,7 +459,7 @@ impl From<&NoteRow> for Note {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
-    /// A team name or a reviewer name.
+    /// A team name or the name of an enabled reviewer.
     pub to: String,
     /// A note for the next reviewer.
     pub note: Option<String>,

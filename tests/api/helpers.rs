@@ -412,6 +412,19 @@ impl TestApp {
         assert_eq!(status, StatusCode::OK, "{body}");
         body["items"].as_array().unwrap().clone()
     }
+
+    /// A GET whose body is not JSON (`/metrics`, CSV exports), as text.
+    pub async fn text(&self, path: &str, token: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
 }
 
 impl Drop for TestApp {

@@ -81,15 +81,8 @@ async fn analytics_audit_and_metrics_report_a_known_scenario(backend: Backend) {
     assert_eq!(audit[1]["from_status"], "human_requested");
     assert_eq!(audit[1]["to_status"], "human_active");
     let csv = app
-        .client
-        .get(app.url("/v1/audit?session_id=s1&format=csv"))
-        .bearer_auth(&app.api_key)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text("/v1/audit?session_id=s1&format=csv", &app.api_key)
+        .await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
@@ -98,15 +91,8 @@ async fn analytics_audit_and_metrics_report_a_known_scenario(backend: Backend) {
     assert_eq!(lines.len(), 6);
     assert!(lines[1].contains(",takeover.requested,s1,"));
     let jsonl = app
-        .client
-        .get(app.url("/v1/audit?session_id=s1&format=jsonl"))
-        .bearer_auth(&app.api_key)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text("/v1/audit?session_id=s1&format=jsonl", &app.api_key)
+        .await;
     let parsed: Vec<serde_json::Value> = jsonl
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

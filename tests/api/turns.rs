@@ -240,16 +240,7 @@ async fn turns_arriving_together_are_each_kept_or_refused_alone(backend: Backend
     );
 
     // On SQLite the burst really was grouped: fewer transactions than writes.
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth(&app.api_key)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.text("/metrics", &app.api_key).await;
     let counter = |name: &str| -> Option<u64> {
         metrics
             .lines()

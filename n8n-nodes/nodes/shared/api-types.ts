@@ -2008,7 +2008,7 @@ export interface components {
         };
         /** @description A request for a person. */
         TakeoverRequest: {
-            /** @description A team name or a reviewer name; omitted means any reviewer. */
+            /** @description A team name or the name of an enabled reviewer; omitted means any reviewer. */
             assignee?: string | null;
             /** @description The channel (`telegram`, `whatsapp`, `web`...). */
             channel?: string | null;
@@ -2128,7 +2128,7 @@ export interface components {
         TransferRequest: {
             /** @description A note for the next reviewer. */
             note?: string | null;
-            /** @description A team name or a reviewer name. */
+            /** @description A team name or the name of an enabled reviewer. */
             to: string;
         };
         /**
