@@ -153,6 +153,9 @@ pub fn lease_due(
     lease: Duration,
 ) -> Result<Vec<Leased>, ApiError> {
     let at = now();
+    // Only the head of each lane may go: a delivery with no pending one before it in its lane
+    // (the order a session's callbacks are sent in). One query, over `deliveries_lane`.
+    let earlier = diesel::alias!(deliveries as earlier);
     let candidates: Vec<DeliveryRow> = deliveries::table
         .filter(deliveries::status.eq(PENDING))
         .filter(deliveries::next_attempt_at.le(at))
@@ -161,33 +164,21 @@ pub fn lease_due(
                 .is_null()
                 .or(deliveries::locked_until.lt(at)),
         )
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            earlier
+                .filter(earlier.field(deliveries::lane).eq(deliveries::lane))
+                .filter(earlier.field(deliveries::status).eq(PENDING))
+                .filter(earlier.field(deliveries::position).lt(deliveries::position)),
+        )))
         .order(deliveries::position.asc())
-        .limit(limit * 4)
+        .limit(limit)
         .load(conn)?;
     if candidates.is_empty() {
         return Ok(vec![]);
     }
-    let mut lanes: Vec<String> = candidates.iter().map(|d| d.lane.clone()).collect();
-    lanes.sort();
-    lanes.dedup();
-    let heads: Vec<(String, Option<i64>)> = deliveries::table
-        .filter(deliveries::status.eq(PENDING))
-        .filter(deliveries::lane.eq_any(&lanes))
-        .group_by(deliveries::lane)
-        .select((deliveries::lane, diesel::dsl::min(deliveries::position)))
-        .load(conn)?;
     let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let mut taken = Vec::new();
     for d in candidates {
-        if taken.len() as i64 >= limit {
-            break;
-        }
-        let is_head = heads
-            .iter()
-            .any(|(lane, min)| *lane == d.lane && *min == Some(d.position));
-        if !is_head {
-            continue;
-        }
         let won = diesel::update(
             deliveries::table
                 .filter(deliveries::position.eq(d.position))
