@@ -184,6 +184,8 @@ function latestExecution(userFolder, workflowId) {
 			sqlite3.OPEN_READONLY,
 			(openError) => {
 				if (openError) return reject(openError);
+				// n8n may be writing: wait for its lock instead of failing with SQLITE_BUSY.
+				db.configure('busyTimeout', 5000);
 				db.get(
 					'SELECT e.id, e.status, d.data FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? ORDER BY e.id DESC LIMIT 1',
 					[workflowId],
@@ -892,9 +894,14 @@ async function main() {
 				takeover.reply_webhook.startsWith(`${n8nUrl}/webhook-waiting/`),
 				`reply webhook is n8n's resume URL: ${takeover.reply_webhook}`,
 			);
-			assert(
-				(await latestExecution(userFolder, APPROVAL_WORKFLOW_ID))?.status === 'waiting',
-				'the execution is waiting',
+			// The workflow asked Baton before its Wait node parked it: n8n may write the
+			// execution's 'waiting' status a moment after the takeover exists.
+			await waitFor(
+				'the approval execution to wait for the decision',
+				async () =>
+					(await latestExecution(userFolder, APPROVAL_WORKFLOW_ID))?.status === 'waiting' ||
+					undefined,
+				10_000,
 			);
 			// A forged decision (wrong secret) sent straight to the resume URL must not resume it.
 			const event = {
