@@ -89,14 +89,15 @@ const OPEN_TURN_SQL: &str = concat!(
 struct TurnAtOnceSql;
 /// PostgreSQL only: the whole common turn in one statement, so it needs no transaction (one
 /// round trip instead of BEGIN, upsert, insert, COMMIT). The session upsert applies only when the
-/// turn changes no status and repeats no caller id (the `WHERE` of `DO UPDATE`); when it does not
+/// turn changes no status (the `CASE` is bound, status by status, from the state machine's
+/// [`transition`]) and repeats no caller id (the `WHERE` of `DO UPDATE`); when it does not
 /// apply, nothing is written, no row comes back, and the caller takes the full path. A caller id
 /// recorded concurrently makes the message insert violate `messages_external_id`, which undoes
 /// the whole statement: the full path then finds the repeat.
 const TURN_AT_ONCE_SQL: &str = concat!(
     "WITH s AS (INSERT INTO sessions (id, channel, channel_ref, user_id, status, next_seq, \
        created_at, updated_at, last_user_message_at) \
-     VALUES (?, ?, COALESCE(?, ?), ?, 'ai', 1, ?, ?, ?) \
+     VALUES (?, ?, COALESCE(?, ?), ?, ?, 1, ?, ?, ?) \
      ON CONFLICT (id) DO UPDATE SET \
        channel = COALESCE(excluded.channel, sessions.channel), \
        channel_ref = COALESCE(?, sessions.channel_ref), \
@@ -107,9 +108,8 @@ const TURN_AT_ONCE_SQL: &str = concat!(
            (sessions.last_user_message_at IS NULL \
             OR sessions.last_user_message_at < excluded.last_user_message_at) \
          THEN excluded.last_user_message_at ELSE sessions.last_user_message_at END \
-     WHERE (CASE ? WHEN 'user' THEN sessions.status NOT IN ('handed_back', 'closed') \
-                   WHEN 'ai' THEN sessions.status = 'ai' \
-                   ELSE TRUE END) \
+     WHERE (CASE sessions.status WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? \
+                                 WHEN ? THEN ? ELSE 0 END) = 1 \
        AND NOT EXISTS (SELECT 1 FROM messages \
                        WHERE messages.session_id = sessions.id AND messages.external_id = ?) \
      RETURNING ",
@@ -222,6 +222,15 @@ pub fn set_state(
 
 /// When the customer wrote, for a user turn (as the channel reported it, never later than
 /// `recorded_at`): the WhatsApp reply window counts from here. `None` for other senders.
+/// What a turn from this sender means to the state machine.
+fn turn_event(sender: &Sender) -> SessionEvent {
+    match sender {
+        Sender::User => SessionEvent::UserMessage,
+        Sender::Ai => SessionEvent::AiMessage,
+        Sender::System | Sender::Human(_) => SessionEvent::SystemMessage,
+    }
+}
+
 fn customer_wrote(turn: &NewTurn, recorded_at: NaiveDateTime) -> Option<NaiveDateTime> {
     (turn.sender == Sender::User).then(|| turn.at.unwrap_or(recorded_at).min(recorded_at))
 }
@@ -377,11 +386,7 @@ pub fn record_turn(
         }
     }
     let from = status_of(&s);
-    let event = match turn.sender {
-        Sender::User => SessionEvent::UserMessage,
-        Sender::Ai => SessionEvent::AiMessage,
-        Sender::System | Sender::Human(_) => SessionEvent::SystemMessage,
-    };
+    let event = turn_event(&turn.sender);
     // A refusal rolls the transaction back, sequence number included.
     let to = transition(from, event).map_err(|r| refusal(r, &s))?;
     if to != from {
@@ -439,6 +444,10 @@ pub fn record_turn_at_once(
         return AtOnce::NeedsFullPath(turn);
     }
     let recorded_at = now();
+    let wrote = customer_wrote(&turn, recorded_at);
+    let event = turn_event(&turn.sender);
+    // For each status: whether this turn leaves it as it is (1), as the state machine says.
+    let keeps = SessionStatus::ALL.map(|s| i64::from(transition(s, event) == Ok(s)));
     let sender = turn.sender.as_string();
     let message = MessageRow {
         id: MessageId::new().to_string(),
@@ -452,8 +461,8 @@ pub fn record_turn_at_once(
         at: turn.at.unwrap_or(recorded_at),
         recorded_at,
     };
-    let wrote = (message.sender == "user").then(|| message.at.min(recorded_at));
     let channel_ref = fields.channel_ref.as_deref();
+    let [s0, s1, s2, s3, s4] = SessionStatus::ALL.map(SessionStatus::as_str);
     let result = Fixed::<TurnAtOnceSql, sessions::SqlType>::new(
         TURN_AT_ONCE_SQL,
         &[
@@ -462,11 +471,21 @@ pub fn record_turn_at_once(
             Bind::OptText(channel_ref),
             Bind::Text(id.as_str()),
             Bind::OptText(fields.user_id.as_deref()),
+            Bind::Text(SessionStatus::Ai.as_str()),
             Bind::Time(recorded_at),
             Bind::Time(recorded_at),
             Bind::OptTime(wrote),
             Bind::OptText(channel_ref),
-            Bind::Text(&message.sender),
+            Bind::Text(s0),
+            Bind::Int(keeps[0]),
+            Bind::Text(s1),
+            Bind::Int(keeps[1]),
+            Bind::Text(s2),
+            Bind::Int(keeps[2]),
+            Bind::Text(s3),
+            Bind::Int(keeps[3]),
+            Bind::Text(s4),
+            Bind::Int(keeps[4]),
             Bind::OptText(message.external_id.as_deref()),
             Bind::Text(&message.id),
             Bind::Text(&message.sender),

@@ -30,6 +30,14 @@ pub enum Owner {
 }
 
 impl SessionStatus {
+    pub const ALL: [SessionStatus; 5] = [
+        SessionStatus::Ai,
+        SessionStatus::HumanRequested,
+        SessionStatus::HumanActive,
+        SessionStatus::HandedBack,
+        SessionStatus::Closed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SessionStatus::Ai => "ai",
