@@ -138,13 +138,11 @@ fn run_batch(db: &Db, jobs: Vec<Job>) {
             Ok::<_, ApiError>(())
         })
     });
+    db.note_failure(&outcome);
     let error = outcome.err().map(|e| {
         tracing::error!(error = %e, jobs = replies.len(), "a batched write transaction failed");
         e.to_string()
     });
-    if error.is_some() {
-        db.note_failure::<()>(&Err(ApiError::unavailable("batch")));
-    }
     for reply in replies {
         reply(error.as_deref());
     }

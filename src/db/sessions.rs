@@ -220,8 +220,6 @@ pub fn set_state(
     Ok(())
 }
 
-/// When the customer wrote, for a user turn (as the channel reported it, never later than
-/// `recorded_at`): the WhatsApp reply window counts from here. `None` for other senders.
 /// What a turn from this sender means to the state machine.
 fn turn_event(sender: &Sender) -> SessionEvent {
     match sender {
@@ -231,6 +229,8 @@ fn turn_event(sender: &Sender) -> SessionEvent {
     }
 }
 
+/// When the customer wrote, for a user turn (as the channel reported it, never later than
+/// `recorded_at`): the WhatsApp reply window counts from here. `None` for other senders.
 fn customer_wrote(turn: &NewTurn, recorded_at: NaiveDateTime) -> Option<NaiveDateTime> {
     (turn.sender == Sender::User).then(|| turn.at.unwrap_or(recorded_at).min(recorded_at))
 }
@@ -259,15 +259,14 @@ pub fn append(
     insert_message(conn, &s.id, seq, turn, recorded_at)
 }
 
-/// Inserts a turn with its sequence number (taken from the locked session row).
-fn insert_message(
-    conn: &mut DbConnection,
+/// The stored form of a turn, under a new id.
+fn message_row(
     session_id: &str,
     seq: i64,
     turn: NewTurn,
     recorded_at: NaiveDateTime,
-) -> Result<MessageRow, ApiError> {
-    let row = MessageRow {
+) -> MessageRow {
+    MessageRow {
         id: MessageId::new().to_string(),
         session_id: session_id.to_string(),
         seq,
@@ -278,7 +277,18 @@ fn insert_message(
         meta: turn.meta,
         at: turn.at.unwrap_or(recorded_at),
         recorded_at,
-    };
+    }
+}
+
+/// Inserts a turn with its sequence number (taken from the locked session row).
+fn insert_message(
+    conn: &mut DbConnection,
+    session_id: &str,
+    seq: i64,
+    turn: NewTurn,
+    recorded_at: NaiveDateTime,
+) -> Result<MessageRow, ApiError> {
+    let row = message_row(session_id, seq, turn, recorded_at);
     Fixed::<InsertMessageSql>::new(
         INSERT_MESSAGE_SQL,
         &[
@@ -448,19 +458,9 @@ pub fn record_turn_at_once(
     let event = turn_event(&turn.sender);
     // For each status: whether this turn leaves it as it is (1), as the state machine says.
     let keeps = SessionStatus::ALL.map(|s| i64::from(transition(s, event) == Ok(s)));
-    let sender = turn.sender.as_string();
-    let message = MessageRow {
-        id: MessageId::new().to_string(),
-        session_id: id.as_str().to_string(),
-        seq: 0,
-        sender,
-        content: turn.content,
-        external_id: turn.external_id,
-        tool_calls: turn.tool_calls,
-        meta: turn.meta,
-        at: turn.at.unwrap_or(recorded_at),
-        recorded_at,
-    };
+    let (sender, at) = (turn.sender.clone(), turn.at);
+    // The sequence number comes back with the session row.
+    let message = message_row(id.as_str(), 0, turn, recorded_at);
     let channel_ref = fields.channel_ref.as_deref();
     let [s0, s1, s2, s3, s4] = SessionStatus::ALL.map(SessionStatus::as_str);
     let result = Fixed::<TurnAtOnceSql, sessions::SqlType>::new(
@@ -508,10 +508,10 @@ pub fn record_turn_at_once(
             duplicate: false,
         }),
         Err(_) => AtOnce::NeedsFullPath(NewTurn {
-            sender: turn.sender,
+            sender,
             content: message.content,
             external_id: message.external_id,
-            at: turn.at,
+            at,
             tool_calls: message.tool_calls,
             meta: message.meta,
         }),

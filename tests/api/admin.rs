@@ -211,13 +211,7 @@ async fn an_admin_manages_reviewers_and_disabling_one_signs_them_out_and_frees_t
         .post("/v1/sessions/held-by-dave/claim", &dave_token, json!({}))
         .await;
     assert_eq!(s, StatusCode::OK, "{p}");
-    let mut stream = app
-        .client
-        .get(app.url("/v1/events"))
-        .bearer_auth(&dave_token)
-        .send()
-        .await
-        .unwrap();
+    let mut stream = app.events(&dave_token).await;
     assert_eq!(stream.status(), StatusCode::OK);
 
     let (s, dave) = call(

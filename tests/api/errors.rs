@@ -246,14 +246,7 @@ async fn credentials_are_checked(backend: Backend) {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(me["reviewer"]["teams"], json!(["support"]));
     // sign out ends the token
-    let r = app
-        .client
-        .delete(app.url("/v1/auth/login"))
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.sign_out(&alice).await, StatusCode::NO_CONTENT);
     let (s, _) = app.get("/v1/me", &alice).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // secrets never reach the log

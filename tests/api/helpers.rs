@@ -413,6 +413,27 @@ impl TestApp {
         body["items"].as_array().unwrap().clone()
     }
 
+    /// Opens `GET /v1/events` with this token (the response streams; read it with `chunk`).
+    pub async fn events(&self, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url("/v1/events"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs a reviewer token out (`DELETE /v1/auth/login`); the status.
+    pub async fn sign_out(&self, token: &str) -> StatusCode {
+        self.client
+            .delete(self.url("/v1/auth/login"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     /// A GET whose body is not JSON (`/metrics`, CSV exports), as text.
     pub async fn text(&self, path: &str, token: &str) -> String {
         self.client

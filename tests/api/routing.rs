@@ -665,13 +665,7 @@ async fn queue_updates_tell_the_customer_their_place(backend: Backend) {
 async fn a_disconnected_inbox_goes_away_after_the_grace_period(backend: Backend) {
     let app = spawn_app_with(backend, Options::with(&[("BATON_AWAY_GRACE", "2s")])).await;
     let alice = go_online(&app, "alice").await;
-    let stream = app
-        .client
-        .get(app.url("/v1/events"))
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap();
+    let stream = app.events(&alice).await;
     assert_eq!(stream.status(), StatusCode::OK);
     // Connected: stays online well past the grace period.
     tokio::time::sleep(Duration::from_secs(4)).await;

@@ -517,14 +517,7 @@ async fn a_full_run_at_debug_level_logs_no_secret(backend: Backend) {
             !Receiver::of_type(got, "session.handed_back").is_empty()
         })
         .await;
-    let r = app
-        .client
-        .delete(app.url("/v1/auth/login"))
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.sign_out(&alice).await, StatusCode::NO_CONTENT);
     let log = app.log();
     assert!(log.contains("DEBUG"), "the run did not log at debug level");
     let key_secret = app.signing_secret.strip_prefix("whsec_").unwrap();
@@ -762,13 +755,7 @@ async fn callback_targets_are_checked_again_when_resolved(backend: Backend) {
 async fn signing_out_ends_an_open_event_stream_at_its_next_event(backend: Backend) {
     let app = spawn_app(backend).await;
     let root = app.login("root").await;
-    let mut stream = app
-        .client
-        .get(app.url("/v1/events"))
-        .bearer_auth(&root)
-        .send()
-        .await
-        .unwrap();
+    let mut stream = app.events(&root).await;
     assert_eq!(stream.status(), StatusCode::OK);
     let first = stream.chunk().await.unwrap().unwrap();
     assert!(String::from_utf8_lossy(&first).contains("connected"));
@@ -781,14 +768,7 @@ async fn signing_out_ends_an_open_event_stream_at_its_next_event(backend: Backen
         .unwrap();
     assert!(String::from_utf8_lossy(&seen).contains("watched"));
 
-    let r = app
-        .client
-        .delete(app.url("/v1/auth/login"))
-        .bearer_auth(&root)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.sign_out(&root).await, StatusCode::NO_CONTENT);
     app.turn("watched", "user", "after sign-out").await;
     let rest = tokio::time::timeout(std::time::Duration::from_secs(10), async {
         let mut rest = Vec::new();
