@@ -119,26 +119,35 @@
 
   // Availability: shown from, and written to, the routing API. Automatic assignment offers
   // conversations only to reviewers who are online with the inbox open.
+  // A read that overlaps the reviewer's own choice must not undo it: a choice bumps `choices`
+  // when it is sent and again when it is answered, and a read only shows its answer when
+  // `choices` did not move while it was out.
   const availability = document.getElementById("availability");
+  let choices = 0;
   async function loadAvailability() {
     if (!availability) return;
+    const asked = choices;
     const res = await fetch("/v1/me/availability", { credentials: "same-origin", cache: "no-store" });
     if (!res.ok) return;
     const me = await res.json();
+    if (asked !== choices) return;
     availability.value = me.availability;
     availability.dataset.state = me.availability;
   }
   if (availability) {
     availability.addEventListener("change", async () => {
+      choices += 1;
+      const chosen = availability.value;
       const res = await fetch("/v1/me/availability", {
         method: "PUT",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify({ availability: availability.value }),
+        body: JSON.stringify({ availability: chosen }),
       });
+      choices += 1; // a read that overlapped the write may have seen the value before it
       if (res.ok) {
-        availability.dataset.state = availability.value;
-        toast("You are " + availability.value + ".");
+        availability.dataset.state = chosen;
+        toast("You are " + chosen + ".");
       } else {
         toast("Could not change your availability (" + res.status + ").", true);
         loadAvailability();
