@@ -71,6 +71,8 @@ impl App {
             db.write(crate::delivery::outbox::release_all_leases)
                 .await?;
         }
+        // The queue's counts start folded (a bulk load or a long stop may have left many rows).
+        db.write(crate::db::takeovers::fold_queue_counts).await?;
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (BATON_BIND): {e}", config.bind))?;
         let addr = listener.local_addr()?;

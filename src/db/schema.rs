@@ -268,6 +268,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    queue_counts (id) {
+        id -> BigInt,
+        team_id -> Text,
+        reviewer_id -> Text,
+        status -> Text,
+        delta -> BigInt,
+    }
+}
+
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> reviewers (reviewer_id));
 diesel::joinable!(messages -> sessions (session_id));

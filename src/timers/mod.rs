@@ -1,6 +1,6 @@
 //! Persisted timers: unclaimed takeovers escalate and time out, silent reviewers are released,
 //! idle sessions close; the router offers waiting conversations to available reviewers, takes
-//! back offers nobody accepted, sets disconnected reviewers away and sends queue updates. Deadlines live in the database, so they fire after a restart too; each
+//! back offers nobody accepted, sets disconnected reviewers away and sends queue updates; the queue's counts are folded. Deadlines live in the database, so they fire after a restart too; each
 //! step re-checks its deadline under the session lock, so several replicas fire it once.
 
 use std::sync::Arc;
@@ -49,6 +49,7 @@ impl Timers {
     /// One pass over every kind of due timer; returns how many fired.
     pub async fn tick(&self) -> Result<usize, crate::error::ApiError> {
         let mut fired = self.route().await?;
+        self.db.write(takeovers::fold_queue_counts).await?;
         for id in self.db.read(|c| takeovers::due_expiries(c, BATCH)).await? {
             let (fallback, base) = (self.fallback.clone(), self.public_base.clone());
             match self

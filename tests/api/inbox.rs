@@ -14,6 +14,7 @@ backend_tests!(
     a_wrong_inbox_password_shows_the_sign_in_page_again,
     the_event_stream_carries_only_visible_changes_and_resumes_after_a_reconnect,
     an_approval_is_decided_from_its_conversation_page,
+    the_queue_counts_follow_every_change_and_agree_with_the_lists,
 );
 
 pub fn no_redirects() -> reqwest::Client {
@@ -466,4 +467,143 @@ async fn an_approval_is_decided_from_its_conversation_page(backend: Backend) {
         .unwrap();
     assert!(page.contains("Approval decided"), "{page}");
     assert!(!page.contains("data-endpoint="));
+}
+
+/// Every reviewer's tab counts (kept by triggers and folded by the timer) against the lists the
+/// same views return, after each kind of change and after concurrent ones.
+async fn the_queue_counts_follow_every_change_and_agree_with_the_lists(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let hook = "http://127.0.0.1:9/hook";
+    let mut tokens = Vec::new();
+    for who in ["alice", "bob", "carol", "root"] {
+        tokens.push((who, app.login(who).await));
+    }
+    // Counts as listed: (waiting, mine, team) per reviewer.
+    let check = |step: &'static str| {
+        let (app, tokens) = (&app, &tokens);
+        async move {
+            let mut seen = Vec::new();
+            for (who, token) in tokens {
+                let (status, page) = app.get("/v1/inbox?view=waiting&limit=500", token).await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                let counts = page["counts"].clone();
+                let mut listed = Vec::new();
+                for view in ["waiting", "mine", "team"] {
+                    let (_, p) = app
+                        .get(&format!("/v1/inbox?view={view}&limit=500"), token)
+                        .await;
+                    listed.push(p["items"].as_array().unwrap().len() as i64);
+                }
+                let counted = [
+                    counts["waiting"].as_i64().unwrap(),
+                    counts["mine"].as_i64().unwrap(),
+                    counts["team"].as_i64().unwrap(),
+                ];
+                assert_eq!(counted.to_vec(), listed, "{step}: {who}'s counts {counts}");
+                seen.push((*who, counted));
+            }
+            seen
+        }
+    };
+    let counts_of =
+        |seen: &[(&str, [i64; 3])], who: &str| seen.iter().find(|(w, _)| *w == who).unwrap().1;
+
+    for (session, assignee) in [
+        ("count-support", json!("support")),
+        ("count-billing", json!("billing")),
+        ("count-alice", json!("alice")),
+        ("count-nobody", Value::Null),
+    ] {
+        let (status, body) = app
+            .takeover(session, hook, json!({"assignee": assignee}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let seen = check("requested").await;
+    assert_eq!(
+        counts_of(&seen, "alice"),
+        [3, 0, 3],
+        "support, her own, nobody's"
+    );
+    assert_eq!(counts_of(&seen, "carol"), [2, 0, 2], "billing, nobody's");
+    assert_eq!(counts_of(&seen, "root"), [4, 0, 4], "admins see all");
+
+    let alice = &tokens[0].1;
+    let bob = &tokens[1].1;
+    let (status, _) = app
+        .post("/v1/sessions/count-support/claim", alice, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = check("claimed").await;
+    assert_eq!(counts_of(&seen, "alice"), [2, 1, 3]);
+    app.post("/v1/sessions/count-support/release", alice, json!({}))
+        .await;
+    check("released").await;
+    app.post("/v1/sessions/count-support/claim", bob, json!({}))
+        .await;
+    let (status, body) = app
+        .post(
+            "/v1/sessions/count-support/transfer",
+            bob,
+            json!({"to": "billing"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let seen = check("transferred").await;
+    assert_eq!(counts_of(&seen, "carol"), [3, 0, 3]);
+    assert_eq!(
+        counts_of(&seen, "bob"),
+        [1, 0, 1],
+        "only nobody's is left for bob"
+    );
+    app.post("/v1/sessions/count-alice/claim", alice, json!({}))
+        .await;
+    let (status, body) = app
+        .post(
+            "/v1/sessions/count-alice/handback",
+            alice,
+            json!({"summary": "done"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .post("/v1/sessions/count-nobody/close", &app.api_key, json!({}))
+        .await;
+    assert!(status.is_success(), "{body}");
+    let seen = check("handed back and closed").await;
+    assert_eq!(counts_of(&seen, "root"), [2, 0, 2]);
+    let (status, body) = app
+        .takeover("count-expiring", hook, json!({"timeout": "1s"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, s) = app.get("/v1/sessions/count-expiring", &app.api_key).await;
+        if s["status"] != "human_requested" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never expired: {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    check("timed out").await;
+
+    // Many at once: 24 requests, then claims racing for them.
+    let sessions: Vec<String> = (0..24).map(|i| format!("count-burst-{i}")).collect();
+    let requests = sessions.iter().map(|s| app.takeover(s, hook, json!({})));
+    for (status, body) in futures_util::future::join_all(requests).await {
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let shared = &app;
+    let claims = sessions.iter().enumerate().map(|(i, s)| {
+        let who = if i % 2 == 0 { alice } else { bob };
+        let path = format!("/v1/sessions/{s}/claim");
+        async move { shared.post(&path, who, json!({})).await }
+    });
+    futures_util::future::join_all(claims).await;
+    let seen = check("after the burst").await;
+    assert_eq!(counts_of(&seen, "root")[2], 26);
+    // The timer folds the rows; the counts stay what they were.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let folded = check("folded").await;
+    assert_eq!(folded, seen);
 }
