@@ -40,11 +40,28 @@ pub struct AppState {
     pub router: Arc<Notify>,
     /// Reviewers with a live stream open on this replica.
     pub presence: Arc<crate::live::Presence>,
+    /// Deliveries taken in a committed transaction, for this process's worker to send at once.
+    pub direct: tokio::sync::mpsc::UnboundedSender<crate::delivery::outbox::Leased>,
+    /// How long the worker holds a delivery it sends (the request timeout and a margin).
+    pub delivery_lease: Duration,
 }
 
 impl AppState {
     pub fn wake_outbox(&self) {
         self.outbox.notify_one();
+    }
+
+    /// Sends a delivery taken with its transaction right away; without one, wakes the worker.
+    pub fn deliver_now(&self, taken: Option<crate::delivery::outbox::Leased>) {
+        match taken {
+            // A closed channel (shutting down) leaves the lease to run out and be retried.
+            Some(leased) => {
+                if self.direct.send(leased).is_err() {
+                    self.wake_outbox();
+                }
+            }
+            None => self.wake_outbox(),
+        }
     }
 
     pub fn wake_router(&self) {
@@ -87,6 +104,7 @@ impl App {
         if let crate::config::DatabaseUrl::Postgres(url) = &config.database_url {
             crate::live::bridge_postgres(live.clone(), url.clone());
         }
+        let (direct, direct_rx) = tokio::sync::mpsc::unbounded_channel();
         let state = web::Data::new(AppState {
             db: db.clone(),
             public_base: config.public_base(addr),
@@ -99,6 +117,8 @@ impl App {
             router: router.clone(),
             presence: presence.clone(),
             config: config.clone(),
+            direct,
+            delivery_lease: config.delivery_timeout + Duration::from_secs(5),
         });
         let worker = Worker {
             db,
@@ -106,9 +126,9 @@ impl App {
             schedule: Arc::new(config.retry_schedule.clone()),
             notify,
             poll: config.worker_poll,
-            lease: config.delivery_timeout + Duration::from_secs(5),
+            lease: state.delivery_lease,
         };
-        tokio::spawn(worker.run());
+        tokio::spawn(worker.run(direct_rx));
         let timers = crate::timers::Timers {
             db: state.db.clone(),
             outbox: state.outbox.clone(),

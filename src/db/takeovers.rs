@@ -516,7 +516,8 @@ pub fn reply(
     session_id: &str,
     r: &ReviewerAuth,
     content: &str,
-) -> Result<(super::models::MessageRow, String), ApiError> {
+    lease: std::time::Duration,
+) -> Result<(super::models::MessageRow, String, Option<outbox::Leased>), ApiError> {
     let (mut s, t) = lock_for_reviewer(conn, session_id, r)?;
     require_holder(&s, r)?;
     if let Some(closed_at) = sessions::reply_window_closed(&s, now()) {
@@ -550,7 +551,8 @@ pub fn reply(
     });
     let delivery = send(conn, &ev, &t, Some(&m.id))?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("reply was not queued")))?;
-    Ok((m, delivery))
+    let taken = outbox::take_if_head(conn, &delivery, lease)?;
+    Ok((m, delivery, taken))
 }
 
 /// Puts a held conversation back in the queue.

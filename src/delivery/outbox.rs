@@ -216,6 +216,49 @@ pub fn lease_due(
     Ok(taken)
 }
 
+/// Takes a delivery this transaction just wrote, when it heads its lane, so this process's
+/// worker can send it the moment the transaction commits instead of finding it on its next
+/// lease pass (the reply a customer waits for). `None` when an earlier callback of its lane is
+/// still pending (the worker sends them in order), or nothing can sign it. The lease is the
+/// worker's own: if the process dies before sending, it runs out and any worker retries.
+pub fn take_if_head(
+    conn: &mut DbConnection,
+    id: &str,
+    lease: Duration,
+) -> Result<Option<Leased>, ApiError> {
+    let at = now();
+    let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    let d: DeliveryRow = diesel::update(deliveries::table.filter(deliveries::id.eq(id)))
+        .set(deliveries::locked_until.eq(Some(until)))
+        .get_result(conn)?;
+    let behind: bool = diesel::select(diesel::dsl::exists(
+        deliveries::table
+            .filter(deliveries::lane.eq(&d.lane))
+            .filter(deliveries::status.eq(PENDING))
+            .filter(deliveries::position.lt(d.position)),
+    ))
+    .get_result(conn)?;
+    let secrets = if behind {
+        None
+    } else {
+        secret_for(conn, &d, at)?
+    };
+    match secrets {
+        Some((secret, previous_secret)) => Ok(Some(Leased {
+            delivery: d,
+            secret,
+            previous_secret,
+        })),
+        None => {
+            // Left to the worker's lease pass (which also parks what nothing can sign).
+            diesel::update(deliveries::table.filter(deliveries::position.eq(d.position)))
+                .set(deliveries::locked_until.eq(None::<NaiveDateTime>))
+                .execute(conn)?;
+            Ok(None)
+        }
+    }
+}
+
 type Secrets = (String, Option<String>);
 
 fn secret_for(

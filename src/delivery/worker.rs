@@ -1,11 +1,13 @@
 //! The delivery worker: takes due lane heads from the outbox, POSTs them signed, records each
 //! attempt. Woken at once when a transaction enqueues work; polls to catch retries coming due and
-//! work written by other replicas.
+//! work written by other replicas. A reply that heads its lane comes already taken, straight
+//! from the request that committed it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::{Notify, Semaphore};
 
 use super::outbox::{self, AttemptResult, Leased};
@@ -65,9 +67,26 @@ pub fn client(timeout: Duration, policy: UrlPolicy) -> anyhow::Result<reqwest::C
 }
 
 impl Worker {
-    /// Runs until the process ends.
-    pub async fn run(self) {
+    /// Runs until the process ends. `direct` brings deliveries already taken by the
+    /// transaction that wrote them (see [`outbox::take_if_head`]): they are sent at once.
+    pub async fn run(self, mut direct: UnboundedReceiver<Leased>) {
         let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        {
+            let (worker, permits) = (self.clone(), permits.clone());
+            tokio::spawn(async move {
+                while let Some(leased) = direct.recv().await {
+                    let Ok(permit) = permits.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let worker = worker.clone();
+                    tokio::spawn(async move {
+                        worker.deliver(leased).await;
+                        drop(permit);
+                        worker.notify.notify_one();
+                    });
+                }
+            });
+        }
         loop {
             let free = permits.available_permits() as i64;
             let mut took = 0;

@@ -95,11 +95,12 @@ pub async fn create_reply(
 ) -> Result<HttpResponse, ApiError> {
     let id = session_id(&path)?;
     let content = text(&req, &body)?;
-    let (m, delivery_id) = state
+    let lease = state.delivery_lease;
+    let (m, delivery_id, taken) = state
         .db
-        .write(move |conn| repo::reply(conn, id.as_str(), &reviewer, &content))
+        .write(move |conn| repo::reply(conn, id.as_str(), &reviewer, &content, lease))
         .await?;
-    state.wake_outbox();
+    state.deliver_now(taken);
     state.live.session_changed(&m.session_id, "message");
     Ok(HttpResponse::Created().json(ReplyAccepted {
         message: Message::from(&m),

@@ -13,6 +13,7 @@ backend_tests!(
     a_failing_receiver_gets_retries_with_the_same_webhook_id_in_order,
     a_reply_accepted_before_a_crash_is_delivered_after_restart,
     subscriptions_receive_the_events_they_chose,
+    replies_sent_at_once_arrive_once_each_in_the_order_they_were_accepted,
 );
 
 async fn claimed_session(app: &TestApp, session: &str, hook: &str) -> String {
@@ -189,4 +190,54 @@ async fn subscriptions_receive_the_events_they_chose(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+/// A reply that heads its lane is sent straight from the request that committed it; the ones
+/// behind it wait for the worker. Fired together (some answered 500 and retried), they still
+/// arrive in the order of their sequence numbers, each once.
+async fn replies_sent_at_once_arrive_once_each_in_the_order_they_were_accepted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let receiver = Receiver::start();
+    let alice = claimed_session(&app, "burst", &receiver.url("/hook")).await;
+    receiver
+        .wait_for("the claim notice", |g| !g.is_empty())
+        .await;
+    receiver.answer_next(vec![200, 200, 500, 200, 200, 503]);
+    let (app_ref, alice_ref) = (&app, &alice);
+    let replies = (0..30).map(|i| async move {
+        app_ref
+            .post(
+                "/v1/sessions/burst/replies",
+                alice_ref,
+                json!({"content": format!("reply {i}")}),
+            )
+            .await
+    });
+    let mut accepted = Vec::new();
+    for (status, body) in futures_util::future::join_all(replies).await {
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        accepted.push(body["message"]["seq"].as_i64().unwrap());
+    }
+    accepted.sort_unstable();
+    let got = receiver
+        .wait_for("30 replies", |g| Receiver::of_type(g, "reply").len() >= 30)
+        .await;
+    let replies = Receiver::of_type(&got, "reply");
+    // Each webhook-id once among the successes; retries repeat only a failed one.
+    let mut delivered: Vec<i64> = Vec::new();
+    let mut last_id = String::new();
+    for r in &replies {
+        let seq = r.body["message"]["seq"].as_i64().unwrap();
+        if r.webhook_id == last_id {
+            assert_eq!(
+                delivered.last(),
+                Some(&seq),
+                "a retry repeats its own reply"
+            );
+            continue;
+        }
+        last_id = r.webhook_id.clone();
+        delivered.push(seq);
+    }
+    assert_eq!(delivered, accepted, "every reply once, in sequence order");
 }
