@@ -577,15 +577,25 @@ pub fn idle_candidates(
     limit: i64,
 ) -> Result<Vec<String>, ApiError> {
     let before = now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::hours(24));
-    Ok(sessions::table
+    let q = sessions::table
         .filter(sessions::status.eq_any([
             SessionStatus::Ai.as_str(),
             SessionStatus::HandedBack.as_str(),
         ]))
         .filter(sessions::updated_at.le(before))
         .select(sessions::id)
-        .limit(limit)
-        .load(conn)?)
+        .limit(limit);
+    Ok(match conn {
+        // PostgreSQL indexes the minute, not `updated_at` (so turns update the row in place):
+        // `active_minute <= before` bounds the index range, `updated_at` decides.
+        DbConnection::Postgresql(c) => q
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("active_minute <= ")
+                    .bind::<diesel::sql_types::Timestamp, _>(before),
+            )
+            .load(c)?,
+        DbConnection::Sqlite(c) => q.load(c)?,
+    })
 }
 
 /// Closes a session idle for `idle` (a new user turn opens it again as `ai`).
