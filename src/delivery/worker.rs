@@ -75,15 +75,9 @@ impl Worker {
             let (worker, permits) = (self.clone(), permits.clone());
             tokio::spawn(async move {
                 while let Some(leased) = direct.recv().await {
-                    let Ok(permit) = permits.clone().acquire_owned().await else {
+                    if !worker.send_in_turn(&permits, leased).await {
                         return;
-                    };
-                    let worker = worker.clone();
-                    tokio::spawn(async move {
-                        worker.deliver(leased).await;
-                        drop(permit);
-                        worker.notify.notify_one();
-                    });
+                    }
                 }
             });
         }
@@ -100,15 +94,9 @@ impl Worker {
                     Ok(batch) => {
                         took = batch.len();
                         for leased in batch {
-                            let Ok(permit) = permits.clone().acquire_owned().await else {
+                            if !self.send_in_turn(&permits, leased).await {
                                 return;
-                            };
-                            let worker = self.clone();
-                            tokio::spawn(async move {
-                                worker.deliver(leased).await;
-                                drop(permit);
-                                worker.notify.notify_one();
-                            });
+                            }
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "could not read the outbox; retrying"),
@@ -121,6 +109,22 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Waits for one of the in-flight permits, then sends `leased` in its own task; when it is
+    /// done the worker looks for more (the lane's next callback may be due). `false` once the
+    /// permits are closed (shutting down).
+    async fn send_in_turn(&self, permits: &Arc<Semaphore>, leased: Leased) -> bool {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return false;
+        };
+        let worker = self.clone();
+        tokio::spawn(async move {
+            worker.deliver(leased).await;
+            drop(permit);
+            worker.notify.notify_one();
+        });
+        true
     }
 
     async fn deliver(&self, leased: Leased) {
