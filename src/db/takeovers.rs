@@ -972,25 +972,30 @@ pub fn inbox_counts(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<QueueCo
     })
 }
 
-/// Folds the `queue_counts` rows the triggers appended into one row per scope and status
-/// (dropping scopes that reached zero), when there is anything to fold. Safe beside concurrent
-/// writers and other replicas: on PostgreSQL the rows are taken with `DELETE … RETURNING` and
-/// their sums put back in the same statement, so a row is counted once whoever folds it; SQLite
-/// has one writer. Returns how many rows were folded.
-pub fn fold_queue_counts(conn: &mut DbConnection) -> Result<usize, ApiError> {
+/// Whether `queue_counts` holds rows the triggers appended since the last fold (more rows than
+/// scopes): what the timer reads before it takes a write transaction to fold them.
+pub fn queue_counts_unfolded(conn: &mut DbConnection) -> Result<bool, ApiError> {
     use super::schema::queue_counts as qc;
     use diesel::dsl::{count_star, sql};
     use diesel::sql_types::BigInt;
-    let rows: i64 = qc::table.select(count_star()).first(conn)?;
-    let scopes: i64 = qc::table
-        .select(sql::<BigInt>(
-            "COUNT(DISTINCT team_id || '/' || reviewer_id || '/' || status)",
+    let (rows, scopes): (i64, i64) = qc::table
+        .select((
+            count_star(),
+            sql::<BigInt>("COUNT(DISTINCT team_id || '/' || reviewer_id || '/' || status)"),
         ))
         .first(conn)?;
-    if rows == scopes {
-        return Ok(0);
-    }
-    let folded = match conn {
+    Ok(rows > scopes)
+}
+
+/// Folds the `queue_counts` rows into one row per scope and status (dropping scopes that
+/// reached zero). Safe beside concurrent writers and other replicas: on PostgreSQL the rows are
+/// taken with `DELETE … RETURNING` and their sums put back in the same statement, so a row is
+/// counted once whoever folds it; SQLite has one writer.
+pub fn fold_queue_counts(conn: &mut DbConnection) -> Result<(), ApiError> {
+    use super::schema::queue_counts as qc;
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    match conn {
         DbConnection::Postgresql(c) => diesel::sql_query(
             "WITH gone AS (DELETE FROM queue_counts RETURNING team_id, reviewer_id, status, delta)
              INSERT INTO queue_counts (team_id, reviewer_id, status, delta)
@@ -1025,7 +1030,7 @@ pub fn fold_queue_counts(conn: &mut DbConnection) -> Result<usize, ApiError> {
             diesel::insert_into(qc::table).values(&rows).execute(c)?
         }
     };
-    Ok((rows as usize).saturating_sub(folded))
+    Ok(())
 }
 
 /// Open takeovers visible to the reviewer, highest priority first, then longest waiting.

@@ -228,29 +228,31 @@ pub fn take_if_head(
 ) -> Result<Option<Leased>, ApiError> {
     let at = now();
     let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-    let d: DeliveryRow = diesel::update(deliveries::table.filter(deliveries::id.eq(id)))
-        .set(deliveries::locked_until.eq(Some(until)))
-        .get_result(conn)?;
-    let behind: bool = diesel::select(diesel::dsl::exists(
+    let earlier = diesel::alias!(deliveries as earlier);
+    let taken: Option<DeliveryRow> = diesel::update(
         deliveries::table
-            .filter(deliveries::lane.eq(&d.lane))
-            .filter(deliveries::status.eq(PENDING))
-            .filter(deliveries::position.lt(d.position)),
-    ))
-    .get_result(conn)?;
-    let secrets = if behind {
-        None
-    } else {
-        secret_for(conn, &d, at)?
+            .filter(deliveries::id.eq(id))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                earlier
+                    .filter(earlier.field(deliveries::lane).eq(deliveries::lane))
+                    .filter(earlier.field(deliveries::status).eq(PENDING))
+                    .filter(earlier.field(deliveries::position).lt(deliveries::position)),
+            ))),
+    )
+    .set(deliveries::locked_until.eq(Some(until)))
+    .get_result(conn)
+    .optional()?;
+    let Some(d) = taken else {
+        return Ok(None);
     };
-    match secrets {
+    match secret_for(conn, &d, at)? {
         Some((secret, previous_secret)) => Ok(Some(Leased {
             delivery: d,
             secret,
             previous_secret,
         })),
         None => {
-            // Left to the worker's lease pass (which also parks what nothing can sign).
+            // Left to the worker's lease pass, which parks what nothing can sign.
             diesel::update(deliveries::table.filter(deliveries::position.eq(d.position)))
                 .set(deliveries::locked_until.eq(None::<NaiveDateTime>))
                 .execute(conn)?;
