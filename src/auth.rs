@@ -1,8 +1,6 @@
-//! Credentials: API keys (integrations), reviewer bearer tokens, inbox cookie sessions with
-//! their CSRF tokens, and password hashing.
-//! Keys and tokens are 256-bit random strings stored as SHA-256 digests: their entropy makes a
-//! slow hash pointless, and a fast lookup keeps the turn gate cheap. Passwords, which people
-//! choose, are stored as argon2id hashes.
+//! Who is calling: API keys (integrations), reviewer bearer tokens and inbox cookie sessions
+//! with their CSRF tokens, read from requests as actix extractors, and the cache of recently
+//! verified keys. The credentials themselves are `domain::credentials`; their rows `db::accounts`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -12,95 +10,13 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use actix_web::{web, FromRequest, HttpRequest};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-use base64::Engine;
-use diesel::prelude::*;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
-use crate::db::models::{ApiKeyRow, ReviewerRow};
-use crate::db::schema::{api_keys, reviewer_tokens, reviewers, team_members, teams};
-use crate::db::{now, DbConnection};
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::db::accounts::{api_key_by_digest, reviewer_by_token};
+use crate::db::Db;
+use crate::error::{ApiError, Kind};
+use crate::throttle::LoginThrottle;
 
-pub const API_KEY_PREFIX: &str = "bk_";
-pub const REVIEWER_TOKEN_PREFIX: &str = "brt_";
-/// The inbox's session cookie: holds a reviewer token (HttpOnly, SameSite=Lax).
-pub const SESSION_COOKIE: &str = "baton_session";
-/// The header the inbox script sends its CSRF token in.
-pub const CSRF_HEADER: &str = "X-CSRF-Token";
-/// The form field a plain HTML form sends its CSRF token in.
-pub const CSRF_FIELD: &str = "_csrf";
-
-fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes
-}
-
-/// A new API key: `bk_` and 43 URL-safe characters.
-pub fn generate_api_key() -> String {
-    format!(
-        "{API_KEY_PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>())
-    )
-}
-
-/// A new reviewer token.
-pub fn generate_reviewer_token() -> String {
-    format!(
-        "{REVIEWER_TOKEN_PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>())
-    )
-}
-
-/// A new Standard Webhooks signing secret: `whsec_` and base64 of 24 random bytes.
-pub fn generate_signing_secret() -> String {
-    format!(
-        "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(random_bytes::<24>())
-    )
-}
-
-/// The stored digest of a key or token.
-pub fn token_digest(token: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(token.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        hex.push(char::from(HEX[usize::from(b >> 4)]));
-        hex.push(char::from(HEX[usize::from(b & 0xf)]));
-    }
-    hex
-}
-
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt =
-        SaltString::encode_b64(&random_bytes::<16>()).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
-}
-
-/// The CSRF token of a cookie session: an HMAC of a fixed label keyed by the session token.
-/// A page of the inbox can read it; another site cannot (it never sees the HttpOnly cookie).
-pub fn csrf_token(session_token: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<Sha256>::new_from_slice(session_token.as_bytes())
-        .expect("HMAC takes keys of any length");
-    mac.update(b"baton inbox csrf v1");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-}
-
-/// Does `sent` match the CSRF token of this session (compared in constant time)?
-pub fn csrf_matches(session_token: &str, sent: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    let expected = csrf_token(session_token);
-    expected.len() == sent.len() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
-}
+pub use crate::domain::credentials::*;
 
 /// The digest of the credential a request carries (bearer token, else inbox cookie), so a
 /// long-lived response (the event stream) can check that it still holds.
@@ -113,59 +29,6 @@ pub fn session_cookie(req: &HttpRequest) -> Option<String> {
     req.cookie(SESSION_COOKIE)
         .map(|c| c.value().to_string())
         .filter(|v| v.starts_with(REVIEWER_TOKEN_PREFIX))
-}
-
-/// Constant-time password check (argon2 compares digests in constant time).
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
-}
-
-/// A hash to verify against when the reviewer does not exist, so a wrong name costs as much
-/// time as a wrong password and names cannot be probed by timing.
-pub fn dummy_password_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("baton-dummy-password").unwrap_or_default())
-}
-
-/// An authenticated integration.
-#[derive(Clone, Debug)]
-pub struct ApiKeyAuth {
-    pub id: String,
-    pub name: String,
-    pub signing_secret: String,
-}
-
-/// An authenticated reviewer with the teams they belong to.
-#[derive(Clone, Debug)]
-pub struct ReviewerAuth {
-    pub id: String,
-    pub name: String,
-    pub display_name: String,
-    pub is_admin: bool,
-    pub team_ids: Vec<String>,
-    pub team_names: Vec<String>,
-}
-
-/// Either kind of caller, for endpoints both may use.
-#[derive(Clone, Debug)]
-pub enum Caller {
-    ApiKey(ApiKeyAuth),
-    Reviewer(ReviewerAuth),
-}
-
-impl Caller {
-    /// The name written to the audit trail.
-    pub fn actor(&self) -> String {
-        match self {
-            Caller::ApiKey(k) => format!("api_key:{}", k.name),
-            Caller::Reviewer(r) => format!("reviewer:{}", r.name),
-        }
-    }
 }
 
 /// Recently verified API keys, so the turn gate does not pay a lookup on every call.
@@ -232,10 +95,24 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_string())
 }
 
-fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
-    req.app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))
+/// The database and key cache the app registered (`web::Data<Db>`, `web::Data<KeyCache>`).
+struct Gate {
+    db: web::Data<Db>,
+    key_cache: web::Data<KeyCache>,
+}
+
+fn state(req: &HttpRequest) -> Result<Gate, ApiError> {
+    let missing = || ApiError::internal(anyhow::anyhow!("application state missing"));
+    Ok(Gate {
+        db: req
+            .app_data::<web::Data<Db>>()
+            .cloned()
+            .ok_or_else(missing)?,
+        key_cache: req
+            .app_data::<web::Data<KeyCache>>()
+            .cloned()
+            .ok_or_else(missing)?,
+    })
 }
 
 /// The credential of a request: the bearer token, else the inbox cookie. A cookie-borne
@@ -276,22 +153,11 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         }
         let generation = state.key_cache.generation();
         let lookup = digest.clone();
-        let row = state
+        let key = state
             .db
-            .read(move |conn| {
-                Ok(api_keys::table
-                    .filter(api_keys::key_hash.eq(lookup))
-                    .filter(api_keys::revoked_at.is_null())
-                    .first::<ApiKeyRow>(conn)
-                    .optional()?)
-            })
+            .read(move |conn| api_key_by_digest(conn, &lookup))
             .await?
             .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
-        let key = ApiKeyAuth {
-            id: row.id,
-            name: row.name,
-            signing_secret: row.signing_secret,
-        };
         state.key_cache.put(digest, key.clone(), generation);
         return Ok(Caller::ApiKey(key));
     }
@@ -327,51 +193,78 @@ pub async fn cookie_reviewer(
     Ok(reviewer.map(|r| (r, token)))
 }
 
-/// Is the token behind this digest still live, and its reviewer enabled?
-pub fn token_is_live(conn: &mut DbConnection, digest: &str) -> Result<bool, ApiError> {
-    let n: i64 = reviewer_tokens::table
-        .inner_join(reviewers::table)
-        .filter(reviewer_tokens::token_hash.eq(digest))
-        .filter(reviewer_tokens::expires_at.gt(now()))
-        .filter(reviewers::disabled_at.is_null())
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+/// A successful sign-in: a new reviewer token.
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: chrono::NaiveDateTime,
+    pub reviewer: ReviewerAuth,
 }
 
-/// Loads the reviewer behind a token digest, if the token is live and the reviewer enabled.
-pub fn reviewer_by_token(
-    conn: &mut DbConnection,
-    digest: &str,
-) -> Result<Option<ReviewerAuth>, ApiError> {
-    let row = reviewer_tokens::table
-        .inner_join(reviewers::table)
-        .filter(reviewer_tokens::token_hash.eq(digest))
-        .filter(reviewer_tokens::expires_at.gt(now()))
-        .filter(reviewers::disabled_at.is_null())
-        .select(reviewers::all_columns)
-        .first::<ReviewerRow>(conn)
-        .optional()?;
-    row.map(|r| reviewer_auth(conn, r)).transpose()
-}
-
-/// A reviewer row with its teams, as an authenticated reviewer.
-pub fn reviewer_auth(conn: &mut DbConnection, r: ReviewerRow) -> Result<ReviewerAuth, ApiError> {
-    let team_rows: Vec<(String, String)> = team_members::table
-        .inner_join(teams::table)
-        .filter(team_members::reviewer_id.eq(&r.id))
-        .select((teams::id, teams::name))
-        .order(teams::name.asc())
-        .load(conn)?;
-    let (team_ids, team_names) = team_rows.into_iter().unzip();
-    Ok(ReviewerAuth {
-        id: r.id,
-        name: r.name,
-        display_name: r.display_name,
-        is_admin: r.is_admin,
-        team_ids,
-        team_names,
+/// Checks a name and password under the sign-in throttle and issues a token; shared by the API
+/// and the inbox's sign-in form.
+pub async fn sign_in(
+    db: &Db,
+    throttle: &LoginThrottle,
+    ttl: Duration,
+    req: &HttpRequest,
+    name: String,
+    password: String,
+) -> Result<SignedIn, ApiError> {
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let throttle_key = format!("{ip}|{name}");
+    if !throttle.allowed(&throttle_key) {
+        return Err(ApiError::new(
+            Kind::TooManyRequests,
+            "too many failed sign-ins for this name; wait a minute and try again",
+        ));
+    }
+    let lookup = name.clone();
+    let row = db
+        .read(move |conn| {
+            Ok(crate::db::accounts::find_reviewer(conn, &lookup)?
+                .filter(|r| r.disabled_at.is_none()))
+        })
+        .await?;
+    // Argon2 takes tens of milliseconds by design: verify off the executor and outside any
+    // write transaction (on SQLite that would hold every writer, the turn gate included).
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || {
+        verify_password(
+            &password,
+            stored.as_deref().unwrap_or(dummy_password_hash()),
+        )
     })
+    .await
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("password check failed: {e}")))?;
+    let found = match row {
+        Some(r) if ok => Some(
+            db.write(move |conn| {
+                let (token, expires) = crate::db::accounts::create_token(conn, &r.id, ttl)?;
+                let auth = crate::db::accounts::reviewer_auth(conn, r)?;
+                Ok((token, expires, auth))
+            })
+            .await?,
+        ),
+        _ => None,
+    };
+    match found {
+        Some((token, expires_at, reviewer)) => {
+            throttle.succeeded(&throttle_key);
+            Ok(SignedIn {
+                token,
+                expires_at,
+                reviewer,
+            })
+        }
+        None => {
+            throttle.failed(&throttle_key);
+            tracing::info!(reviewer = %name, "failed sign-in");
+            Err(ApiError::unauthorized("wrong name or password"))
+        }
+    }
 }
 
 type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;

@@ -13,5 +13,6 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod throttle;
 pub mod timers;

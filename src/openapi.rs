@@ -73,7 +73,7 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         routes::api_keys::create_api_key,
         routes::api_keys::delete_api_key,
     ),
-    components(schemas(crate::delivery::event::CallbackEvent, crate::db::takeovers::InboxView)),
+    components(schemas(crate::domain::event::CallbackEvent, crate::db::takeovers::InboxView)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "sessions", description = "The turn gate and conversation state, for integrations"),

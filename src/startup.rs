@@ -21,53 +21,8 @@ use crate::error::{ApiError, Kind};
 use crate::live::LiveBus;
 use crate::openapi::ApiDoc;
 use crate::routes;
+use crate::state::AppState;
 use crate::throttle::LoginThrottle;
-
-/// What every handler can reach, through `web::Data<AppState>`.
-pub struct AppState {
-    pub db: Db,
-    pub config: Config,
-    /// Base for links (`inbox_url`): `BATON_PUBLIC_URL` or `http://<bound address>`.
-    pub public_base: String,
-    /// Wakes the delivery worker after a transaction queued callbacks.
-    pub outbox: Arc<Notify>,
-    pub key_cache: Arc<KeyCache>,
-    pub live: Arc<LiveBus>,
-    pub login_throttle: LoginThrottle,
-    pub signal_rules: crate::routes::signals::RulesCache,
-    pub metrics: crate::metrics::Metrics,
-    /// Wakes the router (automatic assignment) after something changed who can take what.
-    pub router: Arc<Notify>,
-    /// Reviewers with a live stream open on this replica.
-    pub presence: Arc<crate::live::Presence>,
-    /// Deliveries taken in a committed transaction, for this process's worker to send at once.
-    pub direct: tokio::sync::mpsc::UnboundedSender<crate::delivery::outbox::Leased>,
-    /// How long the worker holds a delivery it sends (the request timeout and a margin).
-    pub delivery_lease: Duration,
-}
-
-impl AppState {
-    pub fn wake_outbox(&self) {
-        self.outbox.notify_one();
-    }
-
-    /// Sends a delivery taken with its transaction right away; without one, wakes the worker.
-    pub fn deliver_now(&self, taken: Option<crate::delivery::outbox::Leased>) {
-        match taken {
-            // A closed channel (shutting down) leaves the lease to run out and be retried.
-            Some(leased) => {
-                if self.direct.send(leased).is_err() {
-                    self.wake_outbox();
-                }
-            }
-            None => self.wake_outbox(),
-        }
-    }
-
-    pub fn wake_router(&self) {
-        self.router.notify_one();
-    }
-}
 
 /// A built server, bound and ready to run.
 pub struct App {
@@ -85,8 +40,7 @@ impl App {
         };
         if db.backend() == Backend::Sqlite {
             // Single node: any lease in the table belongs to a process that is gone.
-            db.write(crate::delivery::outbox::release_all_leases)
-                .await?;
+            db.write(crate::db::outbox::release_all_leases).await?;
         }
         // The queue's counts start folded (a bulk load or a long stop may have left many rows).
         db.write(crate::db::takeovers::fold_queue_counts).await?;
@@ -149,9 +103,14 @@ impl App {
         tokio::spawn(timers.run());
 
         let max_body = config.max_body_bytes;
+        // `auth` reads the database and the key cache on their own, not through `AppState`.
+        let auth_db = web::Data::new(state.db.clone());
+        let auth_keys = web::Data::from(state.key_cache.clone());
         let server = HttpServer::new(move || {
             ActixApp::new()
                 .app_data(state.clone())
+                .app_data(auth_db.clone())
+                .app_data(auth_keys.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(
                     web::QueryConfig::default()

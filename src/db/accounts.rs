@@ -14,8 +14,8 @@ use super::schema::{
     webhooks,
 };
 use super::{audit, escalation, now, DbConnection};
-use crate::auth::{self, ReviewerAuth};
 use crate::domain::accounts::{Label, ReviewerName, TeamName};
+use crate::domain::credentials::{self as auth, ApiKeyAuth, ReviewerAuth};
 use crate::domain::session::SessionStatus;
 use crate::domain::types::{RecordId, TakeoverStatus};
 use crate::error::{ApiError, FieldError};
@@ -745,4 +745,68 @@ fn release_held(
         super::takeovers::release(conn, id, by)?;
     }
     Ok(held)
+}
+
+/// Is the token behind this digest still live, and its reviewer enabled?
+pub fn token_is_live(conn: &mut DbConnection, digest: &str) -> Result<bool, ApiError> {
+    let n: i64 = reviewer_tokens::table
+        .inner_join(reviewers::table)
+        .filter(reviewer_tokens::token_hash.eq(digest))
+        .filter(reviewer_tokens::expires_at.gt(now()))
+        .filter(reviewers::disabled_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Loads the reviewer behind a token digest, if the token is live and the reviewer enabled.
+pub fn reviewer_by_token(
+    conn: &mut DbConnection,
+    digest: &str,
+) -> Result<Option<ReviewerAuth>, ApiError> {
+    let row = reviewer_tokens::table
+        .inner_join(reviewers::table)
+        .filter(reviewer_tokens::token_hash.eq(digest))
+        .filter(reviewer_tokens::expires_at.gt(now()))
+        .filter(reviewers::disabled_at.is_null())
+        .select(reviewers::all_columns)
+        .first::<ReviewerRow>(conn)
+        .optional()?;
+    row.map(|r| reviewer_auth(conn, r)).transpose()
+}
+
+/// A reviewer row with its teams, as an authenticated reviewer.
+pub fn reviewer_auth(conn: &mut DbConnection, r: ReviewerRow) -> Result<ReviewerAuth, ApiError> {
+    let team_rows: Vec<(String, String)> = team_members::table
+        .inner_join(teams::table)
+        .filter(team_members::reviewer_id.eq(&r.id))
+        .select((teams::id, teams::name))
+        .order(teams::name.asc())
+        .load(conn)?;
+    let (team_ids, team_names) = team_rows.into_iter().unzip();
+    Ok(ReviewerAuth {
+        id: r.id,
+        name: r.name,
+        display_name: r.display_name,
+        is_admin: r.is_admin,
+        team_ids,
+        team_names,
+    })
+}
+
+/// The live (not revoked) API key behind a digest.
+pub fn api_key_by_digest(
+    conn: &mut DbConnection,
+    digest: &str,
+) -> Result<Option<ApiKeyAuth>, ApiError> {
+    let row = api_keys::table
+        .filter(api_keys::key_hash.eq(digest))
+        .filter(api_keys::revoked_at.is_null())
+        .first::<ApiKeyRow>(conn)
+        .optional()?;
+    Ok(row.map(|row| ApiKeyAuth {
+        id: row.id,
+        name: row.name,
+        signing_secret: row.signing_secret,
+    }))
 }

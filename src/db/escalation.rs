@@ -6,7 +6,7 @@ use serde_json::json;
 use super::models::{EscalationPolicyRow, TeamChannelRow};
 use super::schema::{escalation_policies, team_channels, teams};
 use super::{now, DbConnection};
-use crate::delivery::outbox;
+use crate::db::outbox;
 use crate::domain::policy::StoredStep;
 use crate::error::ApiError;
 

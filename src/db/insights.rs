@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::{messages, sessions, takeovers, teams};
 use super::DbConnection;
-use crate::auth::ReviewerAuth;
+use crate::domain::credentials::ReviewerAuth;
 use crate::domain::review::Trigger;
 use crate::domain::stats::Fact;
 use crate::domain::types::{Mode, Sender};

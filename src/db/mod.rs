@@ -11,6 +11,7 @@ pub mod escalation;
 pub mod fixed;
 pub mod insights;
 pub mod models;
+pub mod outbox;
 pub mod routing;
 pub mod schema;
 pub mod sessions;

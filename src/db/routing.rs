@@ -15,12 +15,13 @@ use super::schema::{
     team_routing, teams,
 };
 use super::{audit, now, sessions, DbConnection};
-use crate::delivery::event::EventType;
+use crate::domain::event::EventType;
 use crate::domain::hours::{BusinessHours, BusinessHoursBody, Openness};
+use crate::domain::routing::QueueInfo;
 use crate::domain::routing::{self, AssignmentPolicy, Availability, Candidate, ClaimSample};
+use crate::domain::types::utc;
 use crate::domain::types::{Mode, TakeoverStatus};
 use crate::error::ApiError;
-use crate::routes::dto::{utc, QueueInfo};
 
 /// How long an offer waits for its reviewer to accept, unless the team says otherwise.
 pub const DEFAULT_OFFER_SECONDS: i64 = 120;

@@ -631,14 +631,14 @@ pub fn close_if_idle(
             ..Default::default()
         },
     )?;
-    let ev = crate::delivery::event::CallbackEvent::new(
-        crate::delivery::event::EventType::SessionClosed,
+    let ev = crate::domain::event::CallbackEvent::new(
+        crate::domain::event::EventType::SessionClosed,
         &s.id,
         s.channel.clone(),
         &s.channel_ref,
         None,
     );
-    crate::delivery::outbox::enqueue(conn, &ev, None, None)?;
+    crate::db::outbox::enqueue(conn, &ev, None, None)?;
     Ok(true)
 }
 

@@ -9,9 +9,9 @@ use super::models::{NoteRow, SessionRow, TakeoverRow};
 use super::schema::{deliveries, messages, notes, takeovers};
 use super::sessions::{self, status_of, NewTurn, SessionFields};
 use super::{accounts, audit, escalation, now, routing, DbConnection};
-use crate::auth::{Caller, ReviewerAuth};
-use crate::delivery::event::{CallbackEvent, CallbackMessage, EventType, ReviewerRef};
-use crate::delivery::outbox::{self, Destination};
+use crate::db::outbox::{self, Destination};
+use crate::domain::credentials::{Caller, ReviewerAuth};
+use crate::domain::event::{CallbackEvent, CallbackMessage, EventType, ReviewerRef};
 use crate::domain::hours::OffHoursAction;
 use crate::domain::session::{transition, SessionEvent, SessionStatus};
 use crate::domain::takeover::{new_history_items, TakeoverSpec};
@@ -312,7 +312,7 @@ pub fn request(
             s.id,
             s.channel.as_deref().unwrap_or("an unnamed channel")
         );
-        let link = crate::routes::dto::inbox_url(public_base, &s.id);
+        let link = crate::domain::types::inbox_url(public_base, &s.id);
         escalation::notify_team(
             conn,
             team,
@@ -1186,7 +1186,7 @@ pub fn expire(
                 s.id,
                 t.reason.replace('_', " ")
             );
-            let link = crate::routes::dto::inbox_url(public_base, &s.id);
+            let link = crate::domain::types::inbox_url(public_base, &s.id);
             escalation::notify_team(conn, team, "takeover_escalated", &text, &s.id, &t.id, &link)?;
         }
         return Ok(Some(TimerOutcome::Escalated));
@@ -1346,7 +1346,7 @@ pub fn release_if_silent(
             holder.as_deref().unwrap_or("A reviewer"),
             s.id
         );
-        let link = crate::routes::dto::inbox_url(public_base, &s.id);
+        let link = crate::domain::types::inbox_url(public_base, &s.id);
         escalation::notify_team(conn, team, "reviewer_silent", &text, &s.id, &t.id, &link)?;
     }
     Ok(true)

@@ -1,7 +1,6 @@
-//! Callbacks from Baton to n8n: the event payloads, Standard Webhooks signing, the durable
-//! outbox (written in the caller's transaction) and the worker that delivers it.
+//! Callbacks from Baton to n8n: Standard Webhooks signing and the worker that delivers what the
+//! outbox (`db::outbox`, written in the caller's transaction) holds. The event payloads are
+//! `domain::event`.
 
-pub mod event;
-pub mod outbox;
 pub mod signing;
 pub mod worker;

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::{Notify, Semaphore};
 
-use super::outbox::{self, AttemptResult, Leased};
 use super::signing;
+use crate::db::outbox::{self, AttemptResult, Leased};
 use crate::db::{now, Db};
 use crate::domain::policy::UrlPolicy;
 

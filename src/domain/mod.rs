@@ -3,7 +3,9 @@
 //! and routing.
 
 pub mod accounts;
+pub mod credentials;
 pub mod duration;
+pub mod event;
 pub mod hours;
 pub mod policy;
 pub mod review;

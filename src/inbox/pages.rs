@@ -11,16 +11,16 @@ use serde::Deserialize;
 
 use super::views::{self, Conversation, Queue, QueueRow};
 use super::{admin, insights};
+use crate::auth::sign_in;
 use crate::auth::{self, ReviewerAuth, CSRF_FIELD, SESSION_COOKIE};
 use crate::db::insights as db_insights;
+use crate::db::outbox;
 use crate::db::takeovers::{self as repo, InboxView};
 use crate::db::{accounts, escalation, now, sessions, DbConnection};
-use crate::delivery::outbox;
 use crate::domain::policy::FallbackAction;
 use crate::domain::review::review;
 use crate::error::{ApiError, Kind};
-use crate::routes::auth::sign_in;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const SCRIPT: &str = include_str!("assets/inbox.js");
 const STYLESHEET: &str = include_str!("assets/inbox.css");
@@ -117,7 +117,17 @@ pub async fn create_login(
         next,
     } = form.into_inner();
     let next = safe_next(next.as_deref());
-    match sign_in(&state, &req, name.clone(), password).await {
+    let throttle = &state.login_throttle;
+    match sign_in(
+        &state.db,
+        throttle,
+        state.config.token_ttl,
+        &req,
+        name.clone(),
+        password,
+    )
+    .await
+    {
         Ok(signed_in) => {
             let ttl = state.config.token_ttl.as_secs() as i64;
             let cookie = Cookie::build(SESSION_COOKIE, signed_in.token)

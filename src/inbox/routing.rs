@@ -11,8 +11,8 @@ use crate::auth;
 use crate::domain::hours::{BusinessHoursBody, OffHoursAction, OpeningIntervalBody};
 use crate::domain::routing::AssignmentPolicy;
 use crate::error::ApiError;
-use crate::routes::routing::{find_team, team_view, TeamRouting};
-use crate::startup::AppState;
+use crate::routes::dto::{find_team, team_view, TeamRouting};
+use crate::state::AppState;
 
 const DAYS: [(&str, &str); 7] = [
     ("mon", "Monday"),

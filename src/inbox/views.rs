@@ -9,9 +9,9 @@ use maud::{html, Markup, DOCTYPE};
 
 use crate::auth::ReviewerAuth;
 use crate::db::models::{MessageRow, NoteRow, SessionRow, TakeoverRow};
+use crate::db::outbox::ReplyDelivery;
 use crate::db::sessions::{reply_window_closes_at, status_of};
 use crate::db::takeovers::{InboxView, QueueCounts};
-use crate::delivery::outbox::ReplyDelivery;
 use crate::domain::session::SessionStatus;
 use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;

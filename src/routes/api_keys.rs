@@ -15,7 +15,7 @@ use crate::db::models::ApiKeyRow;
 use crate::domain::accounts::Label;
 use crate::domain::types::RecordId;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// An API key as listed: never the key itself or its signing secret.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

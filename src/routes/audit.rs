@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::db::models::AuditRow;
 use crate::db::schema::audit_events;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One audit entry.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -4,10 +4,10 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 
 use super::dto::{LoginRequest, LoginResponse, Me, ReviewerView};
 use super::parse_json;
-use crate::auth::{self as credentials, Caller};
+use crate::auth::{self as credentials, sign_in, Caller};
 use crate::db::accounts;
-use crate::error::{ApiError, Kind, Problem};
-use crate::startup::AppState;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 pub fn reviewer_view(r: &credentials::ReviewerAuth) -> ReviewerView {
     ReviewerView {
@@ -36,89 +36,20 @@ pub async fn create_login(
     body: web::Bytes,
 ) -> Result<web::Json<LoginResponse>, ApiError> {
     let body: LoginRequest = parse_json(&req, &body, None)?;
-    let signed_in = sign_in(&state, &req, body.name, body.password).await?;
+    let signed_in = sign_in(
+        &state.db,
+        &state.login_throttle,
+        state.config.token_ttl,
+        &req,
+        body.name,
+        body.password,
+    )
+    .await?;
     Ok(web::Json(LoginResponse {
         token: signed_in.token,
         expires_at: signed_in.expires_at.and_utc(),
         reviewer: reviewer_view(&signed_in.reviewer),
     }))
-}
-
-/// A successful sign-in: a new reviewer token.
-pub struct SignedIn {
-    pub token: String,
-    pub expires_at: chrono::NaiveDateTime,
-    pub reviewer: credentials::ReviewerAuth,
-}
-
-/// Checks a name and password under the sign-in throttle and issues a token; shared by the API
-/// and the inbox's sign-in form.
-pub async fn sign_in(
-    state: &AppState,
-    req: &HttpRequest,
-    name: String,
-    password: String,
-) -> Result<SignedIn, ApiError> {
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    let throttle_key = format!("{ip}|{name}");
-    if !state.login_throttle.allowed(&throttle_key) {
-        return Err(ApiError::new(
-            Kind::TooManyRequests,
-            "too many failed sign-ins for this name; wait a minute and try again",
-        ));
-    }
-    let ttl = state.config.token_ttl;
-    let lookup = name.clone();
-    let row = state
-        .db
-        .read(move |conn| {
-            Ok(accounts::find_reviewer(conn, &lookup)?.filter(|r| r.disabled_at.is_none()))
-        })
-        .await?;
-    // Argon2 takes tens of milliseconds by design: verify off the executor and outside any
-    // write transaction (on SQLite that would hold every writer, the turn gate included).
-    let stored = row.as_ref().map(|r| r.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || {
-        credentials::verify_password(
-            &password,
-            stored
-                .as_deref()
-                .unwrap_or(credentials::dummy_password_hash()),
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(anyhow::anyhow!("password check failed: {e}")))?;
-    let found = match row {
-        Some(r) if ok => Some(
-            state
-                .db
-                .write(move |conn| {
-                    let (token, expires) = accounts::create_token(conn, &r.id, ttl)?;
-                    let auth = credentials::reviewer_auth(conn, r)?;
-                    Ok((token, expires, auth))
-                })
-                .await?,
-        ),
-        _ => None,
-    };
-    match found {
-        Some((token, expires_at, reviewer)) => {
-            state.login_throttle.succeeded(&throttle_key);
-            Ok(SignedIn {
-                token,
-                expires_at,
-                reviewer,
-            })
-        }
-        None => {
-            state.login_throttle.failed(&throttle_key);
-            tracing::info!(reviewer = %name, "failed sign-in");
-            Err(ApiError::unauthorized("wrong name or password"))
-        }
-    }
 }
 
 /// Sign out: the token stops working.

@@ -11,7 +11,7 @@ use crate::db::routing;
 use crate::db::takeovers as repo;
 use crate::domain::takeover::check_content;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Take a waiting conversation. Exactly one of concurrent claims wins; the others get 409
 /// naming the reviewer who holds it. Claiming what you already hold is a no-op.

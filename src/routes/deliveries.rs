@@ -9,11 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::utc;
 use crate::auth::Caller;
 use crate::db::models::{DeliveryAttemptRow, DeliveryRow};
+use crate::db::outbox::{DELIVERED, PARKED, PENDING};
 use crate::db::schema::{deliveries, delivery_attempts, webhooks};
 use crate::db::{now, DbConnection};
-use crate::delivery::outbox::{DELIVERED, PARKED, PENDING};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One attempt to deliver.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -1,17 +1,20 @@
 //! Request and response bodies of the HTTP API. Requests are plain serde structs that reject
 //! unknown fields; `domain` parses them into checked values. Responses are built from rows here.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::models::{MessageRow, NoteRow, SessionRow, TakeoverRow};
+use crate::db::models::{MessageRow, NoteRow, SessionRow, TakeoverRow, TeamRow};
+use crate::db::{accounts, now, routing as repo, DbConnection};
+use crate::domain::hours::{BusinessHours, BusinessHoursBody, Openness};
+use crate::domain::routing::{AssignmentPolicy, Availability};
 use crate::domain::session::{Owner, SessionStatus};
 use crate::domain::types::{Mode, Outcome, Reason, TakeoverStatus};
+use crate::error::ApiError;
 
-pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
+pub use crate::domain::routing::QueueInfo;
+pub use crate::domain::types::{inbox_url, utc};
 
 fn json(raw: &Option<String>) -> Option<serde_json::Value> {
     raw.as_deref().and_then(|s| serde_json::from_str(s).ok())
@@ -49,31 +52,6 @@ pub struct SessionState {
     /// wait. Reported by `GET /v1/sessions/{session_id}` (not by the turn gate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<QueueInfo>,
-}
-
-/// Where a waiting customer stands.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct QueueInfo {
-    /// The team whose queue it waits in (null: a reviewer's own queue, or anyone's).
-    pub team: Option<String>,
-    /// 1 means next to be served: higher priority first, then longest waiting.
-    pub position: i64,
-    /// Live takeovers waiting in the same queue.
-    pub waiting: i64,
-    /// Expected wait in seconds: the median time-to-claim of this queue's takeovers requested
-    /// in the same hour of day over the last 28 days (all hours when that hour has fewer than
-    /// 5), times `ceil(position / available reviewers)`, plus the time until the team opens
-    /// when it is closed. Null when there is no history yet.
-    pub expected_wait_seconds: Option<i64>,
-    /// Whether the team is within its business hours (always true without a schedule).
-    pub open: bool,
-    /// When a closed team opens next.
-    pub opens_at: Option<DateTime<Utc>>,
-    /// The reviewer automatic assignment has offered it to, until they accept or the offer
-    /// lapses.
-    pub offered_to: Option<String>,
-    /// When that offer lapses and the conversation goes back to the queue.
-    pub offer_expires_at: Option<DateTime<Utc>>,
 }
 
 impl From<&SessionRow> for SessionState {
@@ -345,13 +323,6 @@ impl Takeover {
     }
 }
 
-/// The inbox link of a session.
-pub fn inbox_url(public_base: &str, session_id: &str) -> String {
-    let mut url = format!("{public_base}/inbox/sessions/");
-    url.extend(url::form_urlencoded::byte_serialize(session_id.as_bytes()));
-    url
-}
-
 /// Hand a conversation back to the AI.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -540,4 +511,89 @@ pub struct DecisionRequest {
     pub edited: Option<serde_json::Value>,
     /// Why, for the workflow and the audit trail.
     pub comment: Option<String>,
+}
+
+/// One reviewer of a team, as routing sees them.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RoutingReviewer {
+    /// Sign-in name.
+    pub name: String,
+    /// Name shown to customers.
+    pub display_name: String,
+    /// `online`, `away` or `offline`.
+    pub availability: Availability,
+    /// Most conversations at once that automatic assignment gives them (null: no limit).
+    pub capacity: Option<i64>,
+    /// Conversations they hold or have been offered now.
+    pub load: i64,
+}
+
+/// A team's routing settings and where it stands now.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeamRouting {
+    /// The team.
+    pub team: String,
+    /// `manual`, `round_robin` or `least_busy`.
+    pub policy: AssignmentPolicy,
+    /// Seconds an automatic offer waits for acceptance.
+    pub offer_timeout_seconds: i64,
+    /// The schedule, or null for always open.
+    pub business_hours: Option<BusinessHoursBody>,
+    /// Whether the team is open now.
+    pub open: bool,
+    /// When a closed team opens next.
+    pub opens_at: Option<DateTime<Utc>>,
+    /// When an open team with a schedule closes next.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// The team's reviewers.
+    pub reviewers: Vec<RoutingReviewer>,
+    /// Last change of the settings.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+pub fn team_view(conn: &mut DbConnection, team: &TeamRow) -> Result<TeamRouting, ApiError> {
+    let row = repo::team_routing(conn, &team.id)?;
+    let at = now();
+    let hours = row.as_ref().and_then(repo::hours_of);
+    let (open, opens_at, closes_at) = match hours.as_ref().map(|h| h.status_at(utc(at))) {
+        None => (true, None, None),
+        Some(Openness::Open { closes_at }) => (true, None, closes_at),
+        Some(Openness::Closed { opens_at }) => (false, opens_at, None),
+    };
+    let reviewers = repo::team_reviewers(conn, &team.id)?
+        .into_iter()
+        .map(|(r, p)| {
+            Ok(RoutingReviewer {
+                load: repo::load_of(conn, &r.name)?,
+                name: r.name,
+                display_name: r.display_name,
+                availability: p
+                    .as_ref()
+                    .and_then(|p| Availability::parse(&p.availability))
+                    .unwrap_or_default(),
+                capacity: p.and_then(|p| p.capacity).map(i64::from),
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(TeamRouting {
+        team: team.name.clone(),
+        policy: row
+            .as_ref()
+            .and_then(|r| AssignmentPolicy::parse(&r.policy))
+            .unwrap_or_default(),
+        offer_timeout_seconds: row
+            .as_ref()
+            .map(|r| r.offer_seconds)
+            .unwrap_or(repo::DEFAULT_OFFER_SECONDS),
+        business_hours: hours.as_ref().map(BusinessHours::to_body),
+        open,
+        opens_at,
+        closes_at,
+        reviewers,
+        updated_at: row.map(|r| utc(r.updated_at)),
+    })
+}
+
+pub fn find_team(conn: &mut DbConnection, name: &str) -> Result<TeamRow, ApiError> {
+    accounts::find_team(conn, name)?.ok_or_else(|| ApiError::not_found(format!("no team {name:?}")))
 }

@@ -13,7 +13,7 @@ use crate::db::{accounts, escalation as repo, now};
 use crate::domain::policy::{parse_steps, FallbackAction};
 use crate::domain::types::{RecordId, WebhookUrl};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn require_admin(caller: &Caller) -> Result<(), ApiError> {
     match caller {

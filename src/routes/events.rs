@@ -11,7 +11,7 @@ use crate::auth::ReviewerAuth;
 use crate::db::takeovers as repo;
 use crate::error::{ApiError, Problem};
 use crate::live::{LiveEvent, Replay};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How often an idle stream sends a comment, so proxies and browsers keep it open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -202,7 +202,7 @@ fn recheck_interval() -> Duration {
 
 fn signed_in(conn: &mut crate::db::DbConnection, token: Option<&str>) -> Result<bool, ApiError> {
     match token {
-        Some(digest) => crate::auth::token_is_live(conn, digest),
+        Some(digest) => crate::db::accounts::token_is_live(conn, digest),
         None => Ok(false),
     }
 }

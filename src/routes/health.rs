@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpResponse};
 
 use super::dto::Health;
 use crate::error::{ApiError, Kind, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Liveness: the process answers.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Health)))]

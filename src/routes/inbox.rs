@@ -9,7 +9,7 @@ use crate::auth::ReviewerAuth;
 use crate::db::takeovers::{self as repo, InboxView};
 use crate::db::{now, sessions};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Which part of the queue.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -4,11 +4,11 @@ use actix_web::{get, web, HttpResponse};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use crate::db::outbox::{DELIVERED, PARKED, PENDING};
 use crate::db::schema::{deliveries, takeovers};
-use crate::delivery::outbox::{DELIVERED, PARKED, PENDING};
 use crate::domain::types::TakeoverStatus;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Prometheus metrics: responses, turn-gate latency, open takeovers by status, deliveries by
 /// status (parked included), live (SSE) clients, database pool use.

@@ -12,7 +12,7 @@ use crate::auth::{hash_password, AdminAuth};
 use crate::db::accounts::{self, AccountChanges, NewAccount, ReviewerWithTeams};
 use crate::domain::accounts::{Label, Password, ReviewerName, TeamName};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A reviewer account as admins see it (never the password).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

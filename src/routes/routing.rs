@@ -2,20 +2,19 @@
 //! availability.
 
 use actix_web::{get, put, web, HttpRequest};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::dto::{duration_schema, utc};
+use super::dto::{duration_schema, find_team, team_view, TeamRouting};
 use super::parse_json;
 use crate::auth::{Caller, ReviewerAuth};
 use crate::db::models::TeamRoutingRow;
 use crate::db::{accounts, now, routing as repo, DbConnection};
 use crate::domain::duration::Timeout;
-use crate::domain::hours::{BusinessHours, BusinessHoursBody, Openness};
+use crate::domain::hours::{BusinessHours, BusinessHoursBody};
 use crate::domain::routing::{AssignmentPolicy, Availability};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A team's routing settings, as written.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -30,97 +29,6 @@ pub struct TeamRoutingRequest {
     pub offer_timeout: Option<serde_json::Value>,
     /// Weekly opening hours, holidays and the off-hours answer; null means always open.
     pub business_hours: Option<BusinessHoursBody>,
-}
-
-/// One reviewer of a team, as routing sees them.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct RoutingReviewer {
-    /// Sign-in name.
-    pub name: String,
-    /// Name shown to customers.
-    pub display_name: String,
-    /// `online`, `away` or `offline`.
-    pub availability: Availability,
-    /// Most conversations at once that automatic assignment gives them (null: no limit).
-    pub capacity: Option<i64>,
-    /// Conversations they hold or have been offered now.
-    pub load: i64,
-}
-
-/// A team's routing settings and where it stands now.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TeamRouting {
-    /// The team.
-    pub team: String,
-    /// `manual`, `round_robin` or `least_busy`.
-    pub policy: AssignmentPolicy,
-    /// Seconds an automatic offer waits for acceptance.
-    pub offer_timeout_seconds: i64,
-    /// The schedule, or null for always open.
-    pub business_hours: Option<BusinessHoursBody>,
-    /// Whether the team is open now.
-    pub open: bool,
-    /// When a closed team opens next.
-    pub opens_at: Option<DateTime<Utc>>,
-    /// When an open team with a schedule closes next.
-    pub closes_at: Option<DateTime<Utc>>,
-    /// The team's reviewers.
-    pub reviewers: Vec<RoutingReviewer>,
-    /// Last change of the settings.
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-pub fn team_view(
-    conn: &mut DbConnection,
-    team: &crate::db::models::TeamRow,
-) -> Result<TeamRouting, ApiError> {
-    let row = repo::team_routing(conn, &team.id)?;
-    let at = now();
-    let hours = row.as_ref().and_then(repo::hours_of);
-    let (open, opens_at, closes_at) = match hours.as_ref().map(|h| h.status_at(utc(at))) {
-        None => (true, None, None),
-        Some(Openness::Open { closes_at }) => (true, None, closes_at),
-        Some(Openness::Closed { opens_at }) => (false, opens_at, None),
-    };
-    let reviewers = repo::team_reviewers(conn, &team.id)?
-        .into_iter()
-        .map(|(r, p)| {
-            Ok(RoutingReviewer {
-                load: repo::load_of(conn, &r.name)?,
-                name: r.name,
-                display_name: r.display_name,
-                availability: p
-                    .as_ref()
-                    .and_then(|p| Availability::parse(&p.availability))
-                    .unwrap_or_default(),
-                capacity: p.and_then(|p| p.capacity).map(i64::from),
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(TeamRouting {
-        team: team.name.clone(),
-        policy: row
-            .as_ref()
-            .and_then(|r| AssignmentPolicy::parse(&r.policy))
-            .unwrap_or_default(),
-        offer_timeout_seconds: row
-            .as_ref()
-            .map(|r| r.offer_seconds)
-            .unwrap_or(repo::DEFAULT_OFFER_SECONDS),
-        business_hours: hours.as_ref().map(BusinessHours::to_body),
-        open,
-        opens_at,
-        closes_at,
-        reviewers,
-        updated_at: row.map(|r| utc(r.updated_at)),
-    })
-}
-
-pub fn find_team(
-    conn: &mut DbConnection,
-    name: &str,
-) -> Result<crate::db::models::TeamRow, ApiError> {
-    accounts::find_team(conn, name)?.ok_or_else(|| ApiError::not_found(format!("no team {name:?}")))
 }
 
 /// A team's routing: assignment policy, offer timeout, business hours, and its reviewers'

@@ -14,7 +14,7 @@ use crate::db::{routing, takeovers, Backend, Db};
 use crate::domain::takeover::check_content;
 use crate::domain::types::{Sender, SessionId};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn text_field(field: &str, value: &Option<String>, max: usize, errors: &mut Vec<FieldError>) {
     if let Some(v) = value {

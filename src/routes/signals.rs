@@ -14,7 +14,7 @@ use crate::db::schema::signal_rules;
 use crate::db::{now, DbConnection};
 use crate::domain::signals::{evaluate, CompiledRules, Evaluation, SignalInput, SignalRules};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The compiled rules in force, re-read from the database at most every few seconds so every
 /// replica follows a PUT made on another.

@@ -13,7 +13,7 @@ use crate::db::insights;
 use crate::domain::review::{review, ReasonGroup};
 use crate::domain::stats::{figures, group_key, rehandoffs_within_24h, Fact, Figures};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The range and grouping.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -14,7 +14,7 @@ use crate::domain::policy::UrlPolicy;
 use crate::domain::takeover::{check_content, HistoryTurn, TakeoverSpec, DECISIONS};
 use crate::domain::types::{Mode, Sender, SessionId, TakeoverId, WebhookUrl};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Checks a takeover request, collecting every problem at once.
 fn parse(

@@ -13,7 +13,7 @@ use crate::auth::AdminAuth;
 use crate::db::accounts::{self, TeamWithMembers};
 use crate::domain::accounts::TeamName;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A team and who is in it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -11,12 +11,12 @@ use super::parse_json;
 use crate::auth::{generate_signing_secret, ApiKeyAuth};
 use crate::db::models::WebhookRow;
 use crate::db::now;
+use crate::db::outbox::known_event;
 use crate::db::schema::webhooks;
-use crate::delivery::event::EventType;
-use crate::delivery::outbox::known_event;
+use crate::domain::event::EventType;
 use crate::domain::types::{RecordId, WebhookUrl};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A new subscription.
 #[derive(Debug, Deserialize, ToSchema)]

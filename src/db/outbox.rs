@@ -10,10 +10,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rand::Rng;
 
-use super::event::{CallbackEvent, EventType};
 use crate::db::models::{DeliveryAttemptRow, DeliveryRow, NewDelivery, WebhookRow};
 use crate::db::schema::{api_keys, deliveries, delivery_attempts, team_channels, webhooks};
 use crate::db::{now, DbConnection};
+use crate::domain::event::{CallbackEvent, EventType};
 use crate::domain::types::RecordId;
 use crate::error::ApiError;
 

@@ -1,0 +1,59 @@
+//! What every handler can reach through `web::Data<AppState>`: the database, the config, the
+//! live bus, and the wake-ups a committed change sends (`notify`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::auth::KeyCache;
+use crate::config::Config;
+use crate::db::Db;
+use crate::live::LiveBus;
+use crate::throttle::LoginThrottle;
+
+/// What every handler can reach, through `web::Data<AppState>`.
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+    /// Base for links (`inbox_url`): `BATON_PUBLIC_URL` or `http://<bound address>`.
+    pub public_base: String,
+    /// Wakes the delivery worker after a transaction queued callbacks.
+    pub outbox: Arc<Notify>,
+    pub key_cache: Arc<KeyCache>,
+    pub live: Arc<LiveBus>,
+    pub login_throttle: LoginThrottle,
+    pub signal_rules: crate::routes::signals::RulesCache,
+    pub metrics: crate::metrics::Metrics,
+    /// Wakes the router (automatic assignment) after something changed who can take what.
+    pub router: Arc<Notify>,
+    /// Reviewers with a live stream open on this replica.
+    pub presence: Arc<crate::live::Presence>,
+    /// Deliveries taken in a committed transaction, for this process's worker to send at once.
+    pub direct: tokio::sync::mpsc::UnboundedSender<crate::db::outbox::Leased>,
+    /// How long the worker holds a delivery it sends (the request timeout and a margin).
+    pub delivery_lease: Duration,
+}
+
+impl AppState {
+    pub fn wake_outbox(&self) {
+        self.outbox.notify_one();
+    }
+
+    /// Sends a delivery taken with its transaction right away; without one, wakes the worker.
+    pub fn deliver_now(&self, taken: Option<crate::db::outbox::Leased>) {
+        match taken {
+            // A closed channel (shutting down) leaves the lease to run out and be retried.
+            Some(leased) => {
+                if self.direct.send(leased).is_err() {
+                    self.wake_outbox();
+                }
+            }
+            None => self.wake_outbox(),
+        }
+    }
+
+    pub fn wake_router(&self) {
+        self.router.notify_one();
+    }
+}
