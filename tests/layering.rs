@@ -106,18 +106,20 @@ fn check(file: &str, from: &str, source: &str) -> Vec<Violation> {
                 .chars()
                 .last()
                 .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !part_of_word && !to.is_empty() && to != from {
-                if allowed(from, &to, sub.as_deref()) != Some(true) {
-                    found.push(Violation {
-                        file: file.to_string(),
-                        line: n + 1,
-                        from: from.to_string(),
-                        to: match &sub {
-                            Some(s) => format!("{to}::{s}"),
-                            None => to.clone(),
-                        },
-                    });
-                }
+            if !part_of_word
+                && !to.is_empty()
+                && to != from
+                && allowed(from, &to, sub.as_deref()) != Some(true)
+            {
+                found.push(Violation {
+                    file: file.to_string(),
+                    line: n + 1,
+                    from: from.to_string(),
+                    to: match &sub {
+                        Some(s) => format!("{to}::{s}"),
+                        None => to.clone(),
+                    },
+                });
             }
             rest = &after[to.len()..];
         }

@@ -144,6 +144,31 @@ pub fn queue_text(position: i64, expected_wait: Option<i64>) -> String {
     }
 }
 
+/// Where a waiting customer stands.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueueInfo {
+    /// The team whose queue it waits in (null: a reviewer's own queue, or anyone's).
+    pub team: Option<String>,
+    /// 1 means next to be served: higher priority first, then longest waiting.
+    pub position: i64,
+    /// Live takeovers waiting in the same queue.
+    pub waiting: i64,
+    /// Expected wait in seconds: the median time-to-claim of this queue's takeovers requested
+    /// in the same hour of day over the last 28 days (all hours when that hour has fewer than
+    /// 5), times `ceil(position / available reviewers)`, plus the time until the team opens
+    /// when it is closed. Null when there is no history yet.
+    pub expected_wait_seconds: Option<i64>,
+    /// Whether the team is within its business hours (always true without a schedule).
+    pub open: bool,
+    /// When a closed team opens next.
+    pub opens_at: Option<DateTime<Utc>>,
+    /// The reviewer automatic assignment has offered it to, until they accept or the offer
+    /// lapses.
+    pub offered_to: Option<String>,
+    /// When that offer lapses and the conversation goes back to the queue.
+    pub offer_expires_at: Option<DateTime<Utc>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,29 +280,4 @@ mod tests {
         );
         assert_eq!(queue_text(2, None), "You are number 2 in the queue.");
     }
-}
-
-/// Where a waiting customer stands.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct QueueInfo {
-    /// The team whose queue it waits in (null: a reviewer's own queue, or anyone's).
-    pub team: Option<String>,
-    /// 1 means next to be served: higher priority first, then longest waiting.
-    pub position: i64,
-    /// Live takeovers waiting in the same queue.
-    pub waiting: i64,
-    /// Expected wait in seconds: the median time-to-claim of this queue's takeovers requested
-    /// in the same hour of day over the last 28 days (all hours when that hour has fewer than
-    /// 5), times `ceil(position / available reviewers)`, plus the time until the team opens
-    /// when it is closed. Null when there is no history yet.
-    pub expected_wait_seconds: Option<i64>,
-    /// Whether the team is within its business hours (always true without a schedule).
-    pub open: bool,
-    /// When a closed team opens next.
-    pub opens_at: Option<DateTime<Utc>>,
-    /// The reviewer automatic assignment has offered it to, until they accept or the offer
-    /// lapses.
-    pub offered_to: Option<String>,
-    /// When that offer lapses and the conversation goes back to the queue.
-    pub offer_expires_at: Option<DateTime<Utc>>,
 }

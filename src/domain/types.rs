@@ -263,6 +263,18 @@ str_enum!(Outcome {
     Edited => "edited",
 });
 
+/// A stored (UTC, naive) time as a UTC timestamp.
+pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
+}
+
+/// The inbox link of a session.
+pub fn inbox_url(public_base: &str, session_id: &str) -> String {
+    let mut url = format!("{public_base}/inbox/sessions/");
+    url.extend(url::form_urlencoded::byte_serialize(session_id.as_bytes()));
+    url
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,16 +310,4 @@ mod tests {
         assert!(WebhookUrl::parse("file:///etc/passwd").is_err());
         assert!(WebhookUrl::parse("not a url").is_err());
     }
-}
-
-/// A stored (UTC, naive) time as a UTC timestamp.
-pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
-    t.and_utc()
-}
-
-/// The inbox link of a session.
-pub fn inbox_url(public_base: &str, session_id: &str) -> String {
-    let mut url = format!("{public_base}/inbox/sessions/");
-    url.extend(url::form_urlencoded::byte_serialize(session_id.as_bytes()));
-    url
 }
