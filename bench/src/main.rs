@@ -3,15 +3,15 @@
 //! baton's own `Db` pool into the same kind of database), drives both with the same client, and
 //! prints every Baton figure as a ratio to the floor. Writes the results as JSON.
 //!
-//! `cargo run --release --bin baton-bench -- --quick` (see docs/PERFORMANCE.md).
+//! `cargo run --release -p baton-bench -- --quick` (see docs/PERFORMANCE.md). Fresh databases,
+//! the server processes and the callback receiver come from `testkit`, shared with the API tests.
 //!
 //! To add a scenario: write an `async fn` returning `Vec<Row>` and call it from `run_backend`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::{web, HttpResponse};
@@ -21,6 +21,7 @@ use clap::{Parser, Subcommand};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::{json, Value};
+use testkit::{login, Backend, Process, Received, Receiver, TestDb};
 
 #[derive(Parser)]
 #[command(about = "Baton's benchmark harness: Baton against the floor of this machine")]
@@ -52,11 +53,7 @@ struct Args {
     #[arg(long, default_value = "target/bench-results.json")]
     out: PathBuf,
     /// PostgreSQL server for the runs (a fresh database is created and dropped per server).
-    #[arg(
-        long,
-        env = "BATON_BENCH_PG_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432"
-    )]
+    #[arg(long, env = "BATON_BENCH_PG_URL", default_value = testkit::DEFAULT_PG_URL)]
     pg: String,
 }
 
@@ -158,10 +155,10 @@ fn main() -> anyhow::Result<()> {
         }
     };
     let bins = Binaries::locate()?;
-    let backends: Vec<&'static str> = match args.backend.as_str() {
-        "sqlite" => vec!["sqlite"],
-        "postgres" => vec!["postgres"],
-        "both" => vec!["sqlite", "postgres"],
+    let backends = match args.backend.as_str() {
+        "sqlite" => vec![Backend::Sqlite],
+        "postgres" => vec![Backend::Postgres],
+        "both" => vec![Backend::Sqlite, Backend::Postgres],
         other => anyhow::bail!("--backend {other:?}: use sqlite, postgres or both"),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -170,7 +167,7 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     let mut rows = Vec::new();
     for backend in backends {
-        eprintln!("== {backend}");
+        eprintln!("== {}", backend.as_str());
         rows.extend(rt.block_on(run_backend(&bins, backend, &args.pg, plan))?);
     }
     print_table(&rows);
@@ -198,10 +195,12 @@ fn main() -> anyhow::Result<()> {
 
 async fn run_backend(
     bins: &Binaries,
-    backend: &'static str,
+    db_backend: Backend,
     pg: &str,
     plan: Plan,
 ) -> anyhow::Result<Vec<Row>> {
+    let backend = db_backend.as_str();
+    let fresh_db = || TestDb::create(db_backend, pg, "baton_bench");
     let mut rows = Vec::new();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(plan.concurrency * 2)
@@ -210,8 +209,8 @@ async fn run_backend(
 
     // 1. Turn gate, 2. reply relay: one Baton and one floor, each on its own fresh database.
     {
-        let bdb = BenchDb::new(backend, pg)?;
-        let fdb = BenchDb::new(backend, pg)?;
+        let bdb = fresh_db()?;
+        let fdb = fresh_db()?;
         let baton = Server::baton(bins, &bdb)?;
         let floor = Server::floor(bins, &fdb)?;
         let body =
@@ -220,7 +219,7 @@ async fn run_backend(
         let f = load(
             &client,
             plan,
-            |i| format!("{}/floor/bench-{i}", floor.base),
+            |i| format!("{}/floor/bench-{i}", floor.process.base),
             &body,
             "",
         )
@@ -229,7 +228,7 @@ async fn run_backend(
         let b = load(
             &client,
             plan,
-            |i| format!("{}/v1/sessions/bench-{i}/messages", baton.base),
+            |i| format!("{}/v1/sessions/bench-{i}/messages", baton.process.base),
             &body,
             &baton.api_key,
         )
@@ -306,7 +305,7 @@ async fn run_backend(
 
     // 3. Queue page with many open takeovers, seeded directly.
     {
-        let bdb = BenchDb::new(backend, pg)?;
+        let bdb = fresh_db()?;
         let key = bins.prepare(&bdb)?;
         eprintln!(
             "   seeding {} takeovers, {} messages",
@@ -318,17 +317,17 @@ async fn run_backend(
         let mut baton = Server::baton_bare(bins, &bdb)?;
         baton.api_key = key;
         let floor = Server::floor(bins, &bdb)?;
-        let token = login(&client, &baton.base, "alice").await?;
+        let token = login(&client, &baton.process.base, "alice").await?;
         let b = serial(
             &client,
-            &format!("{}/v1/inbox?view=waiting", baton.base),
+            &format!("{}/v1/inbox?view=waiting", baton.process.base),
             &token,
             plan.page_requests,
         )
         .await?;
         let f = serial(
             &client,
-            &format!("{}/page", floor.base),
+            &format!("{}/page", floor.process.base),
             "",
             plan.page_requests,
         )
@@ -358,10 +357,10 @@ async fn run_backend(
     // 4. Live fan-out: N reviewers on `GET /v1/events`, one change raised through the API, the
     // time until the last of them has it.
     {
-        let bdb = BenchDb::new(backend, pg)?;
+        let bdb = fresh_db()?;
         let baton = Server::baton(bins, &bdb)?;
-        let root = login(&client, &baton.base, "root").await?;
-        let alice = login(&client, &baton.base, "alice").await?;
+        let root = login(&client, &baton.process.base, "root").await?;
+        let alice = login(&client, &baton.process.base, "alice").await?;
         eprintln!(
             "   fan-out: {} admin clients, a turn per event",
             plan.fanout_clients
@@ -405,10 +404,10 @@ async fn run_backend(
         let mut b = Vec::new();
         let mut f = Vec::new();
         for _ in 0..plan.startups {
-            let db = BenchDb::new(backend, pg)?;
-            b.push(Server::baton_bare(bins, &db)?.startup_ms);
-            let db = BenchDb::new(backend, pg)?;
-            f.push(Server::floor(bins, &db)?.startup_ms);
+            let db = fresh_db()?;
+            b.push(Server::baton_bare(bins, &db)?.process.startup.as_secs_f64() * 1000.0);
+            let db = fresh_db()?;
+            f.push(Server::floor(bins, &db)?.process.startup.as_secs_f64() * 1000.0);
         }
         b.sort_by(f64::total_cmp);
         f.sort_by(f64::total_cmp);
@@ -552,12 +551,13 @@ async fn relay(
     floor: &Server,
     n: usize,
 ) -> anyhow::Result<((Sample, Sample), (Sample, Sample))> {
-    let (port, mut arrivals) = receiver::start();
-    let hook = format!("http://127.0.0.1:{port}/hook");
+    let receiver = Receiver::start();
+    let mut arrivals = receiver.arrivals();
+    let hook = receiver.url("/hook");
     let session = "relay-1";
     expect_ok(
         client
-            .post(format!("{}/v1/takeovers", baton.base))
+            .post(format!("{}/v1/takeovers", baton.process.base))
             .bearer_auth(&baton.api_key)
             .json(
                 &json!({"session_id": session, "channel": "telegram", "reply_webhook": hook,
@@ -567,10 +567,13 @@ async fn relay(
             .await?,
     )
     .await?;
-    let token = login(client, &baton.base, "alice").await?;
+    let token = login(client, &baton.process.base, "alice").await?;
     expect_ok(
         client
-            .post(format!("{}/v1/sessions/{session}/claim", baton.base))
+            .post(format!(
+                "{}/v1/sessions/{session}/claim",
+                baton.process.base
+            ))
             .bearer_auth(&token)
             .send()
             .await?,
@@ -581,7 +584,7 @@ async fn relay(
 
     let b = relay_run(
         client,
-        &baton.base,
+        &baton.process.base,
         Some(&token),
         session,
         &hook,
@@ -589,7 +592,16 @@ async fn relay(
         n,
     )
     .await?;
-    let f = relay_run(client, &floor.base, None, session, &hook, &mut arrivals, n).await?;
+    let f = relay_run(
+        client,
+        &floor.process.base,
+        None,
+        session,
+        &hook,
+        &mut arrivals,
+        n,
+    )
+    .await?;
     Ok(((b.0, f.0), (b.1, f.1)))
 }
 
@@ -601,7 +613,7 @@ async fn relay_run(
     token: Option<&str>,
     session: &str,
     hook: &str,
-    arrivals: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Instant)>,
+    arrivals: &mut tokio::sync::mpsc::UnboundedReceiver<Received>,
     n: usize,
 ) -> anyhow::Result<(Sample, Sample)> {
     let mut micros = Vec::with_capacity(n);
@@ -625,12 +637,17 @@ async fn relay_run(
             answered.push(t0.elapsed().as_micros() as u64);
         }
         loop {
-            let (got, at) = tokio::time::timeout(Duration::from_secs(30), arrivals.recv())
+            let got = tokio::time::timeout(Duration::from_secs(30), arrivals.recv())
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("receiver stopped"))?;
-            if got == content {
+            // Baton's callback carries the reply as `message.content`, the floor's relay the
+            // reply body itself.
+            let got_content = got.body["message"]["content"]
+                .as_str()
+                .or(got.body["content"].as_str());
+            if got_content == Some(content.as_str()) {
                 if i >= warm {
-                    micros.push((at - t0).as_micros() as u64);
+                    micros.push((got.at - t0).as_micros() as u64);
                 }
                 break;
             }
@@ -653,19 +670,6 @@ async fn expect_ok(r: reqwest::Response) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn login(client: &reqwest::Client, base: &str, name: &str) -> anyhow::Result<String> {
-    let r = client
-        .post(format!("{base}/v1/auth/login"))
-        .json(&json!({"name": name, "password": PASSWORD}))
-        .send()
-        .await?;
-    anyhow::ensure!(r.status().is_success(), "login {name}: {}", r.status());
-    let v: Value = r.json().await?;
-    Ok(v["token"].as_str().unwrap_or_default().to_string())
-}
-
-const PASSWORD: &str = "bench-password-1234";
-
 /// The `baton` release binary next to this one (built first when run through cargo).
 struct Binaries {
     baton: PathBuf,
@@ -679,7 +683,18 @@ impl Binaries {
         if let Ok(cargo) = std::env::var("CARGO") {
             let release = dir.ends_with("release");
             let mut cmd = Command::new(cargo);
-            cmd.args(["build", "-q", "--bin", "baton"]);
+            // The root package of this workspace, wherever the bench was started from.
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+            cmd.args([
+                "build",
+                "-q",
+                "-p",
+                "baton",
+                "--bin",
+                "baton",
+                "--manifest-path",
+            ])
+            .arg(manifest);
             if release {
                 cmd.arg("--release");
             } else {
@@ -687,7 +702,10 @@ impl Binaries {
                     "warning: baton-bench is a debug build; run it with --release for real figures"
                 );
             }
-            anyhow::ensure!(cmd.status()?.success(), "cargo build --bin baton failed");
+            anyhow::ensure!(
+                cmd.status()?.success(),
+                "cargo build -p baton --bin baton failed"
+            );
         }
         let baton = dir.join("baton");
         anyhow::ensure!(
@@ -698,118 +716,30 @@ impl Binaries {
         Ok(Binaries { baton, bench })
     }
 
-    fn cli(&self, db: &BenchDb, args: &[&str]) -> anyhow::Result<Value> {
-        let out = Command::new(&self.baton)
-            .args(args)
-            .env("DATABASE_URL", &db.url)
-            .env("BATON_LOG", "warn")
-            .output()?;
-        anyhow::ensure!(
-            out.status.success(),
-            "baton {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
-    }
-
     /// Creates an API key (returned), the reviewers alice (support) and carol (billing), and
     /// root (an admin).
-    fn prepare(&self, db: &BenchDb) -> anyhow::Result<String> {
-        let key = self.cli(db, &["api-key", "create", "--name", "bench"])?;
-        for (name, team, admin) in [
-            ("alice", "support", false),
-            ("carol", "billing", false),
-            ("root", "ops", true),
+    fn prepare(&self, db: &TestDb) -> anyhow::Result<String> {
+        let key = testkit::create_api_key(&self.baton, &db.url, "bench")?;
+        for (name, team, extra) in [
+            ("alice", "support", &[][..]),
+            ("carol", "billing", &[]),
+            ("root", "ops", &["--admin"]),
         ] {
-            let mut args = vec![
-                "reviewer",
-                "add",
-                "--name",
-                name,
-                "--team",
-                team,
-                "--password",
-                PASSWORD,
-            ];
-            if admin {
-                args.push("--admin");
-            }
-            self.cli(db, &args)?;
+            testkit::add_reviewer(&self.baton, &db.url, name, team, extra)?;
         }
-        Ok(key["key"].as_str().unwrap_or_default().to_string())
-    }
-}
-
-/// A fresh database: a temp SQLite file or a new PostgreSQL database, removed afterwards.
-struct BenchDb {
-    url: String,
-    dir: tempfile_dir::Dir,
-    pg: Option<(String, String)>,
-}
-
-impl BenchDb {
-    fn new(backend: &str, pg: &str) -> anyhow::Result<BenchDb> {
-        let dir = tempfile_dir::Dir::new()?;
-        if backend == "sqlite" {
-            return Ok(BenchDb {
-                url: dir.path.join("bench.db").display().to_string(),
-                dir,
-                pg: None,
-            });
-        }
-        let name = format!("baton_bench_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = diesel::PgConnection::establish(&format!("{pg}/postgres"))?;
-        admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
-        Ok(BenchDb {
-            url: format!("{pg}/{name}"),
-            dir,
-            pg: Some((pg.to_string(), name)),
-        })
-    }
-}
-
-impl Drop for BenchDb {
-    fn drop(&mut self) {
-        if let Some((pg, name)) = &self.pg {
-            if let Ok(mut admin) = diesel::PgConnection::establish(&format!("{pg}/postgres")) {
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
-    }
-}
-
-/// A temp directory without another dependency.
-mod tempfile_dir {
-    pub struct Dir {
-        pub path: std::path::PathBuf,
-    }
-    impl Dir {
-        pub fn new() -> std::io::Result<Dir> {
-            let path =
-                std::env::temp_dir().join(format!("baton-bench-{}", uuid::Uuid::new_v4().simple()));
-            std::fs::create_dir_all(&path)?;
-            Ok(Dir { path })
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
+        Ok(key.key)
     }
 }
 
 /// A running server process (Baton or the floor), killed on drop.
 struct Server {
-    child: Child,
-    base: String,
+    process: Process,
     api_key: String,
-    startup_ms: f64,
 }
 
 impl Server {
     /// Baton on `db`, with an API key and the reviewers alice (support) and carol (billing).
-    fn baton(bins: &Binaries, db: &BenchDb) -> anyhow::Result<Server> {
+    fn baton(bins: &Binaries, db: &TestDb) -> anyhow::Result<Server> {
         let key = bins.prepare(db)?;
         let mut s = Self::baton_bare(bins, db)?;
         s.api_key = key;
@@ -817,7 +747,7 @@ impl Server {
     }
 
     /// Baton on `db` as it is (a fresh database: start-up includes the migrations).
-    fn baton_bare(bins: &Binaries, db: &BenchDb) -> anyhow::Result<Server> {
+    fn baton_bare(bins: &Binaries, db: &TestDb) -> anyhow::Result<Server> {
         Self::spawn(
             Command::new(&bins.baton)
                 .arg("serve")
@@ -826,56 +756,23 @@ impl Server {
         )
     }
 
-    fn floor(bins: &Binaries, db: &BenchDb) -> anyhow::Result<Server> {
+    fn floor(bins: &Binaries, db: &TestDb) -> anyhow::Result<Server> {
         Self::spawn(
             Command::new(&bins.bench).args(["floor", "--database", &db.url]),
             db,
         )
     }
 
-    fn spawn(cmd: &mut Command, db: &BenchDb) -> anyhow::Result<Server> {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(db.dir.path.join("server.log"))?;
-        let t0 = Instant::now();
-        let mut child = cmd
-            .env("BATON_BIND", "127.0.0.1:0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()?;
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            for _ in lines {}
-        });
-        let line = rx.recv_timeout(Duration::from_secs(120)).map_err(|_| {
-            anyhow::anyhow!(
-                "server did not start: {}",
-                std::fs::read_to_string(db.dir.path.join("server.log")).unwrap_or_default()
-            )
-        })?;
-        let startup_ms = t0.elapsed().as_secs_f64() * 1000.0;
-        let base = line
-            .rsplit(' ')
-            .next()
-            .filter(|s| s.starts_with("http://"))
-            .ok_or_else(|| anyhow::anyhow!("unexpected first line {line:?}"))?
-            .to_string();
+    fn spawn(cmd: &mut Command, db: &TestDb) -> anyhow::Result<Server> {
+        let log = db.dir().join("server.log");
         Ok(Server {
-            child,
-            base,
+            process: Process::spawn(cmd, &log, Duration::from_secs(120))?,
             api_key: String::new(),
-            startup_ms,
         })
     }
 
     fn rss_mb(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+        std::fs::read_to_string(format!("/proc/{}/status", self.process.id()))
             .ok()
             .and_then(|s| {
                 s.lines()
@@ -888,16 +785,9 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Seeds `takeovers` open takeovers (team support, mixed priorities) on as many sessions, and
 /// `messages` messages spread over those sessions, with set-based SQL (seconds, not hours).
-fn seed(db: &BenchDb, takeovers: usize, messages: usize) -> anyhow::Result<()> {
+fn seed(db: &TestDb, takeovers: usize, messages: usize) -> anyhow::Result<()> {
     let url = DatabaseUrl::parse(Some(&db.url)).map_err(anyhow::Error::msg)?;
     let pool = Db::connect(&url, 1)?;
     let mut conn = pool.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -1002,8 +892,9 @@ fn machine() -> Value {
     })
 }
 
-/// The live fan-out: many server-sent-event clients, one change at a time.
 mod fanout {
+    //! The live fan-out: many server-sent-event clients, one change at a time.
+
     use super::*;
     use tokio::sync::mpsc::unbounded_channel;
 
@@ -1037,7 +928,7 @@ mod fanout {
         for batch in 0..clients.div_ceil(100) {
             for _ in batch * 100..((batch + 1) * 100).min(clients) {
                 let (sse, tx, ready) = (sse.clone(), tx.clone(), ready_tx.clone());
-                let url = format!("{}/v1/events", baton.base);
+                let url = format!("{}/v1/events", baton.process.base);
                 let token = token.to_string();
                 tasks.push(tokio::spawn(async move {
                     let mut res = sse.get(url).bearer_auth(token).send().await?;
@@ -1082,12 +973,14 @@ mod fanout {
             let t0 = Instant::now();
             let req = match raise(k) {
                 Raise::Turn(s) => api
-                    .post(format!("{}/v1/sessions/{s}/messages", baton.base))
+                    .post(format!("{}/v1/sessions/{s}/messages", baton.process.base))
                     .json(&json!({"sender": "user", "content": "fan-out"})),
-                Raise::Takeover(s) => api.post(format!("{}/v1/takeovers", baton.base)).json(
-                    &json!({"session_id": s, "reply_webhook": "http://127.0.0.1:9/hook",
+                Raise::Takeover(s) => api
+                    .post(format!("{}/v1/takeovers", baton.process.base))
+                    .json(
+                        &json!({"session_id": s, "reply_webhook": "http://127.0.0.1:9/hook",
                             "reason": "user_requested", "assignee": "support", "timeout": "1d"}),
-                ),
+                    ),
             };
             expect_ok(req.bearer_auth(&baton.api_key).send().await?).await?;
             let mut seen = 0;
@@ -1145,49 +1038,11 @@ mod fanout {
     }
 }
 
-/// A real HTTP receiver: reports `(message.content, arrival time)` for every callback.
-mod receiver {
-    use super::*;
-    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
-
-    pub fn start() -> (u16, UnboundedReceiver<(String, Instant)>) {
-        let (tx, rx) = unbounded_channel();
-        let (ptx, prx) = mpsc::channel();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = actix_web::HttpServer::new(move || {
-                    let tx = tx.clone();
-                    actix_web::App::new().default_service(web::to(move |body: web::Bytes| {
-                        let at = Instant::now();
-                        let tx = tx.clone();
-                        async move {
-                            let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                            let content = v["message"]["content"]
-                                .as_str()
-                                .or(v["content"].as_str())
-                                .unwrap_or("")
-                                .to_string();
-                            let _ = tx.send((content, at));
-                            HttpResponse::Ok().finish()
-                        }
-                    }))
-                })
-                .workers(1)
-                .bind(("127.0.0.1", 0))
-                .expect("bind receiver");
-                let port = server.addrs()[0].port();
-                let _ = ptx.send(port);
-                let _ = server.run().await;
-            });
-        });
-        (prx.recv().expect("receiver port"), rx)
-    }
-}
-
-/// The floor: the least any durable turn gate can do here. Parses the JSON body, inserts one row
-/// through baton's own pool type (`Db::write`: same pool, same SQLite writer lock, a transaction)
-/// and answers with a small JSON body.
 mod floor {
+    //! The floor: the least any durable turn gate can do here. Parses the JSON body, inserts one
+    //! row through baton's own pool type (`Db::write`: same pool, same SQLite writer lock, a
+    //! transaction) and answers with a small JSON body.
+
     use super::*;
     use baton::db::schema::takeovers;
 
