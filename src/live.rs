@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
 use crate::db::models::TakeoverRow;
+use crate::domain::change::Change;
 
 /// How many recent notices a reconnecting client can catch up on.
 const REPLAY: usize = 1024;
@@ -83,9 +84,9 @@ impl Default for LiveBus {
 
 impl LiveBus {
     /// Announces a change here and, when bridged, on the other replicas; nobody listening is fine.
-    pub fn session_changed(&self, session_id: &str, kind: &str) {
-        self.publish_local(session_id, kind);
-        self.tell_replicas(session_id, kind);
+    pub fn session_changed(&self, session_id: &str, change: Change) {
+        self.publish_local(session_id, change.as_str());
+        self.tell_replicas(session_id, change.as_str());
     }
 
     fn tell_replicas(&self, session_id: &str, kind: &str) {
@@ -303,12 +304,12 @@ mod tests {
     #[test]
     fn a_reconnecting_client_gets_what_it_missed() {
         let bus = LiveBus::default();
-        bus.session_changed("a", "message");
+        bus.session_changed("a", Change::Message);
         let (_, first) = bus.subscribe_after(None);
         assert!(matches!(first, Replay::Events(ref v) if v.is_empty()));
         let first_id = bus.recent.lock().unwrap()[0].id;
-        bus.session_changed("b", "claimed");
-        bus.session_changed("c", "closed");
+        bus.session_changed("b", Change::Claimed);
+        bus.session_changed("c", Change::Closed);
         match bus.subscribe_after(Some(first_id)).1 {
             Replay::Events(v) => {
                 assert_eq!(

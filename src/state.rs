@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use crate::auth::KeyCache;
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::change::Change;
 use crate::live::LiveBus;
 use crate::throttle::LoginThrottle;
 
@@ -55,5 +56,17 @@ impl AppState {
 
     pub fn wake_router(&self) {
         self.router.notify_one();
+    }
+
+    /// After a change to a conversation committed: wakes the delivery worker if it queued
+    /// callbacks, announces it on the live bus, and wakes the router if seats changed.
+    pub fn notify(&self, session_id: &str, change: Change) {
+        if change.queues_callbacks() {
+            self.wake_outbox();
+        }
+        self.live.session_changed(session_id, change);
+        if change.frees_or_fills_a_seat() {
+            self.wake_router();
+        }
     }
 }

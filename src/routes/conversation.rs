@@ -9,6 +9,7 @@ use super::{parse_json, session_id};
 use crate::auth::ReviewerAuth;
 use crate::db::routing;
 use crate::db::takeovers as repo;
+use crate::domain::change::Change;
 use crate::domain::takeover::check_content;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -43,9 +44,7 @@ pub async fn create_claim(
             Ok((s, warning))
         })
         .await?;
-    state.wake_outbox();
-    state.live.session_changed(&s.id, "claimed");
-    state.wake_router();
+    state.notify(&s.id, Change::Claimed);
     Ok(web::Json(Claimed {
         session: SessionState::from(&s),
         capacity_warning,
@@ -101,7 +100,7 @@ pub async fn create_reply(
         .write(move |conn| repo::reply(conn, id.as_str(), &reviewer, &content, lease))
         .await?;
     state.deliver_now(taken);
-    state.live.session_changed(&m.session_id, "message");
+    state.notify(&m.session_id, Change::Message);
     Ok(HttpResponse::Created().json(ReplyAccepted {
         message: Message::from(&m),
         delivery_id,
@@ -171,7 +170,7 @@ pub async fn create_note(
         .db
         .write(move |conn| repo::add_note(conn, id.as_str(), &reviewer, &content))
         .await?;
-    state.live.session_changed(&note.session_id, "note");
+    state.notify(&note.session_id, Change::Note);
     Ok(HttpResponse::Created().json(Note::from(&note)))
 }
 
@@ -239,8 +238,7 @@ pub async fn create_transfer(
             repo::transfer(conn, id.as_str(), &reviewer, &body.to, body.note.as_deref())
         })
         .await?;
-    state.live.session_changed(&s.id, "transferred");
-    state.wake_router();
+    state.notify(&s.id, Change::Transferred);
     Ok(web::Json(SessionState::from(&s)))
 }
 
@@ -269,8 +267,6 @@ pub async fn create_release(
         .db
         .write(move |conn| repo::release(conn, id.as_str(), &reviewer))
         .await?;
-    state.wake_outbox();
-    state.live.session_changed(&s.id, "released");
-    state.wake_router();
+    state.notify(&s.id, Change::Released);
     Ok(web::Json(SessionState::from(&s)))
 }

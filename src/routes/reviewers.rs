@@ -11,6 +11,7 @@ use super::parse_json;
 use crate::auth::{hash_password, AdminAuth};
 use crate::db::accounts::{self, AccountChanges, NewAccount, ReviewerWithTeams};
 use crate::domain::accounts::{Label, Password, ReviewerName, TeamName};
+use crate::domain::change::Change;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
 
@@ -258,11 +259,8 @@ pub async fn patch_reviewer(
         .ok_or_else(|| ApiError::not_found(format!("no reviewer named {shown:?}")))?;
     // A new password or a disabled account ended sign-ins: open streams must look again.
     state.live.sign_ins_changed();
-    if !updated.released.is_empty() {
-        state.wake_outbox();
-    }
     for session in &updated.released {
-        state.live.session_changed(session, "released");
+        state.notify(session, Change::Released);
     }
     Ok(web::Json(ReviewerAccount::from(&updated.account)))
 }

@@ -11,6 +11,7 @@ use super::{parse_json, session_id};
 use crate::auth::{ApiKeyAuth, Caller};
 use crate::db::sessions::{self as repo, NewTurn, SessionFields};
 use crate::db::{routing, takeovers, Backend, Db};
+use crate::domain::change::Change;
 use crate::domain::takeover::check_content;
 use crate::domain::types::{Sender, SessionId};
 use crate::error::{ApiError, FieldError, Problem};
@@ -126,7 +127,7 @@ pub async fn create_message(
         duplicate: outcome.duplicate,
     };
     if !outcome.duplicate {
-        state.live.session_changed(&outcome.session.id, "message");
+        state.notify(&outcome.session.id, Change::Message);
     }
     Ok(if outcome.duplicate {
         HttpResponse::Ok().json(body)
@@ -322,9 +323,7 @@ pub async fn create_handback(
         .db
         .write(move |conn| takeovers::handback(conn, id.as_str(), &caller, body.summary.as_deref()))
         .await?;
-    state.wake_outbox();
-    state.live.session_changed(&s.id, "handed_back");
-    state.wake_router();
+    state.notify(&s.id, Change::HandedBack);
     Ok(web::Json(SessionState::from(&s)))
 }
 
@@ -356,8 +355,6 @@ pub async fn create_close(
         .db
         .write(move |conn| takeovers::close(conn, id.as_str(), &caller, body.reason.as_deref()))
         .await?;
-    state.wake_outbox();
-    state.live.session_changed(&s.id, "closed");
-    state.wake_router();
+    state.notify(&s.id, Change::Closed);
     Ok(web::Json(SessionState::from(&s)))
 }

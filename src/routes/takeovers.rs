@@ -9,6 +9,7 @@ use super::sessions::session_fields;
 use crate::auth::{ApiKeyAuth, Caller};
 use crate::db::routing;
 use crate::db::takeovers as repo;
+use crate::domain::change::Change;
 use crate::domain::duration::Timeout;
 use crate::domain::policy::UrlPolicy;
 use crate::domain::takeover::{check_content, HistoryTurn, TakeoverSpec, DECISIONS};
@@ -224,11 +225,7 @@ pub async fn create_takeover(
         })
         .await?;
     if requested.created {
-        state.wake_outbox();
-        state.wake_router();
-        state
-            .live
-            .session_changed(&requested.takeover.session_id, "takeover");
+        state.notify(&requested.takeover.session_id, Change::Takeover);
     }
     let mut body = Takeover::from_row(&requested.takeover, &state.public_base);
     body.queue = queue;
@@ -329,7 +326,6 @@ pub async fn create_decision(
             )
         })
         .await?;
-    state.wake_outbox();
-    state.live.session_changed(&row.session_id, "decided");
+    state.notify(&row.session_id, Change::Decided);
     Ok(web::Json(Takeover::from_row(&row, &state.public_base)))
 }

@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 
 use crate::db::takeovers::FallbackDefaults;
 use crate::db::{routing, sessions, takeovers, Db};
+use crate::domain::change::Change;
 use crate::live::{LiveBus, Presence};
 
 /// The timer loop's settings and handles.
@@ -114,11 +115,11 @@ impl Timers {
             tracing::info!(reviewer_id = %id, "inbox disconnected past the grace period; set away");
         }
         for session in lapsed {
-            self.live.session_changed(&session, "offer_lapsed");
+            self.live.session_changed(&session, Change::OfferLapsed);
         }
         for o in &offered {
             tracing::info!(session_id = %o.session_id, reviewer = %o.reviewer, "offered");
-            self.live.session_changed(&o.session_id, "offered");
+            self.live.session_changed(&o.session_id, Change::Offered);
         }
         let interval = self.queue_update_interval;
         let updates = self

@@ -131,7 +131,18 @@ impl Receiver {
 
     /// Waits (up to 20 s, else panics) until `pred` holds for what was received.
     pub async fn wait_for(&self, what: &str, pred: impl Fn(&[Received]) -> bool) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_for_within(what, Duration::from_secs(20), pred)
+            .await
+    }
+
+    /// `wait_for` with its own deadline, for what a busy machine may take long to finish.
+    pub async fn wait_for_within(
+        &self,
+        what: &str,
+        within: Duration,
+        pred: impl Fn(&[Received]) -> bool,
+    ) -> Vec<Received> {
+        let deadline = Instant::now() + within;
         loop {
             let got = self.received();
             if pred(&got) {

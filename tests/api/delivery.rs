@@ -219,8 +219,19 @@ async fn replies_sent_at_once_arrive_once_each_in_the_order_they_were_accepted(b
         accepted.push(body["message"]["seq"].as_i64().unwrap());
     }
     accepted.sort_unstable();
+    // Count distinct webhook-ids, not posts: retries repeat an id, and counting them could stop
+    // the wait before the last replies arrived (seen once on a busy 2-core machine).
+    let distinct = |g: &[Received]| {
+        let ids: std::collections::HashSet<String> = Receiver::of_type(g, "reply")
+            .iter()
+            .map(|r| r.webhook_id.clone())
+            .collect();
+        ids.len()
+    };
     let got = receiver
-        .wait_for("30 replies", |g| Receiver::of_type(g, "reply").len() >= 30)
+        .wait_for_within("30 distinct replies", Duration::from_secs(90), |g| {
+            distinct(g) >= accepted.len()
+        })
         .await;
     let replies = Receiver::of_type(&got, "reply");
     // Each webhook-id once among the successes; retries repeat only a failed one.
