@@ -89,7 +89,7 @@ impl App {
             poll: config.worker_poll,
             silence: config.reviewer_silence,
             idle: config.idle_close,
-            fallback: Arc::new(crate::db::takeovers::FallbackDefaults {
+            fallback: Arc::new(crate::domain::escalation::FallbackDefaults {
                 message: config.fallback_message.clone(),
                 action: config.fallback_action,
             }),

@@ -11,8 +11,10 @@ use super::sessions::{self, status_of, NewTurn, SessionFields};
 use super::{accounts, audit, escalation, now, routing, DbConnection};
 use crate::db::outbox::{self, Destination};
 use crate::domain::credentials::{Caller, ReviewerAuth};
+use crate::domain::escalation::{self as escalation_rules, FallbackDefaults};
 use crate::domain::event::{CallbackEvent, CallbackMessage, EventType, ReviewerRef};
 use crate::domain::hours::OffHoursAction;
+use crate::domain::notices;
 use crate::domain::session::{transition, SessionEvent, SessionStatus};
 use crate::domain::takeover::{new_history_items, TakeoverSpec};
 use crate::domain::types::{Mode, Outcome, Sender, TakeoverId, TakeoverStatus};
@@ -305,13 +307,7 @@ pub fn request(
         },
     )?;
     if let Some(team) = &row.assignee_team_id {
-        let text = format!(
-            "New {} request ({}) from {} on {}",
-            row.mode,
-            row.reason.replace('_', " "),
-            s.id,
-            s.channel.as_deref().unwrap_or("an unnamed channel")
-        );
+        let text = notices::team_new_request(&row.mode, &row.reason, &s.id, s.channel.as_deref());
         let link = crate::domain::types::inbox_url(public_base, &s.id);
         escalation::notify_team(
             conn,
@@ -488,7 +484,7 @@ pub fn claim(
             )?;
             let mut ev = event(EventType::TakeoverClaimed, &s, &t);
             ev.reviewer = Some(reviewer_ref(r));
-            ev.text = Some(format!("{} joined the conversation", r.display_name));
+            ev.text = Some(notices::customer_reviewer_joined(&r.display_name));
             send(conn, &ev, &t, None)?;
             Ok((s, t))
         }
@@ -670,7 +666,7 @@ pub fn handback(
             &mut s,
             NewTurn {
                 sender: Sender::System,
-                content: format!("Handback summary from {by}: {text}"),
+                content: notices::turn_handback_summary(by, text),
                 external_id: None,
                 at: None,
                 tool_calls: None,
@@ -702,10 +698,9 @@ pub fn handback(
     let mut ev = event(EventType::SessionHandedBack, &s, &t);
     ev.reviewer = reviewer.map(reviewer_ref);
     ev.summary = summary.map(str::to_string);
-    ev.text = Some(match reviewer {
-        Some(r) => format!("{} is handing you back to the assistant", r.display_name),
-        None => "You are back with the assistant".to_string(),
-    });
+    ev.text = Some(notices::customer_handed_back(
+        reviewer.map(|r| r.display_name.as_str()),
+    ));
     send(conn, &ev, &t, None)?;
     Ok(s)
 }
@@ -1081,12 +1076,6 @@ pub fn inbox(
     )
 }
 
-/// What the timers need to know for a fallback.
-pub struct FallbackDefaults {
-    pub message: String,
-    pub action: crate::domain::policy::FallbackAction,
-}
-
 /// What a due timer did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimerOutcome {
@@ -1103,7 +1092,6 @@ pub fn expire(
     defaults: &FallbackDefaults,
     public_base: &str,
 ) -> Result<Option<TimerOutcome>, ApiError> {
-    use crate::domain::policy::FallbackAction;
     let Some(first) = get(conn, takeover_id)? else {
         return Ok(None);
     };
@@ -1145,14 +1133,11 @@ pub fn expire(
         .as_ref()
         .map(escalation::steps_of)
         .unwrap_or_default();
-    let mut step = t.escalation_step as usize;
-    while let Some(next) = steps.get(step) {
-        step += 1;
-        // A step naming a team or reviewer that no longer exists (or is disabled) is skipped.
-        let Ok((team_id, reviewer_id)) = resolve_assignee(conn, "assignee", Some(&next.assignee))
-        else {
-            continue;
-        };
+    let taken = t.escalation_step as usize;
+    let next = escalation_rules::next_step(&steps, taken, |next| {
+        resolve_assignee(conn, "assignee", Some(&next.assignee)).ok()
+    });
+    if let Some((step, next, (team_id, reviewer_id))) = next {
         diesel::update(takeovers::table.find(&t.id))
             .set((
                 takeovers::assignee.eq(Some(&next.assignee)),
@@ -1181,41 +1166,31 @@ pub fn expire(
         ev.assignee = Some(next.assignee.clone());
         send(conn, &ev, &t, None)?;
         if let Some(team) = &team_id {
-            let text = format!(
-                "Escalated to you: {} has waited unclaimed ({})",
-                s.id,
-                t.reason.replace('_', " ")
-            );
+            let text = notices::team_escalated(&s.id, &t.reason);
             let link = crate::domain::types::inbox_url(public_base, &s.id);
             escalation::notify_team(conn, team, "takeover_escalated", &text, &s.id, &t.id, &link)?;
         }
         return Ok(Some(TimerOutcome::Escalated));
     }
+    let step = steps.len().max(taken);
     if is_approval {
         return expire_approval(conn, &s, &t).map(Some);
     }
-    let message = policy
-        .as_ref()
-        .map(|p| p.fallback_message.clone())
-        .unwrap_or_else(|| defaults.message.clone());
-    let action = policy
-        .as_ref()
-        .and_then(|p| FallbackAction::parse(&p.fallback_action))
-        .unwrap_or(defaults.action);
+    let (message, action) = escalation_rules::fallback(
+        policy
+            .as_ref()
+            .map(|p| (p.fallback_message.as_str(), p.fallback_action.as_str())),
+        defaults,
+    );
     let from = status_of(&s);
-    let to = transition(from, SessionEvent::TimedOut).map_err(|e| sessions::refusal(e, &s))?;
-    let to = match action {
-        FallbackAction::Handback => to,
-        FallbackAction::Close => {
-            transition(to, SessionEvent::Closed).map_err(|e| sessions::refusal(e, &s))?
-        }
-    };
+    let to =
+        escalation_rules::timed_out_status(from, action).map_err(|e| sessions::refusal(e, &s))?;
     sessions::append(
         conn,
         &mut s,
         NewTurn {
             sender: Sender::System,
-            content: format!("No reviewer answered in time. The customer was told: {message}"),
+            content: notices::turn_timed_out(&message),
             external_id: None,
             at: None,
             tool_calls: None,
@@ -1341,11 +1316,7 @@ pub fn release_if_silent(
     let ev = event(EventType::TakeoverReleased, &s, &t);
     outbox::enqueue(conn, &ev, None, None)?;
     if let Some(team) = &t.assignee_team_id {
-        let text = format!(
-            "{} went quiet on {}; the conversation is back in the queue",
-            holder.as_deref().unwrap_or("A reviewer"),
-            s.id
-        );
+        let text = notices::team_reviewer_silent(holder.as_deref(), &s.id);
         let link = crate::domain::types::inbox_url(public_base, &s.id);
         escalation::notify_team(conn, team, "reviewer_silent", &text, &s.id, &t.id, &link)?;
     }

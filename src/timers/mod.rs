@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::db::takeovers::FallbackDefaults;
 use crate::db::{routing, sessions, takeovers, Db};
 use crate::domain::change::Change;
+use crate::domain::escalation::FallbackDefaults;
 use crate::live::{LiveBus, Presence};
 
 /// The timer loop's settings and handles.
