@@ -642,21 +642,15 @@ pub fn close_if_idle(
     Ok(true)
 }
 
-/// WhatsApp only lets a business send free text within 24 hours of the customer's last message.
-pub const WHATSAPP_WINDOW_HOURS: i64 = 24;
+pub use crate::domain::visibility::WHATSAPP_WINDOW_HOURS;
 
-/// When the session's reply window closes, for channels that have one.
+/// When the session's reply window closes, for channels that have one (the rule is
+/// `domain::visibility::reply_window_closes_at`).
 pub fn reply_window_closes_at(s: &SessionRow) -> Option<NaiveDateTime> {
-    if !s
-        .channel
-        .as_deref()
-        .is_some_and(|c| c.eq_ignore_ascii_case("whatsapp"))
-    {
-        return None;
-    }
-    Some(
-        s.last_user_message_at.unwrap_or(s.created_at)
-            + chrono::Duration::hours(WHATSAPP_WINDOW_HOURS),
+    crate::domain::visibility::reply_window_closes_at(
+        s.channel.as_deref(),
+        s.last_user_message_at,
+        s.created_at,
     )
 }
 

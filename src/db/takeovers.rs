@@ -31,18 +31,13 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<TakeoverRow>, Api
     Ok(takeovers::table.find(id).first(conn).optional()?)
 }
 
-/// May this reviewer see and act on this takeover?
+/// May this reviewer see and act on this takeover? (`domain::visibility::can_see`)
 pub fn can_see(r: &ReviewerAuth, t: &TakeoverRow) -> bool {
-    if r.is_admin {
-        return true;
-    }
-    match (&t.assignee_team_id, &t.assignee_reviewer_id) {
-        (None, None) => true,
-        (team, reviewer) => {
-            team.as_ref().is_some_and(|team| r.team_ids.contains(team))
-                || reviewer.as_ref().is_some_and(|id| *id == r.id)
-        }
-    }
+    crate::domain::visibility::can_see(
+        r,
+        t.assignee_team_id.as_deref(),
+        t.assignee_reviewer_id.as_deref(),
+    )
 }
 
 /// The newest takeover of a session (open or not).

@@ -18,3 +18,4 @@ pub mod signals;
 pub mod stats;
 pub mod takeover;
 pub mod types;
+pub mod visibility;
