@@ -11,6 +11,7 @@ use super::sessions::{self, status_of, NewTurn, SessionFields};
 use super::{accounts, audit, escalation, now, routing, DbConnection};
 use crate::db::outbox::{self, Destination};
 use crate::domain::credentials::{Caller, ReviewerAuth};
+use crate::domain::effects::{Audience, Callback, Effects};
 use crate::domain::escalation::{self as escalation_rules, FallbackDefaults};
 use crate::domain::event::{CallbackEvent, CallbackMessage, EventType, ReviewerRef};
 use crate::domain::hours::OffHoursAction;
@@ -77,6 +78,11 @@ pub fn event(kind: EventType, s: &SessionRow, t: &TakeoverRow) -> CallbackEvent 
     )
 }
 
+/// The audit trail's name of a reviewer.
+fn reviewer_actor(r: &ReviewerAuth) -> String {
+    format!("reviewer:{}", r.name)
+}
+
 pub fn reviewer_ref(r: &ReviewerAuth) -> ReviewerRef {
     ReviewerRef {
         name: r.name.clone(),
@@ -105,6 +111,41 @@ pub fn send(
         }),
         message_id,
     )
+}
+
+/// Writes what a step decided besides the session's state: its audit entry and its callback.
+pub fn apply_effects(
+    conn: &mut DbConnection,
+    s: &SessionRow,
+    t: Option<&TakeoverRow>,
+    effects: Effects,
+) -> Result<(), ApiError> {
+    audit::record(
+        conn,
+        audit::Entry {
+            actor: &effects.actor,
+            action: effects.action,
+            session_id: Some(&s.id),
+            takeover_id: t.map(|t| t.id.as_str()),
+            from_status: Some(effects.from.as_str()),
+            to_status: Some(effects.to.as_str()),
+            detail: effects.detail,
+        },
+    )?;
+    if let (Some(cb), Some(t)) = (effects.callback, t) {
+        let mut ev = event(cb.event, s, t);
+        ev.reviewer = cb.reviewer;
+        ev.text = cb.text;
+        ev.summary = cb.summary;
+        if cb.assignee.is_some() {
+            ev.assignee = cb.assignee;
+        }
+        match cb.audience {
+            Audience::Channel => send(conn, &ev, t, None)?,
+            Audience::Subscribers => outbox::enqueue(conn, &ev, None, None)?,
+        };
+    }
+    Ok(())
 }
 
 /// The open takeover of a locked session, or 409.
@@ -465,22 +506,13 @@ pub fn claim(
                 ))
                 .execute(conn)?;
             let t = get(conn, &t.id)?.unwrap_or(t);
-            audit::record(
-                conn,
-                audit::Entry {
-                    actor: &format!("reviewer:{}", r.name),
-                    action: "takeover.claimed",
-                    session_id: Some(&s.id),
-                    takeover_id: Some(&t.id),
-                    from_status: Some(from.as_str()),
-                    to_status: Some(to.as_str()),
-                    detail: None,
-                },
-            )?;
-            let mut ev = event(EventType::TakeoverClaimed, &s, &t);
-            ev.reviewer = Some(reviewer_ref(r));
-            ev.text = Some(notices::customer_reviewer_joined(&r.display_name));
-            send(conn, &ev, &t, None)?;
+            let joined = Callback {
+                reviewer: Some(reviewer_ref(r)),
+                text: Some(notices::customer_reviewer_joined(&r.display_name)),
+                ..Callback::new(EventType::TakeoverClaimed, Audience::Channel)
+            };
+            let effects = Effects::new(reviewer_actor(r), "takeover.claimed", from, to);
+            apply_effects(conn, &s, Some(&t), effects.announce(joined))?;
             Ok((s, t))
         }
         Err(_) if s.assigned_to.as_deref() == Some(r.name.as_str()) => Ok((s, t)),
@@ -558,22 +590,13 @@ pub fn release(
     let to = transition(from, SessionEvent::Released).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, Some(t.id.clone()))?;
     requeue(conn, &t, now())?;
-    audit::record(
-        conn,
-        audit::Entry {
-            actor: &format!("reviewer:{}", r.name),
-            action: "takeover.released",
-            session_id: Some(&s.id),
-            takeover_id: Some(&t.id),
-            from_status: Some(from.as_str()),
-            to_status: Some(to.as_str()),
-            detail: None,
-        },
-    )?;
-    let mut ev = event(EventType::TakeoverReleased, &s, &t);
-    ev.reviewer = Some(reviewer_ref(r));
     // Released is for subscribers (dashboards); the customer's channel hears nothing.
-    outbox::enqueue(conn, &ev, None, None)?;
+    let released = Callback {
+        reviewer: Some(reviewer_ref(r)),
+        ..Callback::new(EventType::TakeoverReleased, Audience::Subscribers)
+    };
+    let effects = Effects::new(reviewer_actor(r), "takeover.released", from, to);
+    apply_effects(conn, &s, Some(&t), effects.announce(released))?;
     Ok(s)
 }
 
@@ -609,17 +632,17 @@ pub fn transfer(
     if let Some(text) = note.filter(|n| !n.trim().is_empty()) {
         add_note_row(conn, &s.id, Some(&t.id), &r.name, text)?;
     }
-    audit::record(
+    let effects = Effects::new(
+        reviewer_actor(r),
+        "takeover.transferred",
+        from,
+        SessionStatus::HumanRequested,
+    );
+    apply_effects(
         conn,
-        audit::Entry {
-            actor: &format!("reviewer:{}", r.name),
-            action: "takeover.transferred",
-            session_id: Some(&s.id),
-            takeover_id: Some(&t.id),
-            from_status: Some(from.as_str()),
-            to_status: Some(SessionStatus::HumanRequested.as_str()),
-            detail: Some(serde_json::json!({"to": to_name})),
-        },
+        &s,
+        Some(&t),
+        effects.detail(serde_json::json!({"to": to_name})),
     )?;
     Ok(s)
 }
@@ -678,25 +701,16 @@ pub fn handback(
         ..Resolution::new(Outcome::HandedBack, now())
     }
     .apply(conn, &t.id)?;
-    audit::record(
-        conn,
-        audit::Entry {
-            actor: &caller.actor(),
-            action: "session.handed_back",
-            session_id: Some(&s.id),
-            takeover_id: Some(&t.id),
-            from_status: Some(from.as_str()),
-            to_status: Some(to.as_str()),
-            detail: None,
-        },
-    )?;
-    let mut ev = event(EventType::SessionHandedBack, &s, &t);
-    ev.reviewer = reviewer.map(reviewer_ref);
-    ev.summary = summary.map(str::to_string);
-    ev.text = Some(notices::customer_handed_back(
-        reviewer.map(|r| r.display_name.as_str()),
-    ));
-    send(conn, &ev, &t, None)?;
+    let handed_back = Callback {
+        reviewer: reviewer.map(reviewer_ref),
+        summary: summary.map(str::to_string),
+        text: Some(notices::customer_handed_back(
+            reviewer.map(|r| r.display_name.as_str()),
+        )),
+        ..Callback::new(EventType::SessionHandedBack, Audience::Channel)
+    };
+    let effects = Effects::new(caller.actor(), "session.handed_back", from, to);
+    apply_effects(conn, &s, Some(&t), effects.announce(handed_back))?;
     Ok(s)
 }
 
@@ -730,25 +744,16 @@ pub fn close(
     if let Some(t) = &t {
         Resolution::new(Outcome::Closed, now()).apply(conn, &t.id)?;
     }
-    audit::record(
-        conn,
-        audit::Entry {
-            actor: &caller.actor(),
-            action: "session.closed",
-            session_id: Some(&s.id),
-            takeover_id: t.as_ref().map(|t| t.id.as_str()),
-            from_status: Some(from.as_str()),
-            to_status: Some(to.as_str()),
-            detail: reason.map(|r| serde_json::json!({"reason": r})),
+    let mut effects = Effects::new(caller.actor(), "session.closed", from, to);
+    effects.detail = reason.map(|r| serde_json::json!({"reason": r}));
+    let closed = Callback {
+        reviewer: match caller {
+            Caller::Reviewer(r) => Some(reviewer_ref(r)),
+            Caller::ApiKey(_) => None,
         },
-    )?;
-    if let Some(t) = &t {
-        let mut ev = event(EventType::SessionClosed, &s, t);
-        if let Caller::Reviewer(r) = caller {
-            ev.reviewer = Some(reviewer_ref(r));
-        }
-        send(conn, &ev, t, None)?;
-    }
+        ..Callback::new(EventType::SessionClosed, Audience::Channel)
+    };
+    apply_effects(conn, &s, t.as_ref(), effects.announce(closed))?;
     Ok(s)
 }
 
@@ -1143,23 +1148,14 @@ pub fn expire(
                 takeovers::updated_at.eq(at),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            audit::Entry {
-                actor: "timer",
-                action: "takeover.escalated",
-                session_id: Some(&s.id),
-                takeover_id: Some(&t.id),
-                from_status: Some(&s.status),
-                to_status: Some(&s.status),
-                detail: Some(
-                    serde_json::json!({"from": t.assignee, "to": next.assignee, "step": step}),
-                ),
-            },
-        )?;
-        let mut ev = event(EventType::TakeoverEscalated, &s, &t);
-        ev.assignee = Some(next.assignee.clone());
-        send(conn, &ev, &t, None)?;
+        let status = status_of(&s);
+        let escalated = Callback {
+            assignee: Some(next.assignee.clone()),
+            ..Callback::new(EventType::TakeoverEscalated, Audience::Channel)
+        };
+        let effects = Effects::new("timer", "takeover.escalated", status, status)
+            .detail(serde_json::json!({"from": t.assignee, "to": next.assignee, "step": step}));
+        apply_effects(conn, &s, Some(&t), effects.announce(escalated))?;
         if let Some(team) = &team_id {
             let text = notices::team_escalated(&s.id, &t.reason);
             let link = crate::domain::types::inbox_url(public_base, &s.id);
@@ -1201,21 +1197,13 @@ pub fn expire(
         ..Resolution::new(Outcome::Unanswered, at)
     }
     .apply(conn, &t.id)?;
-    audit::record(
-        conn,
-        audit::Entry {
-            actor: "timer",
-            action: "takeover.timed_out",
-            session_id: Some(&s.id),
-            takeover_id: Some(&t.id),
-            from_status: Some(from.as_str()),
-            to_status: Some(to.as_str()),
-            detail: Some(serde_json::json!({"fallback_action": action.as_str()})),
-        },
-    )?;
-    let mut ev = event(EventType::TakeoverTimedOut, &s, &t);
-    ev.text = Some(message);
-    send(conn, &ev, &t, None)?;
+    let timed_out = Callback {
+        text: Some(message),
+        ..Callback::new(EventType::TakeoverTimedOut, Audience::Channel)
+    };
+    let effects = Effects::new("timer", "takeover.timed_out", from, to)
+        .detail(serde_json::json!({"fallback_action": action.as_str()}));
+    apply_effects(conn, &s, Some(&t), effects.announce(timed_out))?;
     Ok(Some(TimerOutcome::TimedOut))
 }
 
@@ -1296,20 +1284,13 @@ pub fn release_if_silent(
     let to = transition(from, SessionEvent::Released).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, Some(t.id.clone()))?;
     requeue(conn, &t, at)?;
-    audit::record(
-        conn,
-        audit::Entry {
-            actor: "timer",
-            action: "takeover.released",
-            session_id: Some(&s.id),
-            takeover_id: Some(&t.id),
-            from_status: Some(from.as_str()),
-            to_status: Some(to.as_str()),
-            detail: Some(serde_json::json!({"reason": "reviewer_silent", "reviewer": holder})),
-        },
-    )?;
-    let ev = event(EventType::TakeoverReleased, &s, &t);
-    outbox::enqueue(conn, &ev, None, None)?;
+    let effects = Effects::new("timer", "takeover.released", from, to)
+        .detail(serde_json::json!({"reason": "reviewer_silent", "reviewer": holder}))
+        .announce(Callback::new(
+            EventType::TakeoverReleased,
+            Audience::Subscribers,
+        ));
+    apply_effects(conn, &s, Some(&t), effects)?;
     if let Some(team) = &t.assignee_team_id {
         let text = notices::team_reviewer_silent(holder.as_deref(), &s.id);
         let link = crate::domain::types::inbox_url(public_base, &s.id);

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod change;
 pub mod credentials;
 pub mod duration;
+pub mod effects;
 pub mod escalation;
 pub mod event;
 pub mod hours;
