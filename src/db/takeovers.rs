@@ -647,6 +647,33 @@ pub fn transfer(
     Ok(s)
 }
 
+/// Locks a session for a handback or a close: a reviewer must see it and, while a person holds
+/// it, hold it themselves (admins excepted); an integration may act on any session. Returns
+/// the open takeover, if any.
+fn lock_for_caller(
+    conn: &mut DbConnection,
+    session_id: &str,
+    caller: &Caller,
+) -> Result<(SessionRow, Option<TakeoverRow>), ApiError> {
+    match caller {
+        Caller::Reviewer(r) => {
+            let (s, t) = lock_for_reviewer(conn, session_id, r)?;
+            if status_of(&s) == SessionStatus::HumanActive {
+                require_holder(&s, r)?;
+            }
+            Ok((s, Some(t)))
+        }
+        Caller::ApiKey(_) => {
+            let s = sessions::lock_existing(conn, session_id)?;
+            let t = match &s.open_takeover_id {
+                Some(id) => get(conn, id)?,
+                None => None,
+            };
+            Ok((s, t))
+        }
+    }
+}
+
 /// Who is handing back, and the text the AI will read.
 pub fn handback(
     conn: &mut DbConnection,
@@ -654,19 +681,10 @@ pub fn handback(
     caller: &Caller,
     summary: Option<&str>,
 ) -> Result<SessionRow, ApiError> {
-    let (mut s, t) = match caller {
-        Caller::Reviewer(r) => {
-            let (s, t) = lock_for_reviewer(conn, session_id, r)?;
-            if status_of(&s) == SessionStatus::HumanActive {
-                require_holder(&s, r)?;
-            }
-            (s, t)
-        }
-        Caller::ApiKey(_) => {
-            let s = sessions::lock_existing(conn, session_id)?;
-            let t = open_takeover(conn, &s)?;
-            (s, t)
-        }
+    let (mut s, t) = lock_for_caller(conn, session_id, caller)?;
+    let t = match t {
+        Some(t) => t,
+        None => open_takeover(conn, &s)?,
     };
     let from = status_of(&s);
     let to = transition(from, SessionEvent::HandedBack).map_err(|e| sessions::refusal(e, &s))?;
@@ -721,23 +739,7 @@ pub fn close(
     caller: &Caller,
     reason: Option<&str>,
 ) -> Result<SessionRow, ApiError> {
-    let (mut s, t) = match caller {
-        Caller::Reviewer(r) => {
-            let (s, t) = lock_for_reviewer(conn, session_id, r)?;
-            if status_of(&s) == SessionStatus::HumanActive {
-                require_holder(&s, r)?;
-            }
-            (s, Some(t))
-        }
-        Caller::ApiKey(_) => {
-            let s = sessions::lock_existing(conn, session_id)?;
-            let t = match &s.open_takeover_id {
-                Some(id) => get(conn, id)?,
-                None => None,
-            };
-            (s, t)
-        }
-    };
+    let (mut s, t) = lock_for_caller(conn, session_id, caller)?;
     let from = status_of(&s);
     let to = transition(from, SessionEvent::Closed).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, None)?;
