@@ -80,6 +80,25 @@ impl Kind {
         Kind::Internal,
     ];
 
+    /// The problem type of an error actix itself produced with this status. Mapped one by one:
+    /// several kinds share a status (409 is `ai-turn-refused`, `already-claimed`…), and a
+    /// framework's 409 is none of those.
+    pub fn for_framework_status(status: StatusCode) -> Kind {
+        match status.as_u16() {
+            401 => Kind::Unauthorized,
+            403 => Kind::Forbidden,
+            404 => Kind::NotFound,
+            405 => Kind::MethodNotAllowed,
+            409 => Kind::Conflict,
+            413 => Kind::PayloadTooLarge,
+            415 => Kind::UnsupportedMediaType,
+            429 => Kind::TooManyRequests,
+            503 => Kind::Unavailable,
+            s if s >= 500 => Kind::Internal,
+            _ => Kind::MalformedJson,
+        }
+    }
+
     pub fn status(self) -> StatusCode {
         match self {
             Kind::Validation | Kind::MalformedJson => StatusCode::BAD_REQUEST,
@@ -286,5 +305,32 @@ impl ResponseError for ApiError {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.json(self.problem())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_framework_409_is_a_plain_conflict_not_a_refused_ai_turn() {
+        assert_eq!(
+            Kind::for_framework_status(StatusCode::CONFLICT),
+            Kind::Conflict
+        );
+        assert_eq!(
+            Kind::for_framework_status(StatusCode::METHOD_NOT_ALLOWED),
+            Kind::MethodNotAllowed
+        );
+        assert_eq!(
+            Kind::for_framework_status(StatusCode::BAD_GATEWAY),
+            Kind::Internal
+        );
+        // every kind a framework status maps to answers with that same status, except the
+        // catch-all for other client errors
+        for code in [401, 403, 404, 405, 409, 413, 415, 429, 500, 503] {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(Kind::for_framework_status(status).status(), status);
+        }
     }
 }

@@ -165,14 +165,7 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.status() == status)
-        .unwrap_or(if status.is_server_error() {
-            Kind::Internal
-        } else {
-            Kind::MalformedJson
-        });
+    let kind = Kind::for_framework_status(status);
     let detail = match kind {
         Kind::PayloadTooLarge => {
             "the request body exceeds the size limit (BATON_MAX_BODY)".to_string()

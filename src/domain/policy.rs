@@ -194,7 +194,15 @@ impl UrlPolicy {
 
     /// Checks an address (a literal in the URL, or what a host name resolved to).
     pub fn check_ip(&self, ip: IpAddr, host: Option<&str>) -> Result<(), String> {
-        if self.deny.iter().any(|r| r.matches_ip(ip)) {
+        // Judge an IPv4 address written as IPv6 (mapped, NAT64) as the IPv4 address it is; a
+        // rule written in IPv6 form still matches the address as written.
+        let written = ip;
+        let ip = super::types::canonical_ip(ip);
+        if self
+            .deny
+            .iter()
+            .any(|r| r.matches_ip(ip) || r.matches_ip(written))
+        {
             return Err(format!("address {ip} is denied by BATON_WEBHOOK_DENY"));
         }
         if self.allow.is_empty() {
@@ -205,7 +213,12 @@ impl UrlPolicy {
                 .iter()
                 .any(|r| r.matches_host(&h.to_ascii_lowercase()))
         });
-        if by_host || self.allow.iter().any(|r| r.matches_ip(ip)) {
+        if by_host
+            || self
+                .allow
+                .iter()
+                .any(|r| r.matches_ip(ip) || r.matches_ip(written))
+        {
             Ok(())
         } else {
             Err(format!("address {ip} is not in BATON_WEBHOOK_ALLOW"))
@@ -256,6 +269,40 @@ mod tests {
             .check_ip("169.254.10.5".parse().unwrap(), None)
             .is_ok());
         assert!(UrlPolicy::parse(Some("10.0.0.0/99"), None).is_err());
+    }
+
+    #[test]
+    fn an_ipv4_address_written_as_ipv6_is_judged_as_ipv4() {
+        let deny = UrlPolicy::parse(None, Some("127.0.0.0/8")).unwrap();
+        for written in [
+            "::ffff:127.0.0.1",
+            "::ffff:7f00:1",
+            "64:ff9b::7f00:1",
+            "::7f00:1",
+        ] {
+            assert!(
+                deny.check_ip(written.parse().unwrap(), None).is_err(),
+                "{written} is 127.0.0.1 and must be denied"
+            );
+        }
+        assert!(deny.check_ip("::1".parse().unwrap(), None).is_ok());
+        let open = UrlPolicy::default();
+        for metadata in [
+            "100.100.100.200",
+            "192.0.0.192",
+            "::a9fe:a9fe",
+            "64:ff9b::a9fe:a9fe",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(
+                open.check_ip(metadata.parse().unwrap(), None).is_err(),
+                "{metadata} is a metadata address"
+            );
+        }
+        let allow = UrlPolicy::parse(Some("10.0.0.0/8"), None).unwrap();
+        assert!(allow
+            .check_ip("::ffff:10.1.2.3".parse().unwrap(), None)
+            .is_ok());
     }
 
     #[test]

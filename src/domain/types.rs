@@ -119,6 +119,39 @@ impl Sender {
 /// Hosts that must never receive a callback unless explicitly allowed: cloud metadata services.
 pub const METADATA_HOSTS: [&str; 3] = ["metadata.google.internal", "metadata", "instance-data"];
 
+/// Cloud metadata services outside link-local space: Alibaba Cloud (`100.100.100.200`) and
+/// Oracle Cloud (`192.0.0.192`). Link-local ones (`169.254.169.254`) are refused as link-local.
+pub const METADATA_V4: [[u8; 4]; 2] = [[100, 100, 100, 200], [192, 0, 0, 192]];
+
+/// The IPv4 address an IPv6 address stands for, if it is one written another way: IPv4-mapped
+/// (`::ffff:127.0.0.1`), NAT64 (`64:ff9b::/96`) or IPv4-compatible (`::a9fe:a9fe`, but not `::`
+/// or `::1`). Every allow, deny and metadata check judges this form, so a deny list of
+/// `127.0.0.0/8` cannot be passed by writing the address in IPv6.
+pub fn canonical_ip(ip: IpAddr) -> IpAddr {
+    let IpAddr::V6(v6) = ip else {
+        return ip;
+    };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return IpAddr::V4(v4);
+    }
+    let seg = v6.segments();
+    let low = |s: &[u16]| {
+        std::net::Ipv4Addr::new(
+            (s[6] >> 8) as u8,
+            (s[6] & 0xff) as u8,
+            (s[7] >> 8) as u8,
+            (s[7] & 0xff) as u8,
+        )
+    };
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return IpAddr::V4(low(&seg));
+    }
+    if seg[..6] == [0; 6] && !(seg[6] == 0 && seg[7] <= 1) {
+        return IpAddr::V4(low(&seg));
+    }
+    ip
+}
+
 /// A callback URL Baton may POST to: http(s), a host, and not a link-local or metadata address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookUrl(String);
@@ -161,8 +194,13 @@ impl WebhookUrl {
 /// Refuses link-local (which includes 169.254.169.254, the usual metadata address) and
 /// unspecified addresses. Loopback and private ranges are allowed: n8n often runs beside Baton.
 pub fn check_ip(ip: IpAddr) -> Result<(), String> {
-    let bad = match ip {
-        IpAddr::V4(v4) => v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast(),
+    let bad = match canonical_ip(ip) {
+        IpAddr::V4(v4) => {
+            v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || METADATA_V4.contains(&v4.octets())
+        }
         IpAddr::V6(v6) => {
             (v6.segments()[0] & 0xffc0) == 0xfe80
                 || v6.is_unspecified()
