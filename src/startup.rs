@@ -10,7 +10,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App as ActixApp, HttpResponse, HttpServer};
 use tokio::sync::Notify;
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::KeyCache;
@@ -19,7 +18,6 @@ use crate::db::{Backend, Db};
 use crate::delivery::worker::{self, Worker};
 use crate::error::{ApiError, Kind};
 use crate::live::LiveBus;
-use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::state::AppState;
 use crate::throttle::LoginThrottle;
@@ -129,7 +127,9 @@ impl App {
                 .configure(routes::configure)
                 .configure(crate::inbox::configure)
                 .service(web::redirect("/docs", "/docs/"))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::document()),
+                )
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(ApiError::not_found(
                         "no such endpoint; the API is described at /openapi.json and /docs/",

@@ -29,64 +29,80 @@ use crate::domain::types::SessionId;
 use crate::error::{ApiError, FieldError, Kind};
 
 /// Registers every API route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::get_healthz)
-        .service(health::get_readyz)
-        .service(health::get_problem)
-        .service(auth::create_login)
-        .service(auth::delete_login)
-        .service(auth::get_me)
-        .service(sessions::create_message)
-        .service(sessions::get_session)
-        .service(sessions::list_messages)
-        .service(sessions::create_handback)
-        .service(sessions::create_close)
-        .service(takeovers::create_takeover)
-        .service(takeovers::get_takeover)
-        .service(takeovers::create_decision)
-        .service(conversation::create_claim)
-        .service(conversation::create_reply)
-        .service(conversation::create_release)
-        .service(conversation::create_note)
-        .service(conversation::list_notes)
-        .service(conversation::create_typing)
-        .service(conversation::create_transfer)
-        .service(inbox::get_inbox)
-        .service(events::get_events)
-        .service(webhooks::create_webhook)
-        .service(webhooks::list_webhooks)
-        .service(webhooks::delete_webhook)
-        .service(webhooks::create_webhook_rotation)
-        .service(deliveries::list_deliveries)
-        .service(deliveries::get_delivery)
-        .service(deliveries::create_redelivery)
-        .service(escalation::put_escalation_policy)
-        .service(escalation::list_escalation_policies)
-        .service(escalation::delete_escalation_policy)
-        .service(escalation::create_team_channel)
-        .service(escalation::list_team_channels)
-        .service(signals::create_evaluation)
-        .service(signals::get_signal_rules)
-        .service(signals::put_signal_rules)
-        .service(audit::list_audit)
-        .service(metrics::get_metrics)
-        .service(stats::get_stats)
-        .service(routing::get_team_routing)
-        .service(routing::put_team_routing)
-        .service(routing::get_availability)
-        .service(routing::put_availability)
-        .service(routing::put_reviewer_routing)
-        .service(stats::get_review)
-        .service(reviewers::list_reviewers)
-        .service(reviewers::create_reviewer)
-        .service(reviewers::patch_reviewer)
-        .service(teams::list_teams)
-        .service(teams::put_team)
-        .service(teams::delete_team)
-        .service(api_keys::list_api_keys)
-        .service(api_keys::create_api_key)
-        .service(api_keys::delete_api_key);
+/// Lists every API handler once: the router's `configure` and the OpenAPI document's paths
+/// (`ApiPaths`) are both generated from this one list, so they cannot disagree.
+macro_rules! api_handlers {
+    ($($module:ident :: $handler:ident),+ $(,)?) => {
+        /// Registers every API handler.
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(cfg.service($module::$handler);)+
+        }
+
+        /// The paths of every API handler, merged into `openapi::ApiDoc`'s document.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($module::$handler),+))]
+        pub struct ApiPaths;
+    };
 }
+
+api_handlers!(
+    health::get_healthz,
+    health::get_readyz,
+    health::get_problem,
+    auth::create_login,
+    auth::delete_login,
+    auth::get_me,
+    sessions::create_message,
+    sessions::get_session,
+    sessions::list_messages,
+    sessions::create_handback,
+    sessions::create_close,
+    takeovers::create_takeover,
+    takeovers::get_takeover,
+    takeovers::create_decision,
+    conversation::create_claim,
+    conversation::create_reply,
+    conversation::create_release,
+    conversation::create_note,
+    conversation::list_notes,
+    conversation::create_typing,
+    conversation::create_transfer,
+    inbox::get_inbox,
+    events::get_events,
+    webhooks::create_webhook,
+    webhooks::list_webhooks,
+    webhooks::delete_webhook,
+    webhooks::create_webhook_rotation,
+    deliveries::list_deliveries,
+    deliveries::get_delivery,
+    deliveries::create_redelivery,
+    escalation::put_escalation_policy,
+    escalation::list_escalation_policies,
+    escalation::delete_escalation_policy,
+    escalation::create_team_channel,
+    escalation::list_team_channels,
+    signals::create_evaluation,
+    signals::get_signal_rules,
+    signals::put_signal_rules,
+    audit::list_audit,
+    metrics::get_metrics,
+    stats::get_stats,
+    routing::get_team_routing,
+    routing::put_team_routing,
+    routing::get_availability,
+    routing::put_availability,
+    routing::put_reviewer_routing,
+    stats::get_review,
+    reviewers::list_reviewers,
+    reviewers::create_reviewer,
+    reviewers::patch_reviewer,
+    teams::list_teams,
+    teams::put_team,
+    teams::delete_team,
+    api_keys::list_api_keys,
+    api_keys::create_api_key,
+    api_keys::delete_api_key,
+);
 
 /// Parses a JSON body; an empty body becomes `T::default()` when `empty_ok`.
 pub fn parse_json<T: DeserializeOwned>(
