@@ -208,3 +208,33 @@ fn domain_names_no_other_part_of_baton_and_comments_do_not_count() {
     );
     assert_eq!(check("newmod.rs", "newmod", "use crate::db::Db;").len(), 1);
 }
+
+/// The repository stands alone: no Rust source, test or CI script names the planning folder
+/// beside a checkout (a fresh clone in any folder has none).
+#[test]
+fn nothing_reads_outside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "testkit", "bench"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    files.push(root.join(".ci/run"));
+    let outside = ["../shared", "/work/shared"];
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            outside.iter().any(|o| text.contains(o))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    // this file names the strings it looks for, and only here
+    let offenders: Vec<_> = offenders
+        .into_iter()
+        .filter(|f| !f.ends_with("tests/layering.rs"))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "files that read outside the repository: {offenders:?}"
+    );
+}
