@@ -1,0 +1,811 @@
+//! The detector's and the rules' tests: per-language cases, look-alikes, rule order and
+//! validation, and the labelled development set.
+
+use super::*;
+
+fn input(text: &str) -> SignalInput {
+    SignalInput {
+        text: text.to_owned(),
+        language: None,
+        confidence: None,
+        grounding_score: None,
+        retrieved_chunks: None,
+        classifier: None,
+        tool_unsure: None,
+    }
+}
+
+fn default_rules() -> CompiledRules {
+    CompiledRules::compile(&SignalRules::default(), 7).expect("the built-in rules are valid")
+}
+
+/// Runs every case and reports all misses at once, so one run shows the whole picture.
+fn check_cases(lang: &str, positives: &[&str], negatives: &[&str]) {
+    let mut failures = Vec::new();
+    for text in positives {
+        if detect_human_request(text, &[]).is_none() {
+            failures.push(format!("missed request: {text:?}"));
+        }
+    }
+    for text in negatives {
+        if let Some(m) = detect_human_request(text, &[]) {
+            failures.push(format!(
+                "false request: {text:?} (matched {:?} as {})",
+                m.matched, m.lang
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "[{lang}]\n{}", failures.join("\n"));
+}
+
+#[test]
+fn english_requests_and_non_requests() {
+    check_cases(
+        "en",
+        &[
+            "Can I speak to a real person please?",
+            "i need to talk to a humna",
+            "get me an opertor",
+            "I want a representitive",
+            "HUMAN PLEASE!!!",
+            "let me speak with a supervisor",
+            "please transfer me to a live agent",
+            "Is there anyone I can talk to?",
+            "I don't want to talk to a bot, I want a human",
+            "Can a human help me with this?",
+            "agent please, my order is missing",
+            "can someone call me back",
+            "connect me to customer support",
+            "I'd like to speak to a human being",
+            "Can I talk to the agent I spoke to yesterday?",
+            "humaaaan",
+            "Why can't I talk to a person??",
+            "I don't want to talk to a bot",
+        ],
+        &[
+            "I don't want an agent",
+            "I spoke to a person yesterday",
+            "I already talked to an agent last week",
+            "my estate agent needs the invoice",
+            "agent of change is our slogan",
+            "Are you a human?",
+            "Can I pay in person at the store?",
+            "How much is it per person?",
+            "The agent seat costs 20 dollars a month",
+            "Do customers talk to an agent or a bot first?",
+            "You don't need to transfer me, the answer is fine",
+            "Human error caused the outage",
+            "I talked to an agent and it was fine",
+            "I was transferred to an agent yesterday",
+            "I am not a bot",
+            "agent? no thanks",
+            "What's the name of the person who signed for my parcel?",
+            "Does live chat cost extra?",
+        ],
+    );
+}
+
+#[test]
+fn german_requests_and_non_requests() {
+    check_cases(
+        "de",
+        &[
+            "Ich will mit einem Menschen reden",
+            "Bitte verbinden Sie mich mit einem Mitarbeiter",
+            "Kann ich bitte einen echten Menschen sprechen?",
+            "MITARBEITER!!!",
+            "Mensch bitte",
+            "Ich brauche einen Berater",
+            "Können Sie mich an den Kundenservice weiterleiten?",
+            "Ist ein Mitarbeiter verfügbar?",
+            "Ich möchte mit einem Mitarbieter sprechen",
+            "Ich würde gerne mit jemandem vom Support sprechen",
+            "Mit einem Servicemitarbeiter sprechen bitte",
+        ],
+        &[
+            "Ich brauche keinen Menschen, nur die Rechnung",
+            "Ich möchte nicht mit einem Mitarbeiter sprechen",
+            "Ich habe gestern mit einem Mitarbeiter gesprochen",
+            "Mein Berater hat mir das empfohlen",
+            "Bist du ein Mensch?",
+            "Ein Mitarbeiter war sehr unfreundlich",
+            "Wie viel kostet es pro Person?",
+            "Kein Mensch nötig, danke",
+            "Mensch, das dauert aber lange!",
+        ],
+    );
+}
+
+#[test]
+fn french_requests_and_non_requests() {
+    check_cases(
+        "fr",
+        &[
+            "Je veux parler à un humain",
+            "Puis-je parler à un conseiller ?",
+            "Mettez-moi en relation avec un opérateur",
+            "CONSEILLER SVP",
+            "un humain s'il vous plaît",
+            "J'aimerais discuter avec quelqu'un du service client",
+            "Passez-moi un agent",
+            "Je voudrais parler a un operateur",
+            "je veux un conseiler",
+            "Est-ce qu'un conseiller est disponible ?",
+        ],
+        &[
+            "Je n'ai pas besoin d'un conseiller",
+            "Je ne veux pas parler à un humain",
+            "J'ai parlé à un conseiller hier",
+            "Êtes-vous un humain ?",
+            "Personne ne répond au téléphone",
+            "Mon agent immobilier a besoin de la facture",
+            "Le prix est de 20 euros par personne",
+            "Je suis une vraie personne",
+        ],
+    );
+}
+
+#[test]
+fn spanish_requests_and_non_requests() {
+    check_cases(
+        "es",
+        &[
+            "Quiero hablar con un humano",
+            "Necesito un agente",
+            "¿Me pasas con un asesor?",
+            "Por favor, comuníqueme con un ejecutivo",
+            "PERSONA REAL POR FAVOR",
+            "Quisiera hablar con alguien de atención al cliente",
+            "Pásame con un operador",
+            "¿Hay algún agente disponible?",
+            "quiero hablar con una presona",
+            "¿Cómo hablo con un asesor?",
+        ],
+        &[
+            "No necesito un agente",
+            "No quiero hablar con una persona",
+            "Ayer hablé con un asesor",
+            "¿Eres un humano?",
+            "Mi agente de viajes reservó mal el vuelo",
+            "¿Cuánto cuesta por persona?",
+            "El departamento de recursos humanos",
+            "No hace falta un humano, solo dime el precio",
+        ],
+    );
+}
+
+#[test]
+fn portuguese_requests_and_non_requests() {
+    check_cases(
+        "pt",
+        &[
+            "Quero falar com um humano",
+            "Preciso de um atendente",
+            "Posso falar com uma pessoa real?",
+            "me transfere para um atendente por favor",
+            "ATENDENTE!!",
+            "Gostaria de falar com alguém do suporte",
+            "Tem algum atendente disponível?",
+            "queria conversar com um consultor",
+            "quero falar com um atendete",
+        ],
+        &[
+            "Não preciso de atendente",
+            "Não quero falar com um humano",
+            "Ontem falei com um atendente",
+            "Você é humano?",
+            "Meu agente de viagens errou a reserva",
+            "O preço é por pessoa?",
+            "Cadastro de pessoa física",
+            "Não é necessário um atendente",
+        ],
+    );
+}
+
+#[test]
+fn dutch_requests_and_non_requests() {
+    check_cases(
+        "nl",
+        &[
+            "Ik wil met een mens praten",
+            "Mag ik een medewerker spreken?",
+            "Kunt u mij doorverbinden met de klantenservice?",
+            "MEDEWERKER AUB",
+            "Ik heb een medewerker nodig",
+            "Graag een echt persoon",
+            "Kan ik met iemand van de klantenservice chatten?",
+            "Is er een medewerker beschikbaar?",
+            "ik wil een medewerkr spreken",
+        ],
+        &[
+            "Ik heb geen medewerker nodig",
+            "Ik wil niet met een medewerker praten",
+            "Ik heb gisteren met een medewerker gesproken",
+            "Ben je een mens?",
+            "Wat kost het per persoon?",
+            "De medewerker was erg vriendelijk",
+            "Mijn medewerker heeft de factuur",
+        ],
+    );
+}
+
+#[test]
+fn italian_requests_and_non_requests() {
+    check_cases(
+        "it",
+        &[
+            "Voglio parlare con un operatore",
+            "Posso parlare con una persona?",
+            "Mi passi un operatore per favore",
+            "OPERATORE!!!",
+            "Ho bisogno di un operatore umano",
+            "Vorrei chattare con qualcuno del servizio clienti",
+            "C'è un operatore disponibile?",
+            "vorrei parlare con un opratore",
+            "Mettetemi in contatto con un consulente",
+        ],
+        &[
+            "Non ho bisogno di un operatore",
+            "Non voglio parlare con un operatore",
+            "Ieri ho parlato con un operatore",
+            "Sei un umano?",
+            "Il prezzo è a persona?",
+            "L'ufficio risorse umane",
+            "Il mio agente immobiliare",
+            "Non c'è bisogno di un operatore",
+        ],
+    );
+}
+
+#[test]
+fn finnish_requests_and_non_requests() {
+    check_cases(
+        "fi",
+        &[
+            "Haluan puhua ihmisen kanssa",
+            "Voinko puhua asiakaspalvelijan kanssa?",
+            "Haluaisin jutella oikean ihmisen kanssa",
+            "Siirtäkää minut asiakaspalveluun",
+            "ASIAKASPALVELIJA KIITOS",
+            "Tarvitsen ihmisen",
+            "Onko asiakaspalvelija paikalla?",
+            "Saanko puhua henkilön kanssa?",
+            "haluan puhua asiakaspalvelijn kanssa",
+        ],
+        &[
+            "En halua puhua ihmisen kanssa",
+            "Ei tarvitse ihmistä",
+            "Puhuin eilen asiakaspalvelijan kanssa",
+            "Oletko ihminen?",
+            "Hinta on 20 euroa per henkilö",
+            "Asiakaspalvelija oli ystävällinen",
+            "En tarvitse asiakaspalvelijaa",
+        ],
+    );
+}
+
+#[test]
+fn swedish_requests_and_non_requests() {
+    check_cases(
+        "sv",
+        &[
+            "Jag vill prata med en människa",
+            "Kan jag få prata med en handläggare?",
+            "Koppla mig till kundtjänst",
+            "MÄNNISKA TACK",
+            "Jag behöver prata med någon på kundtjänst",
+            "Finns det en handläggare tillgänglig?",
+            "jag vill prata med en manniska",
+            "Jag vill tala med en riktig person",
+            "jag vill prata med en männsika",
+        ],
+        &[
+            "Jag vill inte prata med en människa",
+            "Jag behöver ingen handläggare",
+            "Jag pratade med en handläggare igår",
+            "Är du en människa?",
+            "Det kostar 100 kr per person",
+            "Handläggaren var trevlig",
+            "Min handläggare sa att jag skulle skriva här",
+        ],
+    );
+}
+
+#[test]
+fn polish_requests_and_non_requests() {
+    check_cases(
+        "pl",
+        &[
+            "Chcę rozmawiać z człowiekiem",
+            "Czy mogę porozmawiać z konsultantem?",
+            "Proszę o połączenie z konsultantem",
+            "KONSULTANT PROSZĘ",
+            "Potrzebuję pracownika",
+            "Chciałbym rozmawiać z żywym człowiekiem",
+            "Przekieruj mnie do konsultanta",
+            "Czy jest dostępny konsultant?",
+            "chce rozmawiac z konsultatnem",
+        ],
+        &[
+            "Nie chcę rozmawiać z konsultantem",
+            "Nie potrzebuję konsultanta",
+            "Wczoraj rozmawiałem z konsultantem",
+            "Czy jesteś człowiekiem?",
+            "Cena za osobę",
+            "Mój doradca to polecił",
+            "Konsultant był bardzo miły",
+        ],
+    );
+}
+
+#[test]
+fn danish_requests_and_non_requests() {
+    check_cases(
+        "da",
+        &[
+            "Jeg vil gerne tale med et menneske",
+            "Kan jeg tale med en medarbejder?",
+            "Stil mig om til kundeservice",
+            "MEDARBEJDER TAK",
+            "Jeg har brug for en rådgiver",
+            "Må jeg snakke med en rigtig person?",
+            "Er der en medarbejder ledig?",
+            "jeg vil tale med en medarbjder",
+        ],
+        &[
+            "Jeg vil ikke tale med et menneske",
+            "Jeg har ikke brug for en medarbejder",
+            "Jeg talte med en medarbejder i går",
+            "Er du et menneske?",
+            "Det koster 100 kr per person",
+            "Min rådgiver anbefalede det",
+            "Medarbejderen var meget venlig",
+        ],
+    );
+}
+
+#[test]
+fn a_negation_ends_at_the_next_statement() {
+    check_cases(
+        "negation scope",
+        &[
+            "it doesnt work i want a human",
+            "i dont understand this let me talk to a human",
+            "no i want an agent",
+            "Das funktioniert nicht ich will einen Menschen",
+            "ça marche pas je veux un humain",
+            "no me entiendes quiero un agente",
+            "Ei toimi, haluan puhua ihmisen kanssa",
+        ],
+        &[
+            "I do not need a human, the bot is fine",
+            "I would never want to speak to a human about this",
+            "Never transfer me to an operator again",
+            "Ich hoffe, ich brauche keinen Mitarbeiter",
+            "Je n'ai plus besoin d'un conseiller",
+            "Não preciso de um atendente agora",
+        ],
+    );
+}
+
+#[test]
+fn refusing_the_bot_is_a_request_for_a_person() {
+    check_cases(
+        "anti-bot",
+        &[
+            "I do not want to chat with a machine",
+            "Ich will nicht mit dem Bot reden",
+            "je ne veux pas parler à un robot",
+            "No quiero hablar con un bot",
+            "Não quero falar com robô",
+        ],
+        &["I am not a bot", "not a robot", "Is this a bot?"],
+    );
+}
+
+#[test]
+fn a_modal_that_belongs_to_another_verb_is_not_a_request() {
+    check_cases(
+        "verb-final",
+        &[
+            "Kann ich einen Menschen sprechen?",
+            "Kan ik een medewerker spreken?",
+        ],
+        &[
+            "Wie kann ich einen Mitarbeiter zu meinem Konto hinzufügen?",
+            "Kann ich einen Mitarbeiter einladen?",
+            "Hoe kan ik een medewerker toevoegen?",
+        ],
+    );
+}
+
+#[test]
+fn accents_may_be_missing_or_decomposed_and_letters_stretched() {
+    for text in [
+        "parler à un opérateur",
+        "parler a un operateur",
+        "parler a\u{300} un ope\u{301}rateur",
+        "ich möchte mit einem mitarbeiter sprechen",
+        "ich mochte mit einem mitarbeiter sprechen",
+        "CHCĘ ROZMAWIAĆ Z CZŁOWIEKIEM",
+        "humaaaan pleaseeee",
+    ] {
+        assert!(detect_human_request(text, &[]).is_some(), "missed {text:?}");
+    }
+}
+
+#[test]
+fn the_schemas_generate() {
+    use utoipa::PartialSchema;
+    for schema in [
+        SignalRules::schema(),
+        SignalInput::schema(),
+        Evaluation::schema(),
+        RuleError::schema(),
+    ] {
+        let json = serde_json::to_string(&schema).expect("a schema serialises");
+        assert!(json.contains("properties"), "{json}");
+    }
+}
+
+#[test]
+fn the_match_quotes_the_customers_words_and_names_the_language() {
+    let m = detect_human_request(
+        "Hi there. Ich möchte bitte mit einem Menschen sprechen!",
+        &[],
+    )
+    .expect("a request");
+    assert_eq!(m.lang, "de");
+    assert_eq!(m.matched, "möchte bitte mit einem Menschen sprechen");
+}
+
+#[test]
+fn extra_phrases_count_as_requests_but_negations_still_cancel() {
+    let extra = vec!["Baton buddy".to_owned()];
+    assert!(detect_human_request("get me a baton buddy", &extra).is_some());
+    assert!(detect_human_request("I don't want a Baton buddy", &extra).is_none());
+    assert!(detect_human_request("get me a baton buddy", &[]).is_none());
+}
+
+#[test]
+fn a_refund_over_the_threshold_that_also_asks_for_a_person_is_out_of_scope() {
+    let rules = default_rules();
+    let e = evaluate(
+        &rules,
+        &input("I want a refund of 500 EUR and I want to talk to a person"),
+    );
+    assert!(e.handoff);
+    assert_eq!(e.reason, Some(HandoffReason::OutOfScope));
+    assert_eq!(e.rule.as_deref(), Some("scope:refund"));
+    assert_eq!(e.rules_version, 7);
+
+    let small = evaluate(
+        &rules,
+        &input("I want a refund of 50 EUR and I want to talk to a person"),
+    );
+    assert_eq!(small.reason, Some(HandoffReason::UserRequested));
+    assert_eq!(small.rule.as_deref(), Some("human_request:en"));
+}
+
+#[test]
+fn scope_then_request_then_confidence() {
+    let rules = default_rules();
+    let mut low = input("Can I talk to a lawyer about this?");
+    low.confidence = Some(0.1);
+    assert_eq!(
+        evaluate(&rules, &low).rule.as_deref(),
+        Some("scope:legal_advice")
+    );
+
+    let mut asked = input("agent please");
+    asked.confidence = Some(0.1);
+    let e = evaluate(&rules, &asked);
+    assert_eq!(e.reason, Some(HandoffReason::UserRequested));
+    assert_eq!(e.matched.as_deref(), Some("agent please"));
+
+    let mut unsure = input("What are your opening hours?");
+    unsure.confidence = Some(0.31);
+    unsure.grounding_score = Some(0.1);
+    let e = evaluate(&rules, &unsure);
+    assert_eq!(e.reason, Some(HandoffReason::LowConfidence));
+    assert_eq!(e.rule.as_deref(), Some("confidence:below_threshold"));
+    assert_eq!(e.matched.as_deref(), Some("confidence 0.31 < 0.5"));
+
+    unsure.confidence = Some(0.9);
+    assert_eq!(
+        evaluate(&rules, &unsure).rule.as_deref(),
+        Some("confidence:low_grounding")
+    );
+    unsure.grounding_score = None;
+    unsure.retrieved_chunks = Some(0);
+    assert_eq!(
+        evaluate(&rules, &unsure).rule.as_deref(),
+        Some("confidence:no_retrieved_chunks")
+    );
+    unsure.retrieved_chunks = Some(3);
+    unsure.tool_unsure = Some(true);
+    assert_eq!(
+        evaluate(&rules, &unsure).rule.as_deref(),
+        Some("confidence:tool_unsure")
+    );
+    unsure.tool_unsure = Some(false);
+    let calm = evaluate(&rules, &unsure);
+    assert_eq!(
+        calm,
+        Evaluation {
+            handoff: false,
+            reason: None,
+            rule: None,
+            matched: None,
+            rules_version: 7
+        }
+    );
+}
+
+#[test]
+fn the_built_in_scope_rules_fire_on_their_topics() {
+    let rules = default_rules();
+    let rule = |text: &str| evaluate(&rules, &input(text)).rule;
+    assert_eq!(
+        rule("I will take legal action").as_deref(),
+        Some("scope:legal_advice")
+    );
+    assert_eq!(
+        rule("Ich werde meinen Anwalt einschalten").as_deref(),
+        Some("scope:legal_advice")
+    );
+    assert_eq!(
+        rule("Can you give me a better price?").as_deref(),
+        Some("scope:pricing_negotiation")
+    );
+    assert_eq!(
+        rule("Je veux un remboursement de 250,00 €").as_deref(),
+        Some("scope:refund")
+    );
+    assert_eq!(rule("Refund my order 12345 please").as_deref(), None);
+    assert_eq!(
+        rule("The agent I spoke to was extremely rude").as_deref(),
+        Some("scope:staff_complaint")
+    );
+    assert_eq!(
+        rule("Der Mitarbeiter war sehr unfreundlich").as_deref(),
+        Some("scope:staff_complaint")
+    );
+    assert_eq!(rule("the bot is rude").as_deref(), None);
+    assert_eq!(rule("that reply was rude").as_deref(), None);
+    assert_eq!(
+        rule("El repartidor fue muy grosero").as_deref(),
+        Some("scope:staff_complaint")
+    );
+    assert_eq!(
+        rule("Kundtjänstpersonalen var otrevlig").as_deref(),
+        Some("scope:staff_complaint")
+    );
+    assert_eq!(rule("Do you ship to Norway?").as_deref(), None);
+}
+
+#[test]
+fn the_classifier_triggers_a_category_above_its_minimum_score() {
+    let rules = default_rules();
+    let mut text = input("I have a question about my contract");
+    text.classifier = Some(ClassifierSignal {
+        topic: "Legal".into(),
+        score: Some(0.9),
+    });
+    let e = evaluate(&rules, &text);
+    assert_eq!(e.rule.as_deref(), Some("scope:legal_advice"));
+    assert_eq!(e.matched.as_deref(), Some("classifier topic legal (0.9)"));
+    text.classifier = Some(ClassifierSignal {
+        topic: "legal".into(),
+        score: Some(0.2),
+    });
+    assert_eq!(evaluate(&rules, &text).rule, None);
+}
+
+#[test]
+fn amounts_are_read_in_common_formats() {
+    let values = |t: &str| amounts(t).into_iter().map(|a| a.value).collect::<Vec<_>>();
+    assert_eq!(values("refund $250"), vec![250.0]);
+    assert_eq!(values("250 EUR back"), vec![250.0]);
+    assert_eq!(values("250,00 €"), vec![250.0]);
+    assert_eq!(values("it cost 1.200"), vec![1200.0]);
+    assert_eq!(values("€1,200.50 total"), vec![1200.5]);
+    assert_eq!(values("1.200,50 zł"), vec![1200.5]);
+    assert_eq!(values("19.99 dollars"), vec![19.99]);
+    assert_eq!(
+        values("order 12345, placed 12.05.2024 at 10:30, 3 days ago, in 2023, #998"),
+        Vec::<f64>::new()
+    );
+}
+
+#[test]
+fn validation_names_the_offending_fields() {
+    let mut rules = SignalRules::default();
+    rules.scope[1].name = "legal_advice".into();
+    rules.scope[2].regexes = vec!["(unclosed".into(), "a*".into()];
+    rules.scope[3].name = "   ".into();
+    rules.scope[3].phrases = vec!["".into(), "…".into()];
+    rules.scope[0].amount_threshold = Some(-1.0);
+    rules.scope[0].classifier_min_score = 1.5;
+    rules.confidence.min_confidence = 1.2;
+    rules.confidence.min_grounding = -0.1;
+    rules.human_request.extra_phrases = vec!["!!!".into()];
+    rules.scope.push(ScopeCategory {
+        name: "empty".into(),
+        phrases: vec![],
+        regexes: vec![],
+        amount_threshold: None,
+        classifier_topics: vec![],
+        classifier_min_score: 0.5,
+    });
+    let errors = rules.validate().expect_err("invalid rules");
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    for expected in [
+        "scope[1].name",
+        "scope[2].regexes[0]",
+        "scope[2].regexes[1]",
+        "scope[3].name",
+        "scope[3].phrases[0]",
+        "scope[3].phrases[1]",
+        "scope[0].amount_threshold",
+        "scope[0].classifier_min_score",
+        "confidence.min_confidence",
+        "confidence.min_grounding",
+        "human_request.extra_phrases[0]",
+        "scope[4]",
+    ] {
+        assert!(
+            fields.contains(&expected),
+            "no error for {expected} in {errors:#?}"
+        );
+    }
+    assert!(errors
+        .iter()
+        .any(|e| e.message.contains("duplicates the name of scope[0]")));
+    assert!(CompiledRules::compile(&rules, 1).is_err());
+}
+
+#[test]
+fn rules_round_trip_as_json_and_reject_unknown_fields() {
+    let rules = SignalRules::default();
+    rules.validate().expect("the built-in rules are valid");
+    let json = serde_json::to_string(&rules).expect("serialises");
+    let back: SignalRules = serde_json::from_str(&json).expect("deserialises");
+    assert_eq!(back, rules);
+
+    let minimal: SignalRules =
+        serde_json::from_str(r#"{"scope":[{"name":"vip","phrases":["vip*"]}]}"#)
+            .expect("defaults fill in");
+    assert!(minimal.human_request.enabled);
+    assert_eq!(minimal.scope[0].classifier_min_score, 0.7);
+    assert!(serde_json::from_str::<SignalRules>(r#"{"scopes":[]}"#).is_err());
+    assert!(serde_json::from_str::<SignalInput>(r#"{"text":"hi","confidance":0.2}"#).is_err());
+}
+
+#[test]
+fn custom_phrases_regexes_and_disabled_requests() {
+    let rules = SignalRules {
+        scope: vec![ScopeCategory {
+            name: "vip".into(),
+            phrases: vec!["platinum member*".into()],
+            regexes: vec![r"\bVIP-\d{4}\b".into()],
+            amount_threshold: None,
+            classifier_topics: vec![],
+            classifier_min_score: 0.5,
+        }],
+        human_request: HumanRequestRules {
+            extra_phrases: vec![],
+            enabled: false,
+        },
+        confidence: ConfidenceRules::default(),
+    };
+    let rules = CompiledRules::compile(&rules, 2).expect("valid");
+    let e = evaluate(&rules, &input("As Platinum Members we expect more"));
+    assert_eq!(e.matched.as_deref(), Some("Platinum Members"));
+    assert_eq!(
+        evaluate(&rules, &input("my code is vip-1234"))
+            .matched
+            .as_deref(),
+        Some("vip-1234")
+    );
+    assert!(!evaluate(&rules, &input("human please")).handoff);
+}
+
+#[derive(Deserialize)]
+struct DevCase {
+    text: String,
+    lang: String,
+    human_request: bool,
+}
+
+#[derive(Default)]
+struct Counts {
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+    tn: usize,
+}
+
+impl Counts {
+    fn precision(&self) -> f64 {
+        if self.tp + self.fp == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fp) as f64
+        }
+    }
+
+    fn recall(&self) -> f64 {
+        if self.tp + self.fn_ == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fn_) as f64
+        }
+    }
+}
+
+#[test]
+fn dev_set_precision_and_recall() {
+    // The project's labelled development set, vendored into the repository (see
+    // tests/data/signals/README.md) so a clone in any folder runs this test.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/signals/dev.jsonl");
+    let data = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read the dev set {path}: {e}"));
+    let mut overall = Counts::default();
+    let mut per_lang: std::collections::BTreeMap<String, Counts> = Default::default();
+    let mut misses = Vec::new();
+    for (line_no, line) in data
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let case: DevCase = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("{path}:{}: not a dev case: {e}", line_no + 1));
+        let found = detect_human_request(&case.text, &[]);
+        let counts = per_lang.entry(case.lang.clone()).or_default();
+        for c in [&mut overall, counts] {
+            match (case.human_request, found.is_some()) {
+                (true, true) => c.tp += 1,
+                (false, true) => c.fp += 1,
+                (true, false) => c.fn_ += 1,
+                (false, false) => c.tn += 1,
+            }
+        }
+        if case.human_request != found.is_some() {
+            misses.push(format!(
+                "  expected {}: {:?} -> {:?}",
+                case.human_request, case.text, found
+            ));
+        }
+    }
+    println!("dev set {path}");
+    println!("lang  cases  precision  recall");
+    for (lang, c) in &per_lang {
+        let n = c.tp + c.fp + c.fn_ + c.tn;
+        println!(
+            "{lang:<5} {n:>5}  {:>9.3}  {:>6.3}",
+            c.precision(),
+            c.recall()
+        );
+    }
+    let n = overall.tp + overall.fp + overall.fn_ + overall.tn;
+    println!(
+        "all   {n:>5}  {:>9.3}  {:>6.3}",
+        overall.precision(),
+        overall.recall()
+    );
+    for miss in &misses {
+        println!("{miss}");
+    }
+    assert!(n > 0, "the dev set is empty");
+    assert!(
+        overall.precision() >= 0.98,
+        "precision {:.3} < 0.98",
+        overall.precision()
+    );
+    assert!(
+        overall.recall() >= 0.95,
+        "recall {:.3} < 0.95",
+        overall.recall()
+    );
+}
