@@ -238,3 +238,23 @@ fn nothing_reads_outside_the_repository() {
         "files that read outside the repository: {offenders:?}"
     );
 }
+
+/// All SQL lives in `db/`: the HTTP layers call its functions and never build a query.
+#[test]
+fn the_http_layers_write_no_sql() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for dir in ["routes", "inbox"] {
+        rust_files(&src.join(dir), &mut files);
+    }
+    assert!(!files.is_empty());
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            text.contains("diesel::") || text.contains("db::schema")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "queries outside db/: {offenders:?}");
+}

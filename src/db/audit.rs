@@ -36,3 +36,40 @@ pub fn record(conn: &mut DbConnection, e: Entry<'_>) -> Result<(), ApiError> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Which audit entries to list; `None` matches any.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub session_id: Option<String>,
+    pub takeover_id: Option<String>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub from: Option<chrono::NaiveDateTime>,
+    pub to: Option<chrono::NaiveDateTime>,
+}
+
+/// Audit entries matching `f`, oldest first, at most `limit`.
+pub fn list(conn: &mut DbConnection, f: &Filter, limit: i64) -> Result<Vec<AuditRow>, ApiError> {
+    let mut b = audit_events::table.into_boxed();
+    if let Some(v) = &f.session_id {
+        b = b.filter(audit_events::session_id.eq(v));
+    }
+    if let Some(v) = &f.takeover_id {
+        b = b.filter(audit_events::takeover_id.eq(v));
+    }
+    if let Some(v) = &f.action {
+        b = b.filter(audit_events::action.eq(v));
+    }
+    if let Some(v) = &f.actor {
+        b = b.filter(audit_events::actor.eq(v));
+    }
+    if let Some(v) = f.from {
+        b = b.filter(audit_events::at.ge(v));
+    }
+    if let Some(v) = f.to {
+        b = b.filter(audit_events::at.lt(v));
+    }
+    Ok(b.order((audit_events::at.asc(), audit_events::id.asc()))
+        .limit(limit)
+        .load(conn)?)
+}

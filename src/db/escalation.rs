@@ -140,3 +140,11 @@ pub fn notify_team(
     }
     Ok(channels.len())
 }
+
+/// Stores a new notification channel for a team.
+pub fn insert_team_channel(conn: &mut DbConnection, row: &TeamChannelRow) -> Result<(), ApiError> {
+    diesel::insert_into(team_channels::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}

@@ -15,7 +15,9 @@ pub mod outbox;
 pub mod routing;
 pub mod schema;
 pub mod sessions;
+pub mod signals;
 pub mod takeovers;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

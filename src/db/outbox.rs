@@ -454,3 +454,80 @@ pub fn reply_deliveries(
         })
         .collect())
 }
+
+/// Deliveries counted by status (for `/metrics`).
+pub fn count_by_status(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, ApiError> {
+    Ok(deliveries::table
+        .group_by(deliveries::status)
+        .select((deliveries::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// The ids of an API key's subscriptions (whose deliveries the key may see).
+pub fn subscription_ids(
+    conn: &mut DbConnection,
+    api_key_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    Ok(webhooks::table
+        .filter(webhooks::api_key_id.eq(api_key_id))
+        .select(webhooks::id)
+        .load(conn)?)
+}
+
+/// Deliveries, newest first: within `scope` (a key's own callbacks and its subscriptions'; all
+/// when `None`), of a status and a session when given.
+pub fn list(
+    conn: &mut DbConnection,
+    scope: Option<(String, Vec<String>)>,
+    status: Option<String>,
+    session_id: Option<String>,
+    limit: i64,
+) -> Result<Vec<DeliveryRow>, ApiError> {
+    let mut q = deliveries::table.into_boxed();
+    if let Some((key, subs)) = scope {
+        q = q.filter(
+            deliveries::api_key_id
+                .eq(key)
+                .or(deliveries::webhook_id.eq_any(subs)),
+        );
+    }
+    if let Some(s) = status {
+        q = q.filter(deliveries::status.eq(s));
+    }
+    if let Some(sid) = session_id {
+        q = q.filter(deliveries::session_id.eq(sid));
+    }
+    Ok(q.order(deliveries::position.desc())
+        .limit(limit)
+        .load(conn)?)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<DeliveryRow>, ApiError> {
+    Ok(deliveries::table
+        .filter(deliveries::id.eq(id))
+        .first(conn)
+        .optional()?)
+}
+
+/// A delivery's attempts, oldest first.
+pub fn attempts_of(conn: &mut DbConnection, id: &str) -> Result<Vec<DeliveryAttemptRow>, ApiError> {
+    Ok(delivery_attempts::table
+        .filter(delivery_attempts::delivery_id.eq(id))
+        .order(delivery_attempts::attempted_at.asc())
+        .load(conn)?)
+}
+
+/// Puts a delivered or parked delivery back in the queue, due now, with its attempts reset.
+pub fn redeliver(conn: &mut DbConnection, position: i64) -> Result<DeliveryRow, ApiError> {
+    diesel::update(deliveries::table.filter(deliveries::position.eq(position)))
+        .set((
+            deliveries::status.eq(PENDING),
+            deliveries::attempts.eq(0),
+            deliveries::next_attempt_at.eq(now()),
+            deliveries::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(deliveries::table
+        .filter(deliveries::position.eq(position))
+        .first(conn)?)
+}

@@ -1444,3 +1444,12 @@ pub fn decide(
         Some(r),
     )
 }
+
+/// Takeovers not yet resolved, counted by status (for `/metrics`).
+pub fn open_by_status(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, ApiError> {
+    Ok(takeovers::table
+        .filter(takeovers::status.ne(TakeoverStatus::Resolved.as_str()))
+        .group_by(takeovers::status)
+        .select((takeovers::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}

@@ -2,14 +2,13 @@
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::utc;
 use crate::auth::Caller;
+use crate::db::audit;
 use crate::db::models::AuditRow;
-use crate::db::schema::audit_events;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -77,11 +76,19 @@ pub struct AuditQuery {
     pub format: Option<String>,
 }
 
+/// One CSV cell. A cell a spreadsheet would read as a formula (starting with `=`, `+`, `-`,
+/// `@`, tab or carriage return) gets a leading `'`, as OWASP advises, so an exported audit
+/// trail opened in a spreadsheet cannot run what a customer or an integration wrote.
 fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
     if v.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {
-        v.to_string()
+        v
     }
 }
 
@@ -122,28 +129,15 @@ pub async fn list_audit(
     let rows: Vec<AuditRow> = state
         .db
         .read(move |conn| {
-            let mut b = audit_events::table.into_boxed();
-            if let Some(v) = q.session_id {
-                b = b.filter(audit_events::session_id.eq(v));
-            }
-            if let Some(v) = q.takeover_id {
-                b = b.filter(audit_events::takeover_id.eq(v));
-            }
-            if let Some(v) = q.action {
-                b = b.filter(audit_events::action.eq(v));
-            }
-            if let Some(v) = q.actor {
-                b = b.filter(audit_events::actor.eq(v));
-            }
-            if let Some(v) = q.from {
-                b = b.filter(audit_events::at.ge(v.naive_utc()));
-            }
-            if let Some(v) = q.to {
-                b = b.filter(audit_events::at.lt(v.naive_utc()));
-            }
-            Ok(b.order((audit_events::at.asc(), audit_events::id.asc()))
-                .limit(limit)
-                .load(conn)?)
+            let filter = audit::Filter {
+                session_id: q.session_id,
+                takeover_id: q.takeover_id,
+                action: q.action,
+                actor: q.actor,
+                from: q.from.map(|t| t.naive_utc()),
+                to: q.to.map(|t| t.naive_utc()),
+            };
+            audit::list(conn, &filter, limit)
         })
         .await?;
     let events: Vec<AuditEvent> = rows.iter().map(AuditEvent::from).collect();
@@ -188,4 +182,23 @@ pub async fn list_audit(
         }
         _ => HttpResponse::Ok().json(events),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_is_exported_as_text() {
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(csv_field("+1"), "'+1");
+        assert_eq!(csv_field("-2"), "'-2");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\tx"), "'\tx");
+        assert_eq!(csv_field("reviewer:alice"), "reviewer:alice");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+    }
 }

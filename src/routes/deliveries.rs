@@ -2,16 +2,14 @@
 
 use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::utc;
 use crate::auth::Caller;
-use crate::db::models::{DeliveryAttemptRow, DeliveryRow};
+use crate::db::models::DeliveryRow;
 use crate::db::outbox::{DELIVERED, PARKED, PENDING};
-use crate::db::schema::{deliveries, delivery_attempts, webhooks};
-use crate::db::{now, DbConnection};
+use crate::db::{outbox, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -116,10 +114,7 @@ fn visible(
 ) -> Result<Option<(String, Vec<String>)>, ApiError> {
     match caller {
         Caller::ApiKey(k) => {
-            let subs: Vec<String> = webhooks::table
-                .filter(webhooks::api_key_id.eq(&k.id))
-                .select(webhooks::id)
-                .load(conn)?;
+            let subs = outbox::subscription_ids(conn, &k.id)?;
             Ok(Some((k.id.clone(), subs)))
         }
         Caller::Reviewer(r) if r.is_admin => Ok(None),
@@ -162,23 +157,7 @@ pub async fn list_deliveries(
         .db
         .read(move |conn| {
             let scope = visible(conn, &caller)?;
-            let mut q = deliveries::table.into_boxed();
-            if let Some((key, subs)) = scope {
-                q = q.filter(
-                    deliveries::api_key_id
-                        .eq(key)
-                        .or(deliveries::webhook_id.eq_any(subs)),
-                );
-            }
-            if let Some(s) = query.status {
-                q = q.filter(deliveries::status.eq(s));
-            }
-            if let Some(sid) = query.session_id {
-                q = q.filter(deliveries::session_id.eq(sid));
-            }
-            Ok(q.order(deliveries::position.desc())
-                .limit(limit)
-                .load::<DeliveryRow>(conn)?)
+            outbox::list(conn, scope, query.status, query.session_id, limit)
         })
         .await?;
     Ok(web::Json(DeliveryPage {
@@ -188,10 +167,7 @@ pub async fn list_deliveries(
 
 fn load_one(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<DeliveryRow, ApiError> {
     let scope = visible(conn, caller)?;
-    let row: Option<DeliveryRow> = deliveries::table
-        .filter(deliveries::id.eq(id))
-        .first(conn)
-        .optional()?;
+    let row = outbox::find(conn, id)?;
     row.filter(|d| match &scope {
         None => true,
         Some((key, subs)) => {
@@ -203,10 +179,7 @@ fn load_one(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Delive
 }
 
 fn attempts(conn: &mut DbConnection, id: &str) -> Result<Vec<Attempt>, ApiError> {
-    let rows: Vec<DeliveryAttemptRow> = delivery_attempts::table
-        .filter(delivery_attempts::delivery_id.eq(id))
-        .order(delivery_attempts::attempted_at.asc())
-        .load(conn)?;
+    let rows = outbox::attempts_of(conn, id)?;
     Ok(rows
         .into_iter()
         .map(|a| Attempt {
@@ -280,17 +253,7 @@ pub async fn create_redelivery(
                     "delivery {id:?} is still pending; it will be retried"
                 )));
             }
-            diesel::update(deliveries::table.filter(deliveries::position.eq(row.position)))
-                .set((
-                    deliveries::status.eq(PENDING),
-                    deliveries::attempts.eq(0),
-                    deliveries::next_attempt_at.eq(now()),
-                    deliveries::locked_until.eq(None::<chrono::NaiveDateTime>),
-                ))
-                .execute(conn)?;
-            let row: DeliveryRow = deliveries::table
-                .filter(deliveries::position.eq(row.position))
-                .first(conn)?;
+            let row = outbox::redeliver(conn, row.position)?;
             Ok(Delivery::from_row(&row, None))
         })
         .await?;

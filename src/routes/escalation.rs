@@ -345,10 +345,7 @@ pub async fn create_team_channel(
                 secret: generate_signing_secret(),
                 created_at: now(),
             };
-            diesel::RunQueryDsl::execute(
-                diesel::insert_into(crate::db::schema::team_channels::table).values(&row),
-                conn,
-            )?;
+            crate::db::escalation::insert_team_channel(conn, &row)?;
             Ok(row)
         })
         .await?;

@@ -1,11 +1,8 @@
 //! `GET /metrics` in Prometheus text format.
 
 use actix_web::{get, web, HttpResponse};
-use diesel::dsl::count_star;
-use diesel::prelude::*;
 
 use crate::db::outbox::{DELIVERED, PARKED, PENDING};
-use crate::db::schema::{deliveries, takeovers};
 use crate::domain::types::TakeoverStatus;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -24,16 +21,10 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
     let (open, outbox) = state
         .db
         .read(|conn| {
-            let open: Vec<(String, i64)> = takeovers::table
-                .filter(takeovers::status.ne(TakeoverStatus::Resolved.as_str()))
-                .group_by(takeovers::status)
-                .select((takeovers::status, count_star()))
-                .load(conn)?;
-            let outbox: Vec<(String, i64)> = deliveries::table
-                .group_by(deliveries::status)
-                .select((deliveries::status, count_star()))
-                .load(conn)?;
-            Ok((open, outbox))
+            Ok((
+                crate::db::takeovers::open_by_status(conn)?,
+                crate::db::outbox::count_by_status(conn)?,
+            ))
         })
         .await?;
     let mut out = String::with_capacity(4096);

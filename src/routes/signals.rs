@@ -4,14 +4,12 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::{get, post, put, web, HttpRequest};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::parse_json;
 use crate::auth::Caller;
-use crate::db::schema::signal_rules;
-use crate::db::{now, DbConnection};
+use crate::db::signals::newest;
 use crate::domain::signals::{evaluate, CompiledRules, Evaluation, SignalInput, SignalRules};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
@@ -24,18 +22,6 @@ pub struct RulesCache {
 }
 
 const RULES_TTL: Duration = Duration::from_secs(5);
-
-fn newest(conn: &mut DbConnection) -> Result<(i64, SignalRules), ApiError> {
-    let row: Option<(i64, String)> = signal_rules::table
-        .order(signal_rules::version.desc())
-        .select((signal_rules::version, signal_rules::rules))
-        .first(conn)
-        .optional()?;
-    Ok(match row {
-        Some((v, raw)) => (v, serde_json::from_str(&raw).unwrap_or_default()),
-        None => (0, SignalRules::default()),
-    })
-}
 
 impl RulesCache {
     async fn get(&self, state: &AppState) -> Result<Arc<CompiledRules>, ApiError> {
@@ -189,28 +175,7 @@ pub async fn put_signal_rules(
     let stored = rules.clone();
     let version = state
         .db
-        .write(move |conn| {
-            let (current, _) = newest(conn)?;
-            let version = current + 1;
-            diesel::insert_into(signal_rules::table)
-                .values((
-                    signal_rules::version.eq(version),
-                    signal_rules::rules.eq(serde_json::to_string(&stored).unwrap_or_default()),
-                    signal_rules::actor.eq(&actor),
-                    signal_rules::created_at.eq(now()),
-                ))
-                .execute(conn)?;
-            crate::db::audit::record(
-                conn,
-                crate::db::audit::Entry {
-                    actor: &actor,
-                    action: "signal_rules.updated",
-                    detail: Some(serde_json::json!({"version": version})),
-                    ..Default::default()
-                },
-            )?;
-            Ok(version)
-        })
+        .write(move |conn| crate::db::signals::store(conn, &stored, &actor))
         .await?;
     let compiled = CompiledRules::compile(&rules, version).map_err(invalid)?;
     state.signal_rules.set(Arc::new(compiled));

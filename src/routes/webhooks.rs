@@ -2,7 +2,6 @@
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -12,7 +11,7 @@ use crate::auth::{generate_signing_secret, ApiKeyAuth};
 use crate::db::models::WebhookRow;
 use crate::db::now;
 use crate::db::outbox::known_event;
-use crate::db::schema::webhooks;
+use crate::db::webhooks as repo;
 use crate::domain::event::EventType;
 use crate::domain::types::{RecordId, WebhookUrl};
 use crate::error::{ApiError, FieldError, Problem};
@@ -136,12 +135,7 @@ pub async fn create_webhook(
     let stored = row.clone();
     state
         .db
-        .write(move |conn| {
-            diesel::insert_into(webhooks::table)
-                .values(&stored)
-                .execute(conn)?;
-            Ok(())
-        })
+        .write(move |conn| repo::insert(conn, &stored))
         .await?;
     Ok(HttpResponse::Created().json(Webhook::from_row(&row, true)))
 }
@@ -163,12 +157,7 @@ pub async fn list_webhooks(
 ) -> Result<web::Json<WebhookList>, ApiError> {
     let rows: Vec<WebhookRow> = state
         .db
-        .read(move |conn| {
-            Ok(webhooks::table
-                .filter(webhooks::api_key_id.eq(&key.id))
-                .order(webhooks::created_at.asc())
-                .load(conn)?)
-        })
+        .read(move |conn| repo::list_for_key(conn, &key.id))
         .await?;
     Ok(web::Json(WebhookList {
         items: rows.iter().map(|w| Webhook::from_row(w, false)).collect(),
@@ -197,14 +186,7 @@ pub async fn delete_webhook(
     let shown = id.clone();
     let removed = state
         .db
-        .write(move |conn| {
-            Ok(diesel::delete(
-                webhooks::table
-                    .filter(webhooks::id.eq(&id))
-                    .filter(webhooks::api_key_id.eq(&key.id)),
-            )
-            .execute(conn)?)
-        })
+        .write(move |conn| repo::delete_for_key(conn, &id, &key.id))
         .await?;
     if removed == 0 {
         return Err(ApiError::not_found(format!("no subscription {shown:?}")));
@@ -235,21 +217,8 @@ pub async fn create_webhook_rotation(
     let row = state
         .db
         .write(move |conn| {
-            let current: WebhookRow = webhooks::table
-                .filter(webhooks::id.eq(&id))
-                .filter(webhooks::api_key_id.eq(&key.id))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| ApiError::not_found(format!("no subscription {id:?}")))?;
-            let at = now();
-            diesel::update(webhooks::table.find(&id))
-                .set((
-                    webhooks::secret.eq(generate_signing_secret()),
-                    webhooks::previous_secret.eq(Some(current.secret)),
-                    webhooks::previous_secret_expires_at.eq(Some(at + chrono::Duration::hours(24))),
-                ))
-                .execute(conn)?;
-            Ok(webhooks::table.find(&id).first::<WebhookRow>(conn)?)
+            repo::rotate_secret(conn, &id, &key.id, generate_signing_secret())?
+                .ok_or_else(|| ApiError::not_found(format!("no subscription {id:?}")))
         })
         .await?;
     Ok(web::Json(Webhook::from_row(&row, true)))
