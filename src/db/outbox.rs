@@ -14,12 +14,8 @@ use crate::db::models::{DeliveryAttemptRow, DeliveryRow, NewDelivery, WebhookRow
 use crate::db::schema::{api_keys, deliveries, delivery_attempts, team_channels, webhooks};
 use crate::db::{now, DbConnection};
 use crate::domain::event::{CallbackEvent, EventType};
-use crate::domain::types::RecordId;
+use crate::domain::types::{DeliveryStatus, RecordId};
 use crate::error::ApiError;
-
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const PARKED: &str = "parked";
 
 /// Where a takeover's own callbacks go.
 pub struct Destination<'a> {
@@ -92,7 +88,7 @@ fn insert(
             message_id: message_id.map(str::to_string),
             url: url.to_string(),
             payload,
-            status: PENDING.into(),
+            status: DeliveryStatus::Pending.as_str().into(),
             attempts: 0,
             next_attempt_at: at,
             created_at: at,
@@ -127,7 +123,7 @@ pub fn enqueue_notification(
             message_id: None,
             url: url.to_string(),
             payload: payload.to_string(),
-            status: PENDING.into(),
+            status: DeliveryStatus::Pending.as_str().into(),
             attempts: 0,
             next_attempt_at: at,
             created_at: at,
@@ -157,7 +153,7 @@ pub fn lease_due(
     // (the order a session's callbacks are sent in). One query, over `deliveries_lane`.
     let earlier = diesel::alias!(deliveries as earlier);
     let candidates: Vec<DeliveryRow> = deliveries::table
-        .filter(deliveries::status.eq(PENDING))
+        .filter(deliveries::status.eq(DeliveryStatus::Pending.as_str()))
         .filter(deliveries::next_attempt_at.le(at))
         .filter(
             deliveries::locked_until
@@ -167,7 +163,11 @@ pub fn lease_due(
         .filter(diesel::dsl::not(diesel::dsl::exists(
             earlier
                 .filter(earlier.field(deliveries::lane).eq(deliveries::lane))
-                .filter(earlier.field(deliveries::status).eq(PENDING))
+                .filter(
+                    earlier
+                        .field(deliveries::status)
+                        .eq(DeliveryStatus::Pending.as_str()),
+                )
                 .filter(earlier.field(deliveries::position).lt(deliveries::position)),
         )))
         .order(deliveries::position.asc())
@@ -182,7 +182,7 @@ pub fn lease_due(
         let won = diesel::update(
             deliveries::table
                 .filter(deliveries::position.eq(d.position))
-                .filter(deliveries::status.eq(PENDING))
+                .filter(deliveries::status.eq(DeliveryStatus::Pending.as_str()))
                 .filter(
                     deliveries::locked_until
                         .is_null()
@@ -202,7 +202,7 @@ pub fn lease_due(
                 None => {
                     diesel::update(deliveries::table.filter(deliveries::position.eq(d.position)))
                         .set((
-                            deliveries::status.eq(PARKED),
+                            deliveries::status.eq(DeliveryStatus::Parked.as_str()),
                             deliveries::locked_until.eq(None::<NaiveDateTime>),
                             deliveries::last_error.eq(Some(
                                 "the API key or subscription that signs it was removed",
@@ -235,7 +235,11 @@ pub fn take_if_head(
             .filter(diesel::dsl::not(diesel::dsl::exists(
                 earlier
                     .filter(earlier.field(deliveries::lane).eq(deliveries::lane))
-                    .filter(earlier.field(deliveries::status).eq(PENDING))
+                    .filter(
+                        earlier
+                            .field(deliveries::status)
+                            .eq(DeliveryStatus::Pending.as_str()),
+                    )
                     .filter(earlier.field(deliveries::position).lt(deliveries::position)),
             ))),
     )
@@ -342,7 +346,7 @@ pub fn record_attempt(
     if result.status_code.is_some_and(|c| (200..300).contains(&c)) {
         diesel::update(target)
             .set((
-                deliveries::status.eq(DELIVERED),
+                deliveries::status.eq(DeliveryStatus::Delivered.as_str()),
                 deliveries::attempts.eq(attempts),
                 deliveries::locked_until.eq(None::<NaiveDateTime>),
                 deliveries::last_status_code.eq(result.status_code.map(i32::from)),
@@ -350,7 +354,7 @@ pub fn record_attempt(
                 deliveries::delivered_at.eq(Some(at)),
             ))
             .execute(conn)?;
-        return Ok(DELIVERED);
+        return Ok(DeliveryStatus::Delivered.as_str());
     }
     let gone = result.status_code == Some(410);
     if gone {
@@ -363,11 +367,11 @@ pub fn record_attempt(
         diesel::update(
             deliveries::table
                 .filter(deliveries::url.eq(&d.url))
-                .filter(deliveries::status.eq(PENDING))
+                .filter(deliveries::status.eq(DeliveryStatus::Pending.as_str()))
                 .filter(deliveries::position.ne(d.position)),
         )
         .set((
-            deliveries::status.eq(PARKED),
+            deliveries::status.eq(DeliveryStatus::Parked.as_str()),
             deliveries::last_error.eq(Some(
                 "the endpoint answered 410 Gone to an earlier delivery",
             )),
@@ -380,11 +384,11 @@ pub fn record_attempt(
             let jittered = jitter(wait);
             let wait = result.retry_after.map_or(jittered, |ra| ra.max(jittered));
             (
-                PENDING,
+                DeliveryStatus::Pending.as_str(),
                 at + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)),
             )
         }
-        _ => (PARKED, at),
+        _ => (DeliveryStatus::Parked.as_str(), at),
     };
     diesel::update(target)
         .set((
@@ -445,9 +449,9 @@ pub fn reply_deliveries(
     Ok(rows
         .into_iter()
         .filter_map(|(id, status)| {
-            let state = match status.as_str() {
-                DELIVERED => ReplyDelivery::Delivered,
-                PARKED => ReplyDelivery::Parked,
+            let state = match DeliveryStatus::parse(&status) {
+                Some(DeliveryStatus::Delivered) => ReplyDelivery::Delivered,
+                Some(DeliveryStatus::Parked) => ReplyDelivery::Parked,
                 _ => ReplyDelivery::Pending,
             };
             id.map(|id| (id, state))
@@ -521,7 +525,7 @@ pub fn attempts_of(conn: &mut DbConnection, id: &str) -> Result<Vec<DeliveryAtte
 pub fn redeliver(conn: &mut DbConnection, position: i64) -> Result<DeliveryRow, ApiError> {
     diesel::update(deliveries::table.filter(deliveries::position.eq(position)))
         .set((
-            deliveries::status.eq(PENDING),
+            deliveries::status.eq(DeliveryStatus::Pending.as_str()),
             deliveries::attempts.eq(0),
             deliveries::next_attempt_at.eq(now()),
             deliveries::locked_until.eq(None::<NaiveDateTime>),

@@ -242,6 +242,17 @@ pub enum Reason {
     Other,
 }
 
+/// Where a callback in the outbox stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Waiting to be sent, or to be retried.
+    Pending,
+    /// A receiver answered 2xx.
+    Delivered,
+    /// Given up after the retry schedule (or refused by policy); redeliver to try again.
+    Parked,
+}
+
 /// Where a takeover stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -289,6 +300,7 @@ str_enum!(Reason {
     OutOfScope => "out_of_scope",
     Other => "other",
 });
+str_enum!(DeliveryStatus { Pending => "pending", Delivered => "delivered", Parked => "parked" });
 str_enum!(TakeoverStatus { Requested => "requested", Claimed => "claimed", Resolved => "resolved" });
 str_enum!(Outcome {
     HandedBack => "handed_back",

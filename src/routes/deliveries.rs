@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::utc;
 use crate::auth::Caller;
 use crate::db::models::DeliveryRow;
-use crate::db::outbox::{DELIVERED, PARKED, PENDING};
 use crate::db::{outbox, DbConnection};
+use crate::domain::types::DeliveryStatus;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -77,7 +77,8 @@ impl Delivery {
             takeover_id: d.takeover_id.clone(),
             message_id: d.message_id.clone(),
             attempts: d.attempts,
-            next_attempt_at: (d.status == PENDING).then(|| utc(d.next_attempt_at)),
+            next_attempt_at: (d.status == DeliveryStatus::Pending.as_str())
+                .then(|| utc(d.next_attempt_at)),
             last_status_code: d.last_status_code,
             last_error: d.last_error.clone(),
             created_at: utc(d.created_at),
@@ -142,7 +143,7 @@ pub async fn list_deliveries(
 ) -> Result<web::Json<DeliveryPage>, ApiError> {
     let query = query.into_inner();
     if let Some(s) = &query.status {
-        if ![PENDING, DELIVERED, PARKED].contains(&s.as_str()) {
+        if DeliveryStatus::parse(s).is_none() {
             return Err(ApiError::field(
                 "status",
                 "must be pending, delivered or parked",
@@ -248,7 +249,7 @@ pub async fn create_redelivery(
         .db
         .write(move |conn| {
             let row = load_one(conn, &caller, &id)?;
-            if row.status == PENDING {
+            if row.status == DeliveryStatus::Pending.as_str() {
                 return Err(ApiError::conflict(format!(
                     "delivery {id:?} is still pending; it will be retried"
                 )));

@@ -2,7 +2,7 @@
 
 use actix_web::{get, web, HttpResponse};
 
-use crate::db::outbox::{DELIVERED, PARKED, PENDING};
+use crate::domain::types::DeliveryStatus;
 use crate::domain::types::TakeoverStatus;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -51,7 +51,11 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
         ));
     }
     out.push_str("# HELP baton_deliveries Callbacks in the outbox, by status.\n# TYPE baton_deliveries gauge\n");
-    for status in [PENDING, DELIVERED, PARKED] {
+    for status in [
+        DeliveryStatus::Pending.as_str(),
+        DeliveryStatus::Delivered.as_str(),
+        DeliveryStatus::Parked.as_str(),
+    ] {
         let n = outbox
             .iter()
             .find(|(s, _)| s == status)
@@ -60,7 +64,7 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
     }
     let parked = outbox
         .iter()
-        .find(|(s, _)| s == PARKED)
+        .find(|(s, _)| s == DeliveryStatus::Parked.as_str())
         .map_or(0, |(_, n)| *n);
     out.push_str(&format!("# HELP baton_parked_deliveries Callbacks out of attempts.\n# TYPE baton_parked_deliveries gauge\nbaton_parked_deliveries {parked}\n"));
     out.push_str(&format!(
