@@ -15,7 +15,7 @@ Errors are RFC 9457 problem details (`application/problem+json`) with a stable `
 Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEvent` schema.",
         license(name = "MIT")
     ),
-    components(schemas(crate::domain::event::CallbackEvent, crate::db::takeovers::InboxView)),
+    components(schemas(crate::domain::event::CallbackEvent, crate::db::queue::InboxView)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "sessions", description = "The turn gate and conversation state, for integrations"),

@@ -41,7 +41,7 @@ impl App {
             db.write(crate::db::outbox::release_all_leases).await?;
         }
         // The queue's counts start folded (a bulk load or a long stop may have left many rows).
-        db.write(crate::db::takeovers::fold_queue_counts).await?;
+        db.write(crate::db::queue::fold_queue_counts).await?;
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (BATON_BIND): {e}", config.bind))?;
         let addr = listener.local_addr()?;

@@ -5,6 +5,7 @@
 //! `match` on [`DbConnection`] variants, in this folder.
 
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
 pub mod batch;
 pub mod escalation;
@@ -12,6 +13,7 @@ pub mod fixed;
 pub mod insights;
 pub mod models;
 pub mod outbox;
+pub mod queue;
 pub mod routing;
 pub mod schema;
 pub mod sessions;

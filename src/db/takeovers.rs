@@ -1,5 +1,5 @@
 //! Takeovers: the request, the reviewer's actions on it (claim, reply, release, transfer,
-//! hand back, close), and the queue. Each action locks the session row first, asks the state
+//! hand back, close), the timers' steps and approvals (the queue's views are `db::queue`). Each action locks the session row first, asks the state
 //! machine, then writes the new state, the audit entry and the outbound callback in one
 //! transaction.
 
@@ -762,7 +762,7 @@ pub fn close(
 /// The columns a takeover's resolution sets; a `None` leaves its column as it was.
 #[derive(AsChangeset)]
 #[diesel(table_name = takeovers)]
-struct Resolution<'a> {
+pub(super) struct Resolution<'a> {
     status: &'static str,
     outcome: &'static str,
     resolved_at: chrono::NaiveDateTime,
@@ -772,7 +772,7 @@ struct Resolution<'a> {
 }
 
 impl Resolution<'_> {
-    fn new(outcome: Outcome, at: chrono::NaiveDateTime) -> Self {
+    pub(super) fn new(outcome: Outcome, at: chrono::NaiveDateTime) -> Self {
         Resolution {
             status: TakeoverStatus::Resolved.as_str(),
             outcome: outcome.as_str(),
@@ -783,7 +783,7 @@ impl Resolution<'_> {
         }
     }
 
-    fn apply(self, conn: &mut DbConnection, takeover_id: &str) -> QueryResult<usize> {
+    pub(super) fn apply(self, conn: &mut DbConnection, takeover_id: &str) -> QueryResult<usize> {
         diesel::update(takeovers::table.find(takeover_id))
             .set(self)
             .execute(conn)
@@ -872,210 +872,6 @@ pub fn typing(
     ev.reviewer = Some(reviewer_ref(r));
     send(conn, &ev, &t, None)?;
     Ok(true)
-}
-
-/// Which part of the queue to list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum InboxView {
-    /// Waiting for a reviewer.
-    #[default]
-    Waiting,
-    /// Held by me.
-    Mine,
-    /// Everything open that I may see.
-    Team,
-    /// Handed back to the AI in the last 24 hours, newest first.
-    HandedBack,
-}
-
-/// How many takeovers each view of the queue holds.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct QueueCounts {
-    pub waiting: i64,
-    pub mine: i64,
-    pub team: i64,
-    pub handed_back: i64,
-}
-
-/// The rule of [`can_see`] as SQL (admins see everything; the bound flag keeps one statement
-/// shape for admins and the rest).
-macro_rules! visible_to {
-    ($r:expr) => {
-        takeovers::assignee_team_id
-            .eq_any($r.team_ids.clone())
-            .or(takeovers::assignee_reviewer_id.eq($r.id.clone()))
-            .or(takeovers::assignee_team_id
-                .is_null()
-                .and(takeovers::assignee_reviewer_id.is_null()))
-            .or($r.is_admin.into_sql::<diesel::sql_types::Bool>())
-    };
-}
-
-/// The size of every view of the reviewer's queue. The open counts are sums over
-/// `queue_counts` (kept by triggers, one row per scope once folded), so they cost the same at
-/// ten open takeovers as at a hundred thousand; the rest are small index ranges.
-pub fn inbox_counts(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<QueueCounts, ApiError> {
-    use super::schema::queue_counts as qc;
-    use diesel::dsl::{count_star, sql};
-    use diesel::sql_types::BigInt;
-    let open = [
-        TakeoverStatus::Requested.as_str(),
-        TakeoverStatus::Claimed.as_str(),
-    ];
-    let by_status: Vec<(String, i64)> = qc::table
-        .filter(
-            qc::team_id
-                .eq_any(r.team_ids.clone())
-                .or(qc::reviewer_id.eq(r.id.clone()))
-                .or(qc::team_id.eq("").and(qc::reviewer_id.eq("")))
-                .or(r.is_admin.into_sql::<diesel::sql_types::Bool>()),
-        )
-        .group_by(qc::status)
-        .select((qc::status, sql::<BigInt>("CAST(SUM(delta) AS BIGINT)")))
-        .load(conn)?;
-    let waiting = by_status
-        .iter()
-        .filter(|(s, _)| TakeoverStatus::parse(s) == Some(TakeoverStatus::Requested))
-        .map(|(_, n)| n)
-        .sum();
-    let team = by_status.iter().map(|(_, n)| n).sum();
-    let held: i64 = takeovers::table
-        .filter(takeovers::claimed_by.eq(&r.name))
-        .filter(takeovers::status.eq_any(open))
-        .filter(visible_to!(r))
-        .select(count_star())
-        .first(conn)?;
-    // Offers made to me by automatic assignment wait in my own tab too.
-    let offered: i64 = super::schema::takeover_offers::table
-        .inner_join(takeovers::table)
-        .filter(super::schema::takeover_offers::reviewer_name.eq(&r.name))
-        .filter(takeovers::status.eq(TakeoverStatus::Requested.as_str()))
-        .select(count_star())
-        .first(conn)?;
-    let mine = held + offered;
-    let handed_back = takeovers::table
-        .filter(takeovers::status.eq(TakeoverStatus::Resolved.as_str()))
-        .filter(takeovers::outcome.eq(Outcome::HandedBack.as_str()))
-        .filter(takeovers::resolved_at.gt(now() - chrono::Duration::hours(24)))
-        .filter(visible_to!(r))
-        .select(count_star())
-        .first(conn)?;
-    Ok(QueueCounts {
-        waiting,
-        mine,
-        team,
-        handed_back,
-    })
-}
-
-/// Whether `queue_counts` holds rows the triggers appended since the last fold (more rows than
-/// scopes): what the timer reads before it takes a write transaction to fold them.
-pub fn queue_counts_unfolded(conn: &mut DbConnection) -> Result<bool, ApiError> {
-    use super::schema::queue_counts as qc;
-    use diesel::dsl::{count_star, sql};
-    use diesel::sql_types::BigInt;
-    let (rows, scopes): (i64, i64) = qc::table
-        .select((
-            count_star(),
-            sql::<BigInt>("COUNT(DISTINCT team_id || '/' || reviewer_id || '/' || status)"),
-        ))
-        .first(conn)?;
-    Ok(rows > scopes)
-}
-
-/// Folds the `queue_counts` rows into one row per scope and status (dropping scopes that
-/// reached zero). Safe beside concurrent writers and other replicas: on PostgreSQL the rows are
-/// taken with `DELETE … RETURNING` and their sums put back in the same statement, so a row is
-/// counted once whoever folds it; SQLite has one writer.
-pub fn fold_queue_counts(conn: &mut DbConnection) -> Result<(), ApiError> {
-    use super::schema::queue_counts as qc;
-    use diesel::dsl::sql;
-    use diesel::sql_types::BigInt;
-    match conn {
-        DbConnection::Postgresql(c) => diesel::sql_query(
-            "WITH gone AS (DELETE FROM queue_counts RETURNING team_id, reviewer_id, status, delta)
-             INSERT INTO queue_counts (team_id, reviewer_id, status, delta)
-             SELECT team_id, reviewer_id, status, CAST(SUM(delta) AS BIGINT) FROM gone
-             GROUP BY team_id, reviewer_id, status HAVING SUM(delta) <> 0",
-        )
-        .execute(c)?,
-        DbConnection::Sqlite(c) => {
-            // Inside the write transaction, and SQLite has one writer: nothing moves meanwhile.
-            let sums: Vec<(String, String, String, i64)> = qc::table
-                .group_by((qc::team_id, qc::reviewer_id, qc::status))
-                .select((
-                    qc::team_id,
-                    qc::reviewer_id,
-                    qc::status,
-                    sql::<BigInt>("CAST(SUM(delta) AS BIGINT)"),
-                ))
-                .load(c)?;
-            diesel::delete(qc::table).execute(c)?;
-            let rows: Vec<_> = sums
-                .into_iter()
-                .filter(|(_, _, _, n)| *n != 0)
-                .map(|(t, r, s, n)| {
-                    (
-                        qc::team_id.eq(t),
-                        qc::reviewer_id.eq(r),
-                        qc::status.eq(s),
-                        qc::delta.eq(n),
-                    )
-                })
-                .collect();
-            diesel::insert_into(qc::table).values(&rows).execute(c)?
-        }
-    };
-    Ok(())
-}
-
-/// Open takeovers visible to the reviewer, highest priority first, then longest waiting.
-pub fn inbox(
-    conn: &mut DbConnection,
-    r: &ReviewerAuth,
-    view: InboxView,
-    limit: i64,
-) -> Result<Vec<(TakeoverRow, SessionRow)>, ApiError> {
-    use super::schema::sessions;
-    let mut q = takeovers::table.inner_join(sessions::table).into_boxed();
-    q = if view == InboxView::HandedBack {
-        q.filter(takeovers::status.eq(TakeoverStatus::Resolved.as_str()))
-            .filter(takeovers::outcome.eq(Outcome::HandedBack.as_str()))
-            .filter(takeovers::resolved_at.gt(now() - chrono::Duration::hours(24)))
-    } else {
-        q.filter(takeovers::status.ne(TakeoverStatus::Resolved.as_str()))
-    };
-    if !r.is_admin {
-        q = q.filter(
-            takeovers::assignee_team_id
-                .eq_any(r.team_ids.clone())
-                .or(takeovers::assignee_reviewer_id.eq(r.id.clone()))
-                .or(takeovers::assignee_team_id
-                    .is_null()
-                    .and(takeovers::assignee_reviewer_id.is_null())),
-        );
-    }
-    q = match view {
-        InboxView::Waiting => q.filter(takeovers::status.eq(TakeoverStatus::Requested.as_str())),
-        InboxView::Mine => q.filter(
-            takeovers::claimed_by
-                .eq(r.name.clone())
-                .or(takeovers::id.eq_any(
-                    super::schema::takeover_offers::table
-                        .filter(super::schema::takeover_offers::reviewer_name.eq(r.name.clone()))
-                        .select(super::schema::takeover_offers::takeover_id),
-                )),
-        ),
-        InboxView::Team => q,
-        InboxView::HandedBack => q.order(takeovers::resolved_at.desc()),
-    };
-    Ok(
-        q.then_order_by((takeovers::priority.desc(), takeovers::created_at.asc()))
-            .limit(limit)
-            .select((takeovers::all_columns, sessions::all_columns))
-            .load(conn)?,
-    )
 }
 
 /// What a due timer did.
@@ -1167,7 +963,7 @@ pub fn expire(
     }
     let step = steps.len().max(taken);
     if is_approval {
-        return expire_approval(conn, &s, &t).map(Some);
+        return super::approvals::expire_approval(conn, &s, &t).map(Some);
     }
     let (message, action) = escalation_rules::fallback(
         policy
@@ -1299,150 +1095,6 @@ pub fn release_if_silent(
         escalation::notify_team(conn, team, "reviewer_silent", &text, &s.id, &t.id, &link)?;
     }
     Ok(true)
-}
-
-/// An approval nobody decided in time: apply its default decision, or time it out.
-fn expire_approval(
-    conn: &mut DbConnection,
-    s: &SessionRow,
-    t: &TakeoverRow,
-) -> Result<TimerOutcome, ApiError> {
-    match t.default_decision.as_deref() {
-        Some(decision) => {
-            settle_decision(
-                conn,
-                s,
-                t,
-                decision,
-                None,
-                Some("applied by timeout: nobody decided in time"),
-                None,
-            )?;
-            Ok(TimerOutcome::TimedOut)
-        }
-        None => {
-            Resolution::new(Outcome::Unanswered, now()).apply(conn, &t.id)?;
-            audit::record(
-                conn,
-                audit::Entry {
-                    actor: "timer",
-                    action: "takeover.timed_out",
-                    session_id: Some(&s.id),
-                    takeover_id: Some(&t.id),
-                    ..Default::default()
-                },
-            )?;
-            send(conn, &event(EventType::TakeoverTimedOut, s, t), t, None)?;
-            Ok(TimerOutcome::TimedOut)
-        }
-    }
-}
-
-/// Records a decision and queues `approval.decided`.
-fn settle_decision(
-    conn: &mut DbConnection,
-    s: &SessionRow,
-    t: &TakeoverRow,
-    decision: &str,
-    edited: Option<&serde_json::Value>,
-    comment: Option<&str>,
-    reviewer: Option<&ReviewerAuth>,
-) -> Result<TakeoverRow, ApiError> {
-    let outcome = match decision {
-        "approve" => Outcome::Approved,
-        "reject" => Outcome::Rejected,
-        _ => Outcome::Edited,
-    };
-    let at = now();
-    diesel::update(takeovers::table.find(&t.id))
-        .set((
-            takeovers::status.eq(TakeoverStatus::Resolved.as_str()),
-            takeovers::outcome.eq(Some(outcome.as_str())),
-            takeovers::claimed_by.eq(reviewer.map(|r| r.name.clone())),
-            takeovers::resolved_at.eq(Some(at)),
-            takeovers::handback_summary.eq(comment),
-            takeovers::decision_payload.eq(edited.map(|e| e.to_string())),
-            takeovers::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    audit::record(
-        conn,
-        audit::Entry {
-            actor: &reviewer
-                .map(|r| format!("reviewer:{}", r.name))
-                .unwrap_or_else(|| "timer".into()),
-            action: "approval.decided",
-            session_id: Some(&s.id),
-            takeover_id: Some(&t.id),
-            detail: Some(serde_json::json!({"decision": decision, "comment": comment})),
-            ..Default::default()
-        },
-    )?;
-    let mut ev = event(EventType::ApprovalDecided, s, t);
-    ev.reviewer = reviewer.map(reviewer_ref);
-    ev.decision = Some(decision.to_string());
-    ev.edited = edited.cloned();
-    ev.comment = comment.map(str::to_string);
-    send(conn, &ev, t, None)?;
-    Ok(get(conn, &t.id)?.unwrap_or_else(|| t.clone()))
-}
-
-/// A reviewer decides an approval: approve, reject, or edit (with the edited proposal).
-pub fn decide(
-    conn: &mut DbConnection,
-    takeover_id: &str,
-    r: &ReviewerAuth,
-    decision: &str,
-    edited: Option<&serde_json::Value>,
-    comment: Option<&str>,
-) -> Result<TakeoverRow, ApiError> {
-    let first = get(conn, takeover_id)?
-        .filter(|t| can_see(r, t))
-        .ok_or_else(|| ApiError::not_found(format!("no takeover {takeover_id:?}")))?;
-    let s = sessions::lock_existing(conn, &first.session_id)?;
-    let t = get(conn, takeover_id)?.unwrap_or(first);
-    if Mode::parse(&t.mode) != Some(Mode::Approval) {
-        return Err(ApiError::conflict(
-            "this takeover is a live conversation, not an approval; hand it back instead",
-        ));
-    }
-    if TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Resolved) {
-        return Err(ApiError::conflict(format!(
-            "this approval was already decided ({})",
-            t.outcome.as_deref().unwrap_or("resolved")
-        )));
-    }
-    let allowed: Vec<String> = t
-        .decisions
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok())
-        .unwrap_or_else(|| {
-            crate::domain::takeover::DECISIONS
-                .iter()
-                .map(|d| d.to_string())
-                .collect()
-        });
-    if !allowed.iter().any(|d| d == decision) {
-        return Err(ApiError::field(
-            "decision",
-            format!("must be one of {}", allowed.join(", ")),
-        ));
-    }
-    if decision == "edit" && edited.is_none_or(|e| e.is_null()) {
-        return Err(ApiError::field(
-            "edited",
-            "an edit needs the edited proposal",
-        ));
-    }
-    settle_decision(
-        conn,
-        &s,
-        &t,
-        decision,
-        edited.filter(|_| decision == "edit"),
-        comment,
-        Some(r),
-    )
 }
 
 /// Takeovers not yet resolved, counted by status (for `/metrics`).

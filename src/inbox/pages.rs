@@ -15,7 +15,8 @@ use crate::auth::sign_in;
 use crate::auth::{self, ReviewerAuth, CSRF_FIELD, SESSION_COOKIE};
 use crate::db::insights as db_insights;
 use crate::db::outbox;
-use crate::db::takeovers::{self as repo, InboxView};
+use crate::db::queue::{self, InboxView};
+use crate::db::takeovers as repo;
 use crate::db::{accounts, escalation, now, sessions, DbConnection};
 use crate::domain::policy::FallbackAction;
 use crate::domain::review::review;
@@ -200,7 +201,7 @@ pub async fn get_queue(
     let (rows, counts, names) = state
         .db
         .read(move |conn| {
-            let listed = repo::inbox(conn, &r, view, 200)?;
+            let listed = queue::inbox(conn, &r, view, 200)?;
             let ids: Vec<&str> = listed.iter().map(|(_, s)| s.id.as_str()).collect();
             let mut last = sessions::last_messages(conn, &ids)?;
             let takeover_ids: Vec<String> = listed.iter().map(|(t, _)| t.id.clone()).collect();
@@ -228,7 +229,7 @@ pub async fn get_queue(
                     }
                 })
                 .collect();
-            let counts = repo::inbox_counts(conn, &r)?;
+            let counts = queue::inbox_counts(conn, &r)?;
             let (names, _) = display_names(conn)?;
             Ok((rows, counts, names))
         })

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 
 use super::dto::{InboxCounts, InboxItem, InboxPage, Message, SessionState, Takeover};
 use crate::auth::ReviewerAuth;
-use crate::db::takeovers::{self as repo, InboxView};
+use crate::db::queue::{self as repo, InboxView};
 use crate::db::{now, sessions};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;

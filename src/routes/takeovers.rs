@@ -316,7 +316,7 @@ pub async fn create_decision(
     let row = state
         .db
         .write(move |conn| {
-            repo::decide(
+            crate::db::approvals::decide(
                 conn,
                 &id.to_string(),
                 &reviewer,

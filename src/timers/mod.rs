@@ -50,8 +50,12 @@ impl Timers {
     /// One pass over every kind of due timer; returns how many fired.
     pub async fn tick(&self) -> Result<usize, crate::error::ApiError> {
         let mut fired = self.route().await?;
-        if self.db.read(takeovers::queue_counts_unfolded).await? {
-            self.db.write(takeovers::fold_queue_counts).await?;
+        if self
+            .db
+            .read(crate::db::queue::queue_counts_unfolded)
+            .await?
+        {
+            self.db.write(crate::db::queue::fold_queue_counts).await?;
         }
         for id in self.db.read(|c| takeovers::due_expiries(c, BATCH)).await? {
             let (fallback, base) = (self.fallback.clone(), self.public_base.clone());
