@@ -261,7 +261,9 @@ pub async fn sign_in(
         }
         None => {
             throttle.failed(&throttle_key);
-            tracing::info!(reviewer = %name, "failed sign-in");
+            // Debug formatting escapes newlines and control characters: a name cannot forge a log line
+            // or send terminal escape codes (the name comes before any authentication).
+            tracing::info!(reviewer = ?name, "failed sign-in");
             Err(ApiError::unauthorized("wrong name or password"))
         }
     }

@@ -122,7 +122,11 @@ impl App {
                 .wrap_fn(count_responses)
                 .wrap(
                     actix_web::middleware::DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff")),
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        // No page of Baton's may be framed by another site (clickjacking); the
+                        // inbox sets its own, stricter policy, which these do not replace.
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Content-Security-Policy", "frame-ancestors 'none'")),
                 )
                 .configure(routes::configure)
                 .configure(crate::inbox::configure)

@@ -281,10 +281,32 @@ impl Db {
     }
 }
 
+/// Creates a new SQLite file readable by its owner only (0600): it holds signing secrets.
+/// SQLite gives its `-wal` and `-shm` files the database file's permissions. An existing file
+/// keeps the permissions its operator chose.
+fn create_private(path: &str) -> anyhow::Result<()> {
+    if path.starts_with(':') || path.starts_with("file:") || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it first: it is theirs to have made.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot create SQLite database {path:?}: {e}"
+        )),
+    }
+}
+
 /// Applies the embedded migrations of the chosen backend.
 pub fn migrate(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
     let applied = match url {
         DatabaseUrl::Sqlite(path) => {
+            create_private(path)?;
             let mut conn = diesel::SqliteConnection::establish(path)
                 .map_err(|e| anyhow::anyhow!("cannot open SQLite database {path:?}: {e}"))?;
             conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;")?;

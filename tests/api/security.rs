@@ -17,6 +17,9 @@ backend_tests!(
     sign_in_is_rate_limited_per_name,
     an_unknown_name_costs_as_much_as_a_wrong_password,
     callback_targets_are_checked_again_when_resolved,
+    a_failed_sign_in_cannot_forge_a_log_line,
+    the_api_browser_cannot_be_framed_by_another_site,
+    a_new_sqlite_database_is_readable_by_its_owner_only,
 );
 
 /// The callers of the matrix.
@@ -784,4 +787,82 @@ async fn signing_out_ends_an_open_event_stream_at_its_next_event(backend: Backen
         !rest.contains("watched"),
         "a signed-out stream received a change: {rest}"
     );
+}
+
+/// The sign-in name is logged before anyone is authenticated: a newline in it must not start a
+/// forged log line, nor may terminal escape codes reach the log.
+async fn a_failed_sign_in_cannot_forge_a_log_line(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let name = "mallory\n2026-01-01T00:00:00.000000Z  INFO baton: forged admin sign-in\u{1b}[31m";
+    let (s, _) = app
+        .post(
+            "/v1/auth/login",
+            "",
+            json!({"name": name, "password": "wrong password here"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !app.log().contains("failed sign-in") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let log = app.log();
+    assert!(
+        log.contains("failed sign-in") && log.contains("mallory"),
+        "{log}"
+    );
+    assert!(
+        !log.lines()
+            .any(|l| l.starts_with("2026-01-01T00:00:00.000000Z")),
+        "a sign-in name forged a log line:\n{log}"
+    );
+    assert!(
+        !log.contains("\u{1b}[31m"),
+        "an escape code from the name reached the log"
+    );
+}
+
+/// `/docs/` (Swagger UI) is a page too: another site must not frame it.
+async fn the_api_browser_cannot_be_framed_by_another_site(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = reqwest::get(app.url("/docs/")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+    let inbox = reqwest::get(app.url("/inbox/login")).await.unwrap();
+    let csp = inbox
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        csp.contains("script-src"),
+        "the inbox keeps its own policy: {csp}"
+    );
+}
+
+/// The SQLite file holds signing secrets: a new one is created 0600, and so are its WAL files.
+async fn a_new_sqlite_database_is_readable_by_its_owner_only(backend: Backend) {
+    if backend != Backend::Sqlite {
+        return; // PostgreSQL's files are the server's to guard.
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app(backend).await;
+    let (s, _) = app.turn("perm", "user", "hello").await;
+    assert!(s.is_success(), "{s}");
+    for suffix in ["", "-wal"] {
+        let path = format!("{}{suffix}", app.db.url);
+        let mode = std::fs::metadata(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{path} is readable by others: {mode:o}");
+    }
 }
