@@ -215,11 +215,12 @@ pub async fn sign_in(
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
     let throttle_key = format!("{ip}|{name}");
-    if !throttle.allowed(&throttle_key) {
+    if let Some(wait) = throttle.wait(&throttle_key) {
         return Err(ApiError::new(
             Kind::TooManyRequests,
-            "too many failed sign-ins for this name; wait a minute and try again",
-        ));
+            "too many failed sign-ins for this name; wait and try again (see Retry-After)",
+        )
+        .with_retry_after(wait.as_secs_f64().ceil() as u64));
     }
     let lookup = name.clone();
     let row = db

@@ -177,6 +177,8 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub held_by: Option<String>,
+    /// Seconds the client should wait before trying again (`Retry-After`).
+    pub retry_after: Option<u64>,
     /// The underlying cause of a 5xx, logged but never sent.
     cause: Option<anyhow::Error>,
 }
@@ -188,6 +190,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             held_by: None,
+            retry_after: None,
             cause: None,
         }
     }
@@ -240,6 +243,14 @@ impl ApiError {
     }
 
     /// Names the reviewer involved (`held_by` in the problem).
+    /// Tells the client, in `Retry-After`, how many seconds to wait.
+    pub fn with_retry_after(self, seconds: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..self
+        }
+    }
+
     pub fn with_held_by(self, by: &str) -> ApiError {
         ApiError {
             held_by: Some(by.to_string()),
@@ -303,6 +314,9 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if self.kind == Kind::Unauthorized {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(self.problem())
     }

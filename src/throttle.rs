@@ -16,14 +16,19 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn allowed(&self, key: &str) -> bool {
+        self.wait(key).is_none()
+    }
+
+    /// How long this key must still wait before its next attempt, if it is locked.
+    pub fn wait(&self, key: &str) -> Option<Duration> {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         match map.get(key) {
             Some((n, last)) if *n >= FREE_FAILURES => {
                 let lock =
                     Duration::from_secs(2u64.saturating_pow(n - FREE_FAILURES + 5)).min(MAX_LOCK);
-                last.elapsed() >= lock
+                lock.checked_sub(last.elapsed()).filter(|w| !w.is_zero())
             }
-            _ => true,
+            _ => None,
         }
     }
 

@@ -659,6 +659,21 @@ async fn sign_in_is_rate_limited_per_name(backend: Backend) {
     // Other names are not affected.
     let (s, _) = attempt("bob", crate::helpers::PASSWORD).await;
     assert_eq!(s, StatusCode::OK);
+    // The refusal says how long to wait: the lock after five failures is 32 seconds.
+    let r = reqwest::Client::new()
+        .post(app.url("/v1/auth/login"))
+        .json(&json!({"name": "alice", "password": crate::helpers::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After header in seconds");
+    assert!((1..=32).contains(&wait), "Retry-After {wait}");
 }
 
 async fn an_unknown_name_costs_as_much_as_a_wrong_password(backend: Backend) {
