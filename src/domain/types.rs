@@ -325,6 +325,19 @@ pub fn inbox_url(public_base: &str, session_id: &str) -> String {
     url
 }
 
+/// A callback URL as a reviewer may see it: scheme, host and port only. The path (often a
+/// secret webhook id) and any `user:password@` are the integration's credentials.
+pub fn url_origin(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(u) => match (u.host_str(), u.port()) {
+            (Some(host), Some(port)) => format!("{}://{host}:{port}", u.scheme()),
+            (Some(host), None) => format!("{}://{host}", u.scheme()),
+            _ => String::new(),
+        },
+        Err(_) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,5 +372,15 @@ mod tests {
         assert!(WebhookUrl::parse("ftp://example.org/x").is_err());
         assert!(WebhookUrl::parse("file:///etc/passwd").is_err());
         assert!(WebhookUrl::parse("not a url").is_err());
+    }
+
+    #[test]
+    fn a_reviewer_sees_a_callback_urls_host_but_not_its_credentials_or_path() {
+        assert_eq!(
+            super::url_origin("https://bot:s3cret@n8n.example.org:5678/webhook/abc123?x=1"),
+            "https://n8n.example.org:5678"
+        );
+        assert_eq!(super::url_origin("http://10.0.0.5/hook"), "http://10.0.0.5");
+        assert_eq!(super::url_origin("not a url"), "");
     }
 }

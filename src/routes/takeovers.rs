@@ -255,6 +255,7 @@ pub async fn get_takeover(
     path: web::Path<String>,
 ) -> Result<web::Json<Takeover>, ApiError> {
     let id = TakeoverId::parse(&path).map_err(|e| ApiError::field("id", e))?;
+    let reviewer = matches!(caller, Caller::Reviewer(_));
     let (row, queue) = state
         .db
         .read(move |conn| {
@@ -274,6 +275,14 @@ pub async fn get_takeover(
         .ok_or_else(|| ApiError::not_found(format!("no takeover {:?}", path.as_str())))?;
     let mut body = Takeover::from_row(&row, &state.public_base);
     body.queue = queue;
+    if reviewer {
+        // Reviewers see where callbacks go, not the integration's credentials in the URL.
+        body.reply_webhook = crate::domain::types::url_origin(&body.reply_webhook);
+        body.handback_signal = body
+            .handback_signal
+            .as_deref()
+            .map(crate::domain::types::url_origin);
+    }
     Ok(web::Json(body))
 }
 

@@ -20,6 +20,7 @@ backend_tests!(
     a_failed_sign_in_cannot_forge_a_log_line,
     the_api_browser_cannot_be_framed_by_another_site,
     a_new_sqlite_database_is_readable_by_its_owner_only,
+    reviewers_see_where_callbacks_go_but_not_their_credentials,
 );
 
 /// The callers of the matrix.
@@ -880,4 +881,26 @@ async fn a_new_sqlite_database_is_readable_by_its_owner_only(backend: Backend) {
             .mode();
         assert_eq!(mode & 0o077, 0, "{path} is readable by others: {mode:o}");
     }
+}
+
+/// A callback URL may carry the integration's credentials (`user:password@`, a secret path):
+/// the integration reads it back whole, a reviewer of the team sees only its host.
+async fn reviewers_see_where_callbacks_go_but_not_their_credentials(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let hook = "http://bot:s3cret@127.0.0.1:9/webhook/secret-path-42";
+    let (s, t) = app
+        .takeover("creds", hook, json!({"handback_signal": hook}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let path = format!("/v1/takeovers/{}", t["id"].as_str().unwrap());
+    let (s, by_key) = app.get(&path, &app.api_key).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(by_key["reply_webhook"], hook);
+    let alice = app.login("alice").await;
+    let (s, by_reviewer) = app.get(&path, &alice).await;
+    assert_eq!(s, StatusCode::OK, "{by_reviewer}");
+    assert_eq!(by_reviewer["reply_webhook"], "http://127.0.0.1:9");
+    assert_eq!(by_reviewer["handback_signal"], "http://127.0.0.1:9");
+    assert!(!by_reviewer.to_string().contains("s3cret"));
+    assert!(!by_reviewer.to_string().contains("secret-path-42"));
 }
