@@ -21,6 +21,14 @@ impl SessionId {
         if raw.chars().any(char::is_control) {
             return Err("must not contain control characters".into());
         }
+        // A path that percent-encodes bytes that are not UTF-8 (`%ff%fe`) is decoded with
+        // U+FFFD in their place, so two different ids would land in one session.
+        if raw.contains('\u{FFFD}') {
+            return Err(
+                "is not valid UTF-8 (percent-encode the UTF-8 bytes of the id; U+FFFD is not allowed)"
+                    .into(),
+            );
+        }
         Ok(SessionId(raw.to_string()))
     }
 

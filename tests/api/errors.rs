@@ -6,7 +6,11 @@ use serde_json::json;
 use crate::backend_tests;
 use crate::helpers::*;
 
-backend_tests!(bad_inputs_get_precise_problems, credentials_are_checked);
+backend_tests!(
+    bad_inputs_get_precise_problems,
+    credentials_are_checked,
+    a_session_id_that_is_not_utf8_is_refused_not_merged,
+);
 
 async fn bad_inputs_get_precise_problems(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -255,5 +259,28 @@ async fn credentials_are_checked(backend: Backend) {
         !log.contains(&app.api_key)
             && !log.contains(&app.signing_secret)
             && !log.contains(PASSWORD)
+    );
+}
+
+/// `%ff%fe` and `%fe%ff` are not UTF-8: decoded lossily they would both become `ab\u{FFFD}\u{FFFD}`
+/// and two senders' turns would land in one session. Both are refused; nothing is stored.
+async fn a_session_id_that_is_not_utf8_is_refused_not_merged(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = app.api_key.clone();
+    for path in [
+        "/v1/sessions/ab%ff%fe/messages",
+        "/v1/sessions/ab%fe%ff/messages",
+    ] {
+        let (s, p) = app
+            .post(path, &key, json!({"sender": "user", "content": "hello"}))
+            .await;
+        assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+        assert_eq!(p["errors"][0]["field"], "session_id", "{p}");
+    }
+    let (s, _) = app.get("/v1/sessions/ab%EF%BF%BD%EF%BF%BD", &key).await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "the lossy id was never a session"
     );
 }
