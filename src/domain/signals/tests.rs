@@ -1,6 +1,7 @@
-//! The detector's and the rules' tests: per-language cases, look-alikes, rule order and
-//! validation, and the labelled development set.
+use serde::Deserialize;
 
+use super::amounts::amounts;
+use super::lexicon::{parse_lexicon, LexiconError, LANGS, LEXICONS};
 use super::*;
 
 fn input(text: &str) -> SignalInput {
@@ -746,8 +747,6 @@ impl Counts {
 
 #[test]
 fn dev_set_precision_and_recall() {
-    // The project's labelled development set, vendored into the repository (see
-    // tests/data/signals/README.md) so a clone in any folder runs this test.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/signals/dev.jsonl");
     let data = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read the dev set {path}: {e}"));
@@ -808,4 +807,140 @@ fn dev_set_precision_and_recall() {
         "recall {:.3} < 0.95",
         overall.recall()
     );
+}
+
+#[test]
+fn every_embedded_lexicon_parses_and_is_non_empty() {
+    for (file, code, text) in LEXICONS {
+        assert!(
+            file.ends_with(&format!("/{code}.txt")),
+            "{file} is not named after {code}"
+        );
+        let spec = parse_lexicon(file, code, text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(spec.code, code);
+        for (list, entries) in [
+            ("persons", &spec.persons),
+            ("depts", &spec.depts),
+            ("pronouns", &spec.pronouns),
+            ("contact", &spec.contact),
+            ("desire", &spec.desire),
+            ("negations", &spec.negations),
+            ("linkers", &spec.linkers),
+            ("past", &spec.past),
+            ("bots", &spec.bots),
+        ] {
+            assert!(!entries.is_empty(), "{file}: [{list}] is empty");
+        }
+        for entry in spec.persons.iter().chain(&spec.contact) {
+            assert!(
+                !entry.starts_with('#'),
+                "{file}: a comment was read as {entry:?}"
+            );
+        }
+    }
+    assert_eq!(LANGS.len(), LEXICONS.len());
+    for lang in LANGS.iter() {
+        assert!(!lang.vocab.is_empty(), "{} compiled to no words", lang.code);
+    }
+}
+
+/// A complete lexicon with one entry per list, to break one line at a time.
+fn small_lexicon() -> String {
+    let sections = [
+        "persons",
+        "suffixes",
+        "depts",
+        "pronouns",
+        "direct",
+        "contact",
+        "participles",
+        "desire",
+        "post",
+        "linkers",
+        "fillers",
+        "polite",
+        "negations",
+        "weak_negations",
+        "weak_continuations",
+        "transparent",
+        "think",
+        "breakers",
+        "post_negations",
+        "past",
+        "relative",
+        "copulas",
+        "possessives",
+        "clause_breaks",
+        "bots",
+        "interjections",
+        "after_modifiers",
+        "infinitive_endings",
+    ];
+    let mut text = String::from("# a comment\n\nverb_final = no\n");
+    for section in sections {
+        text.push_str(&format!(
+            "\n# what {section} is\n[{section}]\n{section} entry\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_lexicon_skips_comments_and_blank_lines() {
+    let text = small_lexicon().replace("[persons]\n", "[persons]\n  # not a person\n\n  human  \n");
+    let spec = parse_lexicon("xx.txt", "xx", &text).expect("valid");
+    assert_eq!(spec.persons, vec!["human", "persons entry"]);
+    assert_eq!(spec.infinitive_endings, vec!["infinitive_endings entry"]);
+    assert!(!spec.verb_final);
+}
+
+#[test]
+fn a_malformed_lexicon_line_is_reported_with_file_and_line() {
+    let error = |text: &str| parse_lexicon("xx.txt", "xx", text).expect_err("malformed");
+    // The last match, so a duplicated header is found at its second copy.
+    let line_of = |text: &str, needle: &str| {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| *l == needle)
+            .map(|(i, _)| i + 1)
+            .last()
+            .expect("the needle is a line")
+    };
+
+    let text = small_lexicon().replace("[linkers]", "[linker]");
+    let e = error(&text);
+    assert_eq!(
+        (e.file.as_str(), e.line),
+        ("xx.txt", line_of(&text, "[linker]"))
+    );
+    assert!(e.message.contains("unknown section [linker]"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with(&format!("xx.txt:{}: ", line_of(&text, "[linker]"))),
+        "{e}"
+    );
+
+    let text = small_lexicon().replace("[bots]", "[bots");
+    let e = error(&text);
+    assert_eq!(e.line, line_of(&text, "[bots"), "{e}");
+
+    let text = small_lexicon().replace("[past]", "[persons]");
+    let e = error(&text);
+    assert_eq!(e.line, line_of(&text, "[persons]"), "{e}");
+    assert!(e.message.contains("twice"), "{e}");
+
+    let text = small_lexicon().replace("verb_final = no", "human");
+    let e: LexiconError = error(&text);
+    assert_eq!(e.line, 3, "{e}");
+
+    let text = small_lexicon().replace("verb_final = no", "verb_final = maybe");
+    assert_eq!(error(&text).line, 3);
+
+    let text = small_lexicon().replace("verb_final = no", "verb_final = no\nverb_final = yes");
+    assert_eq!(error(&text).line, 4);
+
+    let text = small_lexicon().replace("[think]\nthink entry\n", "");
+    let e = error(&text);
+    assert_eq!(e.line, text.lines().count(), "{e}");
+    assert!(e.message.contains("missing section [think]"), "{e}");
 }
