@@ -49,7 +49,7 @@ pub(super) struct LangSpec<'a> {
 }
 
 /// The section names a lexicon file must contain, each once.
-const SECTIONS: [&str; 28] = [
+pub(super) const SECTIONS: [&str; 28] = [
     "persons",
     "suffixes",
     "depts",

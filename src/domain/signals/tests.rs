@@ -846,36 +846,7 @@ fn every_embedded_lexicon_parses_and_is_non_empty() {
 
 /// A complete lexicon with one entry per list, to break one line at a time.
 fn small_lexicon() -> String {
-    let sections = [
-        "persons",
-        "suffixes",
-        "depts",
-        "pronouns",
-        "direct",
-        "contact",
-        "participles",
-        "desire",
-        "post",
-        "linkers",
-        "fillers",
-        "polite",
-        "negations",
-        "weak_negations",
-        "weak_continuations",
-        "transparent",
-        "think",
-        "breakers",
-        "post_negations",
-        "past",
-        "relative",
-        "copulas",
-        "possessives",
-        "clause_breaks",
-        "bots",
-        "interjections",
-        "after_modifiers",
-        "infinitive_endings",
-    ];
+    let sections = super::lexicon::SECTIONS;
     let mut text = String::from("# a comment\n\nverb_final = no\n");
     for section in sections {
         text.push_str(&format!(
