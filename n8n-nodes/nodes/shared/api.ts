@@ -28,26 +28,7 @@ export type Problem = Schemas['Problem'];
 export type CallbackEvent = Schemas['CallbackEvent'];
 export type EventType = Schemas['EventType'];
 
-export type Decision = 'approve' | 'reject' | 'edit';
-
-/*
- * Signal evaluation is in docs/API-SKETCH.md but not yet in openapi.json: these two follow the
- * sketch until the core publishes the endpoint, then become aliases like the ones above.
- */
-export interface EvaluateSignalRequest {
-	text: string;
-	language?: string;
-	confidence?: number;
-	grounding_score?: number;
-	retrieved_chunks?: number;
-	classifier?: { topic: string; score: number };
-	tool_unsure?: boolean;
-}
-
-export interface SignalDecision {
-	handoff: boolean;
-	reason: 'out_of_scope' | 'user_requested' | 'low_confidence' | null;
-	rule: string | null;
-	matched: string | null;
-	rules_version: number;
-}
+export type EvaluateSignalRequest = Schemas['SignalInput'];
+export type SignalDecision = Schemas['Evaluation'];
+/** One of `approve`, `reject`, `edit` (the spec types the allowed decisions as strings). */
+export type Decision = NonNullable<CreateTakeoverRequest['decisions']>[number];
