@@ -2,7 +2,8 @@
 //
 //   npm run e2e        (BATON_BIN, BATON_N8N_CACHE, BATON_E2E_KEEP=1 to keep the work folder)
 //
-// Installs n8n 2.8.4 into a cache folder once, builds this package into n8n's custom nodes folder,
+// Installs n8n 2.8.4 into a cache folder once, builds and packs this package and installs the
+// tarball into n8n's nodes folder with the README's npm command,
 // starts Baton and n8n on loopback with a fake Telegram Bot API, imports the Telegram example
 // workflow as shipped, and plays a conversation: customer asks for a person, a reviewer claims and
 // replies through Baton's API, hands back with a summary, and the "AI" answers the next message.
@@ -31,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { sign } from './sign.mjs';
 import { startFakeTelegram } from './fakeTelegram.mjs';
 import { cacheDir, ensureN8n } from './install-n8n.mjs';
+import { installAsDocumented, pack } from '../scripts/install-packed.mjs';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 
@@ -365,10 +367,11 @@ async function main() {
 	const n8nPort = await freePort();
 	const n8nUrl = `http://127.0.0.1:${n8nPort}`;
 	const userFolder = join(work, 'n8n');
-	const nodesDir = join(userFolder, '.n8n', 'nodes', 'node_modules', 'n8n-nodes-baton');
-	mkdirSync(nodesDir, { recursive: true });
-	cpSync(join(root, 'package.json'), join(nodesDir, 'package.json'));
-	cpSync(join(root, 'dist'), join(nodesDir, 'dist'), { recursive: true });
+	// Installed as the README tells users: the packed tarball, with its "With npm" command, in the
+	// user folder's .n8n/nodes (install scripts on, as in a user's shell).
+	const tarball = pack(join(work, 'pack'));
+	const installCommand = installAsDocumented(join(userFolder, '.n8n', 'nodes'), tarball);
+	log(`installed the package: ${installCommand}`);
 	const n8nEnv = {
 		...process.env,
 		N8N_USER_FOLDER: userFolder,
