@@ -469,6 +469,38 @@ async function main() {
 	const triggerUrl = `${n8nUrl}/webhook/baton`;
 
 	await step(
+		'n8n loads both Baton nodes with their codex: categories and aliases for the node panel',
+		async () => {
+			// What the editor fetches as /types/nodes.json, written by n8n at start.
+			const file = join(userFolder, '.cache', 'n8n', 'public', 'types', 'nodes.json');
+			const types = await waitFor('types/nodes.json', () =>
+				existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined,
+			);
+			for (const name of ['n8n-nodes-baton.baton', 'n8n-nodes-baton.batonTrigger']) {
+				const type = types.find((t) => t.name === name);
+				assert(type, `${name} is loaded`);
+				const codex = JSON.parse(
+					readFileSync(
+						join(
+							root,
+							'nodes',
+							name.endsWith('Trigger')
+								? 'BatonTrigger/BatonTrigger.node.json'
+								: 'Baton/Baton.node.json',
+						),
+						'utf8',
+					),
+				);
+				assert(
+					JSON.stringify(type.codex?.categories) === JSON.stringify(codex.categories) &&
+						JSON.stringify(type.codex?.alias) === JSON.stringify(codex.alias),
+					`${name} codex as n8n reports it: ${JSON.stringify(type.codex)}`,
+				);
+			}
+		},
+	);
+
+	await step(
 		'the published workflows register the Telegram webhook and their Baton Trigger subscriptions',
 		async () => {
 			await waitFor(
