@@ -17,7 +17,12 @@ export class BatonApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:baton.svg', dark: 'file:baton.dark.svg' };
 
-	documentationUrl = 'https://github.com/baton-project/baton/tree/main/n8n-nodes#credentials';
+	/*
+	 * Baton has no published web site; it serves its own API reference (the API key scheme, the
+	 * `GET /v1/me` test, the signed callbacks) at /docs/, here on its default address. n8n's lint
+	 * requires a URL. How to fill in the fields is in the package README, section Credentials.
+	 */
+	documentationUrl = 'http://127.0.0.1:8080/docs/';
 
 	properties: INodeProperties[] = [
 		{
