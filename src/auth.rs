@@ -214,6 +214,12 @@ pub async fn sign_in(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
+    // The form is not parsed by `parse_json`; the same rule on U+0000 holds for it.
+    for (field, value) in [("name", &name), ("password", &password)] {
+        if value.contains('\0') {
+            return Err(ApiError::field(field, crate::domain::types::NUL_REFUSED));
+        }
+    }
     let throttle_key = format!("{ip}|{name}");
     if let Some(wait) = throttle.wait(&throttle_key) {
         return Err(ApiError::new(

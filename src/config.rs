@@ -108,6 +108,10 @@ pub struct Config {
     /// `BATON_WEBHOOK_ALLOW` / `BATON_WEBHOOK_DENY`: comma-separated hosts, addresses or CIDR
     /// networks callbacks may (not) go to. Default: anywhere but link-local/metadata addresses.
     pub url_policy: UrlPolicy,
+    /// `BATON_DELIVERY_EXCERPTS`: `true` keeps the first 512 characters of each receiver's answer
+    /// in the attempt log, shown to admins only. Default `false`: a callback URL pointed at an
+    /// internal service must not make Baton a way to read that service's answers.
+    pub delivery_excerpts: bool,
 }
 
 /// The default apology when nobody answers in time.
@@ -212,6 +216,17 @@ impl Config {
             errors.push(format!("BATON_WEBHOOK_ALLOW/DENY: {e}"));
             UrlPolicy::default()
         });
+        let excerpts_raw = take("BATON_DELIVERY_EXCERPTS", "false");
+        let delivery_excerpts = match excerpts_raw.trim() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            other => {
+                errors.push(format!(
+                    "BATON_DELIVERY_EXCERPTS: {other:?} must be true or false"
+                ));
+                false
+            }
+        };
         if errors.is_empty() {
             Ok(Config {
                 bind,
@@ -232,6 +247,7 @@ impl Config {
                 fallback_message,
                 fallback_action,
                 url_policy,
+                delivery_excerpts,
             })
         } else {
             Err(errors)

@@ -79,6 +79,7 @@ impl App {
             notify,
             poll: config.worker_poll,
             lease: state.delivery_lease,
+            keep_excerpts: config.delivery_excerpts,
         };
         tokio::spawn(worker.run(direct_rx));
         let timers = crate::timers::Timers {
@@ -118,6 +119,7 @@ impl App {
                     web::PathConfig::default()
                         .error_handler(|e, _| ApiError::field("path", e.to_string()).into()),
                 )
+                .wrap(actix_web::middleware::from_fn(refuse_nul_in_url))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap_fn(count_responses)
                 .wrap(
@@ -183,6 +185,33 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))
+}
+
+/// A path or query parameter holding U+0000 (`%00`) is refused with 400 naming it, on every
+/// endpoint: PostgreSQL cannot store or compare such text, and SQLite must not accept what
+/// PostgreSQL refuses (one rule for both backends; bodies are checked in `routes::parse_json`).
+async fn refuse_nul_in_url(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let field = if req.path().to_ascii_lowercase().contains("%00") {
+        Some("path".to_string())
+    } else {
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+            .map(|(k, _)| k.replace('\0', "\\0"))
+    };
+    match field {
+        Some(field) => {
+            let error = ApiError::field(field, crate::domain::types::NUL_REFUSED);
+            let response = actix_web::ResponseError::error_response(&error);
+            Ok(req.into_response(response).map_into_right_body())
+        }
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+    }
 }
 
 /// Counts every response by status class, and times the turn gate.

@@ -2,7 +2,9 @@
 //! caused them, so an accepted reply exists exactly when its delivery does. The worker takes
 //! due deliveries under a lease (a conditional UPDATE, so one replica wins each), and a lane
 //! (one session's callbacks to one destination) only moves on once its head is delivered or
-//! parked: callbacks arrive in order.
+//! parked: callbacks arrive in order. A session's handback and close go last across lanes:
+//! they wait for every earlier callback of the session, whatever its destination, so the AI
+//! never gets the turn back before the customer has the person's last words.
 
 use std::time::Duration;
 
@@ -142,6 +144,11 @@ pub struct Leased {
     pub previous_secret: Option<String>,
 }
 
+/// The events that end a stretch of the session (the turn goes back to the AI, or nobody
+/// holds it): they wait for every earlier callback of the session, on any lane. Team-channel
+/// alerts are the team's, not the conversation's, and do not hold them.
+pub const BARRIER_EVENTS: [&str; 2] = ["session.handed_back", "session.closed"];
+
 /// Takes up to `limit` due lane heads under a lease of `lease`.
 pub fn lease_due(
     conn: &mut DbConnection,
@@ -151,7 +158,7 @@ pub fn lease_due(
     let at = now();
     // Only the head of each lane may go: a delivery with no pending one before it in its lane
     // (the order a session's callbacks are sent in). One query, over `deliveries_lane`.
-    let earlier = diesel::alias!(deliveries as earlier);
+    let (earlier, before) = diesel::alias!(deliveries as earlier, deliveries as before);
     let candidates: Vec<DeliveryRow> = deliveries::table
         .filter(deliveries::status.eq(DeliveryStatus::Pending.as_str()))
         .filter(deliveries::next_attempt_at.le(at))
@@ -170,6 +177,25 @@ pub fn lease_due(
                 )
                 .filter(earlier.field(deliveries::position).lt(deliveries::position)),
         )))
+        .filter(
+            deliveries::event_type
+                .ne_all(BARRIER_EVENTS)
+                .or(diesel::dsl::not(diesel::dsl::exists(
+                    before
+                        .filter(
+                            before
+                                .field(deliveries::session_id)
+                                .eq(deliveries::session_id),
+                        )
+                        .filter(
+                            before
+                                .field(deliveries::status)
+                                .eq(DeliveryStatus::Pending.as_str()),
+                        )
+                        .filter(before.field(deliveries::channel_id).is_null())
+                        .filter(before.field(deliveries::position).lt(deliveries::position)),
+                ))),
+        )
         .order(deliveries::position.asc())
         .limit(limit)
         .load(conn)?;
@@ -228,7 +254,7 @@ pub fn take_if_head(
 ) -> Result<Option<Leased>, ApiError> {
     let at = now();
     let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-    let earlier = diesel::alias!(deliveries as earlier);
+    let (earlier, before) = diesel::alias!(deliveries as earlier, deliveries as before);
     let taken: Option<DeliveryRow> = diesel::update(
         deliveries::table
             .filter(deliveries::id.eq(id))
@@ -241,7 +267,26 @@ pub fn take_if_head(
                             .eq(DeliveryStatus::Pending.as_str()),
                     )
                     .filter(earlier.field(deliveries::position).lt(deliveries::position)),
-            ))),
+            )))
+            .filter(
+                deliveries::event_type
+                    .ne_all(BARRIER_EVENTS)
+                    .or(diesel::dsl::not(diesel::dsl::exists(
+                        before
+                            .filter(
+                                before
+                                    .field(deliveries::session_id)
+                                    .eq(deliveries::session_id),
+                            )
+                            .filter(
+                                before
+                                    .field(deliveries::status)
+                                    .eq(DeliveryStatus::Pending.as_str()),
+                            )
+                            .filter(before.field(deliveries::channel_id).is_null())
+                            .filter(before.field(deliveries::position).lt(deliveries::position)),
+                    ))),
+            ),
     )
     .set(deliveries::locked_until.eq(Some(until)))
     .get_result(conn)

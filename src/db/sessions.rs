@@ -138,8 +138,19 @@ pub struct NewTurn {
     pub meta: Option<String>,
 }
 
-pub fn status_of(s: &SessionRow) -> SessionStatus {
-    SessionStatus::parse(&s.status).unwrap_or(SessionStatus::Closed)
+/// The session's status. A value this version does not know (written by a newer version, or
+/// a corrupt row) is an error that is logged and answered 500, never read as some other
+/// status: reading it as `closed` would silently end a customer's conversation.
+pub fn status_of(s: &SessionRow) -> Result<SessionStatus, ApiError> {
+    SessionStatus::parse(&s.status).ok_or_else(|| unknown_status("session", &s.id, &s.status))
+}
+
+/// The error for a stored status this version cannot read.
+pub fn unknown_status(what: &str, id: &str, status: &str) -> ApiError {
+    ApiError::internal(anyhow::anyhow!(
+        "{what} {id:?} has status {status:?}, which this version of Baton does not know \
+         (written by a newer version, or a corrupt row)"
+    ))
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<SessionRow>, ApiError> {
@@ -395,7 +406,7 @@ pub fn record_turn(
             });
         }
     }
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     let event = turn_event(&turn.sender);
     // A refusal rolls the transaction back, sequence number included.
     let to = transition(from, event).map_err(|r| refusal(r, &s))?;
@@ -613,7 +624,7 @@ pub fn close_if_idle(
         return Ok(false);
     }
     let mut s = lock_existing(conn, id)?;
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     if !matches!(from, SessionStatus::Ai | SessionStatus::HandedBack) {
         return Ok(false);
     }

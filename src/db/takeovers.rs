@@ -267,7 +267,7 @@ pub fn request(
 
     import_history(conn, &mut s, &spec)?;
 
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     // An approval pauses nobody: the conversation keeps its owner and the turn gate is untouched.
     let to = if spec.mode == Mode::Approval {
         from
@@ -421,7 +421,7 @@ fn off_hours(
                 .execute(conn)?;
         }
         OffHoursAction::Handback => {
-            let from = status_of(s);
+            let from = status_of(s)?;
             let to =
                 transition(from, SessionEvent::TimedOut).map_err(|e| sessions::refusal(e, s))?;
             sessions::set_state(conn, s, to, None, None)?;
@@ -474,7 +474,7 @@ pub fn claim(
     r: &ReviewerAuth,
 ) -> Result<(SessionRow, TakeoverRow), ApiError> {
     let (mut s, t) = lock_for_reviewer(conn, session_id, r)?;
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     let offer = routing::live_offer(conn, &t)?;
     if let Some(o) = &offer {
         if o.reviewer_name != r.name && !r.is_admin && from == SessionStatus::HumanRequested {
@@ -522,7 +522,7 @@ pub fn claim(
 
 /// Fails unless the reviewer holds the conversation (admins may act on any).
 fn require_holder(s: &SessionRow, r: &ReviewerAuth) -> Result<(), ApiError> {
-    match (status_of(s), s.assigned_to.as_deref()) {
+    match (status_of(s)?, s.assigned_to.as_deref()) {
         (SessionStatus::HumanActive, Some(holder)) if holder == r.name => Ok(()),
         (SessionStatus::HumanActive, Some(_)) if r.is_admin => Ok(()),
         (SessionStatus::HumanActive, Some(holder)) => Err(ApiError::already_claimed(holder)),
@@ -586,7 +586,7 @@ pub fn release(
 ) -> Result<SessionRow, ApiError> {
     let (mut s, t) = lock_for_reviewer(conn, session_id, r)?;
     require_holder(&s, r)?;
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     let to = transition(from, SessionEvent::Released).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, Some(t.id.clone()))?;
     requeue(conn, &t, now())?;
@@ -609,7 +609,7 @@ pub fn transfer(
     note: Option<&str>,
 ) -> Result<SessionRow, ApiError> {
     let (mut s, t) = lock_for_reviewer(conn, session_id, r)?;
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     if from == SessionStatus::HumanActive {
         require_holder(&s, r)?;
     }
@@ -658,7 +658,7 @@ fn lock_for_caller(
     match caller {
         Caller::Reviewer(r) => {
             let (s, t) = lock_for_reviewer(conn, session_id, r)?;
-            if status_of(&s) == SessionStatus::HumanActive {
+            if status_of(&s)? == SessionStatus::HumanActive {
                 require_holder(&s, r)?;
             }
             Ok((s, Some(t)))
@@ -686,7 +686,7 @@ pub fn handback(
         Some(t) => t,
         None => open_takeover(conn, &s)?,
     };
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     let to = transition(from, SessionEvent::HandedBack).map_err(|e| sessions::refusal(e, &s))?;
     let summary = summary.map(str::trim).filter(|x| !x.is_empty());
     let reviewer = match caller {
@@ -740,7 +740,7 @@ pub fn close(
     reason: Option<&str>,
 ) -> Result<SessionRow, ApiError> {
     let (mut s, t) = lock_for_caller(conn, session_id, caller)?;
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     let to = transition(from, SessionEvent::Closed).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, None)?;
     if let Some(t) = &t {
@@ -946,7 +946,7 @@ pub fn expire(
                 takeovers::updated_at.eq(at),
             ))
             .execute(conn)?;
-        let status = status_of(&s);
+        let status = status_of(&s)?;
         let escalated = Callback {
             assignee: Some(next.assignee.clone()),
             ..Callback::new(EventType::TakeoverEscalated, Audience::Channel)
@@ -971,7 +971,7 @@ pub fn expire(
             .map(|p| (p.fallback_message.as_str(), p.fallback_action.as_str())),
         defaults,
     );
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     let to =
         escalation_rules::timed_out_status(from, action).map_err(|e| sessions::refusal(e, &s))?;
     sessions::append(
@@ -1048,7 +1048,7 @@ pub fn release_if_silent(
         return Ok(false);
     };
     if TakeoverStatus::parse(&t.status) != Some(TakeoverStatus::Claimed)
-        || status_of(&s) != SessionStatus::HumanActive
+        || status_of(&s)? != SessionStatus::HumanActive
     {
         return Ok(false);
     }
@@ -1078,7 +1078,7 @@ pub fn release_if_silent(
         return Ok(false);
     }
     let holder = s.assigned_to.clone();
-    let from = status_of(&s);
+    let from = status_of(&s)?;
     let to = transition(from, SessionEvent::Released).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, Some(t.id.clone()))?;
     requeue(conn, &t, at)?;

@@ -27,6 +27,8 @@ pub struct Worker {
     pub notify: Arc<Notify>,
     pub poll: Duration,
     pub lease: Duration,
+    /// Keep the start of each receiver's answer (BATON_DELIVERY_EXCERPTS).
+    pub keep_excerpts: bool,
 }
 
 /// Resolves callback hosts and drops link-local and metadata addresses, so a host name cannot
@@ -200,8 +202,10 @@ impl Worker {
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(|s| Duration::from_secs(s.min(86_400)));
                 }
+                // The answer is read either way (the connection is reused), but its content is
+                // kept only when the operator opted in (BATON_DELIVERY_EXCERPTS).
                 if let Ok(body) = response.text().await {
-                    if !body.is_empty() {
+                    if self.keep_excerpts && !body.is_empty() {
                         result.response_excerpt = Some(body.chars().take(512).collect());
                     }
                 }

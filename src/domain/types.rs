@@ -160,6 +160,37 @@ pub fn canonical_ip(ip: IpAddr) -> IpAddr {
     ip
 }
 
+/// What a text holding U+0000 is told: it is refused everywhere, on both backends (PostgreSQL
+/// cannot store it).
+pub const NUL_REFUSED: &str = "must not contain the NUL character (U+0000)";
+
+/// The instants Baton accepts from outside: years 0001 to 9999, which RFC 3339 can write and
+/// both databases store (PostgreSQL refuses years before 4713 BC; chrono parses far beyond).
+pub mod instant {
+    use chrono::{DateTime, Datelike, Utc};
+    use serde::{Deserialize, Deserializer};
+
+    /// What a timestamp outside the range is told.
+    pub const OUT_OF_RANGE: &str = "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z";
+
+    /// Checks one instant.
+    pub fn check(at: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+        if (1..=9999).contains(&at.year()) {
+            Ok(at)
+        } else {
+            Err(format!("{at} {OUT_OF_RANGE}"))
+        }
+    }
+
+    /// `#[serde(deserialize_with = "instant::optional")]` for an optional RFC 3339 field.
+    pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Option::<DateTime<Utc>>::deserialize(d)?
+            .map(check)
+            .transpose()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// A callback URL Baton may POST to: http(s), a host, and not a link-local or metadata address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookUrl(String);
@@ -346,6 +377,18 @@ pub fn url_origin(raw: &str) -> String {
     }
 }
 
+/// A callback URL as the delivery log shows it: whole, but without `user:password@`.
+pub fn url_without_credentials(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,5 +433,9 @@ mod tests {
         );
         assert_eq!(super::url_origin("http://10.0.0.5/hook"), "http://10.0.0.5");
         assert_eq!(super::url_origin("not a url"), "");
+        assert_eq!(
+            super::url_without_credentials("https://bot:s3cret@n8n.example.org/webhook/abc?x=1"),
+            "https://n8n.example.org/webhook/abc?x=1"
+        );
     }
 }

@@ -284,11 +284,13 @@ pub async fn get_conversation(
         return Ok(not_found());
     };
     let csrf = auth::csrf_token(&token);
+    let status = crate::db::sessions::status_of(&data.session)?;
     Ok(html(
         actix_web::http::StatusCode::OK,
         views::conversation(&Conversation {
             reviewer: &reviewer,
             csrf: &csrf,
+            status,
             session: data.session,
             takeover: data.takeover,
             messages: data.messages,

@@ -11,7 +11,7 @@ use crate::auth::ReviewerAuth;
 use crate::db::models::{MessageRow, NoteRow, SessionRow, TakeoverRow};
 use crate::db::outbox::ReplyDelivery;
 use crate::db::queue::{InboxView, QueueCounts};
-use crate::db::sessions::{reply_window_closes_at, status_of};
+use crate::db::sessions::reply_window_closes_at;
 use crate::domain::session::SessionStatus;
 use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
@@ -343,6 +343,8 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
 pub struct Conversation<'a> {
     pub reviewer: &'a ReviewerAuth,
     pub csrf: &'a str,
+    /// The session's status, read (and checked) once by the handler.
+    pub status: SessionStatus,
     pub session: SessionRow,
     pub takeover: Option<TakeoverRow>,
     pub messages: Vec<MessageRow>,
@@ -493,7 +495,7 @@ fn approval_panel(c: &Conversation<'_>) -> Markup {
 
 fn state_panel(c: &Conversation<'_>) -> Markup {
     let s = &c.session;
-    let status = status_of(s);
+    let status = c.status;
     let holder = s.assigned_to.as_deref();
     let mine = status == SessionStatus::HumanActive && holder == Some(c.reviewer.name.as_str());
     let key = format!("{}|{}", s.status, holder.unwrap_or(""));

@@ -67,8 +67,10 @@ pub struct AuditQuery {
     /// Only this actor.
     pub actor: Option<String>,
     /// From this time (inclusive).
+    #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub from: Option<DateTime<Utc>>,
     /// Until this time (exclusive).
+    #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub to: Option<DateTime<Utc>>,
     /// At most this many, 1 to 10000 (default 500).
     pub limit: Option<i64>,

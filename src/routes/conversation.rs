@@ -46,7 +46,7 @@ pub async fn create_claim(
         .await?;
     state.notify(&s.id, Change::Claimed);
     Ok(web::Json(Claimed {
-        session: SessionState::from(&s),
+        session: SessionState::try_from(&s)?,
         capacity_warning,
     }))
 }
@@ -239,7 +239,7 @@ pub async fn create_transfer(
         })
         .await?;
     state.notify(&s.id, Change::Transferred);
-    Ok(web::Json(SessionState::from(&s)))
+    Ok(web::Json(SessionState::try_from(&s)?))
 }
 
 /// Put the conversation back in the queue for someone else to take.
@@ -268,5 +268,5 @@ pub async fn create_release(
         .write(move |conn| repo::release(conn, id.as_str(), &reviewer))
         .await?;
     state.notify(&s.id, Change::Released);
-    Ok(web::Json(SessionState::from(&s)))
+    Ok(web::Json(SessionState::try_from(&s)?))
 }

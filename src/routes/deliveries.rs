@@ -9,7 +9,7 @@ use super::dto::utc;
 use crate::auth::Caller;
 use crate::db::models::DeliveryRow;
 use crate::db::{outbox, DbConnection};
-use crate::domain::types::DeliveryStatus;
+use crate::domain::types::{url_without_credentials, DeliveryStatus};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -26,7 +26,8 @@ pub struct Attempt {
     pub latency_ms: i64,
     /// Why it failed without an answer (connect error, timeout, refused address...).
     pub error: Option<String>,
-    /// The first 512 characters of the receiver's answer.
+    /// The first 512 characters of the receiver's answer: only when the operator set
+    /// `BATON_DELIVERY_EXCERPTS=true`, and only to admins; otherwise null.
     pub response_excerpt: Option<String>,
 }
 
@@ -39,7 +40,7 @@ pub struct Delivery {
     pub status: String,
     /// The event type.
     pub event_type: String,
-    /// Where it goes.
+    /// Where it goes, without any `user:password@`.
     pub url: String,
     /// The session it belongs to.
     pub session_id: Option<String>,
@@ -72,7 +73,7 @@ impl Delivery {
             id: d.id.clone(),
             status: d.status.clone(),
             event_type: d.event_type.clone(),
-            url: d.url.clone(),
+            url: url_without_credentials(&d.url),
             session_id: d.session_id.clone(),
             takeover_id: d.takeover_id.clone(),
             message_id: d.message_id.clone(),
@@ -179,17 +180,22 @@ fn load_one(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Delive
     .ok_or_else(|| ApiError::not_found(format!("no delivery {id:?}")))
 }
 
-fn attempts(conn: &mut DbConnection, id: &str) -> Result<Vec<Attempt>, ApiError> {
+/// The attempts of a delivery; receivers' answers only for an admin (`with_excerpts`).
+fn attempts(
+    conn: &mut DbConnection,
+    id: &str,
+    with_excerpts: bool,
+) -> Result<Vec<Attempt>, ApiError> {
     let rows = outbox::attempts_of(conn, id)?;
     Ok(rows
         .into_iter()
         .map(|a| Attempt {
             attempted_at: utc(a.attempted_at),
-            url: a.url,
+            url: url_without_credentials(&a.url),
             status_code: a.status_code,
             latency_ms: a.latency_ms,
             error: a.error,
-            response_excerpt: a.response_excerpt,
+            response_excerpt: a.response_excerpt.filter(|_| with_excerpts),
         })
         .collect())
 }
@@ -217,7 +223,8 @@ pub async fn get_delivery(
         .db
         .read(move |conn| {
             let row = load_one(conn, &caller, &id)?;
-            let log = attempts(conn, &id)?;
+            let admin = matches!(&caller, Caller::Reviewer(r) if r.is_admin);
+            let log = attempts(conn, &id, admin)?;
             Ok(Delivery::from_row(&row, Some(log)))
         })
         .await?;

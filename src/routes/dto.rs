@@ -54,10 +54,13 @@ pub struct SessionState {
     pub queue: Option<QueueInfo>,
 }
 
-impl From<&SessionRow> for SessionState {
-    fn from(s: &SessionRow) -> SessionState {
-        let status = SessionStatus::parse(&s.status).unwrap_or(SessionStatus::Closed);
-        SessionState {
+impl TryFrom<&SessionRow> for SessionState {
+    type Error = ApiError;
+
+    /// Fails on a status this version does not know (see `db::sessions::status_of`).
+    fn try_from(s: &SessionRow) -> Result<SessionState, ApiError> {
+        let status = crate::db::sessions::status_of(s)?;
+        Ok(SessionState {
             session_id: s.id.clone(),
             owner: status.owner(),
             status,
@@ -71,7 +74,7 @@ impl From<&SessionRow> for SessionState {
             last_user_message_at: s.last_user_message_at.map(utc),
             reply_window_closes_at: crate::db::sessions::reply_window_closes_at(s).map(utc),
             queue: None,
-        }
+        })
     }
 }
 
@@ -99,6 +102,7 @@ pub struct RecordMessage {
     /// The caller's own id for the turn (e.g. Telegram's message_id): a repeat is recorded once.
     pub id: Option<String>,
     /// When the turn happened (defaults to now).
+    #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub at: Option<DateTime<Utc>>,
     /// The channel, set or updated with any turn.
     pub channel: Option<String>,
@@ -166,6 +170,7 @@ pub struct HistoryItem {
     /// The text.
     pub content: String,
     /// When it happened.
+    #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub at: Option<DateTime<Utc>>,
     /// The caller's id for the turn; items are imported once by id (or, without one, by
     /// matching sender and text against the stored history in order).

@@ -54,13 +54,15 @@ pub async fn get_inbox(
             let at = now();
             let items = rows
                 .iter()
-                .map(|(t, s)| InboxItem {
-                    waiting_seconds: (at - t.created_at).num_seconds().max(0),
-                    takeover: Takeover::from_row(t, &base),
-                    session: SessionState::from(s),
-                    last_message: last.get(&s.id).map(Message::from),
+                .map(|(t, s)| {
+                    Ok(InboxItem {
+                        waiting_seconds: (at - t.created_at).num_seconds().max(0),
+                        takeover: Takeover::from_row(t, &base),
+                        session: SessionState::try_from(s)?,
+                        last_message: last.get(&s.id).map(Message::from),
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<_>, ApiError>>()?;
             let c = repo::inbox_counts(conn, &reviewer)?;
             let counts = InboxCounts {
                 waiting: c.waiting,

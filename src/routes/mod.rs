@@ -25,7 +25,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{web, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use crate::domain::types::SessionId;
+use crate::domain::types::{SessionId, NUL_REFUSED};
 use crate::error::{ApiError, FieldError, Kind};
 
 /// Registers every API route.
@@ -138,7 +138,78 @@ pub fn parse_json<T: DeserializeOwned>(
             "send the body with `Content-Type: application/json`",
         ));
     }
-    serde_json::from_slice(body).map_err(json_error)
+    // Every body is an object: serde would also fill a struct from an array of its fields in
+    // order (`["name","password"]`), which the contract does not allow.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                Err(e) => json_error(e),
+                Ok(_) => ApiError::field("body", "must be a JSON object"),
+            },
+        );
+    }
+    // One rule on both backends: no text holds U+0000 (PostgreSQL cannot store it). The escape
+    // is searched first so that only a body that may hold one is walked.
+    if contains(body, br"\u0000") {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            if let Some(field) = nul_field(&value, String::new()) {
+                return Err(ApiError::field(field, NUL_REFUSED));
+            }
+        }
+    }
+    serde_json::from_slice(body).map_err(|e| located::<T>(json_error(e), body))
+}
+
+/// Names the field of a data error that serde's message does not name (a custom check such as
+/// a timestamp's range): the body is read again, only on this error path, tracking the path.
+fn located<T: DeserializeOwned>(error: ApiError, body: &[u8]) -> ApiError {
+    let unnamed = error.errors.len() == 1 && error.errors[0].field == "body";
+    if !unnamed {
+        return error;
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => return error,
+        Err(e) => e.path().to_string(),
+    };
+    if path == "." || path.is_empty() {
+        return error;
+    }
+    ApiError::validation(vec![FieldError {
+        field: path,
+        message: error.errors[0].message.clone(),
+    }])
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The JSON path (`history[2].content`) of the first string, or object key, holding U+0000.
+fn nul_field(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => {
+            Some(if at.is_empty() { "body".into() } else { at })
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_field(v, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(path)
+            } else {
+                nul_field(v, path)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// Turns a serde error into a problem that names the field where possible.

@@ -121,7 +121,7 @@ pub async fn create_message(
     let actor = format!("api_key:{}", key.name);
     let outcome = record(&state.db, id, fields, turn, actor).await?;
     let body = TurnRecorded {
-        state: SessionState::from(&outcome.session),
+        state: SessionState::try_from(&outcome.session)?,
         seq: outcome.message.seq,
         message_id: outcome.message.id.clone(),
         duplicate: outcome.duplicate,
@@ -206,7 +206,7 @@ pub async fn get_session(
         })
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no session {:?}", path.as_str())))?;
-    let mut body = SessionState::from(&row);
+    let mut body = SessionState::try_from(&row)?;
     body.queue = queue;
     Ok(web::Json(body))
 }
@@ -324,7 +324,7 @@ pub async fn create_handback(
         .write(move |conn| takeovers::handback(conn, id.as_str(), &caller, body.summary.as_deref()))
         .await?;
     state.notify(&s.id, Change::HandedBack);
-    Ok(web::Json(SessionState::from(&s)))
+    Ok(web::Json(SessionState::try_from(&s)?))
 }
 
 /// Close the conversation (and its open takeover). A new user turn opens it again as `ai`.
@@ -356,5 +356,5 @@ pub async fn create_close(
         .write(move |conn| takeovers::close(conn, id.as_str(), &caller, body.reason.as_deref()))
         .await?;
     state.notify(&s.id, Change::Closed);
-    Ok(web::Json(SessionState::from(&s)))
+    Ok(web::Json(SessionState::try_from(&s)?))
 }

@@ -20,8 +20,10 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// Start (inclusive); default 7 days before `to`.
+    #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub from: Option<DateTime<Utc>>,
     /// End (exclusive); default now.
+    #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub to: Option<DateTime<Utc>>,
     /// `reason`, `channel`, `team`, `reviewer` or `day`.
     pub group_by: Option<String>,
@@ -145,8 +147,10 @@ pub async fn get_stats(
 #[serde(deny_unknown_fields)]
 pub struct ReviewQuery {
     /// Start (inclusive); default 7 days before `to`.
+    #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub from: Option<DateTime<Utc>>,
     /// End (exclusive); default now.
+    #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub to: Option<DateTime<Utc>>,
 }
 

@@ -14,6 +14,8 @@ backend_tests!(
     a_reply_accepted_before_a_crash_is_delivered_after_restart,
     subscriptions_receive_the_events_they_chose,
     replies_sent_at_once_arrive_once_each_in_the_order_they_were_accepted,
+    the_handback_waits_for_the_replies_sent_elsewhere,
+    the_delivery_log_shows_no_receiver_answer_and_no_credentials,
 );
 
 async fn claimed_session(app: &TestApp, session: &str, hook: &str) -> String {
@@ -251,4 +253,124 @@ async fn replies_sent_at_once_arrive_once_each_in_the_order_they_were_accepted(b
         delivered.push(seq);
     }
     assert_eq!(delivered, accepted, "every reply once, in sequence order");
+}
+
+/// With `handback_signal` apart from `reply_webhook`, the handback used to be delivered while the
+/// person's replies still waited for a retry: the AI had the turn back before the customer had
+/// read the person. Now the handback (and the close) wait for every earlier callback of the
+/// session, whatever its destination.
+async fn the_handback_waits_for_the_replies_sent_elsewhere(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let replies = Receiver::start();
+    let handback = Receiver::start();
+    // The reply webhook fails its first four requests (the claimed notice's, then the reply's).
+    replies.answer_next(vec![500, 503, 500, 503]);
+    let (s, t) = app
+        .takeover(
+            "apart",
+            &replies.url("/reply"),
+            json!({"handback_signal": handback.url("/handback")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let alice = app.login("alice").await;
+    let (s, _) = app
+        .post("/v1/sessions/apart/claim", &alice, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    for text in ["one moment", "your refund is on its way"] {
+        let (s, _) = app
+            .post(
+                "/v1/sessions/apart/replies",
+                &alice,
+                json!({"content": text}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (s, p) = app
+        .post(
+            "/v1/sessions/apart/handback",
+            &alice,
+            json!({"summary": "refund issued"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let got = handback
+        .wait_for("the handback", |g| {
+            !Receiver::of_type(g, "session.handed_back").is_empty()
+        })
+        .await;
+    let handed_back = &Receiver::of_type(&got, "session.handed_back")[0];
+    let before: Vec<String> = replies
+        .received()
+        .iter()
+        .filter(|r| r.at < handed_back.at)
+        .map(|r| {
+            r.body["message"]["content"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    // Four failures, then the claimed notice and both replies, all before the handback.
+    assert_eq!(before.len(), 7, "{before:?}");
+    assert_eq!(
+        before[5..],
+        [
+            "one moment".to_string(),
+            "your refund is on its way".to_string()
+        ]
+    );
+}
+
+/// Any API-key holder could point a callback at an internal service and read its answer in the
+/// delivery log. The log now keeps status and timing only, and shows URLs without
+/// `user:password@`; an operator may opt in to excerpts, which only admins see.
+async fn the_delivery_log_shows_no_receiver_answer_and_no_credentials(backend: Backend) {
+    for keep in [false, true] {
+        let options = if keep {
+            Options::with(&[("BATON_DELIVERY_EXCERPTS", "true")])
+        } else {
+            Options::default()
+        };
+        let app = spawn_app_with(backend, options).await;
+        let receiver = Receiver::start();
+        let hook = format!("http://n8n:s3cret@127.0.0.1:{}/hook", receiver.port);
+        claimed_session(&app, "internal", &hook).await;
+        receiver
+            .wait_for("the claimed notice", |g| !g.is_empty())
+            .await;
+        let key = app.api_key.clone();
+        let root = app.login("root").await;
+        let (s, page) = app.get("/v1/deliveries?session_id=internal", &key).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let id = page["items"][0]["id"].as_str().unwrap().to_string();
+        for (who, token) in [("api key", &key), ("admin", &root)] {
+            let mut d = serde_json::Value::Null;
+            for _ in 0..50 {
+                let (_, got) = app.get(&format!("/v1/deliveries/{id}"), token).await;
+                d = got;
+                if d["status"] == "delivered" {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(d["status"], "delivered", "{d}");
+            let text = d.to_string();
+            assert!(
+                !text.contains("s3cret") && !text.contains("n8n:"),
+                "{who}: {d}"
+            );
+            assert_eq!(d["url"], format!("http://127.0.0.1:{}/hook", receiver.port));
+            let excerpt = &d["attempt_log"][0]["response_excerpt"];
+            if keep && who == "admin" {
+                assert_eq!(excerpt, "ok", "{who}: {d}");
+            } else {
+                assert!(excerpt.is_null(), "keep={keep} {who}: {d}");
+            }
+        }
+        // The receiver still got the credentials it was given.
+        assert_eq!(receiver.received()[0].path, "/hook");
+    }
 }

@@ -1,7 +1,7 @@
 //! Bad input gets a precise problem document, never a 500.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::backend_tests;
 use crate::helpers::*;
@@ -10,6 +10,9 @@ backend_tests!(
     bad_inputs_get_precise_problems,
     credentials_are_checked,
     a_session_id_that_is_not_utf8_is_refused_not_merged,
+    nul_characters_and_times_outside_the_calendar_are_refused_alike,
+    arrays_are_not_accepted_as_objects,
+    a_status_this_version_does_not_know_is_an_error_not_a_close,
 );
 
 async fn bad_inputs_get_precise_problems(backend: Backend) {
@@ -283,4 +286,283 @@ async fn a_session_id_that_is_not_utf8_is_refused_not_merged(backend: Backend) {
         StatusCode::BAD_REQUEST,
         "the lossy id was never a session"
     );
+}
+
+/// PostgreSQL cannot store U+0000 nor years before 4713 BC, and answered 500 to both while
+/// SQLite stored them: one rule now holds on both backends. Every text field, path and query
+/// parameter holding NUL is refused with 400 naming it, and so is a time outside years
+/// 0001–9999; a refused turn is not half-stored, and the same turn without the NUL is kept.
+async fn nul_characters_and_times_outside_the_calendar_are_refused_alike(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = app.api_key.clone();
+    let (s, _) = app
+        .takeover("held", "http://127.0.0.1:9/hook", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let root = app.login("root").await;
+    let (s, _) = app.post("/v1/sessions/held/claim", &root, json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+
+    let nul = "a\u{0}b";
+    let turn = |field: &str| {
+        let mut body = json!({"sender": "user", "content": "hello", "channel": "web"});
+        body[field] = json!(nul);
+        body
+    };
+    let cases: Vec<(&str, String, String, Value, &str)> = vec![
+        (
+            "POST",
+            "/v1/sessions/s1/messages".into(),
+            key.clone(),
+            turn("content"),
+            "content",
+        ),
+        (
+            "POST",
+            "/v1/sessions/s1/messages".into(),
+            key.clone(),
+            turn("id"),
+            "id",
+        ),
+        (
+            "POST",
+            "/v1/sessions/s1/messages".into(),
+            key.clone(),
+            turn("channel"),
+            "channel",
+        ),
+        (
+            "POST",
+            "/v1/sessions/s1/messages".into(),
+            key.clone(),
+            turn("user_id"),
+            "user_id",
+        ),
+        (
+            "POST",
+            "/v1/takeovers".into(),
+            key.clone(),
+            json!({"session_id": "s2", "reply_webhook": "http://127.0.0.1:9/x", "summary": nul}),
+            "summary",
+        ),
+        (
+            "POST",
+            "/v1/takeovers".into(),
+            key.clone(),
+            json!({"session_id": "s2", "reply_webhook": "http://127.0.0.1:9/x",
+                   "history": [{"sender": "user", "content": "hi"}, {"sender": "user", "content": nul}]}),
+            "history[1].content",
+        ),
+        (
+            "POST",
+            "/v1/takeovers".into(),
+            key.clone(),
+            json!({"session_id": "s2", "reply_webhook": "http://127.0.0.1:9/x", "context": {nul: 1}}),
+            "context.a\u{0}b",
+        ),
+        (
+            "POST",
+            "/v1/sessions/held/replies".into(),
+            root.clone(),
+            json!({"content": nul}),
+            "content",
+        ),
+        (
+            "POST",
+            "/v1/sessions/held/notes".into(),
+            root.clone(),
+            json!({"content": nul}),
+            "content",
+        ),
+        (
+            "POST",
+            "/v1/webhooks".into(),
+            key.clone(),
+            json!({"url": "http://127.0.0.1:9/w", "description": nul}),
+            "description",
+        ),
+        (
+            "POST",
+            "/v1/auth/login".into(),
+            String::new(),
+            json!({"name": nul, "password": "x"}),
+            "name",
+        ),
+        (
+            "GET",
+            "/v1/audit?actor=a%00b".into(),
+            root.clone(),
+            Value::Null,
+            "actor",
+        ),
+        (
+            "GET",
+            "/v1/audit?session_id=%00".into(),
+            root.clone(),
+            Value::Null,
+            "session_id",
+        ),
+        (
+            "GET",
+            "/v1/deliveries?session_id=x%00".into(),
+            key.clone(),
+            Value::Null,
+            "session_id",
+        ),
+        (
+            "GET",
+            "/v1/sessions/a%00b".into(),
+            key.clone(),
+            Value::Null,
+            "path",
+        ),
+        (
+            "GET",
+            "/v1/stats?from=-5000-01-01T00:00:00Z".into(),
+            root.clone(),
+            Value::Null,
+            "query",
+        ),
+        (
+            "GET",
+            "/v1/stats/review?to=-5000-01-01T00:00:00Z".into(),
+            root.clone(),
+            Value::Null,
+            "query",
+        ),
+        (
+            "GET",
+            "/v1/audit?from=-5000-01-01T00:00:00Z".into(),
+            root.clone(),
+            Value::Null,
+            "query",
+        ),
+        (
+            "POST",
+            "/v1/sessions/s1/messages".into(),
+            key.clone(),
+            json!({"sender": "user", "content": "hello", "at": "-5000-01-01T00:00:00Z"}),
+            "at",
+        ),
+        (
+            "POST",
+            "/v1/sessions/s1/messages".into(),
+            key.clone(),
+            json!({"sender": "user", "content": "hello", "at": "+10000-01-01T00:00:00Z"}),
+            "at",
+        ),
+    ];
+    for (method, path, token, body, field) in cases {
+        let (s, p) = if method == "GET" {
+            app.get(&path, &token).await
+        } else {
+            app.post(&path, &token, body.clone()).await
+        };
+        assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+        assert_eq!(
+            p["errors"][0]["field"], field,
+            "{method} {path} {body}: {p}"
+        );
+    }
+    // The inbox's sign-in form obeys the same rule.
+    let r = app
+        .client
+        .post(app.url("/inbox/login"))
+        .form(&[("name", nul), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // Nothing of the refused turns was stored; the same turn without NUL is.
+    let (s, _) = app.get("/v1/sessions/s1", &key).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.get("/v1/sessions/s2", &key).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .post(
+            "/v1/sessions/s1/messages",
+            &key,
+            json!({"sender": "user", "content": "a b", "at": "0001-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // An escaped backslash before `u0000` is text, not NUL.
+    let (s, p) = app
+        .post(
+            "/v1/sessions/s1/messages",
+            &key,
+            json!({"sender": "user", "content": "C:\\u0000 is a path"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (_, m) = app.get("/v1/sessions/s1/messages", &key).await;
+    let texts: Vec<&str> = m["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["a b", "C:\\u0000 is a path"], "{m}");
+    assert!(!app.log().contains("panicked"));
+}
+
+/// serde fills a struct from an array of its fields in order; the contract says objects, so a
+/// sign-in with `["name","password"]` or routing with `[null,null]` is refused.
+async fn arrays_are_not_accepted_as_objects(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = app.login("root").await;
+    let (s, p) = app
+        .post("/v1/auth/login", "", json!(["root", PASSWORD]))
+        .await;
+    assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+    assert_eq!(p["errors"][0]["field"], "body", "{p}");
+    let (s, p) = app
+        .put("/v1/reviewers/alice/routing", &root, json!([null, null]))
+        .await;
+    assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+    let (s, p) = app
+        .post(
+            "/v1/sessions/x/messages",
+            &app.api_key,
+            json!(["user", "hello"]),
+        )
+        .await;
+    assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+    assert!(
+        !p["detail"].as_str().unwrap().contains("struct"),
+        "no Rust type names: {p}"
+    );
+}
+
+/// A stored status this version cannot read (a newer version wrote it, or the row is corrupt)
+/// used to be read as `closed`: the conversation looked over and the next turn reopened it. It
+/// is now an error that is logged and answered 500, and nothing is changed.
+async fn a_status_this_version_does_not_know_is_an_error_not_a_close(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = app.api_key.clone();
+    let (s, _) = app.turn("future", "user", "hello").await;
+    assert_eq!(s, StatusCode::CREATED);
+    exec_sql(
+        &app.db,
+        "UPDATE sessions SET status = 'paused' WHERE id = 'future'",
+    );
+    let (s, p) = app.get("/v1/sessions/future", &key).await;
+    assert_problem(s, &p, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    let (s, p) = app.turn("future", "user", "are you there?").await;
+    assert_problem(s, &p, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    assert!(
+        app.log()
+            .contains("which this version of Baton does not know"),
+        "{}",
+        app.log()
+    );
+    // Nothing was rewritten: the row still says what it said.
+    exec_sql(
+        &app.db,
+        "UPDATE sessions SET status = 'ai' WHERE id = 'future' AND status = 'paused'",
+    );
+    let (s, st) = app.get("/v1/sessions/future", &key).await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    assert_eq!(st["status"], "ai");
 }

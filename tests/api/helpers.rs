@@ -373,3 +373,19 @@ pub fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, sl
         "{body}"
     );
 }
+
+/// Runs SQL straight on the test database (to seed history the API cannot backdate).
+pub fn exec_sql(db: &TestDb, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    if db.url.starts_with("postgres") {
+        diesel::PgConnection::establish(&db.url)
+            .unwrap()
+            .batch_execute(sql)
+            .unwrap();
+    } else {
+        let mut conn = diesel::SqliteConnection::establish(&db.url).unwrap();
+        // The server may be writing (its timers run): wait for the lock, as the server does.
+        conn.batch_execute("PRAGMA busy_timeout = 10000;").unwrap();
+        conn.batch_execute(sql).unwrap();
+    }
+}

@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{Timelike, Utc};
-use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -26,21 +24,6 @@ backend_tests!(
     a_disconnected_inbox_goes_away_after_the_grace_period,
     the_queue_page_shows_offers_and_when_a_closed_team_opens,
 );
-
-/// Runs SQL straight on the test database (to seed history the API cannot backdate).
-fn exec_sql(db: &TestDb, sql: &str) {
-    if db.url.starts_with("postgres") {
-        diesel::PgConnection::establish(&db.url)
-            .unwrap()
-            .batch_execute(sql)
-            .unwrap();
-    } else {
-        let mut conn = diesel::SqliteConnection::establish(&db.url).unwrap();
-        // The server may be writing (its timers run): wait for the lock, as the server does.
-        conn.batch_execute("PRAGMA busy_timeout = 10000;").unwrap();
-        conn.batch_execute(sql).unwrap();
-    }
-}
 
 fn add_reviewer(app: &TestApp, name: &str, team: &str) {
     baton_cli(

@@ -881,7 +881,10 @@ export interface components {
              * @description How long it took.
              */
             latency_ms: number;
-            /** @description The first 512 characters of the receiver's answer. */
+            /**
+             * @description The first 512 characters of the receiver's answer: only when the operator set
+             *     `BATON_DELIVERY_EXCERPTS=true`, and only to admins; otherwise null.
+             */
             response_excerpt?: string | null;
             /**
              * Format: int32
@@ -1194,7 +1197,7 @@ export interface components {
             status: string;
             /** @description The takeover it belongs to. */
             takeover_id?: string | null;
-            /** @description Where it goes. */
+            /** @description Where it goes, without any `user:password@`. */
             url: string;
         };
         /** @description A page of deliveries. */

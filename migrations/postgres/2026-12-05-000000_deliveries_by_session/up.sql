@@ -1,0 +1,1 @@
+CREATE INDEX deliveries_session ON deliveries(session_id, status, position);
