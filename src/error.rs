@@ -179,6 +179,8 @@ pub struct ApiError {
     pub held_by: Option<String>,
     /// Seconds the client should wait before trying again (`Retry-After`).
     pub retry_after: Option<u64>,
+    /// The methods the endpoint does answer (`Allow`, with a 405).
+    pub allow: Option<Box<str>>,
     /// The underlying cause of a 5xx, logged but never sent.
     cause: Option<anyhow::Error>,
 }
@@ -191,6 +193,7 @@ impl ApiError {
             errors: Vec::new(),
             held_by: None,
             retry_after: None,
+            allow: None,
             cause: None,
         }
     }
@@ -242,7 +245,6 @@ impl ApiError {
         }
     }
 
-    /// Names the reviewer involved (`held_by` in the problem).
     /// Tells the client, in `Retry-After`, how many seconds to wait.
     pub fn with_retry_after(self, seconds: u64) -> ApiError {
         ApiError {
@@ -251,6 +253,15 @@ impl ApiError {
         }
     }
 
+    /// Tells the client, in `Allow`, which methods the endpoint answers (with a 405).
+    pub fn with_allow(self, methods: String) -> ApiError {
+        ApiError {
+            allow: Some(methods.into()),
+            ..self
+        }
+    }
+
+    /// Names the reviewer involved (`held_by` in the problem).
     pub fn with_held_by(self, by: &str) -> ApiError {
         ApiError {
             held_by: Some(by.to_string()),
@@ -317,6 +328,9 @@ impl ResponseError for ApiError {
         }
         if let Some(seconds) = self.retry_after {
             response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        if let Some(methods) = &self.allow {
+            response.insert_header(("Allow", &**methods));
         }
         response.json(self.problem())
     }

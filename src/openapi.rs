@@ -57,7 +57,261 @@ impl Modify for SecuritySchemes {
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(routes::ApiPaths::openapi());
+    ParameterRules.modify(&mut doc);
+    NoNul.modify(&mut doc);
+    ErrorResponses.modify(&mut doc);
+    Conditions.modify(&mut doc);
     doc
+}
+
+/// Rules between fields of one body, stated as JSON Schema `if`/`then`: an approval needs a
+/// proposal, and only an approval has a default decision; an `edit` decision carries the
+/// edited proposal; a Telegram channel needs its `chat_id`.
+struct Conditions;
+
+impl Modify for Conditions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use serde_json::json;
+        use utoipa::openapi::{schema::Schema, RefOr};
+        let rules = [
+            (
+                "TakeoverRequest",
+                json!({"properties": {"mode": {"const": "approval"}}, "required": ["mode"]}),
+                json!({
+                    "required": ["proposal"],
+                    "properties": {"proposal": {"not": {"type": "null"}}}
+                }),
+                Some(json!({"properties": {"default_decision": {"type": "null"}}})),
+            ),
+            (
+                "DecisionRequest",
+                json!({"properties": {"decision": {"const": "edit"}}, "required": ["decision"]}),
+                json!({
+                    "required": ["edited"],
+                    "properties": {"edited": {"not": {"type": "null"}}}
+                }),
+                None,
+            ),
+            (
+                "ChannelRequest",
+                json!({"properties": {"kind": {"const": "telegram"}}, "required": ["kind"]}),
+                json!({
+                    "required": ["chat_id"],
+                    "properties": {"chat_id": {"type": "string", "pattern": crate::domain::takeover::NOT_BLANK_PATTERN}}
+                }),
+                None,
+            ),
+        ];
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (name, condition, then, otherwise) in rules {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
+                // One key (`allOf`) so the document is written in the same order every time:
+                // extensions are a hash map.
+                let mut rule = serde_json::Map::new();
+                rule.insert("if".into(), condition);
+                rule.insert("then".into(), then);
+                if let Some(otherwise) = otherwise {
+                    rule.insert("else".into(), otherwise);
+                }
+                o.extensions
+                    .get_or_insert_with(Default::default)
+                    .insert("allOf".into(), json!([rule]));
+            }
+        }
+    }
+}
+
+/// The errors every operation can answer whatever its handler does, documented on each: 400
+/// for a parameter or body the rules refuse (a NUL character, a bad value), and for a body 413
+/// (over `BATON_MAX_BODY`) and 415 (not JSON).
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let has_body = op.request_body.is_some();
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let responses = &mut op.responses.responses;
+                if has_body || has_params {
+                    responses.entry("400".into()).or_insert_with(|| {
+                        problem("A parameter or field is invalid (`errors` names each)").into()
+                    });
+                }
+                if has_body {
+                    responses.entry("413".into()).or_insert_with(|| {
+                        problem("The body is larger than `BATON_MAX_BODY`").into()
+                    });
+                    responses.entry("415".into()).or_insert_with(|| {
+                        problem("The body is not sent as `application/json`").into()
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// No text Baton takes may hold U+0000 (`routes::parse_json`, `startup::refuse_nul_in_url`):
+/// every free string of the document says so with `not: {pattern: "\u0000"}`.
+struct NoNul;
+
+impl NoNul {
+    fn schema(schema: &mut utoipa::openapi::Schema) {
+        use utoipa::openapi::schema::{AdditionalProperties, Schema, SchemaType, Type};
+        use utoipa::openapi::RefOr;
+        let walk = |r: &mut RefOr<Schema>| {
+            if let RefOr::T(s) = r {
+                NoNul::schema(s)
+            }
+        };
+        match schema {
+            Schema::Object(o) => {
+                let is_string = match &o.schema_type {
+                    SchemaType::Type(t) => *t == Type::String,
+                    SchemaType::Array(ts) => ts.contains(&Type::String),
+                    SchemaType::AnyValue => false,
+                };
+                if is_string && o.format.is_none() && o.enum_values.is_none() {
+                    o.extensions.get_or_insert_with(Default::default).insert(
+                        "not".into(),
+                        serde_json::json!({"type": "string", "pattern": "\\u0000"}),
+                    );
+                }
+                o.properties.values_mut().for_each(walk);
+                if let Some(AdditionalProperties::RefOr(r)) = o.additional_properties.as_deref_mut()
+                {
+                    walk(r);
+                }
+            }
+            Schema::Array(a) => {
+                if let utoipa::openapi::schema::ArrayItems::RefOrSchema(items) = &mut a.items {
+                    walk(items);
+                }
+            }
+            Schema::OneOf(x) => x.items.iter_mut().for_each(walk),
+            Schema::AllOf(x) => x.items.iter_mut().for_each(walk),
+            Schema::AnyOf(x) => x.items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+}
+
+impl Modify for NoNul {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        if let Some(c) = openapi.components.as_mut() {
+            for s in c.schemas.values_mut() {
+                if let RefOr::T(s) = s {
+                    NoNul::schema(s);
+                }
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                for param in op.parameters.iter_mut().flatten() {
+                    if let Some(RefOr::T(s)) = param.schema.as_mut() {
+                        NoNul::schema(s);
+                    }
+                }
+                if let Some(body) = op.request_body.as_mut() {
+                    for content in body.content.values_mut() {
+                        if let Some(RefOr::T(s)) = content.schema.as_mut() {
+                            NoNul::schema(s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the server checks of path and query parameters that recur across operations, stated
+/// once here so every operation documents it alike: a session id is 1 to 255 characters with
+/// no control character and no U+FFFD (`SessionId::parse`); a team name as `TeamName::parse`
+/// takes it; a takeover's or API key's id is a UUID; an
+/// `Idempotency-Key` is 1 to 255 characters.
+struct ParameterRules;
+
+impl Modify for ParameterRules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        use utoipa::openapi::RefOr;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                for param in op.parameters.iter_mut().flatten() {
+                    use utoipa::openapi::path::ParameterIn;
+                    if param.parameter_in == ParameterIn::Header && param.name == "Idempotency-Key"
+                    {
+                        let rule = ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(255));
+                        param.schema = Some(RefOr::T(rule.build().into()));
+                        continue;
+                    }
+                    if param.parameter_in != ParameterIn::Path {
+                        continue;
+                    }
+                    let rule = match param.name.as_str() {
+                        "session_id" => ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(255))
+                            .pattern(Some(crate::domain::types::SESSION_ID_PATTERN)),
+                        "team" => ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(100))
+                            .pattern(Some(crate::domain::accounts::TEAM_NAME_PATTERN)),
+                        "id" if path.starts_with("/v1/takeovers/")
+                            || path.starts_with("/v1/api-keys/") =>
+                        {
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                        }
+                        _ => continue,
+                    };
+                    param.schema = Some(RefOr::T(rule.build().into()));
+                }
+            }
+        }
+    }
 }
 
 /// The document as committed in `openapi/openapi.json`.

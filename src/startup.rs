@@ -105,6 +105,7 @@ impl App {
         // `auth` reads the database and the key cache on their own, not through `AppState`.
         let auth_db = web::Data::new(state.db.clone());
         let auth_keys = web::Data::from(state.key_cache.clone());
+        let methods = Arc::new(KnownMethods::from_document());
         let server = HttpServer::new(move || {
             ActixApp::new()
                 .app_data(state.clone())
@@ -136,10 +137,12 @@ impl App {
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::document()),
                 )
-                .default_service(web::to(|| async {
-                    Err::<HttpResponse, _>(ApiError::not_found(
-                        "no such endpoint; the API is described at /openapi.json and /docs/",
-                    ))
+                .default_service(web::to({
+                    let methods = methods.clone();
+                    move |req: actix_web::HttpRequest| {
+                        let allowed = methods.allowed(req.path());
+                        async move { Err::<HttpResponse, _>(unmatched(allowed)) }
+                    }
                 }))
         })
         .listen(listener)?
@@ -154,6 +157,71 @@ impl App {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// The methods each documented path answers, to tell "no such endpoint" (404) from "not with
+/// that method" (405 with `Allow`) for a request no route matched.
+struct KnownMethods(Vec<(regex::Regex, String)>);
+
+impl KnownMethods {
+    fn from_document() -> KnownMethods {
+        let doc = crate::openapi::document();
+        let paths = doc
+            .paths
+            .paths
+            .iter()
+            .filter_map(|(template, item)| {
+                let pattern = template
+                    .split('/')
+                    .map(|part| {
+                        if part.starts_with('{') && part.ends_with('}') {
+                            "[^/]+".to_string()
+                        } else {
+                            regex::escape(part)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("HEAD", item.head.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .iter()
+                .filter(|(_, has)| *has)
+                .map(|(m, _)| *m)
+                .collect::<Vec<_>>()
+                .join(", ");
+                let re = regex::Regex::new(&format!("^{pattern}$")).ok()?;
+                Some((re, methods))
+            })
+            .collect();
+        KnownMethods(paths)
+    }
+
+    fn allowed(&self, path: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(re, _)| re.is_match(path))
+            .map(|(_, methods)| methods.clone())
+    }
+}
+
+/// The answer to a request no route took.
+fn unmatched(allowed: Option<String>) -> ApiError {
+    match allowed {
+        Some(methods) => ApiError::new(
+            Kind::MethodNotAllowed,
+            format!("this endpoint answers {methods} only"),
+        )
+        .with_allow(methods),
+        None => ApiError::not_found(
+            "no such endpoint; the API is described at /openapi.json and /docs/",
+        ),
     }
 }
 

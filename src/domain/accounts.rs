@@ -48,6 +48,15 @@ impl fmt::Display for ReviewerName {
     }
 }
 
+/// `TeamName::parse` as a pattern (with 1 to 100 characters): no control character or `/`,
+/// and no white space at either end.
+pub const TEAM_NAME_PATTERN: &str = concat!(
+    r"^(?:[^\x00-\x20/\x7F-\x9F\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]",
+    r"|[^\x00-\x20/\x7F-\x9F\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]",
+    r"[^\x00-\x1F/\x7F-\x9F]*",
+    r"[^\x00-\x20/\x7F-\x9F\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])$"
+);
+
 /// A team's name: 1–100 characters, no control characters, no `/`, no surrounding spaces
 /// ("Tier 2 support" is fine).
 #[derive(Clone, Debug, PartialEq, Eq)]

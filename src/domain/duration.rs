@@ -38,6 +38,42 @@ pub fn parse_duration_list(raw: &str) -> Result<Vec<Duration>, String> {
         .collect()
 }
 
+/// A timeout as the API takes it in a string: 1 second to 30 days, with an optional unit and
+/// spaces or line breaks around; the OpenAPI document states this same pattern, and the server
+/// checks it, so the contract and the server accept exactly the same strings.
+pub const TIMEOUT_PATTERN: &str = concat!(
+    r"^[ \t\n\r]*0*(?:",
+    r"(?:[1-9][0-9]{0,5}|1[0-9]{6}|2[0-4][0-9]{5}|25[0-8][0-9]{4}|259[01][0-9]{3}|2592000)[ \t\n\r]*s?",
+    r"|(?:[1-9][0-9]{0,3}|[1-3][0-9]{4}|4[0-2][0-9]{3}|43[01][0-9]{2}|43200)[ \t\n\r]*m",
+    r"|(?:[1-9][0-9]?|[1-6][0-9]{2}|7[01][0-9]|720)[ \t\n\r]*h",
+    r"|(?:[1-9]|[12][0-9]|30)[ \t\n\r]*d",
+    r")[ \t\n\r]*$"
+);
+
+/// A whole number written in JSON, `596` or `596.0` alike (JSON Schema counts both as integers).
+pub fn whole_number(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64)
+            .map(|f| f as u64)
+    })
+}
+
+/// `#[serde(deserialize_with = ...)]` for an optional count: a whole number from 0 to
+/// 4 294 967 295, written `596` or `596.0`.
+pub fn optional_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::Deserialize;
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => whole_number(&n)
+            .and_then(|v| u32::try_from(v).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("{n} is not a whole number from 0 to 4294967295"))
+            }),
+    }
+}
+
 /// A takeover timeout: 1 second to 30 days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeout(Duration);
@@ -53,9 +89,21 @@ impl Timeout {
                 if s.trim().ends_with("ms") {
                     return Err("must be whole seconds or more: use s, m, h or d".into());
                 }
-                parse_duration(s)?
+                let d = parse_duration(s)?;
+                static PATTERN: std::sync::LazyLock<regex::Regex> =
+                    std::sync::LazyLock::new(|| {
+                        regex::Regex::new(TIMEOUT_PATTERN).expect("pattern")
+                    });
+                if !PATTERN.is_match(s) {
+                    // In range or not, say which (a malformed one was refused above).
+                    Timeout::new(d)?;
+                    return Err(format!(
+                        "{s:?} must be written as a whole number and a unit, e.g. \"90s\", \"30m\", \"2h\" or \"1d\""
+                    ));
+                }
+                d
             }
-            serde_json::Value::Number(n) => match n.as_u64() {
+            serde_json::Value::Number(n) => match whole_number(n) {
                 Some(secs) => Duration::from_secs(secs),
                 None => return Err(format!("{n} is not a whole, positive number of seconds")),
             },

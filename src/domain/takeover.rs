@@ -47,8 +47,20 @@ pub const DECISIONS: [&str; 3] = ["approve", "reject", "edit"];
 pub const MAX_CONTENT_CHARS: usize = 32_000;
 
 /// Checks a message text: present and not huge.
+/// The characters a text may not consist of alone: Unicode white space, and the information
+/// separators U+001C to U+001F that many regex engines count as space too (so the contract's
+/// `NOT_BLANK_PATTERN` and the server agree on every string).
+pub fn is_blank(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+}
+
+/// "Has a character that is not blank", as the OpenAPI document states it.
+pub const NOT_BLANK_PATTERN: &str =
+    r"[^\t\n\x0B\x0C\r \x1C-\x1F\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+
 pub fn check_content(content: &str) -> Result<(), String> {
-    if content.trim().is_empty() {
+    if is_blank(content) {
         return Err("must not be empty".into());
     }
     let n = content.chars().count();

@@ -8,6 +8,9 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// `SessionId::parse` as the OpenAPI document states it (with 1 to 255 characters).
+pub const SESSION_ID_PATTERN: &str = r"^[^\x00-\x1F\x7F-\x9F\uFFFD]+$";
+
 /// The integration's conversation key: 1–255 characters, no control characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionId(String);
@@ -104,7 +107,7 @@ impl Sender {
             "ai" => Ok(Sender::Ai),
             "system" => Ok(Sender::System),
             _ => match raw.strip_prefix("human:") {
-                Some(name) if !name.trim().is_empty() && name.len() <= 100 => {
+                Some(name) if (1..=100).contains(&name.chars().count()) => {
                     Ok(Sender::Human(name.to_string()))
                 }
                 _ => Err(format!(
@@ -321,6 +324,8 @@ pub enum Outcome {
 macro_rules! str_enum {
     ($ty:ty { $($variant:ident => $s:literal),+ $(,)? }) => {
         impl $ty {
+            /// Every value as the API writes it.
+            pub const NAMES: &'static [&'static str] = &[$($s),+];
             pub fn as_str(self) -> &'static str {
                 match self { $(<$ty>::$variant => $s),+ }
             }

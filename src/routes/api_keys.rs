@@ -46,6 +46,11 @@ impl From<&ApiKeyRow> for ApiKey {
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyRequest {
     /// A name for it (1 to 100 characters), e.g. the n8n instance that will use it.
+    #[schema(
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\x9F\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$",
+        min_length = 1,
+        max_length = 100
+    )]
     pub name: String,
 }
 

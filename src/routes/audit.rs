@@ -73,8 +73,10 @@ pub struct AuditQuery {
     #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub to: Option<DateTime<Utc>>,
     /// At most this many, 1 to 10000 (default 500).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<i64>,
     /// `json` (default), `jsonl` or `csv`.
+    #[param(schema_with = super::dto::audit_format_schema)]
     pub format: Option<String>,
 }
 
@@ -99,7 +101,11 @@ fn csv_field(v: &str) -> String {
     tag = "insight",
     params(AuditQuery),
     responses(
-        (status = 200, description = "Entries (JSON array, or JSON Lines / CSV with `format`)", body = [AuditEvent]),
+        (status = 200, description = "Entries: a JSON array, or with `format` JSON Lines (one `AuditEvent` per line) or CSV (a header row, then one row per entry)", content(
+            ([AuditEvent] = "application/json"),
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+        )),
         (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A reviewer who is not an admin", body = Problem, content_type = "application/problem+json"),
@@ -121,7 +127,7 @@ pub async fn list_audit(
     }
     let q = query.into_inner();
     let format = q.format.clone().unwrap_or_else(|| "json".into());
-    if !["json", "jsonl", "csv"].contains(&format.as_str()) {
+    if !super::dto::AUDIT_FORMATS.contains(&format.as_str()) {
         return Err(ApiError::field("format", "must be json, jsonl or csv"));
     }
     let limit = q.limit.unwrap_or(500);

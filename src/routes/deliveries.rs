@@ -102,10 +102,12 @@ pub struct DeliveryPage {
 #[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
     /// `pending`, `delivered` or `parked`.
+    #[param(schema_with = super::dto::delivery_status_schema)]
     pub status: Option<String>,
     /// Only this session's deliveries.
     pub session_id: Option<String>,
     /// At most this many, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -96,19 +96,25 @@ pub struct TurnRecorded {
 #[serde(deny_unknown_fields)]
 pub struct RecordMessage {
     /// `user`, `ai` or `system`.
+    #[schema(schema_with = turn_sender_schema)]
     pub sender: String,
     /// The text of the turn.
+    #[schema(schema_with = content_schema)]
     pub content: String,
     /// The caller's own id for the turn (e.g. Telegram's message_id): a repeat is recorded once.
+    #[schema(schema_with = text_255_schema)]
     pub id: Option<String>,
     /// When the turn happened (defaults to now).
     #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub at: Option<DateTime<Utc>>,
     /// The channel, set or updated with any turn.
+    #[schema(schema_with = text_64_schema)]
     pub channel: Option<String>,
     /// The channel's address for the customer (defaults to the session id).
+    #[schema(schema_with = text_255_schema)]
     pub channel_ref: Option<String>,
     /// The integration's user id.
+    #[schema(schema_with = text_255_schema)]
     pub user_id: Option<String>,
     /// Tool calls behind an `ai` turn (any JSON).
     pub tool_calls: Option<serde_json::Value>,
@@ -166,14 +172,17 @@ pub struct MessagePage {
 #[serde(deny_unknown_fields)]
 pub struct HistoryItem {
     /// `user`, `ai`, `system` or `human:<reviewer name>`.
+    #[schema(pattern = r"^(?:user|ai|system|human:[\s\S]{1,100})$")]
     pub sender: String,
     /// The text.
+    #[schema(schema_with = content_schema)]
     pub content: String,
     /// When it happened.
     #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub at: Option<DateTime<Utc>>,
     /// The caller's id for the turn; items are imported once by id (or, without one, by
     /// matching sender and text against the stored history in order).
+    #[schema(min_length = 1, max_length = 255)]
     pub id: Option<String>,
     /// Tool calls behind the turn.
     pub tool_calls: Option<serde_json::Value>,
@@ -189,23 +198,35 @@ pub struct TakeoverRequest {
     #[serde(default)]
     pub mode: Mode,
     /// The conversation to take over (created if new).
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\uFFFD]+$"
+    )]
     pub session_id: String,
     /// The channel (`telegram`, `whatsapp`, `web`...).
+    #[schema(schema_with = text_64_schema)]
     pub channel: Option<String>,
     /// The channel's address for the customer (defaults to the session id).
+    #[schema(schema_with = text_255_schema)]
     pub channel_ref: Option<String>,
     /// The integration's user id.
+    #[schema(schema_with = text_255_schema)]
     pub user_id: Option<String>,
     /// Where reviewer replies and other events are POSTed (an n8n Webhook URL).
+    #[schema(schema_with = url_schema)]
     pub reply_webhook: String,
     /// Where the handback is POSTed, if not to `reply_webhook`.
+    #[schema(schema_with = optional_url_schema)]
     pub handback_signal: Option<String>,
     /// Turns to import into the session's history (imported once).
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub history: Vec<HistoryItem>,
     /// Everything the AI saw: tool calls, retrieved chunks, classifier output (any JSON).
     pub context: Option<serde_json::Value>,
     /// A team name or the name of an enabled reviewer; omitted means any reviewer.
+    #[schema(schema_with = text_100_schema)]
     pub assignee: Option<String>,
     /// The escalation policy to follow when nobody claims in time (by name). Default: the
     /// policy attached to the assignee team, if any; without one, the takeover times out with
@@ -217,16 +238,20 @@ pub struct TakeoverRequest {
     /// Why the bot stopped.
     #[serde(default)]
     pub reason: Reason,
-    /// A short summary for the reviewer.
+    /// A short summary for the reviewer, at most 10 000 characters.
+    #[schema(max_length = 10000)]
     pub summary: Option<String>,
     /// 0 (default) to 10; higher is served first.
+    #[schema(minimum = 0, maximum = 10)]
     pub priority: Option<i32>,
     /// For `approval`: what is to be decided (text or JSON).
     pub proposal: Option<serde_json::Value>,
     /// For `approval`: the allowed decisions (`approve`, `reject`, `edit`; default all three).
+    #[schema(schema_with = decisions_schema)]
     pub decisions: Option<Vec<String>>,
-    /// For `approval`: the decision applied when nobody decides in time (`approve` or
+    /// For `approval` only: the decision applied when nobody decides in time (`approve` or
     /// `reject`); without one, an undecided approval times out (`takeover.timed_out`).
+    #[schema(schema_with = default_decision_schema)]
     pub default_decision: Option<String>,
     /// Send `queue.updated` callbacks to `reply_webhook` while the customer waits: when the
     /// place in the queue changes, at most once a minute (`BATON_QUEUE_UPDATE_INTERVAL`).
@@ -394,7 +419,8 @@ pub struct Me {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextRequest {
-    /// The text, 1 to 10 000 characters.
+    /// The text, 1 to 32 000 characters, not only spaces.
+    #[schema(schema_with = content_schema)]
     pub content: String,
 }
 
@@ -485,13 +511,155 @@ pub struct Health {
 
 /// A duration as the API takes it: a string with a unit (`"90s"`, `"30m"`, `"2h"`, `"1d"`) or
 /// a whole number of seconds.
+/// A string that is one of `names` (the list the handler checks against).
+pub fn one_of(names: &[&str]) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names.iter().copied()))
+        .build()
+        .into()
+}
+
+/// A text of 1 to `max` characters, not blank; `nullable` for an optional field.
+pub fn text_schema(max: usize, nullable: bool) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let ty = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::new(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(crate::domain::takeover::NOT_BLANK_PATTERN))
+        .build()
+        .into()
+}
+
+pub fn text_64_schema() -> utoipa::openapi::schema::Schema {
+    text_schema(64, true)
+}
+
+pub fn text_100_schema() -> utoipa::openapi::schema::Schema {
+    text_schema(100, true)
+}
+
+/// The decisions an approval may offer: at least one of approve, reject, edit.
+pub fn decisions_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["approve", "reject", "edit"])),
+        )
+        .min_items(Some(1))
+        .build()
+        .into()
+}
+
+/// A decision on an approval.
+pub fn decision_schema() -> utoipa::openapi::schema::Schema {
+    one_of(&["approve", "reject", "edit"])
+}
+
+/// The decision applied when nobody decides: approve or reject (approvals only).
+pub fn default_decision_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(["approve", "reject"]))
+        .build()
+        .into()
+}
+
+pub fn text_255_schema() -> utoipa::openapi::schema::Schema {
+    text_schema(255, true)
+}
+
+pub fn content_schema() -> utoipa::openapi::schema::Schema {
+    text_schema(crate::domain::takeover::MAX_CONTENT_CHARS, false)
+}
+
+/// The senders the turn gate takes.
+pub fn turn_sender_schema() -> utoipa::openapi::schema::Schema {
+    one_of(&["user", "ai", "system"])
+}
+
+/// A callback URL: http(s) with a host, at most 2048 characters. Which hosts are refused
+/// (link-local, metadata, `BATON_WEBHOOK_ALLOW`/`DENY`) depends on the deployment and is
+/// checked by the server alone.
+pub fn webhook_url_schema(nullable: bool) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, SchemaType, Type};
+    let ty = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::new(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .format(Some(SchemaFormat::Custom("uri".into())))
+        .max_length(Some(2048))
+        .pattern(Some("^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"))
+        .build()
+        .into()
+}
+
+pub fn url_schema() -> utoipa::openapi::schema::Schema {
+    webhook_url_schema(false)
+}
+
+pub fn optional_url_schema() -> utoipa::openapi::schema::Schema {
+    webhook_url_schema(true)
+}
+
+/// The event types a subscription may choose, or `*`: at least one.
+pub fn event_names_schema() -> utoipa::openapi::schema::Schema {
+    use crate::domain::event::EventType;
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let names: Vec<&str> = EventType::ALL
+        .iter()
+        .map(|e| e.as_str())
+        .chain(["*"])
+        .collect();
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(names)),
+        )
+        .min_items(Some(1))
+        .build()
+        .into()
+}
+
+/// The formats of `GET /v1/audit`.
+pub const AUDIT_FORMATS: [&str; 3] = ["json", "jsonl", "csv"];
+/// The groupings of `GET /v1/stats`.
+pub const STATS_GROUPS: [&str; 5] = ["reason", "channel", "team", "reviewer", "day"];
+
+pub fn audit_format_schema() -> utoipa::openapi::schema::Schema {
+    one_of(&AUDIT_FORMATS)
+}
+
+pub fn stats_group_schema() -> utoipa::openapi::schema::Schema {
+    one_of(&STATS_GROUPS)
+}
+
+pub fn delivery_status_schema() -> utoipa::openapi::schema::Schema {
+    one_of(crate::domain::types::DeliveryStatus::NAMES)
+}
+
 pub fn duration_schema() -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
     OneOfBuilder::new()
         .item(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .pattern(Some(r"^\s*[0-9]+\s*(s|m|h|d)?\s*$")),
+                .pattern(Some(crate::domain::duration::TIMEOUT_PATTERN)),
         )
         .item(
             ObjectBuilder::new()
@@ -511,6 +679,7 @@ pub fn duration_schema() -> utoipa::openapi::schema::Schema {
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// `approve`, `reject` or `edit` (one the approval allows).
+    #[schema(schema_with = decision_schema)]
     pub decision: String,
     /// For `edit`: the proposal as changed by the reviewer.
     pub edited: Option<serde_json::Value>,

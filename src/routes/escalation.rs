@@ -258,6 +258,7 @@ pub struct ChannelRequest {
     /// What kind of receiver it is.
     pub kind: ChannelKind,
     /// Where to POST.
+    #[schema(schema_with = super::dto::url_schema)]
     pub url: String,
     /// For `telegram`: the chat to post into.
     pub chat_id: Option<String>,

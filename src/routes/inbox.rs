@@ -18,6 +18,7 @@ pub struct InboxQuery {
     /// `waiting` (default), `mine`, `team` or `handed_back` (the last 24 hours).
     pub view: Option<InboxView>,
     /// At most this many entries, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -110,7 +110,9 @@ pub fn parse_json<T: DeserializeOwned>(
     body: &[u8],
     empty: Option<T>,
 ) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    // Where the body is optional, `null` says "no body" as well as an empty one does.
+    let optional_null = empty.is_some() && body.trim_ascii() == b"null";
+    if body.iter().all(u8::is_ascii_whitespace) || optional_null {
         return empty.ok_or_else(|| {
             ApiError::new(
                 Kind::MalformedJson,
@@ -157,7 +159,39 @@ pub fn parse_json<T: DeserializeOwned>(
             }
         }
     }
-    serde_json::from_slice(body).map_err(|e| located::<T>(json_error(e), body))
+    serde_json::from_slice(body).or_else(|e| {
+        // JSON Schema counts `31.0` as an integer; serde does not. Only on this error path the
+        // body is read again with whole-number floats written as integers.
+        if e.classify() == serde_json::error::Category::Data
+            && e.to_string().contains("floating point")
+        {
+            if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) {
+                integers_for_whole_floats(&mut value);
+                if let Ok(parsed) = serde_json::from_value(value) {
+                    return Ok(parsed);
+                }
+            }
+        }
+        Err(located::<T>(json_error(e), body))
+    })
+}
+
+/// Writes `31.0` as `31` throughout a JSON value (whole numbers within ±2^53 only).
+fn integers_for_whole_floats(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integers_for_whole_floats),
+        Value::Object(map) => map.values_mut().for_each(integers_for_whole_floats),
+        _ => {}
+    }
 }
 
 /// Names the field of a data error that serde's message does not name (a custom check such as
@@ -197,12 +231,15 @@ fn nul_field(value: &serde_json::Value, at: String) -> Option<String> {
             .enumerate()
             .find_map(|(i, v)| nul_field(v, format!("{at}[{i}]"))),
         Value::Object(map) => map.iter().find_map(|(k, v)| {
+            // The path names the key with its NUL written out: the answer holds no NUL either.
+            let has_nul = k.contains('\0');
+            let k = k.replace('\0', "\\u0000");
             let path = if at.is_empty() {
                 k.clone()
             } else {
                 format!("{at}.{k}")
             };
-            if k.contains('\0') {
+            if has_nul {
                 Some(path)
             } else {
                 nul_field(v, path)

@@ -207,6 +207,7 @@ pub struct AvailabilityRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReviewerRoutingRequest {
     /// Most conversations at once (1 to 100); null removes the limit.
+    #[schema(minimum = 1, maximum = 100)]
     pub capacity: Option<i64>,
     /// Optionally set their availability too.
     pub availability: Option<Availability>,

@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 fn text_field(field: &str, value: &Option<String>, max: usize, errors: &mut Vec<FieldError>) {
     if let Some(v) = value {
-        if v.trim().is_empty() || v.chars().count() > max {
+        if crate::domain::takeover::is_blank(v) || v.chars().count() > max {
             errors.push(FieldError {
                 field: field.into(),
                 message: format!("must be 1 to {max} characters"),
@@ -216,8 +216,10 @@ pub async fn get_session(
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     /// Return messages with `seq` greater than this (default 0: from the start).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
     /// Page size, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -283,7 +285,7 @@ pub async fn list_messages(
 #[utoipa::path(
     tag = "sessions",
     params(("session_id" = String, Path, description = "The integration's session id")),
-    request_body(content = HandbackRequest, description = "Optional for the integration; `summary` required for reviewers"),
+    request_body(content = Option<HandbackRequest>, description = "Optional for the integration; `summary` required for reviewers"),
     responses(
         (status = 200, description = "Handed back; the AI owns the next turn", body = SessionState),
         (status = 400, description = "Invalid fields (a reviewer sent no summary)", body = Problem, content_type = "application/problem+json"),
@@ -331,7 +333,7 @@ pub async fn create_handback(
 #[utoipa::path(
     tag = "sessions",
     params(("session_id" = String, Path, description = "The integration's session id")),
-    request_body(content = CloseRequest, description = "Optional"),
+    request_body(content = Option<CloseRequest>, description = "Optional"),
     responses(
         (status = 200, description = "Closed", body = SessionState),
         (status = 400, description = "Invalid session id or body", body = Problem, content_type = "application/problem+json"),

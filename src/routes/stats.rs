@@ -26,6 +26,7 @@ pub struct StatsQuery {
     #[serde(default, deserialize_with = "crate::domain::types::instant::optional")]
     pub to: Option<DateTime<Utc>>,
     /// `reason`, `channel`, `team`, `reviewer` or `day`.
+    #[param(schema_with = super::dto::stats_group_schema)]
     pub group_by: Option<String>,
 }
 
@@ -89,7 +90,7 @@ pub async fn get_stats(
     let q = query.into_inner();
     let (from, to) = range(q.from, q.to)?;
     if let Some(g) = &q.group_by {
-        if !["reason", "channel", "team", "reviewer", "day"].contains(&g.as_str()) {
+        if !super::dto::STATS_GROUPS.contains(&g.as_str()) {
             return Err(ApiError::field(
                 "group_by",
                 "must be reason, channel, team, reviewer or day",
@@ -181,8 +182,8 @@ pub fn range(
             .checked_sub_signed(chrono::Duration::days(7))
             .ok_or_else(|| ApiError::field("to", "is too early"))?,
     };
-    if from >= to {
-        return Err(ApiError::field("from", "must be before `to`"));
+    if from > to {
+        return Err(ApiError::field("from", "must not be after `to`"));
     }
     Ok((from, to))
 }

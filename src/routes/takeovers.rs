@@ -48,7 +48,7 @@ fn parse(
         err("priority".into(), "must be 0 to 10".into());
     }
     if let Some(a) = &req.assignee {
-        if a.trim().is_empty() || a.len() > 100 {
+        if crate::domain::takeover::is_blank(a) || a.chars().count() > 100 {
             err("assignee".into(), "must name a team or a reviewer".into());
         }
     }
@@ -72,7 +72,7 @@ fn parse(
             err(format!("history[{i}].content"), e);
         }
         if let Some(id) = &item.id {
-            if id.is_empty() || id.len() > 255 {
+            if id.is_empty() || id.chars().count() > 255 {
                 err(
                     format!("history[{i}].id"),
                     "must be 1 to 255 characters".into(),

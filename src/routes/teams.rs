@@ -65,7 +65,7 @@ pub async fn list_teams(
 #[utoipa::path(
     tag = "admin",
     params(("team" = String, Path, description = "Team name: up to 100 characters, no `/`, no surrounding spaces")),
-    request_body(content = TeamRequest, description = "Optional"),
+    request_body(content = Option<TeamRequest>, description = "Optional: a team is created or kept by its name alone"),
     responses(
         (status = 200, description = "The team already existed", body = Team),
         (status = 201, description = "Created", body = Team),

@@ -22,8 +22,10 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
     /// Where to POST events.
+    #[schema(schema_with = super::dto::url_schema)]
     pub url: String,
     /// Event types to receive (`reply`, `typing`, `takeover.claimed`, ... or `*` for all).
+    #[schema(schema_with = super::dto::event_names_schema)]
     pub events: Vec<String>,
     /// A note for people (e.g. the n8n workflow's name).
     pub description: Option<String>,

@@ -358,7 +358,7 @@ async fn nul_characters_and_times_outside_the_calendar_are_refused_alike(backend
             "/v1/takeovers".into(),
             key.clone(),
             json!({"session_id": "s2", "reply_webhook": "http://127.0.0.1:9/x", "context": {nul: 1}}),
-            "context.a\u{0}b",
+            "context.a\\u0000b",
         ),
         (
             "POST",

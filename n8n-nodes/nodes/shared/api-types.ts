@@ -1090,9 +1090,9 @@ export interface components {
             chat_id?: string | null;
             /** @description What kind of receiver it is. */
             kind: components["schemas"]["ChannelKind"];
-            /** @description Where to POST. */
+            /** Format: uri */
             url: string;
-        };
+        } & unknown;
         /** @description A claimed conversation. */
         Claimed: components["schemas"]["SessionState"] & {
             /**
@@ -1147,11 +1147,11 @@ export interface components {
         DecisionRequest: {
             /** @description Why, for the workflow and the audit trail. */
             comment?: string | null;
-            /** @description `approve`, `reject` or `edit` (one the approval allows). */
-            decision: string;
+            /** @enum {string} */
+            decision: "approve" | "reject" | "edit";
             /** @description For `edit`: the proposal as changed by the reviewer. */
             edited?: unknown;
-        };
+        } & unknown;
         /** @description One callback in the outbox. */
         Delivery: {
             /** @description Every attempt, oldest first (only on `GET /v1/deliveries/{id}`). */
@@ -1282,7 +1282,6 @@ export interface components {
              * @description When it happened.
              */
             at?: string | null;
-            /** @description The text. */
             content: string;
             /**
              * @description The caller's id for the turn; items are imported once by id (or, without one, by
@@ -1626,21 +1625,16 @@ export interface components {
              * @description When the turn happened (defaults to now).
              */
             at?: string | null;
-            /** @description The channel, set or updated with any turn. */
             channel?: string | null;
-            /** @description The channel's address for the customer (defaults to the session id). */
             channel_ref?: string | null;
-            /** @description The text of the turn. */
             content: string;
-            /** @description The caller's own id for the turn (e.g. Telegram's message_id): a repeat is recorded once. */
             id?: string | null;
             /** @description Anything else the AI saw for this turn (any JSON). */
             meta?: unknown;
-            /** @description `user`, `ai` or `system`. */
-            sender: string;
+            /** @enum {string} */
+            sender: "user" | "ai" | "system";
             /** @description Tool calls behind an `ai` turn (any JSON). */
             tool_calls?: unknown;
-            /** @description The integration's user id. */
             user_id?: string | null;
         };
         /** @description A reviewer's reply as stored and queued for delivery. */
@@ -2011,28 +2005,21 @@ export interface components {
         };
         /** @description A request for a person. */
         TakeoverRequest: {
-            /** @description A team name or the name of an enabled reviewer; omitted means any reviewer. */
             assignee?: string | null;
-            /** @description The channel (`telegram`, `whatsapp`, `web`...). */
             channel?: string | null;
-            /** @description The channel's address for the customer (defaults to the session id). */
             channel_ref?: string | null;
             /** @description Everything the AI saw: tool calls, retrieved chunks, classifier output (any JSON). */
             context?: unknown;
-            /** @description For `approval`: the allowed decisions (`approve`, `reject`, `edit`; default all three). */
-            decisions?: string[] | null;
-            /**
-             * @description For `approval`: the decision applied when nobody decides in time (`approve` or
-             *     `reject`); without one, an undecided approval times out (`takeover.timed_out`).
-             */
-            default_decision?: string | null;
+            decisions?: ("approve" | "reject" | "edit")[] | null;
+            /** @enum {string|null} */
+            default_decision?: "approve" | "reject" | null;
             /**
              * @description The escalation policy to follow when nobody claims in time (by name). Default: the
              *     policy attached to the assignee team, if any; without one, the takeover times out with
              *     the fallback message after `timeout`.
              */
             escalation_policy?: string | null;
-            /** @description Where the handback is POSTed, if not to `reply_webhook`. */
+            /** Format: uri */
             handback_signal?: string | null;
             /** @description Turns to import into the session's history (imported once). */
             history?: components["schemas"]["HistoryItem"][];
@@ -2052,17 +2039,16 @@ export interface components {
             queue_updates?: boolean;
             /** @description Why the bot stopped. */
             reason?: components["schemas"]["Reason"];
-            /** @description Where reviewer replies and other events are POSTed (an n8n Webhook URL). */
+            /** Format: uri */
             reply_webhook: string;
             /** @description The conversation to take over (created if new). */
             session_id: string;
-            /** @description A short summary for the reviewer. */
+            /** @description A short summary for the reviewer, at most 10 000 characters. */
             summary?: string | null;
             /** @description 1 second to 30 days: "90s", "30m", "2h", "1d" or whole seconds */
             timeout?: string | number;
-            /** @description The integration's user id. */
             user_id?: string | null;
-        };
+        } & unknown;
         /**
          * @description Where a takeover stands.
          * @enum {string}
@@ -2124,7 +2110,6 @@ export interface components {
         };
         /** @description A message from a reviewer to the customer, or an internal note. */
         TextRequest: {
-            /** @description The text, 1 to 10 000 characters. */
             content: string;
         };
         /** @description Move a conversation to another team or reviewer. */
@@ -2200,9 +2185,8 @@ export interface components {
         WebhookRequest: {
             /** @description A note for people (e.g. the n8n workflow's name). */
             description?: string | null;
-            /** @description Event types to receive (`reply`, `typing`, `takeover.claimed`, ... or `*` for all). */
-            events: string[];
-            /** @description Where to POST events. */
+            events: ("reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours" | "*")[];
+            /** Format: uri */
             url: string;
         };
         /** @description Opening intervals for each day of the week. */
@@ -2299,6 +2283,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such problem type */
@@ -2428,6 +2421,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body is not JSON */
             415: {
                 headers: {
@@ -2503,8 +2505,7 @@ export interface operations {
                 action?: string | null;
                 /** @description Only this actor. */
                 actor?: string | null;
-                /** @description `json` (default), `jsonl` or `csv`. */
-                format?: string | null;
+                format?: "json" | "jsonl" | "csv";
                 /** @description From this time (inclusive). */
                 from?: string | null;
                 /** @description At most this many, 1 to 10000 (default 500). */
@@ -2522,13 +2523,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Entries (JSON array, or JSON Lines / CSV with `format`) */
+            /** @description Entries: a JSON array, or with `format` JSON Lines (one `AuditEvent` per line) or CSV (a header row, then one row per entry) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEvent"][];
+                    "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description Invalid filter */
@@ -2600,6 +2603,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many failed attempts; wait and retry */
             429: {
                 headers: {
@@ -2654,8 +2675,7 @@ export interface operations {
                 limit?: number | null;
                 /** @description Only this session's deliveries. */
                 session_id?: string | null;
-                /** @description `pending`, `delivered` or `parked`. */
-                status?: string | null;
+                status?: "pending" | "delivered" | "parked";
             };
             header?: never;
             path?: never;
@@ -2722,6 +2742,15 @@ export interface operations {
                     "application/json": components["schemas"]["Delivery"];
                 };
             };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -2770,6 +2799,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown credentials */
@@ -2900,6 +2938,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_escalation_policy: {
@@ -2920,6 +2976,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Missing or unknown credentials */
             401: {
@@ -2969,6 +3034,15 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": components["schemas"]["LiveEvent"];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown reviewer token or inbox cookie */
@@ -3159,6 +3233,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_reviewers: {
@@ -3257,6 +3349,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body is not JSON */
             415: {
                 headers: {
@@ -3338,6 +3439,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body is not JSON */
             415: {
                 headers: {
@@ -3403,6 +3513,24 @@ export interface operations {
             };
             /** @description No such reviewer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3541,9 +3669,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional */
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["CloseRequest"];
+                "application/json": null | components["schemas"]["CloseRequest"];
             };
         };
         responses: {
@@ -3592,6 +3720,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_handback: {
@@ -3605,9 +3751,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional for the integration; `summary` required for reviewers */
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["HandbackRequest"];
+                "application/json": null | components["schemas"]["HandbackRequest"];
             };
         };
         responses: {
@@ -3649,6 +3795,24 @@ export interface operations {
             };
             /** @description No open takeover, or another reviewer holds it */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3932,6 +4096,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_release: {
@@ -4072,6 +4254,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_transfer: {
@@ -4137,6 +4337,24 @@ export interface operations {
             };
             /** @description Another reviewer holds it, or no takeover is open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4297,6 +4515,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_evaluation: {
@@ -4339,6 +4575,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_stats: {
@@ -4346,8 +4600,7 @@ export interface operations {
             query?: {
                 /** @description Start (inclusive); default 7 days before `to`. */
                 from?: string | null;
-                /** @description `reason`, `channel`, `team`, `reviewer` or `day`. */
-                group_by?: string | null;
+                group_by?: "reason" | "channel" | "team" | "reviewer" | "day";
                 /** @description End (exclusive); default now. */
                 to?: string | null;
             };
@@ -4443,7 +4696,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Makes retries of this request safe */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4648,6 +4901,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_teams: {
@@ -4698,10 +4969,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Optional */
-        requestBody: {
+        /** @description Optional: a team is created or kept by its name alone */
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["TeamRequest"];
+                "application/json": null | components["schemas"]["TeamRequest"];
             };
         };
         responses: {
@@ -4759,6 +5030,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body is not JSON */
             415: {
                 headers: {
@@ -4788,6 +5068,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Missing or unknown credentials */
             401: {
@@ -4846,6 +5135,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Channel"][];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown credentials */
@@ -4938,6 +5236,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_team_routing: {
@@ -4959,6 +5275,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TeamRouting"];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown credentials */
@@ -5035,6 +5360,24 @@ export interface operations {
             };
             /** @description No such team */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5131,6 +5474,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_webhook: {
@@ -5151,6 +5512,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Missing or unknown API key */
             401: {
@@ -5200,6 +5570,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key */

@@ -22,15 +22,20 @@ use super::normalize::{tokenize, words_of, FastMap, PhraseSet, Token};
 #[serde(deny_unknown_fields)]
 pub struct SignalInput {
     /// The customer's message, exactly as written.
+    #[schema(max_length = 20000)]
     pub text: String,
     /// Optional language hint (ISO 639-1 such as `de`, or a tag such as `de-AT`); the detector
     /// tries this language first but still recognises the others.
     pub language: Option<String>,
     /// The model's own confidence in its answer, 0 to 1.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence: Option<f64>,
     /// How well the answer is grounded in the retrieved sources, 0 to 1.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub grounding_score: Option<f64>,
     /// How many knowledge-base chunks retrieval returned for this turn.
+    #[serde(default, deserialize_with = "crate::domain::duration::optional_count")]
+    #[schema(minimum = 0, maximum = 4_294_967_295_u64)]
     pub retrieved_chunks: Option<u32>,
     /// The upstream topic classifier's verdict, if one ran.
     pub classifier: Option<ClassifierSignal>,
@@ -45,6 +50,7 @@ pub struct ClassifierSignal {
     /// The topic label the classifier chose, e.g. `legal`.
     pub topic: String,
     /// The classifier's score for that topic, 0 to 1; when absent the topic counts as certain.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub score: Option<f64>,
 }
 
