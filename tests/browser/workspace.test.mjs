@@ -4,7 +4,7 @@
 // Started by `cargo test --test browser` with BATON_URL, BATON_API_KEY, BATON_PASSWORD,
 // RECEIVER_URL, ARTIFACTS and CHROMIUM.
 import assert from "node:assert/strict";
-import { ARTIFACTS, BASE, RECEIVER, api, axeScan, launch, signIn, step } from "./lib.mjs";
+import { ARTIFACTS, BASE, RECEIVER, api, axeScan, env, launch, signIn, step } from "./lib.mjs";
 
 const LIVE = { timeout: 5000 };
 const PHONE = { width: 390, height: 844 };
@@ -277,6 +277,28 @@ try {
   await alice.keyboard.press("r");
   await alice.screenshot({ path: `${ARTIFACTS}/workspace-moved-away.png`, fullPage: true });
   await axeScan(alice, "moved-away conversation");
+
+  step("item 6: a conversation transferred away by another client: the page notices too");
+  {
+    const AWAY = "ws-away";
+    await say(AWAY, "Hello?", { channel: "web" });
+    const t = await takeover({ session_id: AWAY, channel: "web", reason: "user_requested" });
+    await bob.goto(t.inbox_url);
+    await bob.getByRole("button", { name: "Claim conversation" }).click();
+    await bob.locator("#reply").waitFor(LIVE);
+    const login = await api("POST", "/v1/auth/login", { name: "bob", password: env("BATON_PASSWORD") }, "");
+    r = await api("POST", `/v1/sessions/${AWAY}/transfer`, { to: "billing" }, login.body.token);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    // Either the live update notices, or the next action (a note) is refused and then does.
+    await bob.waitForTimeout(500);
+    if (!(await bob.locator("#note").isDisabled())) {
+      await bob.getByLabel("Add a note").fill("still here?");
+      await bob.getByRole("button", { name: "Add note", exact: true }).click();
+    }
+    await bob.locator(".banner.gone", { hasText: "This conversation moved away." }).waitFor(LIVE);
+    assert.equal(await bob.locator("#reply").isDisabled(), true, "the reply box is disabled");
+    await fits(bob, "a moved-away conversation");
+  }
 
   step("item 6: the notes form disappears once the conversation is closed");
   const CLOSE = "ws-close";

@@ -349,6 +349,8 @@
     if (!r.ok) {
       if (err) err.textContent = problemText(r);
       else toast(problemText(r), true);
+      // Refused because the conversation left the reviewer's teams: the refresh says so.
+      if (r.status === 404 || r.status === 403) refresh();
       return;
     }
     form.reset();
