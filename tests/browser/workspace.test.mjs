@@ -27,9 +27,9 @@ async function fits(page, label) {
   assert.ok(scroll <= inner, `${label} scrolls sideways: ${scroll}px wide in a ${inner}px window; ${wide.join(", ")}`);
 }
 
-/** Visits each path at phone and laptop size: nothing scrolls sideways, axe-core is clean. */
+/** Visits each path at 360 px, phone and laptop size: nothing scrolls sideways, axe-core is clean. */
 async function checkLayout(page, paths, label) {
-  for (const size of [PHONE, LAPTOP]) {
+  for (const size of [{ width: 360, height: 740 }, PHONE, LAPTOP]) {
     await page.setViewportSize(size);
     for (const path of paths) {
       await page.goto(BASE + path);
