@@ -162,3 +162,53 @@ async fn an_admin_sets_up_routing_and_a_reviewer_is_offered_a_conversation_in_ch
         })
         .await;
 }
+
+/// The reviewer workspace (issue 14): no sideways scrolling on a phone or a laptop, times in
+/// the reviewer's zone, approvals that preselect the request's default and show what was
+/// decided, keyboard shortcuts, the small fixes, and a page that says when its conversation
+/// moved away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reviewer_workspace_fits_phones_speaks_local_time_and_has_shortcuts_in_chromium() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            !under_ci(),
+            "Chromium is required under CI: apt-get install -y chromium"
+        );
+        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/browser");
+    ensure_packages(&dir);
+    let app = spawn_app(Backend::Sqlite).await;
+    let receiver = Receiver::start();
+    let out = tokio::process::Command::new("node")
+        .arg("workspace.test.mjs")
+        .current_dir(&dir)
+        .env("BATON_URL", &app.base)
+        .env("BATON_API_KEY", &app.api_key)
+        .env("BATON_PASSWORD", PASSWORD)
+        .env("RECEIVER_URL", receiver.url(""))
+        .env("ARTIFACTS", root.join("artifacts"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("run node");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "the workspace browser tests failed:\n{}\n{}\nbaton log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        app.log()
+    );
+    // The decision edited in the browser reached the workflow with its comment.
+    let got = receiver
+        .wait_for("the approval decision", |got| {
+            !Receiver::of_type(got, "approval.decided").is_empty()
+        })
+        .await;
+    let decided = &Receiver::of_type(&got, "approval.decided")[0];
+    assert_eq!(decided.body["decision"], "edit");
+    assert_eq!(decided.body["comment"], "Half, as agreed on the phone.");
+}

@@ -192,7 +192,9 @@ fn reviewer_row(a: &Admin<'_>, i: usize, r: &ReviewerWithTeams, teams: &[String]
                         (form_error())
                     }
                 }
-                @if row.disabled_at.is_some() {
+                @if row.name == a.reviewer.name {
+                    // Disabling yourself would sign you out; with one admin, nobody could undo it.
+                } @else if row.disabled_at.is_some() {
                     button type="button" data-api="PATCH" data-endpoint=(endpoint) data-body=r#"{"disabled":false}"#
                         data-success="Enabled." { "Enable " span.visually-hidden { (row.name) } }
                 } @else {
@@ -298,7 +300,7 @@ pub fn api_keys(a: &Admin<'_>, list: &[ApiKeyRow]) -> Markup {
                         @for k in list {
                             tr {
                                 th scope="row" { (k.name) br; code.small { (k.id) } }
-                                td { (k.created_at.format("%Y-%m-%d")) " " (clock(k.created_at)) }
+                                td { (clock(k.created_at)) }
                                 td {
                                     @match k.revoked_at {
                                         Some(at) => { span.chip.off { "revoked" } " " (at.format("%Y-%m-%d")) }

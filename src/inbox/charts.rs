@@ -103,7 +103,22 @@ fn x_label(i: usize, n: usize, x: f64, label: &str) -> Markup {
     if i % label_step(n) != 0 && i + 1 != n {
         return html! {};
     }
-    html! { text.axis x=(num(x)) y=(num(HEIGHT - 8.0)) text-anchor="middle" { (label) } }
+    // A label centred under a point at either end would be cut off by the chart's edge: there
+    // it ends (or starts) at the edge instead.
+    let half = text_width(label, 12.0) / 2.0;
+    let (x, anchor) = if x + half > WIDTH - 1.0 {
+        (WIDTH - 1.0, "end")
+    } else if x - half < 1.0 {
+        (1.0, "start")
+    } else {
+        (x, "middle")
+    };
+    html! { text.axis x=(num(x)) y=(num(HEIGHT - 8.0)) text-anchor=(anchor) { (label) } }
+}
+
+/// A generous estimate of a label's width in the system font (most glyphs are narrower).
+fn text_width(label: &str, font_size: f64) -> f64 {
+    label.chars().count() as f64 * font_size * 0.6
 }
 
 /// One series' piece of a stacked bar.
@@ -233,7 +248,12 @@ fn segments(values: &[Option<f64>]) -> Vec<Vec<(usize, f64)>> {
 pub fn hbars(id: &str, title: &str, desc: &str, items: &[(String, f64)]) -> Markup {
     let row = 30.0;
     let height = (items.len().max(1) as f64) * row + 8.0;
-    let label_w = 190.0;
+    // Room for the longest label (13 px), within reason: a label is never cut off at the left.
+    let label_w = items
+        .iter()
+        .map(|(label, _)| text_width(label, 13.0) + 12.0)
+        .fold(120.0, f64::max)
+        .min(WIDTH / 2.0);
     let value_w = 48.0;
     let max = items.iter().map(|(_, v)| *v).fold(0.0, f64::max).max(1.0);
     let plot_w = WIDTH - label_w - value_w;

@@ -352,7 +352,7 @@ fn review_list(p: &Insights<'_>) -> Markup {
                                     @for o in &m.conversations {
                                         li {
                                             a href=(inbox_url("", &o.session_id)) { (o.session_id) }
-                                            " " span.muted.small { (o.requested_at.format("%b %-d %H:%M")) }
+                                            " " span.muted.small { (super::views::clock(o.requested_at.naive_utc())) }
                                         }
                                     }
                                     @if m.count > m.conversations.len() {

@@ -17,7 +17,7 @@ use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "5";
+pub const ASSET_VERSION: &str = "6";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -64,7 +64,7 @@ fn until(at: NaiveDateTime, now: NaiveDateTime) -> Markup {
 /// A day and time, for openings: "Mon 09:00 UTC" (the reader's own zone is the script's job).
 fn clock_day(at: NaiveDateTime) -> Markup {
     html! {
-        time datetime=(utc(at).to_rfc3339()) title=(utc(at).format("%Y-%m-%d %H:%M UTC")) {
+        time datetime=(utc(at).to_rfc3339()) data-local="day" title=(utc(at).format("%Y-%m-%d %H:%M UTC")) {
             (utc(at).format("%a %H:%M UTC"))
         }
     }
@@ -85,10 +85,26 @@ fn reply_window(s: &SessionRow, now: NaiveDateTime) -> Markup {
     }
 }
 
+/// A moment, with a readable UTC fallback ("11:47 UTC" today, "3 May 11:47 UTC" another day,
+/// the year too when it is not this year). The script rewrites `data-local` times in the
+/// reader's own zone (time only when it is today there, else date and time).
 pub(crate) fn clock(at: NaiveDateTime) -> Markup {
+    clock_at(at, Utc::now().naive_utc())
+}
+
+pub(crate) fn clock_at(at: NaiveDateTime, now: NaiveDateTime) -> Markup {
+    let t = utc(at);
+    let shown = if at.date() == now.date() {
+        t.format("%H:%M UTC").to_string()
+    } else if t.format("%Y").to_string() == utc(now).format("%Y").to_string() {
+        t.format("%-d %b %H:%M UTC").to_string()
+    } else {
+        t.format("%-d %b %Y %H:%M UTC").to_string()
+    };
     html! {
-        time datetime=(utc(at).to_rfc3339()) title=(utc(at).format("%Y-%m-%d %H:%M:%S UTC")) {
-            (utc(at).format("%H:%M"))
+        time datetime=(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) data-local
+            title=(t.format("%Y-%m-%d %H:%M:%S UTC")) {
+            (shown)
         }
     }
 }
@@ -148,6 +164,10 @@ pub(crate) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
                                     option value="offline" { "○ Offline" }
                                 }
                             }
+                            button.link.keys type="button" data-shortcuts aria-haspopup="dialog"
+                                title="Keyboard shortcuts (?)" {
+                                span aria-hidden="true" { "?" } span.visually-hidden { "Keyboard shortcuts" }
+                            }
                             form method="post" action="/inbox/logout" {
                                 input type="hidden" name="_csrf" value=[c.csrf];
                                 button.link type="submit" { "Sign out" }
@@ -156,8 +176,38 @@ pub(crate) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
                     }
                 }
                 main #main tabindex="-1" { (body) }
+                @if c.reviewer.is_some() { (shortcuts_dialog()) }
                 div #toast role="status" aria-live="polite" {}
             }
+        }
+    }
+}
+
+/// The keys the script answers to, listed in a dialog that `?` (or the header's button) opens.
+fn shortcuts_dialog() -> Markup {
+    let keys: [(&str, &str, &str); 7] = [
+        ("j", "Queue", "Select the next conversation"),
+        ("k", "Queue", "Select the previous conversation"),
+        ("Enter", "Queue", "Open the selected conversation"),
+        ("/", "Queue", "Filter the list"),
+        ("c", "Conversation", "Claim it"),
+        ("r", "Conversation", "Go to the reply box"),
+        ("?", "Everywhere", "Show these keys"),
+    ];
+    html! {
+        dialog #shortcuts aria-labelledby="shortcuts-title" {
+            h2 #shortcuts-title { "Keyboard shortcuts" }
+            p.muted.small { "Keys do nothing while you type in a field. Esc closes this list." }
+            table.keys {
+                caption.visually-hidden { "Keys and what they do" }
+                thead { tr { th scope="col" { "Key" } th scope="col" { "Where" } th scope="col" { "What it does" } } }
+                tbody {
+                    @for (key, place, what) in keys {
+                        tr { td { kbd { (key) } } td { (place) } td { (what) } }
+                    }
+                }
+            }
+            button.primary type="button" data-close-dialog { "Close" }
         }
     }
 }
@@ -269,6 +319,12 @@ pub fn queue(q: &Queue<'_>) -> Markup {
                     }
                 }
             }
+            div.filter {
+                label for="filter" { "Filter this list" }
+                input #filter type="search" autocomplete="off" aria-describedby="filter-hint"
+                    placeholder="Customer, channel, reason or summary";
+                span #filter-hint .muted.small { "Press / to filter, j and k to move, Enter to open, ? for all keys." }
+            }
             section #queue data-live data-key=(rows_key) aria-label="Conversations" {
                 @if q.rows.is_empty() {
                     div.empty {
@@ -278,7 +334,11 @@ pub fn queue(q: &Queue<'_>) -> Markup {
                             InboxView::Team => { "No open conversations." }
                             InboxView::HandedBack => { "Nothing handed back in the last 24 hours." }
                         } } }
-                        p.muted { "New requests appear here on their own; you do not need to reload." }
+                        p.muted { @match q.view {
+                            InboxView::HandedBack => { "Conversations handed back to the AI stay listed here for 24 hours." }
+                            InboxView::Mine => { "Conversations you claim are listed here; they update on their own." }
+                            _ => { "New requests appear here on their own; you do not need to reload." }
+                        } }
                     }
                 } @else {
                     ul.rows {
@@ -364,11 +424,13 @@ fn sender_label(sender: &str, names: &BTreeMap<String, String>) -> (String, &'st
     }
 }
 
+/// JSON laid out for reading; a plain-text value (a JSON string) as its text.
 fn pretty(raw: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(raw)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| raw.to_string())
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| raw.to_string()),
+        Err(_) => raw.to_string(),
+    }
 }
 
 pub fn conversation(c: &Conversation<'_>) -> Markup {
@@ -425,10 +487,10 @@ fn timeline(c: &Conversation<'_>) -> Markup {
                 @let (who, class) = sender_label(&m.sender, c.names);
                 li class={ "msg " (class) } data-seq=(m.seq) {
                     div.bubble {
-                        div.by { span.name { (who) } " " (clock(m.at)) }
+                        div.by { span.name { (who) } " " (clock_at(m.at, c.now)) }
                         div.text { (m.content) }
                         @if let Some(tc) = &m.tool_calls {
-                            details.json { summary { "Tool calls" } pre { (pretty(tc)) } }
+                            details.json { summary { "Tool calls" } pre tabindex="0" { (pretty(tc)) } }
                         }
                         @if let Some(d) = c.deliveries.get(&m.id) {
                             @match d {
@@ -455,10 +517,25 @@ fn approval_panel(c: &Conversation<'_>) -> Markup {
         return html! {};
     };
     if TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Resolved) {
+        // What was decided: the outcome, who decided, the edited value and the comment (kept
+        // in `decision_payload` and `handback_summary`).
         return html! {
-            div.banner #approval data-live data-key=(format!("{}|{}", t.status, t.outcome.as_deref().unwrap_or(""))) {
+            div.banner.done.decided #approval data-live data-key=(format!("{}|{}", t.status, t.outcome.as_deref().unwrap_or(""))) {
                 p { "Approval decided: " strong { (t.outcome.as_deref().unwrap_or("resolved")) }
-                    @if let Some(by) = &t.claimed_by { " by " (by) } }
+                    @match &t.claimed_by {
+                        Some(by) => { " by " strong { (display(c.names, by)) } }
+                        None => { " (no reviewer: applied when the time ran out)" }
+                    }
+                    @if let Some(at) = t.resolved_at { " · " (clock_at(at, c.now)) }
+                }
+                @if let Some(edited) = &t.decision_payload {
+                    p.label { "Edited value sent to the workflow" }
+                    pre.value tabindex="0" { (pretty(edited)) }
+                }
+                @if let Some(comment) = &t.handback_summary {
+                    p.label { "Comment" }
+                    p.comment { (comment) }
+                }
             }
         };
     }
@@ -468,16 +545,23 @@ fn approval_panel(c: &Conversation<'_>) -> Markup {
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or_else(|| vec!["approve".into(), "reject".into(), "edit".into()]);
     let proposal = t.proposal.as_deref().map(pretty).unwrap_or_default();
+    // The request's default decision is preselected; without one nothing is, so the reviewer
+    // has to choose (one careless click must not approve a refund).
+    let preset = t
+        .default_decision
+        .as_deref()
+        .filter(|d| allowed.iter().any(|a| a == d));
     html! {
         form.composer #approval data-live data-key=(t.status.clone()) data-action="decision"
             data-endpoint=(format!("/v1/takeovers/{}/decision", t.id)) {
             p { strong { "Approval requested." } " Decide on the proposal; the workflow resumes with your decision." }
             fieldset {
                 legend { "Decision" }
-                @for (i, d) in allowed.iter().enumerate() {
+                @for d in &allowed {
                     label.radio {
-                        input type="radio" name="decision" value=(d) required checked[i == 0];
+                        input type="radio" name="decision" value=(d) required checked[preset == Some(d.as_str())];
                         " " (d)
+                        @if preset == Some(d.as_str()) { span.muted.small { " (the request's default)" } }
                     }
                 }
             }
@@ -499,8 +583,14 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
     let holder = s.assigned_to.as_deref();
     let mine = status == SessionStatus::HumanActive && holder == Some(c.reviewer.name.as_str());
     let key = format!("{}|{}", s.status, holder.unwrap_or(""));
+    // An approval pauses nobody: the AI keeps talking while it waits, and the approval panel
+    // says all there is to say.
+    let approval = c
+        .takeover
+        .as_ref()
+        .is_some_and(|t| Mode::parse(&t.mode) == Some(Mode::Approval));
     html! {
-        div.state #state data-live data-key=(key) {
+        div.state #state data-live data-key=(key) data-names=(names_json(c.names)) {
             @match status {
                 SessionStatus::HumanRequested => {
                     div.banner.waiting {
@@ -565,6 +655,7 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
                 SessionStatus::HandedBack => {
                     div.banner.done { p { "Handed back to the AI. It answers the customer's next message." } }
                 }
+                SessionStatus::Ai if approval => {}
                 SessionStatus::Ai => {
                     div.banner.done { p { "The AI is answering this conversation." } }
                 }
@@ -574,6 +665,11 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
             }
         }
     }
+}
+
+/// Sign-in names to display names, for the script's messages ("Alice got it first").
+fn names_json(names: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(names).unwrap_or_else(|_| "{}".into())
 }
 
 fn close_button() -> Markup {
@@ -594,18 +690,18 @@ fn context_panel(c: &Conversation<'_>) -> Markup {
                 p.reason { strong { (reason_label(&t.reason)) } }
                 @if let Some(sum) = &t.summary { p { (sum) } }
                 dl {
-                    dt { "Requested" } dd { (clock(t.created_at)) " (" (since(t.created_at, c.now)) " ago)" }
+                    dt { "Requested" } dd { (clock_at(t.created_at, c.now)) " (" (since(t.created_at, c.now)) " ago)" }
                     @if TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Requested) {
                         dt { "Escalates in" } dd { (until(t.expires_at, c.now)) }
                     }
-                    @if let Some(a) = &t.assignee { dt { "Assigned to" } dd { (a) } }
+                    @if let Some(a) = &t.assignee { dt { "Assigned to" } dd { (display(c.names, a)) } }
                     dt { "Priority" } dd { (t.priority) }
                     dt { "Channel" } dd { (s.channel.as_deref().unwrap_or("—")) }
                     dt { "Session id" } dd { code { (s.id) } }
                     dt { "Takeover id" } dd { code { (t.id) } }
                 }
                 @if let Some(p) = &t.proposal {
-                    details.json open { summary { "Proposal" } pre { (pretty(p)) } }
+                    details.json open { summary { "Proposal" } pre tabindex="0" { (pretty(p)) } }
                 }
                 @if let Some(ctx) = &t.context {
                     @match serde_json::from_str::<serde_json::Value>(ctx) {
@@ -613,11 +709,11 @@ fn context_panel(c: &Conversation<'_>) -> Markup {
                             @for (k, v) in &map {
                                 details.json {
                                     summary { (k.replace('_', " ")) }
-                                    pre { (serde_json::to_string_pretty(v).unwrap_or_default()) }
+                                    pre tabindex="0" { (serde_json::to_string_pretty(v).unwrap_or_default()) }
                                 }
                             }
                         }
-                        _ => { details.json { summary { "Context" } pre { (pretty(ctx)) } } }
+                        _ => { details.json { summary { "Context" } pre tabindex="0" { (pretty(ctx)) } } }
                     }
                 }
             } @else {
@@ -635,15 +731,17 @@ fn notes_panel(c: &Conversation<'_>) -> Markup {
             p.muted.small { "Only reviewers see these; never the customer or the AI." }
             ul.notes #notes data-live data-key=(c.notes.len()) {
                 @for n in &c.notes {
-                    li { div.by { strong { (display(c.names, &n.author)) } " " (clock(n.created_at)) } div.text { (n.content) } }
+                    li { div.by { strong { (display(c.names, &n.author)) } " " (clock_at(n.created_at, c.now)) } div.text { (n.content) } }
                 }
             }
-            @if open {
-                form data-action="notes" {
-                    label for="note" { "Add a note" }
-                    textarea #note name="content" rows="2" required {}
-                    button type="submit" { "Add note" }
-                    p.formerror role="alert" {}
+            div #notes-form data-live data-key=(open) {
+                @if open {
+                    form data-action="notes" {
+                        label for="note" { "Add a note" }
+                        textarea #note name="content" rows="2" required {}
+                        button type="submit" { "Add note" }
+                        p.formerror role="alert" {}
+                    }
                 }
             }
         }

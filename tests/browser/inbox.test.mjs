@@ -99,7 +99,7 @@ try {
   const aliceWon = (await alice.locator("#reply").count()) === 1;
   const [winner, loser, winnerName] = aliceWon ? [alice, bob, "Alice"] : [bob, alice, "Bob"];
   await loser.locator(".banner", { hasText: `${winnerName} is handling this conversation.` }).waitFor(LIVE);
-  await loser.locator("#toast", { hasText: `got it first: ${winnerName.toLowerCase()} already holds` }).waitFor(LIVE);
+  await loser.locator("#toast", { hasText: `got it first: ${winnerName} already holds` }).waitFor(LIVE);
   assert.equal(await loser.locator("#reply").count(), 0, "only one reviewer can reply");
   console.log(`  ${winnerName} won the claim`);
 

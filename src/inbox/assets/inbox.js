@@ -39,6 +39,7 @@
       try {
         const res = await fetch(location.href, { credentials: "same-origin", cache: "no-store" });
         if (res.redirected && res.url.indexOf("/inbox/login") >= 0) { location.href = res.url; return; }
+        if (page === "conversation" && (res.status === 404 || res.status === 403)) { movedAway(); return; }
         if (!res.ok) return;
         const doc = new DOMParser().parseFromString(await res.text(), "text/html");
         doc.querySelectorAll("[data-live][id]").forEach((fresh) => {
@@ -51,6 +52,8 @@
           if (hadFocus) focusFirst(fresh);
         });
         tick();
+        applyFilter();
+        restoreSelection();
         schedulePendingCheck();
       } finally {
         refreshing = null;
@@ -58,6 +61,34 @@
       }
     })();
     return refreshing;
+  }
+
+  // The conversation left the reviewer's teams (transferred away) or is gone: say so, and
+  // disable what can no longer work instead of leaving a live-looking reply box.
+  function movedAway() {
+    if (document.body.classList.contains("gone")) return;
+    document.body.classList.add("gone");
+    const state = document.getElementById("state");
+    if (state) {
+      const banner = document.createElement("div");
+      banner.className = "banner gone";
+      banner.setAttribute("role", "alert");
+      const p = document.createElement("p");
+      const strong = document.createElement("strong");
+      strong.textContent = "This conversation moved away.";
+      p.append(strong, " It is no longer in your teams (transferred, or removed), so you cannot act on it here. ");
+      const back = document.createElement("a");
+      back.href = "/inbox";
+      back.textContent = "Back to the queue";
+      p.append(back);
+      banner.append(p);
+      state.prepend(banner);
+    }
+    document.querySelectorAll("#state, #approval, #notes-form").forEach((root) => {
+      root.querySelectorAll("button, textarea, input, select").forEach((el) => { el.disabled = true; });
+      root.querySelectorAll("details[open]").forEach((d) => { d.open = false; });
+    });
+    document.querySelectorAll("[data-live]").forEach((el) => { el.removeAttribute("data-live"); });
   }
 
   function focusFirst(root) {
@@ -83,7 +114,34 @@
     if (s < 86400) return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
     return Math.floor(s / 86400) + " d " + Math.floor((s % 86400) / 3600) + " h";
   }
+  // Times in the reader's own zone: the time alone when it is today here, else date and time;
+  // the full date and time (with the zone) in the title.
+  const timeOnly = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  const dateTime = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  const dateYearTime = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  const dayTime = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  const full = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
+  function sameDay(a, b) {
+    return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+  }
+  function localize() {
+    const today = new Date();
+    document.querySelectorAll("time[data-local]").forEach((el) => {
+      const at = new Date(el.getAttribute("datetime"));
+      if (isNaN(at.getTime())) return;
+      let text;
+      if (el.dataset.local === "day") text = dayTime.format(at);
+      else if (sameDay(at, today)) text = timeOnly.format(at);
+      else if (at.getFullYear() === today.getFullYear()) text = dateTime.format(at);
+      else text = dateYearTime.format(at);
+      if (el.textContent !== text) el.textContent = text;
+      const title = full.format(at);
+      if (el.title !== title) el.title = title;
+    });
+  }
+
   function tick() {
+    localize();
     const now = Date.now() / 1000;
     document.querySelectorAll("[data-since]").forEach((el) => {
       el.textContent = span(now - Number(el.dataset.since));
@@ -227,9 +285,20 @@
     decision: "Decision sent.",
   };
 
+  // Sign-in names to display names, as the conversation page lists them.
+  function shown(name) {
+    const holder = document.querySelector("[data-names]");
+    try {
+      const names = holder ? JSON.parse(holder.dataset.names) : {};
+      return names[name] || name;
+    } catch (_) {
+      return name;
+    }
+  }
+
   function problemText(r) {
     if (r.data && r.data.held_by) {
-      return "Someone else got it first: " + r.data.detail + ".";
+      return "Someone else got it first: " + shown(r.data.held_by) + " already holds this conversation.";
     }
     if (r.data && r.data.detail) return r.data.detail;
     return "Something went wrong (" + r.status + "). Try again.";
@@ -280,6 +349,8 @@
     if (!r.ok) {
       if (err) err.textContent = problemText(r);
       else toast(problemText(r), true);
+      // Refused because the conversation left the reviewer's teams: the refresh says so.
+      if (r.status === 404 || r.status === 403) refresh();
       return;
     }
     form.reset();
@@ -345,6 +416,21 @@
     });
   }
 
+  function clearForm(form) {
+    form.reset();
+    form.querySelectorAll("input, textarea").forEach((el) => {
+      if (el.type === "checkbox" || el.type === "radio") el.checked = el.defaultChecked;
+      else if (el.type !== "hidden" && !el.readOnly) el.value = el.defaultValue;
+    });
+    form.querySelectorAll("select").forEach((el) => {
+      const chosen = Array.from(el.options).find((o) => o.defaultSelected);
+      el.value = chosen ? chosen.value : (el.options[0] ? el.options[0].value : "");
+    });
+    form.querySelectorAll("[data-rows]").forEach((list) => {
+      Array.from(list.querySelectorAll("[data-row]")).slice(1).forEach((row) => row.remove());
+    });
+  }
+
   function showResult(id, data) {
     const box = document.getElementById(id);
     if (!box || !data) return;
@@ -371,7 +457,9 @@
       return;
     }
     if (form.dataset.result) showResult(form.dataset.result, r.data);
-    if (!form.closest("details:not(.create)")) form.reset();
+    // An add form is emptied for the next one (its repeated rows back to one); an edit form
+    // keeps what it now says.
+    if (!form.closest("details:not(.create)")) clearForm(form);
     toast(form.dataset.success || "Saved.");
     await refresh();
   });
@@ -430,6 +518,102 @@
       toast("Copied.");
     } catch (_) {
       toast("Selected: press Ctrl+C (or ⌘C) to copy.");
+    }
+  });
+
+  // The queue's filter: hides the rows whose text does not contain what was typed.
+  const filter = document.getElementById("filter");
+  function applyFilter() {
+    if (!filter) return;
+    const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    document.querySelectorAll("#queue li.row").forEach((row) => {
+      const text = row.textContent.toLowerCase();
+      row.hidden = !words.every((w) => text.indexOf(w) >= 0);
+    });
+  }
+  if (filter) filter.addEventListener("input", applyFilter);
+
+  // Keyboard shortcuts (listed in the ? dialog). None fires while typing in a field.
+  const shortcuts = document.getElementById("shortcuts");
+  let returnFocus = null;
+  function openShortcuts() {
+    if (!shortcuts || shortcuts.open) return;
+    returnFocus = document.activeElement;
+    shortcuts.showModal();
+    const close = shortcuts.querySelector("[data-close-dialog]");
+    if (close) close.focus();
+  }
+  if (shortcuts) {
+    shortcuts.addEventListener("close", () => {
+      if (returnFocus && document.contains(returnFocus) && returnFocus.focus) returnFocus.focus();
+      returnFocus = null;
+    });
+    shortcuts.addEventListener("click", (e) => {
+      if (e.target.closest("[data-close-dialog]") || e.target === shortcuts) shortcuts.close();
+    });
+  }
+  document.addEventListener("click", (e) => {
+    if (e.target.closest("button[data-shortcuts]")) openShortcuts();
+  });
+
+  // The queue's selection: the row j and k move to, kept by its link across live updates.
+  let selected = null;
+  function queueLinks() {
+    return Array.from(document.querySelectorAll("#queue li.row:not([hidden]) a.rowlink"));
+  }
+  function select(link) {
+    document.querySelectorAll("#queue li.row.selected").forEach((row) => row.classList.remove("selected"));
+    if (!link) return;
+    selected = link.getAttribute("href");
+    link.closest("li.row").classList.add("selected");
+    link.focus();
+    link.scrollIntoView({ block: "nearest" });
+  }
+  function moveSelection(step) {
+    const links = queueLinks();
+    if (!links.length) return;
+    const at = links.findIndex((a) => a.getAttribute("href") === selected);
+    const next = at < 0 ? (step > 0 ? 0 : links.length - 1) : Math.min(links.length - 1, Math.max(0, at + step));
+    select(links[next]);
+  }
+  function restoreSelection() {
+    if (!selected) return;
+    const link = queueLinks().find((a) => a.getAttribute("href") === selected);
+    if (!link) return;
+    link.closest("li.row").classList.add("selected");
+    if (document.activeElement === document.body || !document.activeElement) link.focus();
+  }
+
+  function typing(el) {
+    if (!el || el === document.body) return false;
+    return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    if (typing(e.target)) return;
+    if (shortcuts && shortcuts.open) return; // the dialog has the keyboard (Esc closes it)
+    const key = e.key;
+    if (key === "?") { e.preventDefault(); openShortcuts(); return; }
+    if (page === "queue") {
+      if (key === "j" || key === "k") { e.preventDefault(); moveSelection(key === "j" ? 1 : -1); return; }
+      if (key === "/" && filter) { e.preventDefault(); filter.focus(); filter.select(); return; }
+      if (key === "Enter" && selected && !e.target.closest("a, button")) {
+        e.preventDefault();
+        location.href = selected;
+      }
+      return;
+    }
+    if (page === "conversation" && !document.body.classList.contains("gone")) {
+      if (key === "c") {
+        const claim = document.querySelector('button[data-action="claim"]');
+        if (claim && !claim.disabled) { e.preventDefault(); claim.click(); }
+        return;
+      }
+      if (key === "r") {
+        const reply = document.getElementById("reply");
+        if (reply && !reply.disabled) { e.preventDefault(); reply.focus(); }
+      }
     }
   });
 
