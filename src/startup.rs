@@ -26,6 +26,11 @@ use crate::throttle::LoginThrottle;
 pub struct App {
     server: Server,
     addr: SocketAddr,
+    /// Turned true once the server has stopped: the workers finish and exit.
+    stop: tokio::sync::watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    /// How long the delivery worker may take to finish the callbacks in flight.
+    drain: Duration,
 }
 
 impl App {
@@ -81,7 +86,9 @@ impl App {
             lease: state.delivery_lease,
             keep_excerpts: config.delivery_excerpts,
         };
-        tokio::spawn(worker.run(direct_rx));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let drain = config.delivery_timeout + Duration::from_secs(1);
+        let mut workers = vec![tokio::spawn(worker.run(direct_rx, stopped.clone(), drain))];
         let timers = crate::timers::Timers {
             db: state.db.clone(),
             outbox: state.outbox.clone(),
@@ -99,7 +106,7 @@ impl App {
             away_grace: config.away_grace,
             queue_update_interval: config.queue_update_interval,
         };
-        tokio::spawn(timers.run());
+        workers.push(tokio::spawn(timers.run(stopped)));
 
         let max_body = config.max_body_bytes;
         // `auth` reads the database and the key cache on their own, not through `AppState`.
@@ -148,15 +155,35 @@ impl App {
         .listen(listener)?
         .shutdown_timeout(10)
         .run();
-        Ok(App { server, addr })
+        Ok(App {
+            server,
+            addr,
+            stop,
+            workers,
+            drain,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// Serves until SIGTERM or SIGINT: the server stops taking connections and finishes the
+    /// requests under way (up to 10 s), then the delivery worker finishes the callbacks in
+    /// flight (up to `BATON_DELIVERY_TIMEOUT` + 1 s) and hands back what it took but did not
+    /// send, and the timers finish their pass. Nothing accepted is lost either way: what a
+    /// stop leaves behind is in the outbox.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        tracing::info!("server stopped; finishing background work");
+        let _ = self.stop.send(true);
+        let grace = self.drain + Duration::from_secs(5);
+        for worker in self.workers {
+            if tokio::time::timeout(grace, worker).await.is_err() {
+                tracing::warn!("a background worker did not stop in time");
+            }
+        }
+        served
     }
 }
 

@@ -112,6 +112,13 @@ pub fn enqueue_notification(
     takeover_id: Option<&str>,
 ) -> Result<String, ApiError> {
     let id = format!("evt_{}", RecordId::new().to_string().replace('-', ""));
+    // A generic signed notice (it has a `type`, as every callback) names itself with the id
+    // it is signed under (`webhook-id`), so a receiver can deduplicate it. Slack, Teams and
+    // Telegram bodies are theirs and stay as they are.
+    let mut payload = payload.clone();
+    if let Some(body) = payload.as_object_mut().filter(|b| b.contains_key("type")) {
+        body.insert("id".into(), serde_json::Value::String(id.clone()));
+    }
     let at = now();
     diesel::insert_into(deliveries::table)
         .values(NewDelivery {
@@ -456,6 +463,15 @@ fn jitter(wait: Duration) -> Duration {
 
 /// Frees leases left by a process that died; safe only where no other replica can hold them
 /// (SQLite is single-node).
+/// Hands back the leases of deliveries taken but never sent (a stopping worker's).
+pub fn release_leases(conn: &mut DbConnection, positions: &[i64]) -> Result<usize, ApiError> {
+    Ok(
+        diesel::update(deliveries::table.filter(deliveries::position.eq_any(positions)))
+            .set(deliveries::locked_until.eq(None::<NaiveDateTime>))
+            .execute(conn)?,
+    )
+}
+
 pub fn release_all_leases(conn: &mut DbConnection) -> Result<usize, ApiError> {
     Ok(
         diesel::update(deliveries::table.filter(deliveries::locked_until.is_not_null()))

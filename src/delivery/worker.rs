@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::watch;
 use tokio::sync::{Notify, Semaphore};
 
 use super::signing;
@@ -29,6 +30,12 @@ pub struct Worker {
     pub lease: Duration,
     /// Keep the start of each receiver's answer (BATON_DELIVERY_EXCERPTS).
     pub keep_excerpts: bool,
+}
+
+/// Resolves once `stop` is true (the guard `wait_for` hands out is dropped here: it may not
+/// be held across an await in a task).
+pub async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 /// Resolves callback hosts and drops link-local and metadata addresses, so a host name cannot
@@ -69,21 +76,49 @@ pub fn client(timeout: Duration, policy: UrlPolicy) -> anyhow::Result<reqwest::C
 }
 
 impl Worker {
-    /// Runs until the process ends. `direct` brings deliveries already taken by the
+    /// Runs until `stop` turns true. `direct` brings deliveries already taken by the
     /// transaction that wrote them (see [`outbox::take_if_head`]): they are sent at once.
-    pub async fn run(self, mut direct: UnboundedReceiver<Leased>) {
+    ///
+    /// On stop it takes no more work, lets the callbacks in flight finish (each attempt is
+    /// recorded) for up to `drain`, and hands back the leases of what it took but never sent,
+    /// so another replica, or this one after a restart, sends them at once.
+    pub async fn run(
+        self,
+        mut direct: UnboundedReceiver<Leased>,
+        mut stop: watch::Receiver<bool>,
+        drain: Duration,
+    ) {
         let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-        {
-            let (worker, permits) = (self.clone(), permits.clone());
+        let unsent = Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+        let direct_task = {
+            let (worker, permits, unsent) = (self.clone(), permits.clone(), unsent.clone());
+            let mut stop = stop.clone();
             tokio::spawn(async move {
-                while let Some(leased) = direct.recv().await {
-                    if !worker.send_in_turn(&permits, leased).await {
-                        return;
+                loop {
+                    tokio::select! {
+                        biased;
+                        _ = stopped(&mut stop) => break,
+                        next = direct.recv() => match next {
+                            Some(leased) => {
+                                if !worker.send_in_turn(&permits, leased).await {
+                                    break;
+                                }
+                            }
+                            None => break,
+                        },
                     }
                 }
-            });
-        }
-        loop {
+                // Taken by a request's transaction but not sent: give them back.
+                direct.close();
+                while let Ok(leased) = direct.try_recv() {
+                    unsent
+                        .lock()
+                        .expect("unsent")
+                        .push(leased.delivery.position);
+                }
+            })
+        };
+        while !*stop.borrow() {
             let free = permits.available_permits() as i64;
             let mut took = 0;
             if free > 0 {
@@ -96,8 +131,13 @@ impl Worker {
                     Ok(batch) => {
                         took = batch.len();
                         for leased in batch {
-                            if !self.send_in_turn(&permits, leased).await {
-                                return;
+                            if *stop.borrow() {
+                                unsent
+                                    .lock()
+                                    .expect("unsent")
+                                    .push(leased.delivery.position);
+                            } else if !self.send_in_turn(&permits, leased).await {
+                                break;
                             }
                         }
                     }
@@ -108,9 +148,28 @@ impl Worker {
                 tokio::select! {
                     _ = self.notify.notified() => {}
                     _ = tokio::time::sleep(self.poll) => {}
+                    _ = stopped(&mut stop) => {}
                 }
             }
         }
+        let _ = direct_task.await;
+        // Every permit back means every callback in flight has finished and been recorded.
+        let drained = tokio::time::timeout(drain, permits.acquire_many(MAX_IN_FLIGHT as u32)).await;
+        if drained.is_err() {
+            tracing::warn!("stopping with callbacks still in flight; their leases run out and they are retried");
+        }
+        let positions = std::mem::take(&mut *unsent.lock().expect("unsent"));
+        if !positions.is_empty() {
+            let n = positions.len();
+            if let Err(e) = self
+                .db
+                .write(move |conn| outbox::release_leases(conn, &positions))
+                .await
+            {
+                tracing::warn!(error = %e, "could not hand back {n} leases; they run out instead");
+            }
+        }
+        tracing::info!("delivery worker stopped");
     }
 
     /// Waits for one of the in-flight permits, then sends `leased` in its own task; when it is
@@ -132,12 +191,16 @@ impl Worker {
     async fn deliver(&self, leased: Leased) {
         let d = &leased.delivery;
         let result = self.attempt(&leased).await;
+        // A refused or failed callback is a warning: an operator grepping for them finds them.
         match &result.status_code {
+            Some(code) if (200..300).contains(code) => {
+                tracing::info!(delivery = %d.id, event = %d.event_type, status = code, latency_ms = result.latency_ms, "callback delivered")
+            }
             Some(code) => {
-                tracing::info!(delivery = %d.id, event = %d.event_type, status = code, latency_ms = result.latency_ms, "callback attempted")
+                tracing::warn!(delivery = %d.id, event = %d.event_type, url = %crate::domain::types::url_origin(&d.url), status = code, latency_ms = result.latency_ms, "callback refused by its receiver")
             }
             None => {
-                tracing::info!(delivery = %d.id, event = %d.event_type, error = ?result.error, "callback failed")
+                tracing::warn!(delivery = %d.id, event = %d.event_type, url = %crate::domain::types::url_origin(&d.url), error = ?result.error, "callback failed")
             }
         }
         let row = d.clone();

@@ -33,8 +33,10 @@ pub struct Timers {
 const BATCH: i64 = 100;
 
 impl Timers {
-    pub async fn run(self) {
-        loop {
+    /// Runs until `stop` turns true; a pass under way is finished first (each timer fires in
+    /// its own transaction, so none is left half done).
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        while !*stop.borrow() {
             match self.tick().await {
                 Ok(fired) if fired > 0 => self.outbox.notify_one(),
                 Ok(_) => {}
@@ -43,8 +45,10 @@ impl Timers {
             tokio::select! {
                 _ = tokio::time::sleep(self.poll) => {}
                 _ = self.router.notified() => {}
+                _ = stop.changed() => {}
             }
         }
+        tracing::info!("timers stopped");
     }
 
     /// One pass over every kind of due timer; returns how many fired.

@@ -134,6 +134,26 @@ impl Process {
     pub fn id(&self) -> u32 {
         self.child.id()
     }
+
+    /// Sends SIGTERM (as a service manager stops a service) and waits up to `within` for the
+    /// process to exit; its exit status, or an error if it is still running.
+    pub fn terminate(&mut self, within: Duration) -> anyhow::Result<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        anyhow::ensure!(sent.success(), "kill -TERM failed");
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "still running {within:?} after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Process {

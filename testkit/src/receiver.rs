@@ -35,6 +35,7 @@ pub struct Receiver {
     pub got: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<Vec<u16>>>,
     subscriber: Subscriber,
+    delay: Arc<Mutex<Duration>>,
 }
 
 impl Receiver {
@@ -48,16 +49,22 @@ impl Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(script));
         let subscriber: Subscriber = Arc::new(Mutex::new(None));
+        let delay = Arc::new(Mutex::new(Duration::ZERO));
         let (tx, rx) = mpsc::channel();
-        let (g, s, sub) = (got.clone(), script.clone(), subscriber.clone());
+        let (g, s, sub, d) = (
+            got.clone(),
+            script.clone(),
+            subscriber.clone(),
+            delay.clone(),
+        );
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let server = actix_web::HttpServer::new(move || {
-                    let (g, s, sub) = (g.clone(), s.clone(), sub.clone());
+                    let (g, s, sub, d) = (g.clone(), s.clone(), sub.clone(), d.clone());
                     actix_web::App::new().default_service(web::to(
                         move |req: HttpRequest, body: web::Bytes| {
                             let at = Instant::now();
-                            let (g, s, sub) = (g.clone(), s.clone(), sub.clone());
+                            let (g, s, sub, d) = (g.clone(), s.clone(), sub.clone(), d.clone());
                             async move {
                                 let h = |n: &str| {
                                     req.headers()
@@ -88,6 +95,10 @@ impl Receiver {
                                     let _ = tx.send(received.clone());
                                 }
                                 g.lock().unwrap().push(received);
+                                let wait = *d.lock().unwrap();
+                                if !wait.is_zero() {
+                                    actix_web::rt::time::sleep(wait).await;
+                                }
                                 HttpResponse::build(
                                     actix_web::http::StatusCode::from_u16(status).unwrap(),
                                 )
@@ -111,6 +122,7 @@ impl Receiver {
             got,
             script,
             subscriber,
+            delay,
         }
     }
 
@@ -172,6 +184,14 @@ impl Receiver {
 }
 
 /// A port that was free a moment ago (for a receiver that must start after Baton knows its URL).
+impl Receiver {
+    /// Answers every later request only after `wait` (a slow receiver; it is recorded on
+    /// arrival).
+    pub fn answer_after(&self, wait: Duration) {
+        *self.delay.lock().unwrap() = wait;
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -3,6 +3,7 @@
 //! costs at most the request that found them gone.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -14,7 +15,10 @@ use crate::helpers::{
 };
 use crate::races::assert_contiguous;
 
-backend_tests!(a_sigkill_under_load_loses_no_acknowledged_turn_or_reply);
+backend_tests!(
+    a_sigkill_under_load_loses_no_acknowledged_turn_or_reply,
+    a_sigterm_lets_the_callback_in_flight_finish_and_exits,
+);
 
 /// A driver's view of the server: plain base URL and credential, no borrow of the `TestApp`.
 #[derive(Clone)]
@@ -222,4 +226,55 @@ async fn losing_every_postgres_connection_costs_at_most_one_request() {
     let history = app.history("lost").await;
     assert_contiguous(&history);
     assert_eq!(history.len(), 60 - failed);
+}
+
+/// A service manager stops Baton with SIGTERM. The workers used to be dropped mid-send: the
+/// callback in flight reached its receiver but was never recorded, so it was sent again after the
+/// restart. Now the server stops, the worker waits for the callback under way, records it, and
+/// the process exits on its own.
+async fn a_sigterm_lets_the_callback_in_flight_finish_and_exits(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let receiver = Receiver::start();
+    receiver.answer_after(Duration::from_millis(1500));
+    let (s, _) = app
+        .takeover("stopping", &receiver.url("/hook"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let alice = app.login("alice").await;
+    let (s, _) = app
+        .post("/v1/sessions/stopping/claim", &alice, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // The claimed notice has reached the receiver, which takes 1.5 s to answer.
+    receiver
+        .wait_for("the claimed notice", |g| !g.is_empty())
+        .await;
+    let status = app.terminate();
+    assert!(
+        status.success(),
+        "exit status {status:?}; log:\n{}",
+        app.log()
+    );
+    assert!(
+        app.log().contains("delivery worker stopped"),
+        "{}",
+        app.log()
+    );
+    receiver.answer_after(Duration::ZERO);
+    app.restart();
+    let (s, page) = app
+        .get("/v1/deliveries?session_id=stopping", &app.api_key)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let claimed: Vec<&Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["event_type"] == "takeover.claimed")
+        .collect();
+    assert_eq!(claimed.len(), 1, "{page}");
+    assert_eq!(claimed[0]["status"], "delivered", "{page}");
+    assert_eq!(claimed[0]["attempts"], 1, "{page}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 1, "sent once, never again");
 }

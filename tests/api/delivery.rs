@@ -96,6 +96,15 @@ async fn a_failing_receiver_gets_retries_with_the_same_webhook_id_in_order(backe
             "reply"
         ]
     );
+    // The two refusals are warnings (an operator grepping for them finds them), written
+    // without terminal colours into a file.
+    let log = app.log();
+    let warnings = log
+        .lines()
+        .filter(|l| l.contains(" WARN ") && l.contains("callback refused by its receiver"))
+        .count();
+    assert_eq!(warnings, 2, "{log}");
+    assert!(!log.contains('\u{1b}'), "no ANSI escapes in a log file");
 }
 
 async fn a_reply_accepted_before_a_crash_is_delivered_after_restart(backend: Backend) {

@@ -194,6 +194,14 @@ impl TestApp {
         self.process = None;
     }
 
+    /// Stops the process as a service manager does (SIGTERM) and waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut process = self.process.take().expect("a running process");
+        process
+            .terminate(Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("{e}; log:\n{}", self.log()))
+    }
+
     /// Kills the process and starts a new one on the same database.
     pub fn restart(&mut self) {
         self.kill();

@@ -21,6 +21,7 @@ backend_tests!(
     the_api_browser_cannot_be_framed_by_another_site,
     a_new_sqlite_database_is_readable_by_its_owner_only,
     reviewers_see_where_callbacks_go_but_not_their_credentials,
+    the_inbox_sign_in_refuses_other_sites_and_marks_its_cookie_secure_behind_https,
 );
 
 /// The callers of the matrix.
@@ -675,6 +676,72 @@ async fn sign_in_is_rate_limited_per_name(backend: Backend) {
         .and_then(|v| v.parse().ok())
         .expect("a Retry-After header in seconds");
     assert!((1..=32).contains(&wait), "Retry-After {wait}");
+    // The lock is for this name from this address: Alice signing in from another machine
+    // (another loopback address here) is not refused.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let r = elsewhere
+        .post(app.url("/v1/auth/login"))
+        .json(&json!({"name": "alice", "password": crate::helpers::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// Login CSRF: a sign-in form posted from another site would sign the victim in as the
+/// attacker. Refused whether the browser says so (Sec-Fetch-Site) or only sends its Origin; the
+/// inbox's own form is accepted. Behind an https public URL the session cookie is `Secure`.
+async fn the_inbox_sign_in_refuses_other_sites_and_marks_its_cookie_secure_behind_https(
+    backend: Backend,
+) {
+    let app = spawn_app_with(
+        backend,
+        Options::with(&[("BATON_PUBLIC_URL", "https://baton.example.org")]),
+    )
+    .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = [("name", "alice"), ("password", crate::helpers::PASSWORD)];
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut r = client.post(app.url("/inbox/login")).form(&form);
+        for (k, v) in headers {
+            r = r.header(k, v);
+        }
+        r.send()
+    };
+    for headers in [
+        vec![("sec-fetch-site", "cross-site".to_string())],
+        vec![("origin", "https://attacker.example".to_string())],
+        vec![("origin", "null".to_string())],
+    ] {
+        let r = post(headers.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(r.headers().get("set-cookie").is_none(), "{headers:?}");
+    }
+    for headers in [
+        vec![("sec-fetch-site", "same-origin".to_string())],
+        vec![("origin", "https://baton.example.org".to_string())],
+        vec![("origin", app.base.clone())],
+        vec![],
+    ] {
+        let r = post(headers.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{headers:?}");
+        let cookie = r
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("Secure"),
+            "{cookie}"
+        );
+    }
 }
 
 async fn an_unknown_name_costs_as_much_as_a_wrong_password(backend: Backend) {

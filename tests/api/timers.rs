@@ -96,6 +96,13 @@ async fn escalation_walks_its_steps_and_ends_in_the_fallback_message(backend: Ba
     // the billing team's pager heard about the escalation, signed with its own secret
     let pages = pager.wait_for("the page", |g| !g.is_empty()).await;
     assert_eq!(pages[0].body["type"], "notification.takeover_escalated");
+    // Like every callback, the notice names itself with the id it is signed under.
+    assert_eq!(
+        pages[0].body["id"],
+        pages[0].webhook_id.as_str(),
+        "{}",
+        pages[0].raw
+    );
     assert!(verify_signature(
         channel["secret"].as_str().unwrap(),
         &pages[0]
@@ -265,8 +272,18 @@ async fn a_parked_delivery_is_listed_and_redelivered(backend: Backend) {
     assert_eq!(s, StatusCode::OK, "{again}");
     let got = hook.wait_for("the redelivery", |g| g.len() >= 4).await;
     assert_eq!(got[3].webhook_id, id);
-    let (_, one) = app.get(&format!("/v1/deliveries/{id}"), &app.api_key).await;
-    assert_eq!(one["status"], "delivered");
+    // The receiver has answered; Baton records the attempt right after (not before the
+    // receiver's answer reaches it), so the status is read until it says so.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, one) = app.get(&format!("/v1/deliveries/{id}"), &app.api_key).await;
+        if one["status"] == "delivered" {
+            assert_eq!(one["attempts"], 1, "a fresh schedule: {one}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{one}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn gone_disables_a_subscription_and_rotation_signs_with_both_secrets(backend: Backend) {
