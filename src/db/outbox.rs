@@ -486,36 +486,84 @@ pub fn known_event(name: &str) -> bool {
 }
 
 /// Where the reply behind a message stands, for the reviewer who sent it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplyDelivery {
-    Delivered,
-    /// Queued or being retried.
-    Pending,
-    /// Every attempt failed; waiting for a redelivery.
-    Parked,
+    /// The takeover's own destination accepted it, or (`via_subscription`) only a Baton
+    /// Trigger subscription of the workflow did: the customer has it either way.
+    Delivered { via_subscription: bool },
+    /// Queued, not tried yet (or being tried for the first time).
+    Sending,
+    /// Tried and failed; tried again at `next_at`.
+    Retrying {
+        attempts: i32,
+        next_at: NaiveDateTime,
+        reason: String,
+    },
+    /// Every attempt failed; waiting for "Retry now".
+    Failed { attempts: i32, reason: String },
 }
 
-/// The delivery state of each reply in a session, by message id (the takeover's own callback,
-/// not subscription copies).
+impl ReplyDelivery {
+    /// One letter per state, for the timeline's change key.
+    pub fn key(&self) -> String {
+        match self {
+            ReplyDelivery::Delivered { .. } => "d".into(),
+            ReplyDelivery::Sending => "s".into(),
+            ReplyDelivery::Retrying { attempts, .. } => format!("r{attempts}"),
+            ReplyDelivery::Failed { .. } => "x".into(),
+        }
+    }
+}
+
+/// Why the last attempt failed, in a few words: the HTTP status, or the error.
+fn reason(d: &DeliveryRow) -> String {
+    match (&d.last_status_code, &d.last_error) {
+        (Some(code), _) => format!("the webhook answered HTTP {code}"),
+        (None, Some(e)) => e.split(':').next().unwrap_or(e).trim().to_string(),
+        (None, None) => "no answer".into(),
+    }
+}
+
+/// The delivery state of each reply in a session, by message id: the takeover's own callback,
+/// counted as delivered too when a subscription's copy of it was.
 pub fn reply_deliveries(
     conn: &mut DbConnection,
     session_id: &str,
 ) -> Result<std::collections::HashMap<String, ReplyDelivery>, ApiError> {
-    let rows: Vec<(Option<String>, String)> = deliveries::table
+    let rows: Vec<DeliveryRow> = deliveries::table
         .filter(deliveries::session_id.eq(session_id))
         .filter(deliveries::message_id.is_not_null())
-        .filter(deliveries::webhook_id.is_null())
-        .select((deliveries::message_id, deliveries::status))
+        .filter(deliveries::channel_id.is_null())
         .load(conn)?;
+    let by_subscription: std::collections::HashSet<&str> = rows
+        .iter()
+        .filter(|d| d.webhook_id.is_some() && d.status == DeliveryStatus::Delivered.as_str())
+        .filter_map(|d| d.message_id.as_deref())
+        .collect();
     Ok(rows
-        .into_iter()
-        .filter_map(|(id, status)| {
-            let state = match DeliveryStatus::parse(&status) {
-                Some(DeliveryStatus::Delivered) => ReplyDelivery::Delivered,
-                Some(DeliveryStatus::Parked) => ReplyDelivery::Parked,
-                _ => ReplyDelivery::Pending,
+        .iter()
+        .filter(|d| d.webhook_id.is_none())
+        .filter_map(|d| {
+            let id = d.message_id.clone()?;
+            let state = match DeliveryStatus::parse(&d.status) {
+                Some(DeliveryStatus::Delivered) => ReplyDelivery::Delivered {
+                    via_subscription: false,
+                },
+                _ if by_subscription.contains(id.as_str()) => ReplyDelivery::Delivered {
+                    via_subscription: true,
+                },
+                Some(DeliveryStatus::Parked) => ReplyDelivery::Failed {
+                    attempts: d.attempts,
+                    reason: reason(d),
+                },
+                _ if d.attempts == 0 => ReplyDelivery::Sending,
+                _ => ReplyDelivery::Retrying {
+                    attempts: d.attempts,
+                    next_at: d.next_attempt_at,
+                    reason: reason(d),
+                },
             };
-            id.map(|id| (id, state))
+            Some((id, state))
         })
         .collect())
 }
@@ -583,6 +631,34 @@ pub fn attempts_of(conn: &mut DbConnection, id: &str) -> Result<Vec<DeliveryAtte
 }
 
 /// Puts a delivered or parked delivery back in the queue, due now, with its attempts reset.
+/// The takeover's own delivery of a reviewer's reply (not a subscription's copy).
+pub fn reply_delivery(
+    conn: &mut DbConnection,
+    session_id: &str,
+    message_id: &str,
+) -> Result<Option<DeliveryRow>, ApiError> {
+    Ok(deliveries::table
+        .filter(deliveries::session_id.eq(session_id))
+        .filter(deliveries::message_id.eq(message_id))
+        .filter(deliveries::webhook_id.is_null())
+        .first(conn)
+        .optional()?)
+}
+
+/// A pending delivery's next attempt, now (its attempts so far still count).
+pub fn retry_now(conn: &mut DbConnection, position: i64) -> Result<DeliveryRow, ApiError> {
+    diesel::update(
+        deliveries::table
+            .filter(deliveries::position.eq(position))
+            .filter(deliveries::status.eq(DeliveryStatus::Pending.as_str())),
+    )
+    .set(deliveries::next_attempt_at.eq(now()))
+    .execute(conn)?;
+    Ok(deliveries::table
+        .filter(deliveries::position.eq(position))
+        .first(conn)?)
+}
+
 pub fn redeliver(conn: &mut DbConnection, position: i64) -> Result<DeliveryRow, ApiError> {
     diesel::update(deliveries::table.filter(deliveries::position.eq(position)))
         .set((

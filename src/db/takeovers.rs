@@ -5,6 +5,8 @@
 
 use diesel::prelude::*;
 
+use crate::domain::types::DeliveryStatus;
+
 use super::models::{NoteRow, SessionRow, TakeoverRow};
 use super::schema::{deliveries, messages, notes, takeovers};
 use super::sessions::{self, status_of, NewTurn, SessionFields};
@@ -182,6 +184,35 @@ fn lock_for_reviewer(
         return Err(ApiError::not_found(format!("no session {session_id:?}")));
     }
     Ok((s, t))
+}
+
+/// "Retry now" on a reviewer's reply whose delivery is failing or has failed: a parked one
+/// is queued again with a fresh schedule (same webhook-id); a pending one waiting for its next
+/// try goes at once. Any reviewer who can see the conversation may, held or not (the person who
+/// wrote it may have handed it back since).
+pub fn retry_reply(
+    conn: &mut DbConnection,
+    session_id: &str,
+    message_id: &str,
+    r: &ReviewerAuth,
+) -> Result<super::models::DeliveryRow, ApiError> {
+    let visible = latest_for_session(conn, session_id)?.is_some_and(|t| can_see(r, &t));
+    if !visible && !r.is_admin {
+        return Err(ApiError::not_found(format!("no session {session_id:?}")));
+    }
+    let Some(d) = outbox::reply_delivery(conn, session_id, message_id)? else {
+        return Err(ApiError::not_found(format!(
+            "no reply {message_id:?} in this conversation"
+        )));
+    };
+    match DeliveryStatus::parse(&d.status) {
+        Some(DeliveryStatus::Delivered) => Err(ApiError::conflict("this reply was delivered")),
+        Some(DeliveryStatus::Parked) => outbox::redeliver(conn, d.position),
+        _ if d.locked_until.is_some_and(|until| until > now()) => {
+            Err(ApiError::conflict("this reply is being sent right now"))
+        }
+        _ => outbox::retry_now(conn, d.position),
+    }
 }
 
 /// Resolves `assignee` to (team id, reviewer id).

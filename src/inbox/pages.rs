@@ -103,23 +103,25 @@ pub async fn create_login(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, ApiError> {
     // A sign-in form posted from another site would sign the victim in as the attacker
-    // (login CSRF). Browsers say so in Sec-Fetch-Site; older ones only send Origin, which must
-    // then be this server's own.
+    // (login CSRF). Browsers say where a request comes from in Sec-Fetch-Site; older ones only
+    // send Origin, which must then be this server's own. (The inbox's no-referrer policy makes
+    // a browser send `Origin: null` for its own form, so `null` alone decides nothing.)
     let headers = req.headers();
-    let cross_site = headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v == "cross-site" || v == "same-site");
-    let foreign_origin = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|origin| {
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-            let ours = state.public_base.trim_end_matches('/');
-            origin != ours
-                && !host.is_some_and(|h| {
-                    origin == format!("http://{h}") || origin == format!("https://{h}")
-                })
-        });
+    let fetch_site = headers.get("sec-fetch-site");
+    let cross_site = fetch_site.is_some_and(|v| v == "cross-site" || v == "same-site");
+    let foreign_origin = fetch_site.is_none()
+        && headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .filter(|origin| *origin != "null")
+            .is_some_and(|origin| {
+                let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+                let ours = state.public_base.trim_end_matches('/');
+                origin != ours
+                    && !host.is_some_and(|h| {
+                        origin == format!("http://{h}") || origin == format!("https://{h}")
+                    })
+            });
     let cross_site = cross_site || foreign_origin;
     if cross_site {
         return Err(ApiError::forbidden(

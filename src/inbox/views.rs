@@ -473,11 +473,7 @@ fn timeline(c: &Conversation<'_>) -> Markup {
         c.messages
             .iter()
             .filter_map(|m| c.deliveries.get(&m.id))
-            .map(|d| match d {
-                ReplyDelivery::Delivered => 'd',
-                ReplyDelivery::Pending => 'p',
-                ReplyDelivery::Parked => 'x',
-            })
+            .map(ReplyDelivery::key)
             .collect::<String>()
     );
     html! {
@@ -493,13 +489,60 @@ fn timeline(c: &Conversation<'_>) -> Markup {
                             details.json { summary { "Tool calls" } pre tabindex="0" { (pretty(tc)) } }
                         }
                         @if let Some(d) = c.deliveries.get(&m.id) {
-                            @match d {
-                                ReplyDelivery::Delivered => { div.delivery.ok { "✓ Delivered" } }
-                                ReplyDelivery::Pending => { div.delivery data-pending { "Sent · not yet delivered" } }
-                                ReplyDelivery::Parked => { div.delivery.bad { "Not delivered: the chatbot's webhook keeps failing" } }
-                            }
+                            (delivery_line(c, &m.id, d))
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// A path segment, percent-encoded as JavaScript's `encodeURIComponent` does.
+fn url_encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Where a reply's callback stands: delivered, sending, retrying (which attempt failed and
+/// why, when the next one goes) or failed, with "Retry now" for the last two.
+fn delivery_line(c: &Conversation<'_>, message_id: &str, d: &ReplyDelivery) -> Markup {
+    let endpoint = format!(
+        "/v1/sessions/{}/replies/{}/retry",
+        url_encode(&c.session.id),
+        url_encode(message_id)
+    );
+    let retry = html! {
+        button.link type="button" data-api="POST" data-endpoint=(endpoint)
+            data-success="Sending the reply again." { "Retry now" }
+    };
+    html! {
+        @match d {
+            ReplyDelivery::Delivered { via_subscription: false } => {
+                div.delivery.ok { "✓ Delivered" }
+            }
+            ReplyDelivery::Delivered { via_subscription: true } => {
+                div.delivery.ok title="The takeover's reply webhook has not accepted it, but a Baton Trigger of the workflow has" {
+                    "✓ Delivered through the workflow's trigger"
+                }
+            }
+            ReplyDelivery::Sending => { div.delivery data-pending { "Sending…" } }
+            ReplyDelivery::Retrying { attempts, next_at, reason } => {
+                div.delivery.warn data-pending role="status" {
+                    "Not delivered yet: " (reason) " · attempt " (attempts) " failed · next try "
+                    (clock_at(*next_at, c.now)) " " (retry)
+                }
+            }
+            ReplyDelivery::Failed { attempts, reason } => {
+                div.delivery.bad role="status" {
+                    "Not delivered after " (attempts) " attempts: " (reason) " " (retry)
                 }
             }
         }

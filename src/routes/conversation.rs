@@ -107,6 +107,43 @@ pub async fn create_reply(
     }))
 }
 
+/// "Retry now" on a reply whose delivery is failing or failed: a parked reply is queued again
+/// with a fresh retry schedule (same `webhook-id`); one waiting for its next try goes at once.
+/// Any reviewer who can see the conversation may, whether or not they still hold it.
+#[utoipa::path(
+    tag = "conversations",
+    params(
+        ("session_id" = String, Path, description = "The integration's session id"),
+        ("message_id" = String, Path, description = "The reply's message id"),
+    ),
+    responses(
+        (status = 200, description = "Queued to be sent now", body = super::deliveries::Delivery),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in your teams, or no such reply in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already delivered, or being sent right now", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[post("/v1/sessions/{session_id}/replies/{message_id}/retry")]
+pub async fn create_reply_retry(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<super::deliveries::Delivery>, ApiError> {
+    let (raw, message_id) = path.into_inner();
+    let id = session_id(&raw)?;
+    let row = state
+        .db
+        .write(move |conn| repo::retry_reply(conn, id.as_str(), &message_id, &reviewer))
+        .await?;
+    state.wake_outbox();
+    if let Some(s) = &row.session_id {
+        state.notify(s, Change::Message);
+    }
+    Ok(web::Json(super::deliveries::Delivery::from_row(&row, None)))
+}
+
 /// Tell the customer's channel the reviewer is typing (forwarded at most every 3 s).
 #[utoipa::path(
     tag = "conversations",

@@ -68,7 +68,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    fn from_row(d: &DeliveryRow, attempts: Option<Vec<Attempt>>) -> Delivery {
+    pub fn from_row(d: &DeliveryRow, attempts: Option<Vec<Attempt>>) -> Delivery {
         Delivery {
             id: d.id.clone(),
             status: d.status.clone(),

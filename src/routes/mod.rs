@@ -62,6 +62,7 @@ api_handlers!(
     takeovers::create_decision,
     conversation::create_claim,
     conversation::create_reply,
+    conversation::create_reply_retry,
     conversation::create_release,
     conversation::create_note,
     conversation::list_notes,

@@ -16,6 +16,7 @@ backend_tests!(
     replies_sent_at_once_arrive_once_each_in_the_order_they_were_accepted,
     the_handback_waits_for_the_replies_sent_elsewhere,
     the_delivery_log_shows_no_receiver_answer_and_no_credentials,
+    a_failing_reply_shows_retrying_then_failed_and_retry_now_delivers_it,
 );
 
 async fn claimed_session(app: &TestApp, session: &str, hook: &str) -> String {
@@ -382,4 +383,98 @@ async fn the_delivery_log_shows_no_receiver_answer_and_no_credentials(backend: B
         // The receiver still got the credentials it was given.
         assert_eq!(receiver.received()[0].path, "/hook");
     }
+}
+
+/// The reviewer sees where a reply stands: "Sent · not yet delivered" for a day was all there
+/// was. Now the conversation page says which attempt failed and why and when the next goes,
+/// then that it failed, and "Retry now" (`POST …/replies/{id}/retry`) sends it at once.
+async fn a_failing_reply_shows_retrying_then_failed_and_retry_now_delivers_it(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        Options::with(&[("BATON_RETRY_SCHEDULE", "2s,300ms")]),
+    )
+    .await;
+    let receiver = Receiver::start();
+    let alice = claimed_session(&app, "failing", &receiver.url("/hook")).await;
+    receiver
+        .wait_for("the claimed notice", |g| !g.is_empty())
+        .await;
+    receiver.answer_next(vec![500, 503, 500]);
+    let (s, reply) = app
+        .post(
+            "/v1/sessions/failing/replies",
+            &alice,
+            json!({"content": "your refund is on its way"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let message = reply["message"]["id"].as_str().unwrap().to_string();
+    let client = crate::inbox::no_redirects();
+    let cookie = crate::inbox::inbox_sign_in(&app, &client, "alice").await;
+    let page = || async {
+        client
+            .get(app.url("/inbox/sessions/failing"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    // First attempt failed; the next is 2 s away.
+    receiver
+        .wait_for("the first attempt", |g| g.len() >= 2)
+        .await;
+    let mut html = String::new();
+    for _ in 0..40 {
+        html = page().await;
+        if html.contains("attempt 1 failed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        html.contains(
+            "Not delivered yet: the webhook answered HTTP 500 · attempt 1 failed · next try"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("Retry now"), "{html}");
+    // All three attempts fail: the reply is parked.
+    receiver.wait_for("three attempts", |g| g.len() >= 4).await;
+    for _ in 0..60 {
+        html = page().await;
+        if html.contains("Not delivered after 3 attempts") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        html.contains("Not delivered after 3 attempts: the webhook answered HTTP 500"),
+        "{html}"
+    );
+    // Carol (another team) cannot; Alice can, and the reply arrives with its webhook-id.
+    let carol = app.login("carol").await;
+    let retry = format!("/v1/sessions/failing/replies/{message}/retry");
+    let (s, _) = app.post(&retry, &carol, json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, d) = app.post(&retry, &alice, json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["status"], "pending");
+    let got = receiver
+        .wait_for("the retried reply", |g| g.len() >= 5)
+        .await;
+    assert_eq!(got[4].webhook_id, reply["delivery_id"].as_str().unwrap());
+    for _ in 0..60 {
+        html = page().await;
+        if html.contains("✓ Delivered") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(html.contains("✓ Delivered"), "{html}");
+    // Delivered: nothing to retry.
+    let (s, p) = app.post(&retry, &alice, json!({})).await;
+    assert_problem(s, &p, StatusCode::CONFLICT, "conflict");
 }

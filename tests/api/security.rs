@@ -131,6 +131,12 @@ fn cases() -> Vec<Case> {
         ),
         case(
             M::POST,
+            "/v1/sessions/{session_id}/replies/{message_id}/retry",
+            None,
+            TEAM_ADMIN,
+        ),
+        case(
+            M::POST,
             "/v1/sessions/{session_id}/typing",
             None,
             TEAM_ADMIN,
@@ -330,8 +336,28 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
             } else {
                 takeover["id"].as_str().unwrap()
             };
+            // A reply to retry: alice claims the conversation and answers.
+            let message = if case.template.contains("{message_id}") {
+                let alice = tokens[&Who::Team].clone().expect("alice's token");
+                let (s, _) = app
+                    .post(&format!("/v1/sessions/{session}/claim"), &alice, json!({}))
+                    .await;
+                assert_eq!(s, StatusCode::OK);
+                let (s, r) = app
+                    .post(
+                        &format!("/v1/sessions/{session}/replies"),
+                        &alice,
+                        json!({"content": "hi"}),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{r}");
+                r["message"]["id"].as_str().unwrap().to_string()
+            } else {
+                String::new()
+            };
             let path = case
                 .template
+                .replace("{message_id}", &message)
                 .replace("{session_id}", &session)
                 .replace("{slug}", "validation")
                 .replace("{name}", &format!("policy-{who:?}"))
@@ -717,7 +743,10 @@ async fn the_inbox_sign_in_refuses_other_sites_and_marks_its_cookie_secure_behin
     for headers in [
         vec![("sec-fetch-site", "cross-site".to_string())],
         vec![("origin", "https://attacker.example".to_string())],
-        vec![("origin", "null".to_string())],
+        vec![
+            ("sec-fetch-site", "same-site".to_string()),
+            ("origin", "null".to_string()),
+        ],
     ] {
         let r = post(headers.clone()).await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{headers:?}");
@@ -725,6 +754,11 @@ async fn the_inbox_sign_in_refuses_other_sites_and_marks_its_cookie_secure_behin
     }
     for headers in [
         vec![("sec-fetch-site", "same-origin".to_string())],
+        // What Chromium sends for the inbox's own form (its pages set no-referrer).
+        vec![
+            ("sec-fetch-site", "same-origin".to_string()),
+            ("origin", "null".to_string()),
+        ],
         vec![("origin", "https://baton.example.org".to_string())],
         vec![("origin", app.base.clone())],
         vec![],
