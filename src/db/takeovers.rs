@@ -673,7 +673,10 @@ pub fn transfer(
         conn,
         &s,
         Some(&t),
-        effects.detail(serde_json::json!({"to": to_name})),
+        effects.detail(serde_json::json!({
+            "to": to_name,
+            "note": note.map(str::trim).filter(|n| !n.is_empty()),
+        })),
     )?;
     Ok(s)
 }

@@ -312,6 +312,7 @@ pub async fn get_conversation(
             messages: data.messages,
             notes: data.notes,
             deliveries: data.deliveries,
+            events: data.events,
             names: &data.names,
             teams: data.teams,
             now: now(),
@@ -325,6 +326,7 @@ struct ConversationData {
     messages: Vec<crate::db::models::MessageRow>,
     notes: Vec<crate::db::models::NoteRow>,
     deliveries: HashMap<String, outbox::ReplyDelivery>,
+    events: Vec<crate::db::models::AuditRow>,
     names: BTreeMap<String, String>,
     teams: Vec<String>,
 }
@@ -347,6 +349,14 @@ fn load_conversation(
         messages: sessions::page(conn, id, 0, 2000)?,
         notes: repo::list_notes(conn, id)?,
         deliveries: outbox::reply_deliveries(conn, id)?,
+        events: crate::db::audit::list(
+            conn,
+            &crate::db::audit::Filter {
+                session_id: Some(id.to_string()),
+                ..Default::default()
+            },
+            500,
+        )?,
         names,
         teams,
         session,

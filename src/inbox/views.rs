@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use maud::{html, Markup, DOCTYPE};
 
 use crate::auth::ReviewerAuth;
-use crate::db::models::{MessageRow, NoteRow, SessionRow, TakeoverRow};
+use crate::db::models::{AuditRow, MessageRow, NoteRow, SessionRow, TakeoverRow};
 use crate::db::outbox::ReplyDelivery;
 use crate::db::queue::{InboxView, QueueCounts};
 use crate::db::sessions::reply_window_closes_at;
@@ -17,7 +17,7 @@ use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "6";
+pub const ASSET_VERSION: &str = "7";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -410,6 +410,9 @@ pub struct Conversation<'a> {
     pub messages: Vec<MessageRow>,
     pub notes: Vec<NoteRow>,
     pub deliveries: HashMap<String, ReplyDelivery>,
+    /// The conversation's audit trail: who claimed, transferred, released, escalated, handed
+    /// back or closed it, shown in the timeline between the messages.
+    pub events: Vec<AuditRow>,
     pub names: &'a BTreeMap<String, String>,
     pub teams: Vec<String>,
     pub now: NaiveDateTime,
@@ -476,10 +479,34 @@ fn timeline(c: &Conversation<'_>) -> Markup {
             .map(ReplyDelivery::key)
             .collect::<String>()
     );
+    let key = format!("{key}|{}", c.events.len());
+    // Messages and hand-offs in the order they happened (a hand-off after the message it
+    // followed when both carry the same instant).
+    let mut items: Vec<(NaiveDateTime, u8, usize)> = c
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.at, 0, i))
+        .chain(
+            c.events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| trail_line(e, c.names).is_some())
+                .map(|(i, e)| (e.at, 1, i)),
+        )
+        .collect();
+    items.sort();
     html! {
         ol.timeline #timeline data-live data-key=(key) aria-label="Conversation history" aria-live="polite" {
             @if c.messages.is_empty() { li.muted { "No messages yet." } }
-            @for m in &c.messages {
+            @for (_, kind, i) in &items {
+                @if *kind == 1 {
+                    @let e = &c.events[*i];
+                    li.trail data-action=(e.action) {
+                        (trail_line(e, c.names).unwrap_or_default()) " · " (clock_at(e.at, c.now))
+                    }
+                } @else {
+                @let m = &c.messages[*i];
                 @let (who, class) = sender_label(&m.sender, c.names);
                 li class={ "msg " (class) } data-seq=(m.seq) {
                     div.bubble {
@@ -493,9 +520,66 @@ fn timeline(c: &Conversation<'_>) -> Markup {
                         }
                     }
                 }
+                }
             }
         }
     }
+}
+
+/// Who did it, as the inbox names people: a reviewer by display name, the integration as
+/// "the chatbot", Baton's own timers and router as "Baton".
+fn actor_name(actor: &str, names: &BTreeMap<String, String>) -> String {
+    match actor.split_once(':') {
+        Some(("reviewer", name)) => display(names, name).to_string(),
+        Some(("api_key", _)) => "The chatbot".into(),
+        _ => "Baton".into(),
+    }
+}
+
+/// One hand-off of the conversation as a line of its timeline, or `None` for entries that are
+/// not hand-offs.
+fn trail_line(e: &AuditRow, names: &BTreeMap<String, String>) -> Option<String> {
+    let who = actor_name(&e.actor, names);
+    let detail: serde_json::Value = e
+        .detail
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default();
+    let field = |k: &str| detail[k].as_str().map(|v| display(names, v).to_string());
+    Some(match e.action.as_str() {
+        "takeover.requested" => format!("{who} asked for a person"),
+        "takeover.claimed" => format!("{who} joined the conversation"),
+        "takeover.offered" => format!(
+            "Offered to {}",
+            field("reviewer").unwrap_or_else(|| "a reviewer".into())
+        ),
+        "takeover.offer_lapsed" => "The offer lapsed; back in the queue".into(),
+        "takeover.transferred" => match (field("to"), field("note")) {
+            (Some(to), Some(note)) => format!("{who} transferred it to {to}: “{note}”"),
+            (Some(to), None) => format!("{who} transferred it to {to}"),
+            _ => format!("{who} transferred it"),
+        },
+        "takeover.released" => match field("reviewer") {
+            Some(r) if detail["reason"] == "reviewer_silent" => {
+                format!("{r} went silent; back in the queue")
+            }
+            _ => format!("{who} released it to the queue"),
+        },
+        "takeover.escalated" => format!(
+            "Nobody claimed it in time; escalated to {}",
+            field("to").unwrap_or_else(|| "the next step".into())
+        ),
+        "takeover.timed_out" => "Nobody claimed it in time".into(),
+        "takeover.off_hours" => "Asked outside the team's hours".into(),
+        "session.handed_back" => format!("{who} handed it back to the AI"),
+        "session.closed" => format!("{who} closed the conversation"),
+        "session.reopened" => "Reopened by a new message".into(),
+        "approval.decided" => format!(
+            "{who} decided: {}",
+            field("decision").unwrap_or_else(|| "?".into())
+        ),
+        _ => return None,
+    })
 }
 
 /// A path segment, percent-encoded as JavaScript's `encodeURIComponent` does.

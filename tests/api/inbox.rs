@@ -15,6 +15,7 @@ backend_tests!(
     the_event_stream_carries_only_visible_changes_and_resumes_after_a_reconnect,
     an_approval_is_decided_from_its_conversation_page,
     the_queue_counts_follow_every_change_and_agree_with_the_lists,
+    the_timeline_shows_who_handed_the_conversation_to_whom,
 );
 
 pub fn no_redirects() -> reqwest::Client {
@@ -606,4 +607,73 @@ async fn the_queue_counts_follow_every_change_and_agree_with_the_lists(backend: 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let folded = check("folded").await;
     assert_eq!(folded, seen);
+}
+
+/// Claims, transfers (with their note), releases and handbacks used to leave no trace in the
+/// conversation: they are now lines of its timeline, between the messages, naming who.
+async fn the_timeline_shows_who_handed_the_conversation_to_whom(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (s, _) = app.turn("trail", "user", "I want my money back").await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = app
+        .takeover("trail", "http://127.0.0.1:9/hook", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let alice = app.login("alice").await;
+    let carol = app.login("carol").await;
+    let ok = |(s, b): (StatusCode, Value)| assert!(s.is_success(), "{s} {b}");
+    ok(app
+        .post("/v1/sessions/trail/claim", &alice, json!({}))
+        .await);
+    ok(app
+        .post(
+            "/v1/sessions/trail/replies",
+            &alice,
+            json!({"content": "Let me check"}),
+        )
+        .await);
+    ok(app
+        .post(
+            "/v1/sessions/trail/transfer",
+            &alice,
+            json!({"to": "billing", "note": "needs a refund"}),
+        )
+        .await);
+    ok(app
+        .post("/v1/sessions/trail/claim", &carol, json!({}))
+        .await);
+    ok(app
+        .post(
+            "/v1/sessions/trail/handback",
+            &carol,
+            json!({"summary": "refunded"}),
+        )
+        .await);
+    let client = no_redirects();
+    let cookie = inbox_sign_in(&app, &client, "root").await;
+    let html = client
+        .get(app.url("/inbox/sessions/trail"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let order = [
+        "I want my money back",
+        "The chatbot asked for a person",
+        "Alice joined the conversation",
+        "Let me check",
+        "Alice transferred it to billing: “needs a refund”",
+        "Carol joined the conversation",
+        "Carol handed it back to the AI",
+    ];
+    let mut at = 0;
+    for text in order {
+        let found = html[at..]
+            .find(text)
+            .unwrap_or_else(|| panic!("{text:?} not after position {at}:\n{html}"));
+        at += found + text.len();
+    }
 }
