@@ -129,6 +129,9 @@ pub struct WebhookRow {
     pub disabled_at: Option<NaiveDateTime>,
     pub previous_secret: Option<String>,
     pub previous_secret_expires_at: Option<NaiveDateTime>,
+    /// Set when its key deleted it: it receives nothing more, and is listed no more, but the
+    /// deliveries it received stay listed for the key.
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Clone, Debug, Queryable)]

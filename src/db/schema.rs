@@ -139,6 +139,7 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         previous_secret -> Nullable<Text>,
         previous_secret_expires_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -21,22 +21,37 @@ pub fn list_for_key(
 ) -> Result<Vec<WebhookRow>, ApiError> {
     Ok(webhooks::table
         .filter(webhooks::api_key_id.eq(api_key_id))
+        .filter(webhooks::deleted_at.is_null())
         .order(webhooks::created_at.asc())
         .load(conn)?)
 }
 
-/// Removes a key's subscription; how many rows went (0: none of this key's).
+/// Deletes a key's subscription: it receives nothing more and is no longer listed, but is kept
+/// (marked) so the deliveries it received stay listed for the key; how many rows changed (0:
+/// none of this key's, or already deleted).
 pub fn delete_for_key(
     conn: &mut DbConnection,
     id: &str,
     api_key_id: &str,
 ) -> Result<usize, ApiError> {
-    Ok(diesel::delete(
+    let at = now();
+    let n = diesel::update(
         webhooks::table
             .filter(webhooks::id.eq(id))
-            .filter(webhooks::api_key_id.eq(api_key_id)),
+            .filter(webhooks::api_key_id.eq(api_key_id))
+            .filter(webhooks::deleted_at.is_null()),
     )
-    .execute(conn)?)
+    .set(webhooks::deleted_at.eq(Some(at)))
+    .execute(conn)?;
+    // Stop sending to it, keeping the time a 410 may already have disabled it at.
+    diesel::update(
+        webhooks::table
+            .filter(webhooks::id.eq(id))
+            .filter(webhooks::disabled_at.is_null()),
+    )
+    .set(webhooks::disabled_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(n)
 }
 
 /// Gives a key's subscription `new_secret`, keeping the old one valid for 24 hours; `None` when
@@ -50,6 +65,7 @@ pub fn rotate_secret(
     let Some(current) = webhooks::table
         .filter(webhooks::id.eq(id))
         .filter(webhooks::api_key_id.eq(api_key_id))
+        .filter(webhooks::deleted_at.is_null())
         .first::<WebhookRow>(conn)
         .optional()?
     else {

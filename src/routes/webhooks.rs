@@ -133,6 +133,7 @@ pub async fn create_webhook(
         disabled_at: None,
         previous_secret: None,
         previous_secret_expires_at: None,
+        deleted_at: None,
     };
     let stored = row.clone();
     state

@@ -17,6 +17,7 @@ backend_tests!(
     the_handback_waits_for_the_replies_sent_elsewhere,
     the_delivery_log_shows_no_receiver_answer_and_no_credentials,
     a_failing_reply_shows_retrying_then_failed_and_retry_now_delivers_it,
+    deliveries_stay_listed_after_their_subscription_is_deleted,
 );
 
 async fn claimed_session(app: &TestApp, session: &str, hook: &str) -> String {
@@ -477,4 +478,78 @@ async fn a_failing_reply_shows_retrying_then_failed_and_retry_now_delivers_it(ba
     // Delivered: nothing to retry.
     let (s, p) = app.post(&retry, &alice, json!({})).await;
     assert_problem(s, &p, StatusCode::CONFLICT, "conflict");
+}
+
+/// Deleting a subscription used to take the deliveries it had received out of
+/// `GET /v1/deliveries` (4 of 8 rows were listed). They stay; the subscription itself is gone
+/// from `GET /v1/webhooks`, receives nothing more, and cannot be deleted twice.
+async fn deliveries_stay_listed_after_their_subscription_is_deleted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let hook = Receiver::start();
+    let sub = Receiver::start();
+    let key = app.api_key.clone();
+    let (s, created) = app
+        .post(
+            "/v1/webhooks",
+            &key,
+            json!({"url": sub.url("/sub"), "events": ["*"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let alice = claimed_session(&app, "kept", &hook.url("/hook")).await;
+    let (s, _) = app
+        .post(
+            "/v1/sessions/kept/replies",
+            &alice,
+            json!({"content": "hello"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    sub.wait_for("claimed and reply", |g| g.len() >= 2).await;
+    hook.wait_for("claimed and reply", |g| g.len() >= 2).await;
+    let listed = |page: &serde_json::Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["status"] == "delivered")
+            .count()
+    };
+    let (_, before) = app.get("/v1/deliveries?session_id=kept", &key).await;
+    assert_eq!(listed(&before), 4, "{before}");
+    let id = created["id"].as_str().unwrap();
+    let (s, _) = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/webhooks/{id}"),
+            &key,
+            json!(null),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, after) = app.get("/v1/deliveries?session_id=kept", &key).await;
+    assert_eq!(listed(&after), 4, "{after}");
+    let (_, subs) = app.get("/v1/webhooks", &key).await;
+    assert_eq!(subs["items"].as_array().map(Vec::len), Some(0), "{subs}");
+    let (s, _) = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/webhooks/{id}"),
+            &key,
+            json!(null),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // It receives nothing more.
+    let (s, _) = app
+        .post(
+            "/v1/sessions/kept/replies",
+            &alice,
+            json!({"content": "again"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    hook.wait_for("the second reply", |g| g.len() >= 3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sub.received().len(), 2);
 }
