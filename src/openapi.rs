@@ -143,14 +143,7 @@ impl Modify for ErrorResponses {
                 .build()
         };
         for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
+            for op in operations(item) {
                 let has_body = op.request_body.is_some();
                 let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let responses = &mut op.responses.responses;
@@ -228,14 +221,7 @@ impl Modify for NoNul {
             }
         }
         for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
+            for op in operations(item) {
                 for param in op.parameters.iter_mut().flatten() {
                     if let Some(RefOr::T(s)) = param.schema.as_mut() {
                         NoNul::schema(s);
@@ -253,6 +239,21 @@ impl Modify for NoNul {
     }
 }
 
+/// Every operation of a path.
+fn operations(
+    item: &mut utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// What the server checks of path and query parameters that recur across operations, stated
 /// once here so every operation documents it alike: a session id is 1 to 255 characters with
 /// no control character and no U+FFFD (`SessionId::parse`); a team name as `TeamName::parse`
@@ -265,14 +266,7 @@ impl Modify for ParameterRules {
         use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
         use utoipa::openapi::RefOr;
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
+            for op in operations(item) {
                 for param in op.parameters.iter_mut().flatten() {
                     use utoipa::openapi::path::ParameterIn;
                     if param.parameter_in == ParameterIn::Header && param.name == "Idempotency-Key"

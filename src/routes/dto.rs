@@ -521,16 +521,21 @@ pub fn one_of(names: &[&str]) -> utoipa::openapi::schema::Schema {
         .into()
 }
 
-/// A text of 1 to `max` characters, not blank; `nullable` for an optional field.
-pub fn text_schema(max: usize, nullable: bool) -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
-    let ty = if nullable {
+/// `string`, or `["string", "null"]` for an optional field.
+fn string_type(nullable: bool) -> utoipa::openapi::schema::SchemaType {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    if nullable {
         SchemaType::from_iter([Type::String, Type::Null])
     } else {
         SchemaType::new(Type::String)
-    };
+    }
+}
+
+/// A text of 1 to `max` characters, not blank; `nullable` for an optional field.
+pub fn text_schema(max: usize, nullable: bool) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::ObjectBuilder;
     ObjectBuilder::new()
-        .schema_type(ty)
+        .schema_type(string_type(nullable))
         .min_length(Some(1))
         .max_length(Some(max))
         .pattern(Some(crate::domain::takeover::NOT_BLANK_PATTERN))
@@ -593,14 +598,9 @@ pub fn turn_sender_schema() -> utoipa::openapi::schema::Schema {
 /// (link-local, metadata, `BATON_WEBHOOK_ALLOW`/`DENY`) depends on the deployment and is
 /// checked by the server alone.
 pub fn webhook_url_schema(nullable: bool) -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, SchemaType, Type};
-    let ty = if nullable {
-        SchemaType::from_iter([Type::String, Type::Null])
-    } else {
-        SchemaType::new(Type::String)
-    };
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat};
     ObjectBuilder::new()
-        .schema_type(ty)
+        .schema_type(string_type(nullable))
         .format(Some(SchemaFormat::Custom("uri".into())))
         .max_length(Some(2048))
         .pattern(Some("^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"))
