@@ -389,7 +389,12 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                             span { "Requested " (since(t.created_at, q.now)) " ago" }
                         }
                         _ => {
-                            span { "Handed back " @if let Some(at) = t.resolved_at { (since(at, q.now)) " ago" } }
+                            span {
+                                "Handed back "
+                                // From whom: the person who last held it, if anyone did.
+                                @if let Some(by) = &t.claimed_by { "from " strong { (display(q.names, by)) } " " }
+                                @if let Some(at) = t.resolved_at { (since(at, q.now)) " ago" }
+                            }
                             @if let Some(s) = &t.handback_summary { span { "“" (s) "”" } }
                         }
                     }

@@ -676,4 +676,18 @@ async fn the_timeline_shows_who_handed_the_conversation_to_whom(backend: Backend
             .unwrap_or_else(|| panic!("{text:?} not after position {at}:\n{html}"));
         at += found + text.len();
     }
+    // "Recently handed back" says from whom.
+    let queue = client
+        .get(app.url("/inbox?view=handed_back"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue.contains("Handed back from <strong>Carol</strong>"),
+        "{queue}"
+    );
 }
