@@ -499,10 +499,13 @@ fn import_history(
 }
 
 /// A reviewer claims a waiting conversation. Exactly one of concurrent claims wins.
+/// `take_over`: an admin takes a conversation another reviewer holds (a lead stepping in); the
+/// holder loses it at once, the audit names both, and the customer hears who joined.
 pub fn claim(
     conn: &mut DbConnection,
     session_id: &str,
     r: &ReviewerAuth,
+    take_over: bool,
 ) -> Result<(SessionRow, TakeoverRow), ApiError> {
     let (mut s, t) = lock_for_reviewer(conn, session_id, r)?;
     let from = status_of(&s)?;
@@ -547,6 +550,34 @@ pub fn claim(
             Ok((s, t))
         }
         Err(_) if s.assigned_to.as_deref() == Some(r.name.as_str()) => Ok((s, t)),
+        Err(_) if take_over && from == SessionStatus::HumanActive => {
+            if !r.is_admin {
+                return Err(ApiError::forbidden(
+                    "only an admin may take over a conversation another reviewer holds",
+                ));
+            }
+            let previous = s.assigned_to.clone();
+            sessions::set_state(conn, &mut s, from, Some(r.name.clone()), Some(t.id.clone()))?;
+            let at = now();
+            diesel::update(takeovers::table.find(&t.id))
+                .set((
+                    takeovers::claimed_by.eq(Some(&r.name)),
+                    takeovers::claimed_at.eq(Some(at)),
+                    takeovers::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            let t = get(conn, &t.id)?.unwrap_or(t);
+            let joined = Callback {
+                reviewer: Some(reviewer_ref(r)),
+                text: Some(notices::customer_reviewer_joined(&r.display_name)),
+                ..Callback::new(EventType::TakeoverClaimed, Audience::Channel)
+            };
+            let effects = Effects::new(reviewer_actor(r), "takeover.taken_over", from, from)
+                .detail(serde_json::json!({"from": previous}))
+                .announce(joined);
+            apply_effects(conn, &s, Some(&t), effects)?;
+            Ok((s, t))
+        }
         Err(refused) => Err(sessions::refusal(refused, &s)),
     }
 }

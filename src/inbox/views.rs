@@ -554,6 +554,10 @@ fn trail_line(e: &AuditRow, names: &BTreeMap<String, String>) -> Option<String> 
     Some(match e.action.as_str() {
         "takeover.requested" => format!("{who} asked for a person"),
         "takeover.claimed" => format!("{who} joined the conversation"),
+        "takeover.taken_over" => match field("from") {
+            Some(from) => format!("{who} took it over from {from}"),
+            None => format!("{who} took it over"),
+        },
         "takeover.offered" => format!(
             "Offered to {}",
             field("reviewer").unwrap_or_else(|| "a reviewer".into())
@@ -782,6 +786,13 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
                 SessionStatus::HumanActive => {
                     div.banner {
                         p { strong { (display(c.names, holder.unwrap_or("?"))) } " is handling this conversation." }
+                        @if c.reviewer.is_admin {
+                            @let endpoint = format!("/v1/sessions/{}/claim", url_encode(&s.id));
+                            @let ask = format!("Take this conversation over from {}? They can no longer reply to the customer.", display(c.names, holder.unwrap_or("?")));
+                            button type="button" data-api="POST" data-endpoint=(endpoint)
+                                data-body=r#"{"take_over":true}"# data-confirm=(ask)
+                                data-success="You hold the conversation now." { "Take over" }
+                        }
                     }
                 }
                 SessionStatus::HandedBack => {

@@ -15,15 +15,18 @@ use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
 /// Take a waiting conversation. Exactly one of concurrent claims wins; the others get 409
-/// naming the reviewer who holds it. Claiming what you already hold is a no-op.
+/// naming the reviewer who holds it. Claiming what you already hold is a no-op. An admin may
+/// take over a conversation another reviewer holds with `{"take_over": true}`: the holder
+/// loses it at once (their inbox says so live) and the audit names both.
 #[utoipa::path(
     tag = "conversations",
     params(("session_id" = String, Path, description = "The integration's session id")),
+    request_body(content = Option<ClaimRequest>, description = "Optional"),
     responses(
         (status = 200, description = "You hold the conversation", body = Claimed),
         (status = 400, description = "Invalid session id or body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token, or `take_over` by a reviewer who is not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another reviewer holds it (`held_by`), it is offered to another reviewer (`held_by`), or no takeover is open", body = Problem, content_type = "application/problem+json"),
     ),
@@ -34,12 +37,16 @@ pub async fn create_claim(
     state: web::Data<AppState>,
     reviewer: ReviewerAuth,
     path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<web::Json<Claimed>, ApiError> {
     let id = session_id(&path)?;
+    let body: ClaimRequest = parse_json(&req, &body, Some(ClaimRequest::default()))?;
+    let take_over = body.take_over.unwrap_or(false);
     let (s, capacity_warning) = state
         .db
         .write(move |conn| {
-            let (s, _) = repo::claim(conn, id.as_str(), &reviewer)?;
+            let (s, _) = repo::claim(conn, id.as_str(), &reviewer, take_over)?;
             let warning = routing::capacity_warning(conn, &reviewer.id, &reviewer.name)?;
             Ok((s, warning))
         })
@@ -49,6 +56,14 @@ pub async fn create_claim(
         session: SessionState::try_from(&s)?,
         capacity_warning,
     }))
+}
+
+/// A claim's options.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    /// Admins only: take the conversation over from the reviewer who holds it.
+    pub take_over: Option<bool>,
 }
 
 /// A claimed conversation.

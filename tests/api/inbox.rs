@@ -16,6 +16,7 @@ backend_tests!(
     an_approval_is_decided_from_its_conversation_page,
     the_queue_counts_follow_every_change_and_agree_with_the_lists,
     the_timeline_shows_who_handed_the_conversation_to_whom,
+    an_admin_takes_over_a_conversation_another_reviewer_holds,
 );
 
 pub fn no_redirects() -> reqwest::Client {
@@ -690,4 +691,80 @@ async fn the_timeline_shows_who_handed_the_conversation_to_whom(backend: Backend
         queue.contains("Handed back from <strong>Carol</strong>"),
         "{queue}"
     );
+}
+
+/// A lead steps in: an admin takes over a conversation Alice holds. Bob (not an admin) may not;
+/// after the take-over Alice's replies are refused naming the admin, the customer hears who
+/// joined, the audit names both, and the timeline says so.
+async fn an_admin_takes_over_a_conversation_another_reviewer_holds(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let hook = Receiver::start();
+    let (s, _) = app.takeover("lead", &hook.url("/hook"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let root = app.login("root").await;
+    let (s, _) = app.post("/v1/sessions/lead/claim", &alice, json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    // Without take_over, a claim of a held conversation is refused as before, admin or not.
+    let (s, p) = app.post("/v1/sessions/lead/claim", &root, json!({})).await;
+    assert_problem(s, &p, StatusCode::CONFLICT, "already-claimed");
+    let (s, p) = app
+        .post("/v1/sessions/lead/claim", &bob, json!({"take_over": true}))
+        .await;
+    assert_problem(s, &p, StatusCode::FORBIDDEN, "forbidden");
+    let (s, claimed) = app
+        .post("/v1/sessions/lead/claim", &root, json!({"take_over": true}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{claimed}");
+    assert_eq!(claimed["assigned_to"], "root");
+    let (s, p) = app
+        .post(
+            "/v1/sessions/lead/replies",
+            &alice,
+            json!({"content": "still me?"}),
+        )
+        .await;
+    assert_problem(s, &p, StatusCode::CONFLICT, "already-claimed");
+    assert_eq!(p["held_by"], "root", "{p}");
+    let (s, _) = app
+        .post(
+            "/v1/sessions/lead/replies",
+            &root,
+            json!({"content": "I am the team lead"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // The customer's channel heard both joins.
+    let got = hook
+        .wait_for("two joins and the reply", |g| g.len() >= 3)
+        .await;
+    let joined: Vec<&str> = got
+        .iter()
+        .filter(|r| r.body["type"] == "takeover.claimed")
+        .map(|r| r.body["reviewer"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(joined, ["alice", "root"]);
+    let (_, audit) = app
+        .get(
+            "/v1/audit?session_id=lead&action=takeover.taken_over",
+            &root,
+        )
+        .await;
+    let entries = audit.as_array().expect("a JSON array");
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["actor"], "reviewer:root");
+    assert_eq!(entries[0]["detail"]["from"], "alice");
+    let client = no_redirects();
+    let cookie = inbox_sign_in(&app, &client, "root").await;
+    let html = client
+        .get(app.url("/inbox/sessions/lead"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("took it over from Alice"), "{html}");
 }

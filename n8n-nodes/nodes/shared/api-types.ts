@@ -395,7 +395,9 @@ export interface paths {
         put?: never;
         /**
          * Take a waiting conversation. Exactly one of concurrent claims wins; the others get 409
-         *     naming the reviewer who holds it. Claiming what you already hold is a no-op.
+         *     naming the reviewer who holds it. Claiming what you already hold is a no-op. An admin may
+         *     take over a conversation another reviewer holds with `{"take_over": true}`: the holder
+         *     loses it at once (their inbox says so live) and the audit names both.
          */
         post: operations["create_claim"];
         delete?: never;
@@ -1121,6 +1123,11 @@ export interface components {
              *     assignment never does).
              */
             capacity_warning?: string | null;
+        };
+        /** @description A claim's options. */
+        ClaimRequest: {
+            /** @description Admins only: take the conversation over from the reviewer who holds it. */
+            take_over?: boolean | null;
         };
         /** @description A topic classifier's verdict on the message. */
         ClassifierSignal: {
@@ -3621,7 +3628,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["ClaimRequest"];
+            };
+        };
         responses: {
             /** @description You hold the conversation */
             200: {
@@ -3650,7 +3662,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a reviewer token */
+            /** @description Not a reviewer token, or `take_over` by a reviewer who is not an admin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3670,6 +3682,24 @@ export interface operations {
             };
             /** @description Another reviewer holds it (`held_by`), it is offered to another reviewer (`held_by`), or no takeover is open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
