@@ -507,7 +507,7 @@ pub fn claim(
     r: &ReviewerAuth,
     take_over: bool,
 ) -> Result<(SessionRow, TakeoverRow), ApiError> {
-    let (mut s, t) = lock_for_reviewer(conn, session_id, r)?;
+    let (s, t) = lock_for_reviewer(conn, session_id, r)?;
     let from = status_of(&s)?;
     let offer = routing::live_offer(conn, &t)?;
     if let Some(o) = &offer {
@@ -529,25 +529,8 @@ pub fn claim(
             if offer.is_some() {
                 routing::clear_offer(conn, &t.id)?;
             }
-            sessions::set_state(conn, &mut s, to, Some(r.name.clone()), Some(t.id.clone()))?;
-            let at = now();
-            diesel::update(takeovers::table.find(&t.id))
-                .set((
-                    takeovers::status.eq(TakeoverStatus::Claimed.as_str()),
-                    takeovers::claimed_by.eq(Some(&r.name)),
-                    takeovers::claimed_at.eq(Some(at)),
-                    takeovers::updated_at.eq(at),
-                ))
-                .execute(conn)?;
-            let t = get(conn, &t.id)?.unwrap_or(t);
-            let joined = Callback {
-                reviewer: Some(reviewer_ref(r)),
-                text: Some(notices::customer_reviewer_joined(&r.display_name)),
-                ..Callback::new(EventType::TakeoverClaimed, Audience::Channel)
-            };
             let effects = Effects::new(reviewer_actor(r), "takeover.claimed", from, to);
-            apply_effects(conn, &s, Some(&t), effects.announce(joined))?;
-            Ok((s, t))
+            hold(conn, s, t, r, effects)
         }
         Err(_) if s.assigned_to.as_deref() == Some(r.name.as_str()) => Ok((s, t)),
         Err(_) if take_over && from == SessionStatus::HumanActive => {
@@ -556,30 +539,47 @@ pub fn claim(
                     "only an admin may take over a conversation another reviewer holds",
                 ));
             }
-            let previous = s.assigned_to.clone();
-            sessions::set_state(conn, &mut s, from, Some(r.name.clone()), Some(t.id.clone()))?;
-            let at = now();
-            diesel::update(takeovers::table.find(&t.id))
-                .set((
-                    takeovers::claimed_by.eq(Some(&r.name)),
-                    takeovers::claimed_at.eq(Some(at)),
-                    takeovers::updated_at.eq(at),
-                ))
-                .execute(conn)?;
-            let t = get(conn, &t.id)?.unwrap_or(t);
-            let joined = Callback {
-                reviewer: Some(reviewer_ref(r)),
-                text: Some(notices::customer_reviewer_joined(&r.display_name)),
-                ..Callback::new(EventType::TakeoverClaimed, Audience::Channel)
-            };
             let effects = Effects::new(reviewer_actor(r), "takeover.taken_over", from, from)
-                .detail(serde_json::json!({"from": previous}))
-                .announce(joined);
-            apply_effects(conn, &s, Some(&t), effects)?;
-            Ok((s, t))
+                .detail(serde_json::json!({"from": s.assigned_to}));
+            hold(conn, s, t, r, effects)
         }
         Err(refused) => Err(sessions::refusal(refused, &s)),
     }
+}
+
+/// Makes `r` the holder (the session goes to `effects`' status, the takeover is claimed by
+/// them) and tells the customer who joined.
+fn hold(
+    conn: &mut DbConnection,
+    mut s: SessionRow,
+    t: TakeoverRow,
+    r: &ReviewerAuth,
+    effects: Effects,
+) -> Result<(SessionRow, TakeoverRow), ApiError> {
+    sessions::set_state(
+        conn,
+        &mut s,
+        effects.to,
+        Some(r.name.clone()),
+        Some(t.id.clone()),
+    )?;
+    let at = now();
+    diesel::update(takeovers::table.find(&t.id))
+        .set((
+            takeovers::status.eq(TakeoverStatus::Claimed.as_str()),
+            takeovers::claimed_by.eq(Some(&r.name)),
+            takeovers::claimed_at.eq(Some(at)),
+            takeovers::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    let t = get(conn, &t.id)?.unwrap_or(t);
+    let joined = Callback {
+        reviewer: Some(reviewer_ref(r)),
+        text: Some(notices::customer_reviewer_joined(&r.display_name)),
+        ..Callback::new(EventType::TakeoverClaimed, Audience::Channel)
+    };
+    apply_effects(conn, &s, Some(&t), effects.announce(joined))?;
+    Ok((s, t))
 }
 
 /// Fails unless the reviewer holds the conversation (admins may act on any).
