@@ -289,8 +289,12 @@ async fn refuse_nul_in_url(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let field = if req.path().to_ascii_lowercase().contains("%00") {
+    // On every request (the turn gate too): a raw request line cannot hold a NUL byte, so
+    // only a `%00` (digits, no case) can smuggle one in; the query is parsed only then.
+    let field = if req.path().contains("%00") {
         Some("path".to_string())
+    } else if !req.query_string().contains("%00") {
+        None
     } else {
         url::form_urlencoded::parse(req.query_string().as_bytes())
             .find(|(k, v)| k.contains('\0') || v.contains('\0'))

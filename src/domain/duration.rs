@@ -59,21 +59,6 @@ pub fn whole_number(n: &serde_json::Number) -> Option<u64> {
     })
 }
 
-/// `#[serde(deserialize_with = ...)]` for an optional count: a whole number from 0 to
-/// 4 294 967 295, written `596` or `596.0`.
-pub fn optional_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    use serde::Deserialize;
-    match Option::<serde_json::Number>::deserialize(d)? {
-        None => Ok(None),
-        Some(n) => whole_number(&n)
-            .and_then(|v| u32::try_from(v).ok())
-            .map(Some)
-            .ok_or_else(|| {
-                serde::de::Error::custom(format!("{n} is not a whole number from 0 to 4294967295"))
-            }),
-    }
-}
-
 /// A takeover timeout: 1 second to 30 days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeout(Duration);

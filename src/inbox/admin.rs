@@ -484,7 +484,7 @@ fn policy_form(
 }
 
 /// A path segment, percent-encoded.
-fn encode(raw: &str) -> String {
+pub(crate) fn encode(raw: &str) -> String {
     url::form_urlencoded::byte_serialize(raw.as_bytes())
         .collect::<String>()
         .replace('+', "%20")

@@ -591,26 +591,13 @@ fn trail_line(e: &AuditRow, names: &BTreeMap<String, String>) -> Option<String> 
     })
 }
 
-/// A path segment, percent-encoded as JavaScript's `encodeURIComponent` does.
-fn url_encode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// Where a reply's callback stands: delivered, sending, retrying (which attempt failed and
 /// why, when the next one goes) or failed, with "Retry now" for the last two.
 fn delivery_line(c: &Conversation<'_>, message_id: &str, d: &ReplyDelivery) -> Markup {
     let endpoint = format!(
         "/v1/sessions/{}/replies/{}/retry",
-        url_encode(&c.session.id),
-        url_encode(message_id)
+        super::admin::encode(&c.session.id),
+        super::admin::encode(message_id)
     );
     let retry = html! {
         button.link type="button" data-api="POST" data-endpoint=(endpoint)
@@ -787,7 +774,7 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
                     div.banner {
                         p { strong { (display(c.names, holder.unwrap_or("?"))) } " is handling this conversation." }
                         @if c.reviewer.is_admin {
-                            @let endpoint = format!("/v1/sessions/{}/claim", url_encode(&s.id));
+                            @let endpoint = format!("/v1/sessions/{}/claim", super::admin::encode(&s.id));
                             @let ask = format!("Take this conversation over from {}? They can no longer reply to the customer.", display(c.names, holder.unwrap_or("?")));
                             button type="button" data-api="POST" data-endpoint=(endpoint)
                                 data-body=r#"{"take_over":true}"# data-confirm=(ask)

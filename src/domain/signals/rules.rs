@@ -34,7 +34,6 @@ pub struct SignalInput {
     #[schema(minimum = 0.0, maximum = 1.0)]
     pub grounding_score: Option<f64>,
     /// How many knowledge-base chunks retrieval returned for this turn.
-    #[serde(default, deserialize_with = "crate::domain::duration::optional_count")]
     #[schema(minimum = 0, maximum = 4_294_967_295_u64)]
     pub retrieved_chunks: Option<u32>,
     /// The upstream topic classifier's verdict, if one ran.
