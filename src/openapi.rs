@@ -29,6 +29,7 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         (name = "escalation", description = "Escalation policies and team notification channels"),
         (name = "routing", description = "Assignment policies, capacity, availability, business hours"),
         (name = "admin", description = "Reviewers, teams and API keys; admin reviewers only"),
+        (name = "web chat", description = "Baton's own chat widget: widget keys (admins) and the visitor's side (`/widget/v1`)"),
         (name = "operations", description = "Health and problem types"),
     )
 )]
@@ -49,6 +50,13 @@ impl Modify for SecuritySchemes {
                 .into(),
         );
         components.add_security_scheme("reviewer_token", SecurityScheme::Http(token));
+        let mut visitor = Http::new(HttpAuthScheme::Bearer);
+        visitor.description = Some(
+            "A web chat visitor's token (`vt_...`) from `POST /widget/v1/conversations`: it reaches \
+that one conversation and nothing else"
+                .into(),
+        );
+        components.add_security_scheme("visitor_token", SecurityScheme::Http(visitor));
     }
 }
 

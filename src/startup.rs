@@ -69,6 +69,8 @@ impl App {
             key_cache,
             live,
             login_throttle: LoginThrottle::default(),
+            visitor_limits: Default::default(),
+            visitor_signals: tokio::sync::broadcast::channel(1024).0,
             signal_rules: Default::default(),
             metrics: Default::default(),
             router: router.clone(),
@@ -127,6 +129,7 @@ impl App {
                     web::PathConfig::default()
                         .error_handler(|e, _| ApiError::field("path", e.to_string()).into()),
                 )
+                .wrap(actix_web::middleware::from_fn(routes::widgets::cors))
                 .wrap(actix_web::middleware::from_fn(refuse_nul_in_url))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap_fn(count_responses)
@@ -140,6 +143,7 @@ impl App {
                 )
                 .configure(routes::configure)
                 .configure(crate::inbox::configure)
+                .configure(routes::widgets::configure_public)
                 .service(web::redirect("/docs", "/docs/"))
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::document()),

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::change::Change;
 use crate::live::LiveBus;
-use crate::throttle::LoginThrottle;
+use crate::throttle::{LoginThrottle, VisitorLimits};
 
 /// What every handler can reach, through `web::Data<AppState>`.
 pub struct AppState {
@@ -24,6 +24,11 @@ pub struct AppState {
     pub key_cache: Arc<KeyCache>,
     pub live: Arc<LiveBus>,
     pub login_throttle: LoginThrottle,
+    /// The web chat's rate limits.
+    pub visitor_limits: VisitorLimits,
+    /// What the web chat's visitor streams hear besides the live bus (this replica only: a
+    /// revocation elsewhere reaches them at their next check).
+    pub visitor_signals: tokio::sync::broadcast::Sender<VisitorSignal>,
     pub signal_rules: crate::routes::signals::RulesCache,
     pub metrics: crate::metrics::Metrics,
     /// Wakes the router (automatic assignment) after something changed who can take what.
@@ -34,6 +39,15 @@ pub struct AppState {
     pub direct: tokio::sync::mpsc::UnboundedSender<crate::db::outbox::Leased>,
     /// How long the worker holds a delivery it sends (the request timeout and a margin).
     pub delivery_lease: Duration,
+}
+
+/// A passing signal for the web chat's visitor streams; nothing is stored.
+#[derive(Clone, Debug)]
+pub enum VisitorSignal {
+    /// A person is writing in this session.
+    Typing { session_id: String, name: String },
+    /// This widget key was revoked: its streams end.
+    WidgetRevoked(String),
 }
 
 impl AppState {

@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod signals;
 pub mod takeovers;
 pub mod webhooks;
+pub mod widgets;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

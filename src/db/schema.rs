@@ -279,6 +279,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    widgets (id) {
+        id -> Text,
+        public_key -> Text,
+        name -> Text,
+        team -> Nullable<Text>,
+        allowed_origins -> Text,
+        title -> Text,
+        welcome -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    widget_visitors (session_id) {
+        session_id -> Text,
+        token_digest -> Text,
+        widget_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    widget_notices (session_id, seq) {
+        session_id -> Text,
+        seq -> BigInt,
+        kind -> Text,
+        text -> Text,
+        author -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> reviewers (reviewer_id));
 diesel::joinable!(messages -> sessions (session_id));
@@ -288,6 +322,7 @@ diesel::joinable!(team_routing -> teams (team_id));
 diesel::joinable!(reviewer_presence -> reviewers (reviewer_id));
 diesel::joinable!(takeover_offers -> takeovers (takeover_id));
 diesel::joinable!(queue_watches -> takeovers (takeover_id));
+diesel::joinable!(widget_visitors -> widgets (widget_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -310,4 +345,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reviewer_presence,
     takeover_offers,
     queue_watches,
+    widgets,
+    widget_visitors,
+    widget_notices,
 );

@@ -92,13 +92,15 @@ pub fn reviewer_ref(r: &ReviewerAuth) -> ReviewerRef {
     }
 }
 
-/// Queues an event for the takeover's integration (and matching subscriptions).
+/// Queues an event for the takeover's integration (and matching subscriptions), and shows a
+/// web chat visitor its sentence for the customer.
 pub fn send(
     conn: &mut DbConnection,
     ev: &CallbackEvent,
     t: &TakeoverRow,
     message_id: Option<&str>,
 ) -> Result<Option<String>, ApiError> {
+    super::widgets::on_channel_event(conn, ev)?;
     let url = if ev.event_type.is_handback() {
         t.handback_signal.as_deref().unwrap_or(&t.reply_webhook)
     } else {
@@ -373,6 +375,15 @@ pub fn request(
             ),
         },
     )?;
+    if spec.mode == Mode::Takeover {
+        super::widgets::notice(
+            conn,
+            &s.id,
+            "takeover.requested",
+            &notices::customer_connecting(),
+            None,
+        )?;
+    }
     if let Some(team) = &row.assignee_team_id {
         let text = notices::team_new_request(&row.mode, &row.reason, &s.id, s.channel.as_deref());
         let link = crate::domain::types::inbox_url(public_base, &s.id);

@@ -29,10 +29,12 @@ pub enum EventType {
     QueueUpdated,
     #[serde(rename = "takeover.off_hours")]
     TakeoverOffHours,
+    #[serde(rename = "customer.message")]
+    CustomerMessage,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 12] = [
         EventType::Reply,
         EventType::Typing,
         EventType::TakeoverClaimed,
@@ -44,6 +46,7 @@ impl EventType {
         EventType::ApprovalDecided,
         EventType::QueueUpdated,
         EventType::TakeoverOffHours,
+        EventType::CustomerMessage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +62,7 @@ impl EventType {
             EventType::ApprovalDecided => "approval.decided",
             EventType::QueueUpdated => "queue.updated",
             EventType::TakeoverOffHours => "takeover.off_hours",
+            EventType::CustomerMessage => "customer.message",
         }
     }
 
@@ -81,7 +85,19 @@ pub struct ReviewerRef {
     pub display_name: String,
 }
 
-/// The message a `reply` carries.
+/// The web chat widget a `customer.message` came through.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct WidgetRef {
+    /// Widget id (`wgt_…`).
+    pub id: String,
+    /// The widget's name, as the admin gave it.
+    pub name: String,
+    /// The team the widget's conversations go to, when the admin set one (use it as the
+    /// takeover's `assignee`).
+    pub team: Option<String>,
+}
+
+/// The message a `reply` (or a `customer.message`) carries.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct CallbackMessage {
     /// Message id.
@@ -145,6 +161,9 @@ pub struct CallbackEvent {
     /// For `takeover.off_hours` and `queue.updated` while closed: when the team opens next.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opens_at: Option<DateTime<Utc>>,
+    /// For `customer.message`: the web chat widget the visitor wrote in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub widget: Option<WidgetRef>,
 }
 
 impl CallbackEvent {
@@ -175,6 +194,7 @@ impl CallbackEvent {
             position: None,
             expected_wait_seconds: None,
             opens_at: None,
+            widget: None,
         }
     }
 }

@@ -20,3 +20,4 @@ pub mod stats;
 pub mod takeover;
 pub mod types;
 pub mod visibility;
+pub mod widget;

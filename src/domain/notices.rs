@@ -37,6 +37,11 @@ pub fn team_reviewer_silent(holder: Option<&str>, session_id: &str) -> String {
     )
 }
 
+/// To a web chat visitor: a person was asked for.
+pub fn customer_connecting() -> String {
+    "Connecting you with a person. Stay here: they will answer in this chat.".to_string()
+}
+
 /// To the customer: a reviewer took the conversation.
 pub fn customer_reviewer_joined(display_name: &str) -> String {
     format!("{display_name} joined the conversation")

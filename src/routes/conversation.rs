@@ -181,12 +181,21 @@ pub async fn create_typing(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = session_id(&path)?;
+    let name = reviewer.display_name.clone();
+    let session = id.as_str().to_string();
     let sent = state
         .db
         .write(move |conn| repo::typing(conn, id.as_str(), &reviewer))
         .await?;
     if sent {
         state.wake_outbox();
+        // A web chat visitor sees it too (nobody listening is fine).
+        let _ = state
+            .visitor_signals
+            .send(crate::state::VisitorSignal::Typing {
+                session_id: session,
+                name,
+            });
         Ok(HttpResponse::Accepted().finish())
     } else {
         Ok(HttpResponse::NoContent().finish())

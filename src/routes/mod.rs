@@ -20,6 +20,7 @@ pub mod stats;
 pub mod takeovers;
 pub mod teams;
 pub mod webhooks;
+pub mod widgets;
 
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{web, HttpRequest};
@@ -74,6 +75,13 @@ api_handlers!(
     webhooks::list_webhooks,
     webhooks::delete_webhook,
     webhooks::create_webhook_rotation,
+    widgets::create_widget,
+    widgets::list_widgets,
+    widgets::delete_widget,
+    widgets::create_visitor_conversation,
+    widgets::get_visitor_conversation,
+    widgets::create_visitor_message,
+    widgets::get_visitor_stream,
     deliveries::list_deliveries,
     deliveries::get_delivery,
     deliveries::create_redelivery,

@@ -67,7 +67,7 @@ fn schemathesis() -> Result<PathBuf, String> {
 /// For them alone the check that every schema-valid request is accepted is left out; every
 /// other check (no 5xx, documented statuses, content types and bodies, schema-violating input
 /// refused, ...) runs on them as on the rest.
-const SEMANTIC: [(&str, &str); 9] = [
+const SEMANTIC: [(&str, &str); 10] = [
     ("get_stats", "`from` after `to` is refused"),
     ("get_review", "`from` after `to` is refused"),
     (
@@ -88,6 +88,10 @@ const SEMANTIC: [(&str, &str); 9] = [
     (
         "create_handback",
         "a reviewer must say what was resolved; an API key may hand back without a summary",
+    ),
+    (
+        "create_widget",
+        "each origin is scheme://host[:port] without a path; the team must exist",
     ),
 ];
 

@@ -19,3 +19,4 @@ mod security;
 mod signals;
 mod timers;
 mod turns;
+mod widget;

@@ -859,6 +859,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/widgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List widget keys, revoked ones included. */
+        get: operations["list_widgets"];
+        put?: never;
+        /**
+         * Create a widget key for Baton's web chat. The answer's `snippet` is the script tag to
+         *     paste into the site.
+         */
+        post: operations["create_widget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widgets/{widget_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a widget key: its visitors can no longer start or continue a conversation, and
+         *     their open streams end at once. Conversations already in the inbox stay there.
+         */
+        delete: operations["delete_widget"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/conversation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The visitor's conversation (the widget calls it on a page load, with the kept token). */
+        get: operations["get_visitor_conversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a visitor's conversation (the widget calls it when the visitor first opens the chat). */
+        post: operations["create_visitor_conversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A visitor writes. The message is recorded through the turn gate; when the AI owns the next
+         *     turn it goes to the workflow as `customer.message`, else the reviewer sees it live.
+         */
+        post: operations["create_visitor_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The visitor's conversation, live, as server-sent events.
+         * @description `event: item` carries one turn or notice (JSON `VisitorItem`) with an `id:` to send back as
+         *     `Last-Event-ID` after a reconnect or a page load: the stream then starts after it, so
+         *     nothing is lost or shown twice. Without it the stream starts with the whole conversation.
+         *     `event: typing` says a person is writing (`{"name": "Alice"}`); `event: end` says the
+         *     widget was switched off, and the stream ends.
+         */
+        get: operations["get_visitor_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1069,8 +1188,9 @@ export interface components {
             text?: string | null;
             /** @description The event type. */
             type: components["schemas"]["EventType"];
+            widget?: null | components["schemas"]["WidgetRef"];
         };
-        /** @description The message a `reply` carries. */
+        /** @description The message a `reply` (or a `customer.message`) carries. */
         CallbackMessage: {
             /** @description The text exactly as the reviewer wrote it. */
             content: string;
@@ -1255,7 +1375,7 @@ export interface components {
          * @description The kinds of callback Baton sends.
          * @enum {string}
          */
-        EventType: "reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours";
+        EventType: "reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours" | "customer.message";
         /**
          * @description What happens when the last escalation step runs out unclaimed.
          * @enum {string}
@@ -2181,6 +2301,61 @@ export interface components {
              */
             version: number;
         };
+        /** @description A visitor's conversation. */
+        VisitorConversation: {
+            /** @description The session the conversation is recorded under (the workflow sees it as `session_id`). */
+            session_id: string;
+            /** @description The chat window's title. */
+            title: string;
+            /**
+             * @description The visitor's token: keep it (the widget keeps it in local storage) and send it as
+             *     `Authorization: Bearer vt_…`. Only in the answer that starts the conversation.
+             */
+            token?: string | null;
+            /** @description The first line the visitor reads. */
+            welcome?: string | null;
+        };
+        /** @description One turn or notice of a visitor's conversation. */
+        VisitorItem: {
+            /** Format: date-time */
+            at: string;
+            /** @description For a visitor's message: the `client_id` it was sent with. */
+            client_id?: string | null;
+            /** @description For a message: `visitor`, `assistant` or `agent` (a person). */
+            from?: string | null;
+            /** @description For a notice: the event it comes from (`takeover.claimed`, `session.handed_back`…). */
+            kind?: string | null;
+            /** @description For a person's message or notice: their display name. */
+            name?: string | null;
+            /** @description The text, to show as text (never as HTML). */
+            text: string;
+            /** @description `message` (a turn) or `notice` ("Alice joined the conversation"…). */
+            type: string;
+        };
+        /** @description A visitor's message. */
+        VisitorMessage: {
+            /** @description The widget's own id for this message: a retry with the same id is recorded once. */
+            client_id?: string | null;
+            /** @description What the visitor wrote (1–4 000 characters). */
+            text: string;
+        };
+        /** @description A visitor's message, recorded. */
+        VisitorMessageAccepted: {
+            /** @description True when a message with this `client_id` was already recorded. */
+            duplicate: boolean;
+            /** @description Message id. */
+            id: string;
+            /**
+             * Format: int64
+             * @description Its place in the conversation.
+             */
+            seq: number;
+        };
+        /** @description A visitor opens the chat. */
+        VisitorStart: {
+            /** @description The widget's public key (`pk_…`), from the script tag. */
+            key: string;
+        };
         /** @description A subscription. */
         Webhook: {
             /**
@@ -2213,7 +2388,7 @@ export interface components {
         WebhookRequest: {
             /** @description A note for people (e.g. the n8n workflow's name). */
             description?: string | null;
-            events: ("reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours" | "*")[];
+            events: ("reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours" | "customer.message" | "*")[];
             /** Format: uri */
             url: string;
         };
@@ -2233,6 +2408,58 @@ export interface components {
             tue?: components["schemas"]["OpeningIntervalBody"][];
             /** @description Wednesday. */
             wed?: components["schemas"]["OpeningIntervalBody"][];
+        };
+        /** @description A widget key. */
+        Widget: {
+            allowed_origins: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** @description Widget id (`wgt_…`). */
+            id: string;
+            name: string;
+            /** @description The public key the site's script tag names (`pk_…`). */
+            public_key: string;
+            /**
+             * Format: date-time
+             * @description Set once revoked: its visitors can no longer write, and their streams end.
+             */
+            revoked_at?: string | null;
+            /** @description The tag to paste into the site's pages. */
+            snippet: string;
+            team?: string | null;
+            title: string;
+            welcome?: string | null;
+        };
+        /** @description The web chat widget a `customer.message` came through. */
+        WidgetRef: {
+            /** @description Widget id (`wgt_…`). */
+            id: string;
+            /** @description The widget's name, as the admin gave it. */
+            name: string;
+            /**
+             * @description The team the widget's conversations go to, when the admin set one (use it as the
+             *     takeover's `assignee`).
+             */
+            team?: string | null;
+        };
+        /** @description A new widget key. */
+        WidgetRequest: {
+            /**
+             * @description The sites that may embed it, as browsers send `Origin`: `https://shop.example.com`
+             *     (scheme, host, port; no path). `*` allows any site, for trying it out.
+             */
+            allowed_origins: string[];
+            /** @description A name for people (the site or brand). */
+            name: string;
+            /**
+             * @description The team its conversations go to; sent to the workflow with each `customer.message`
+             *     (use it as the takeover's `assignee`).
+             */
+            team?: string | null;
+            /** @description The chat window's title (default "Chat with us"). */
+            title?: string | null;
+            /** @description The first line the visitor reads, before anyone writes. */
+            welcome?: string | null;
         };
     };
     responses: never;
@@ -5722,6 +5949,425 @@ export interface operations {
             };
             /** @description No such subscription for this key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_widgets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Widget keys, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Widget"][];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Widget"];
+                };
+            };
+            /** @description Invalid fields (an origin with a path, an unknown team…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Widget id (`wgt_…`) */
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (revoking again changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Widget"];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such widget */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_visitor_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorConversation"];
+                };
+            };
+            /** @description Missing or unknown visitor token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong origin, or the key was revoked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_visitor_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitorStart"];
+            };
+        };
+        responses: {
+            /** @description Started: keep the token */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorConversation"];
+                };
+            };
+            /** @description Invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The page's origin is not one of the widget's, or the key was revoked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such widget key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many new conversations from this address (`Retry-After`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_visitor_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitorMessage"];
+            };
+        };
+        responses: {
+            /** @description Already recorded (same `client_id`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorMessageAccepted"];
+                };
+            };
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorMessageAccepted"];
+                };
+            };
+            /** @description Empty or too long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown visitor token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong origin, or the key was revoked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many messages (`Retry-After`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_visitor_stream: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The last item id the widget showed (`m<seq>.n<seq>`) */
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream` of `VisitorItem`s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["VisitorItem"];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown visitor token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong origin, or the key was revoked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
