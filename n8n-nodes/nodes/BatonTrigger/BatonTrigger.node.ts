@@ -50,7 +50,7 @@ export class BatonTrigger implements INodeType {
 		version: 1,
 		subtitle: '={{ ($parameter["events"] || []).join(", ") }}',
 		description:
-			'Starts the workflow when Baton sends an event: a reviewer reply to pass to the customer, a claim, a handback, a web visitor\'s message to answer',
+			"Starts the workflow when Baton sends an event: a reviewer reply to pass to the customer, a claim, a handback, a web visitor's message to answer",
 		defaults: { name: 'Baton Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
