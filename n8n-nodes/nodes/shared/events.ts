@@ -1,17 +1,15 @@
 import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
 import type { CallbackEvent, EventType } from './api';
 
-/** The chat widget a web visitor wrote in (`customer.message`). */
-type WidgetRef = { id: string; name: string };
-
 /**
  * A callback as Baton sends it: the generated CallbackEvent, widened by what the web chat widget
- * contract (issue 15) adds to it, the event type `customer.message` and the `widget` it came from.
- * It mirrors that contract; once openapi.json carries both, the widening changes nothing.
+ * contract (issue 15) adds to it, the event type `customer.message` and the `widget` (`id`, `name`)
+ * the visitor wrote in. It mirrors that contract; once openapi.json carries both, the widening
+ * changes nothing.
  */
 export type BatonEvent = Omit<CallbackEvent, 'type'> & {
 	type: EventType | 'customer.message';
-	widget?: WidgetRef | null;
+	widget?: IDataObject | null;
 };
 
 /** The callback event types Baton delivers (DESIGN.md, "Callbacks"). */
@@ -124,7 +122,7 @@ export function eventToItem(event: BatonEvent, options: EventItemOptions): IData
 		expected_wait_seconds: event.expected_wait_seconds ?? null,
 		opens_at: event.opens_at ?? null,
 		assignee: event.assignee ?? null,
-		widget_id: event.widget?.id ?? null,
-		widget_name: event.widget?.name ?? null,
+		widget_id: (event.widget?.id as string | undefined) ?? null,
+		widget_name: (event.widget?.name as string | undefined) ?? null,
 	};
 }
