@@ -149,6 +149,185 @@ describe('Session: record message (turn gate)', () => {
 	});
 });
 
+describe('Session: send AI answer (web chat widget)', () => {
+	const PATH = '/v1/sessions/web_4f2a/messages';
+	const REFUSED = {
+		status: 409,
+		body: {
+			type: 'https://baton.example/problems/ai-turn-refused',
+			title: 'AI turn refused',
+			status: 409,
+			detail: 'a human owns session web_4f2a',
+		},
+	};
+	const params = (over = {}) => ({
+		resource: 'session',
+		operation: 'sendAiAnswer',
+		sessionId: 'web_4f2a',
+		text: 'Your parcel left our warehouse today.',
+		onPersonOwns: 'error',
+		options: {},
+		...over,
+	});
+
+	it('posts an ai turn with the text to the session path and outputs the session state', async () => {
+		baton.on('POST', PATH, () => ({
+			status: 201,
+			body: {
+				...STATE,
+				session_id: 'web_4f2a',
+				channel: 'web',
+				channel_ref: 'web_4f2a',
+				seq: 4,
+				message_id: 'm4',
+				duplicate: false,
+			},
+		}));
+		const { output } = await run(params());
+		assert.equal(baton.requests.length, 1);
+		const req = baton.requests[0];
+		assert.equal(req.method, 'POST');
+		assert.equal(req.rawPath, PATH);
+		assert.equal(req.headers.authorization, 'Bearer bk_key');
+		assert.deepEqual(req.body, { sender: 'ai', content: 'Your parcel left our warehouse today.' });
+		const item = output[0][0];
+		assert.deepEqual(item.pairedItem, { item: 0 });
+		assert.equal(item.json.session_id, 'web_4f2a');
+		assert.equal(item.json.owner, 'ai');
+		assert.equal(item.json.seq, 4);
+		assert.equal(item.json.sent, true);
+		assert.equal(item.json.refused, false);
+		assert.equal(item.json.human_owns, false);
+	});
+
+	it('sends the optional message ID, and percent-encodes the session ID', async () => {
+		baton.on('POST', '/v1/sessions/web%2F1%20x/messages', () => ({
+			status: 200,
+			body: { ...STATE, session_id: 'web/1 x', seq: 4, message_id: 'm4', duplicate: true },
+		}));
+		await run(params({ sessionId: 'web/1 x', options: { messageId: 'ai_evt_9a1' } }));
+		assert.equal(baton.requests[0].rawPath, '/v1/sessions/web%2F1%20x/messages');
+		assert.deepEqual(baton.requests[0].body, {
+			sender: 'ai',
+			content: 'Your parcel left our warehouse today.',
+			id: 'ai_evt_9a1',
+		});
+	});
+
+	it('defaults the session ID to the session_id of the incoming item', () => {
+		const field = node.description.properties.find(
+			(p) => p.name === 'sessionId' && p.displayOptions.show.operation.includes('sendAiAnswer'),
+		);
+		assert.equal(field.default, '={{ $json.session_id }}');
+		assert.equal(field.required, true);
+		const onPersonOwns = node.description.properties.find((p) => p.name === 'onPersonOwns');
+		assert.equal(onPersonOwns.displayName, 'On Person Owns Session');
+		assert.equal(onPersonOwns.default, 'error');
+		assert.deepEqual(
+			onPersonOwns.options.map((o) => [o.name, o.value]),
+			[
+				['Error', 'error'],
+				['Output and Continue', 'continue'],
+			],
+		);
+	});
+
+	it('refused while a person owns the session (409 ai-turn-refused): a clear NodeApiError by default', async () => {
+		baton.on('POST', PATH, () => REFUSED);
+		await assert.rejects(run(params()), (error) => {
+			assert.ok(error instanceof workflow.NodeApiError);
+			assert.equal(
+				error.message,
+				'A person owns this conversation: Baton did not send the AI answer',
+			);
+			assert.equal(error.httpCode, '409');
+			assert.match(error.description, /a human owns session web_4f2a/);
+			assert.match(error.description, /Output and Continue/);
+			return true;
+		});
+		assert.equal(baton.requests.length, 1, 'no second request');
+	});
+
+	it('refused with "Output and Continue": an item with refused=true and owner=human, paired to its input', async () => {
+		baton.on('POST', PATH, () => REFUSED);
+		const { output } = await run(params({ onPersonOwns: 'continue' }));
+		assert.deepEqual(output[0], [
+			{
+				json: {
+					session_id: 'web_4f2a',
+					sent: false,
+					refused: true,
+					owner: 'human',
+					human_owns: true,
+					detail: 'AI turn refused: a human owns session web_4f2a',
+				},
+				pairedItem: { item: 0 },
+			},
+		]);
+	});
+
+	it('with Continue on Fail, a refusal in Error mode and other errors become error items; the rest go on', async () => {
+		baton.on('POST', /^\/v1\/sessions\/[^/]+\/messages$/, (req) => {
+			const id = decodeURIComponent(req.rawPath.split('/')[3]);
+			if (id === 'taken') return REFUSED;
+			if (id === 'gone')
+				return {
+					status: 404,
+					body: {
+						type: '/problems/not-found',
+						title: 'Not Found',
+						status: 404,
+						detail: 'no session gone',
+					},
+				};
+			return {
+				status: 201,
+				body: { ...STATE, session_id: id, seq: 2, message_id: 'm', duplicate: false },
+			};
+		});
+		const items = [
+			{ json: { session_id: 'taken' } },
+			{ json: { session_id: 'gone' } },
+			{ json: { session_id: 'ok' } },
+		];
+		const { output } = await run(params({ sessionId: (i) => items[i].json.session_id }), {
+			items,
+			continueOnFail: true,
+		});
+		assert.equal(output[0].length, 3);
+		assert.equal(output[0][0].json.httpCode, '409');
+		assert.match(output[0][0].json.error, /A person owns this conversation/);
+		assert.deepEqual(output[0][0].pairedItem, { item: 0 });
+		assert.deepEqual(output[0][1], {
+			json: {
+				error: 'Not Found: no session gone',
+				httpCode: '404',
+				description: '/problems/not-found',
+			},
+			pairedItem: { item: 1 },
+		});
+		assert.equal(output[0][2].json.sent, true);
+		assert.deepEqual(output[0][2].pairedItem, { item: 2 });
+	});
+
+	it('passes on other 409s (not a refused AI turn) as they are', async () => {
+		baton.on('POST', PATH, () => ({
+			status: 409,
+			body: { type: '/problems/session-closed', title: 'Session closed', status: 409 },
+		}));
+		await assert.rejects(run(params({ onPersonOwns: 'continue' })), (error) => {
+			assert.ok(error instanceof workflow.NodeApiError);
+			assert.equal(error.message, 'Session closed');
+			return true;
+		});
+	});
+
+	it('refuses an empty session ID before calling Baton', async () => {
+		await assert.rejects(run(params({ sessionId: '  ' })), /Session ID is empty/);
+		assert.equal(baton.requests.length, 0);
+	});
+});
+
 describe('Errors', () => {
 	it("raises Baton's problem details as a NodeApiError", async () => {
 		baton.on('GET', '/v1/sessions/nope', () => ({
@@ -884,6 +1063,7 @@ describe('Node descriptions', () => {
 			'session.getHistory',
 			'session.handBack',
 			'session.recordMessage',
+			'session.sendAiAnswer',
 			'signal.evaluate',
 			'takeover.get',
 			'takeover.request',

@@ -258,9 +258,62 @@ describe('Baton Trigger callbacks', () => {
 					expected_wait_seconds: null,
 					opens_at: null,
 					assignee: null,
+					widget_id: null,
+					widget_name: null,
 				},
 			},
 		]);
+	});
+
+	it("turns a web visitor's customer.message into an item with the words, the session and the widget", async () => {
+		const body = {
+			id: 'evt_9a1',
+			type: 'customer.message',
+			occurred_at: '2026-11-25T10:00:00Z',
+			session_id: 'web_4f2a',
+			channel: 'web',
+			channel_ref: 'web_4f2a',
+			takeover_id: null,
+			message: {
+				id: 'msg_3',
+				seq: 3,
+				content: 'Where is my parcel?',
+				prefixed_content: 'Where is my parcel?',
+			},
+			widget: { id: 'wgt_1', name: 'Shop' },
+		};
+		const events = ['customer.message', 'reply', 'takeover.claimed'];
+		const { result, response } = await receive({
+			body,
+			secret: SUB_SECRET,
+			p: params({ events }),
+			staticData: { webhookId: 'wh_1', secret: SUB_SECRET, events },
+		});
+		assert.equal(response.statusCode, undefined);
+		assert.deepEqual(result.webhookResponse, { received: true, event_id: 'evt_9a1' });
+		const item = result.workflowData[0][0].json;
+		assert.equal(item.event, 'customer.message');
+		assert.equal(item.session_id, 'web_4f2a');
+		assert.equal(item.channel, 'web');
+		assert.equal(item.channel_ref, 'web_4f2a');
+		assert.equal(item.takeover_id, null);
+		assert.equal(item.content, 'Where is my parcel?');
+		assert.equal(item.seq, 3);
+		assert.equal(item.message_id, 'msg_3');
+		assert.equal(item.text, null, 'nothing for the workflow to send to the customer');
+		assert.equal(item.reviewer_name, null);
+		assert.equal(item.widget_id, 'wgt_1');
+		assert.equal(item.widget_name, 'Shop');
+	});
+
+	it('acknowledges a customer.message without starting a workflow whose trigger does not select it', async () => {
+		const { result, response } = await receive({
+			body: event({ type: 'customer.message', channel: 'web', reviewer: null }),
+			secret: SUB_SECRET,
+		});
+		assert.equal(response.statusCode, 200);
+		assert.match(response.body.ignored, /customer\.message is not selected/);
+		assert.equal(result.workflowData, undefined);
 	});
 
 	it('names where an escalated takeover moved to', async () => {
@@ -455,6 +508,7 @@ describe('Baton Trigger description', () => {
 			.sort();
 		assert.deepEqual(events, [
 			'approval.decided',
+			'customer.message',
 			'queue.updated',
 			'reply',
 			'session.closed',
@@ -468,13 +522,24 @@ describe('Baton Trigger description', () => {
 		]);
 	});
 
-	it('offers exactly the event types of the API (EventType in openapi.json)', () => {
+	it('offers exactly the event types of the API (EventType in openapi.json, and customer.message)', () => {
 		const spec = JSON.parse(readFileSync(SPEC, 'utf8'));
 		const offered = trigger.description.properties
 			.find((p) => p.name === 'events')
 			.options.map((o) => o.value)
 			.sort();
-		assert.deepEqual(offered, [...spec.components.schemas.EventType.enum].sort());
+		// customer.message is the web chat widget's event (issue 15): in the spec once the server
+		// side publishes it, offered by the trigger either way.
+		const api = new Set([...spec.components.schemas.EventType.enum, 'customer.message']);
+		assert.deepEqual(offered, [...api].sort());
+	});
+
+	it('explains customer.message as the event to answer with Send AI Answer', () => {
+		const options = trigger.description.properties.find((p) => p.name === 'events').options;
+		const option = options.find((o) => o.value === 'customer.message');
+		assert.equal(option.name, 'Customer Message');
+		assert.match(option.description, /web visitor/);
+		assert.match(option.description, /Send AI Answer/);
 	});
 
 	it('explains the queue and off-hours events in their own words', () => {

@@ -7,8 +7,9 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import type { CallbackEvent, CreateWebhookRequest, Webhook, WebhookList } from '../shared/api';
+import type { CreateWebhookRequest, Webhook, WebhookList } from '../shared/api';
 import { EVENT_OPTIONS, eventToItem } from '../shared/events';
+import type { BatonEvent } from '../shared/events';
 import { parseEvent, rawBodyOf } from '../shared/rawBody';
 import { signatureHeaders, verifySignature } from '../shared/signature';
 import { asNodeError, batonApiRequest, httpStatus } from '../shared/transport';
@@ -49,7 +50,7 @@ export class BatonTrigger implements INodeType {
 		version: 1,
 		subtitle: '={{ ($parameter["events"] || []).join(", ") }}',
 		description:
-			'Starts the workflow when Baton sends an event: a reviewer reply to pass to the customer, a claim, a handback',
+			"Starts the workflow when Baton sends an event: a reviewer reply to pass to the customer, a claim, a handback, a web visitor's message to answer",
 		defaults: { name: 'Baton Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -241,7 +242,7 @@ export class BatonTrigger implements INodeType {
 			response.status(401).json({ error: `invalid signature: ${verdict.reason}` });
 			return { noWebhookResponse: true };
 		}
-		const event = parseEvent(raw) as CallbackEvent | undefined;
+		const event = parseEvent(raw) as BatonEvent | undefined;
 		if (!event || typeof event.type !== 'string' || typeof event.session_id !== 'string') {
 			response.status(400).json({ error: 'body is not a Baton event' });
 			return { noWebhookResponse: true };

@@ -1,5 +1,16 @@
 import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
-import type { CallbackEvent } from './api';
+import type { CallbackEvent, EventType } from './api';
+
+/**
+ * A callback as Baton sends it: the generated CallbackEvent, widened by what the web chat widget
+ * contract (issue 15) adds to it, the event type `customer.message` and the `widget` (`id`, `name`)
+ * the visitor wrote in. It mirrors that contract; once openapi.json carries both, the widening
+ * changes nothing.
+ */
+export type BatonEvent = Omit<CallbackEvent, 'type'> & {
+	type: EventType | 'customer.message';
+	widget?: IDataObject | null;
+};
 
 /** The callback event types Baton delivers (DESIGN.md, "Callbacks"). */
 export const EVENT_OPTIONS: INodePropertyOptions[] = [
@@ -7,6 +18,12 @@ export const EVENT_OPTIONS: INodePropertyOptions[] = [
 		name: 'Approval Decided',
 		value: 'approval.decided',
 		description: 'A reviewer approved, edited or rejected a proposal',
+	},
+	{
+		name: 'Customer Message',
+		value: 'customer.message',
+		description:
+			"A web visitor wrote in Baton's chat widget while the AI owns the conversation: answer with Send AI Answer",
 	},
 	{
 		name: 'Queue Updated',
@@ -72,9 +89,11 @@ export interface EventItemOptions {
  * One flat, predictable item per callback: `text` is always what a workflow would send to the
  * customer (the reply, or the ready sentence Baton wrote for claimed/handed back/timed out, the
  * queue position or the off-hours message), and `channel_ref` is the address to send it to.
+ * A `customer.message` has nothing to send (its `text` is null): the visitor's words are in
+ * `content`, and `widget_id`/`widget_name` say which widget they wrote in.
  * Every field is present on every item (null when it does not apply to the event type).
  */
-export function eventToItem(event: CallbackEvent, options: EventItemOptions): IDataObject {
+export function eventToItem(event: BatonEvent, options: EventItemOptions): IDataObject {
 	const message = event.message ?? null;
 	let text: string | null = event.text ?? null;
 	if (event.type === 'reply' && message) {
@@ -103,5 +122,7 @@ export function eventToItem(event: CallbackEvent, options: EventItemOptions): ID
 		expected_wait_seconds: event.expected_wait_seconds ?? null,
 		opens_at: event.opens_at ?? null,
 		assignee: event.assignee ?? null,
+		widget_id: (event.widget?.id as string | undefined) ?? null,
+		widget_name: (event.widget?.name as string | undefined) ?? null,
 	};
 }

@@ -3,6 +3,7 @@ import * as get from './get.operation';
 import * as getHistory from './getHistory.operation';
 import * as handBack from './handBack.operation';
 import * as recordMessage from './recordMessage.operation';
+import * as sendAiAnswer from './sendAiAnswer.operation';
 
 export const operations: INodeProperties[] = [
 	{
@@ -37,6 +38,13 @@ export const operations: INodeProperties[] = [
 					'Record a turn and learn who answers next: call it on every inbound message, branch on "owner"',
 				action: 'Record a message and get the owner',
 			},
+			{
+				name: 'Send AI Answer',
+				value: 'sendAiAnswer',
+				description:
+					"Answer a web visitor of Baton's chat widget: records the AI's turn and Baton shows it in the widget",
+				action: 'Send an AI answer to a web visitor',
+			},
 		],
 		default: 'recordMessage',
 	},
@@ -48,6 +56,7 @@ export const descriptions: INodeProperties[] = [
 	...get.description,
 	...getHistory.description,
 	...handBack.description,
+	...sendAiAnswer.description,
 ];
 
 export const handlers = {
@@ -55,4 +64,5 @@ export const handlers = {
 	getHistory: getHistory.execute,
 	handBack: handBack.execute,
 	recordMessage: recordMessage.execute,
+	sendAiAnswer: sendAiAnswer.execute,
 };
