@@ -1,16 +1,8 @@
 import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
-import type { CallbackEvent, EventType } from './api';
+import type { CallbackEvent } from './api';
 
-/**
- * A callback as Baton sends it: the generated CallbackEvent, widened by what the web chat widget
- * contract (issue 15) adds to it, the event type `customer.message` and the `widget` (`id`, `name`)
- * the visitor wrote in. It mirrors that contract; once openapi.json carries both, the widening
- * changes nothing.
- */
-export type BatonEvent = Omit<CallbackEvent, 'type'> & {
-	type: EventType | 'customer.message';
-	widget?: IDataObject | null;
-};
+/** A callback as Baton sends it (the generated schema; `customer.message` carries `widget`). */
+export type BatonEvent = CallbackEvent;
 
 /** The callback event types Baton delivers (DESIGN.md, "Callbacks"). */
 export const EVENT_OPTIONS: INodePropertyOptions[] = [
