@@ -1,4 +1,5 @@
-//! The admin pages of the inbox: reviewers, teams, API keys and escalation policies. Each is a
+//! The admin pages of the inbox: reviewers, teams, API keys and escalation policies (the web
+//! chat's widget keys are in `inbox::widgets`). Each is a
 //! server-rendered list with forms; the forms carry `data-api` (method and endpoint) and the
 //! script sends them to the JSON API with the CSRF header, then refreshes the `data-live`
 //! lists. Field conventions the script reads: `data-type="bool"` (a checkbox sent as true or
@@ -24,14 +25,16 @@ pub enum Section {
     Teams,
     ApiKeys,
     Escalation,
+    Widgets,
 }
 
 impl Section {
-    pub const ALL: [Section; 4] = [
+    pub const ALL: [Section; 5] = [
         Section::Reviewers,
         Section::Teams,
         Section::ApiKeys,
         Section::Escalation,
+        Section::Widgets,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Section {
             Section::Teams => "teams",
             Section::ApiKeys => "api-keys",
             Section::Escalation => "escalation",
+            Section::Widgets => "web-chat",
         }
     }
 
@@ -49,6 +53,7 @@ impl Section {
             Section::Teams => "Teams",
             Section::ApiKeys => "API keys",
             Section::Escalation => "Escalation policies",
+            Section::Widgets => "Web chat",
         }
     }
 
@@ -63,7 +68,7 @@ pub struct Admin<'a> {
     pub csrf: &'a str,
 }
 
-fn page(a: &Admin<'_>, section: Section, body: Markup) -> Markup {
+pub(super) fn page(a: &Admin<'_>, section: Section, body: Markup) -> Markup {
     let title = format!("Admin · {}", section.title());
     let chrome = Chrome {
         title: &title,
@@ -87,7 +92,7 @@ fn page(a: &Admin<'_>, section: Section, body: Markup) -> Markup {
 }
 
 /// A key for `data-live`: changes whenever what the list shows changes.
-fn live_key(parts: impl IntoIterator<Item = String>) -> String {
+pub(super) fn live_key(parts: impl IntoIterator<Item = String>) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for p in parts {
@@ -96,7 +101,7 @@ fn live_key(parts: impl IntoIterator<Item = String>) -> String {
     format!("{:x}", h.finish())
 }
 
-fn form_error() -> Markup {
+pub(super) fn form_error() -> Markup {
     html! { p.formerror role="alert" {} }
 }
 

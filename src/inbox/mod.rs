@@ -9,6 +9,7 @@ pub mod insights;
 pub mod pages;
 pub mod routing;
 pub mod views;
+pub mod widgets;
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;

@@ -453,6 +453,7 @@ enum AdminData {
         Vec<String>,
         BTreeMap<String, String>,
     ),
+    Widgets(Vec<crate::db::widgets::WidgetRow>, Vec<String>),
 }
 
 fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminData, ApiError> {
@@ -483,6 +484,10 @@ fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminD
             let (names, teams) = display_names(conn)?;
             AdminData::Escalation(policies, teams, names)
         }
+        Section::Widgets => {
+            let (_, teams) = display_names(conn)?;
+            AdminData::Widgets(crate::db::widgets::list(conn)?, teams)
+        }
     })
 }
 
@@ -500,7 +505,7 @@ pub async fn get_admin_section(
             actix_web::http::StatusCode::NOT_FOUND,
             views::message_page(
                 "No such page",
-                "The admin pages are Reviewers, Teams, API keys and Escalation policies.",
+                "The admin pages are Reviewers, Teams, API keys, Escalation policies and Web chat.",
             ),
         ));
     };
@@ -523,6 +528,9 @@ pub async fn get_admin_section(
             },
             &state.config.fallback_message,
         ),
+        AdminData::Widgets(list, teams) => {
+            super::widgets::widgets_page(&a, list, teams, &state.public_base)
+        }
     };
     Ok(html(actix_web::http::StatusCode::OK, markup))
 }

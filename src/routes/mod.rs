@@ -78,6 +78,7 @@ api_handlers!(
     widgets::create_widget,
     widgets::list_widgets,
     widgets::delete_widget,
+    widgets::get_widget_look,
     widgets::create_visitor_conversation,
     widgets::get_visitor_conversation,
     widgets::create_visitor_message,

@@ -397,6 +397,49 @@ async fn visitor(
     Ok((v, w))
 }
 
+/// What the widget shows before a conversation starts.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WidgetLook {
+    /// The chat window's title (also the bubble's label).
+    pub title: String,
+    /// The first line the visitor reads.
+    pub welcome: Option<String>,
+}
+
+/// The widget's title and welcome line, for a page that has no conversation yet (no session is
+/// started until the visitor writes or opens the chat).
+#[utoipa::path(
+    tag = "web chat",
+    params(("public_key" = String, Path, description = "The widget's public key (`pk_…`)")),
+    responses(
+        (status = 200, description = "The widget's look", body = WidgetLook),
+        (status = 403, description = "The page's origin is not one of the widget's, or the key was revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such widget key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/widget/v1/widgets/{public_key}")]
+pub async fn get_widget_look(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<web::Json<WidgetLook>, ApiError> {
+    let key = path.into_inner();
+    let widget = state
+        .db
+        .read(move |conn| repo::by_public_key(conn, &key))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no chat widget with this key"))?;
+    check_origin(&req, &widget)?;
+    if widget.revoked_at.is_some() {
+        return Err(revoked());
+    }
+    Ok(web::Json(WidgetLook {
+        title: widget.title,
+        welcome: widget.welcome,
+    }))
+}
+
 /// Start a visitor's conversation (the widget calls it when the visitor first opens the chat).
 #[utoipa::path(
     tag = "web chat",

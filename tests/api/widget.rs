@@ -577,3 +577,35 @@ backend_tests!(
     a_revoked_widget_key_ends_open_streams_and_starts_nothing,
     widget_keys_are_for_admins_and_check_their_fields,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_reads_the_widget_look_without_starting_a_conversation() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let root = app.login("root").await;
+    let widget = create_widget(&app, &root).await;
+    let path = format!(
+        "/widget/v1/widgets/{}",
+        widget["public_key"].as_str().unwrap()
+    );
+    let get = |origin: &'static str| {
+        app.client
+            .get(app.url(&path))
+            .header("Origin", origin)
+            .send()
+    };
+    let (status, body) = read(get(SHOP).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"title": "Ask the shop", "welcome": "Hi! How can we help?"})
+    );
+    let (status, body) = read(get("http://evil.test").await.unwrap()).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = app.get("/widget/v1/widgets/pk_nope", "").await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not-found");
+    let (_, sessions) = app.get("/v1/inbox", &root).await;
+    assert!(
+        !sessions.to_string().contains("web_"),
+        "no session was started by looking: {sessions}"
+    );
+}

@@ -978,6 +978,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/widget/v1/widgets/{public_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The widget's title and welcome line, for a page that has no conversation yet (no session is
+         *     started until the visitor writes or opens the chat).
+         */
+        get: operations["get_widget_look"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2428,6 +2448,13 @@ export interface components {
             snippet: string;
             team?: string | null;
             title: string;
+            welcome?: string | null;
+        };
+        /** @description What the widget shows before a conversation starts. */
+        WidgetLook: {
+            /** @description The chat window's title (also the bubble's label). */
+            title: string;
+            /** @description The first line the visitor reads. */
             welcome?: string | null;
         };
         /** @description The web chat widget a `customer.message` came through. */
@@ -6368,6 +6395,56 @@ export interface operations {
             };
             /** @description Wrong origin, or the key was revoked */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_widget_look: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The widget's public key (`pk_…`) */
+                public_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The widget's look */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetLook"];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The page's origin is not one of the widget's, or the key was revoked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such widget key */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

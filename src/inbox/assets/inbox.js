@@ -377,7 +377,8 @@
 
   // Admin pages: forms and buttons marked data-api go to the JSON API with their method.
   // Conventions (see src/inbox/admin.rs): data-type="bool" checkboxes are sent as true/false,
-  // data-type="list" checkboxes as an array of checked values, data-optional fields are left out
+  // data-type="list" checkboxes as an array of checked values, data-type="lines" text as an
+  // array of its non-empty lines, data-optional fields are left out
   // when empty, data-rows containers become arrays of objects (one per [data-row]), and
   // "{field}" in data-endpoint takes that field's value (percent-encoded) out of the body.
   function fieldsOf(root, skipRows) {
@@ -386,6 +387,10 @@
       if (skipRows && el.closest("[data-rows]")) return;
       const name = el.name;
       if (el.dataset.type === "bool") { out[name] = el.checked; return; }
+      if (el.dataset.type === "lines") {
+        out[name] = el.value.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+        return;
+      }
       if (el.dataset.type === "list") {
         if (!Array.isArray(out[name])) out[name] = [];
         if (el.checked) out[name].push(el.value);

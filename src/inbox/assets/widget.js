@@ -27,7 +27,7 @@
     '<section class="panel" id="panel" role="dialog" aria-labelledby="title" hidden>' +
     '<header><h2 id="title">Chat</h2>' +
     '<button type="button" class="close" aria-label="Close the chat">\u00d7</button></header>' +
-    '<div class="log" role="log" aria-live="polite" aria-label="Conversation"></div>' +
+    '<div class="log" role="log" aria-live="polite" aria-label="Conversation" tabindex="0"></div>' +
     '<p class="typing" aria-live="polite"></p>' +
     '<p class="status" role="status"></p>' +
     '<form novalidate><label for="text" class="vh">Your message</label>' +
@@ -269,7 +269,11 @@
   });
 
   try { token = localStorage.getItem(store); } catch (e) { token = null; }
-  if (token) {
+  if (!token) {
+    call("GET", "/widget/v1/widgets/" + encodeURIComponent(key)).then(function (r) {
+      if (r.ok) setTitle(r.data);
+    }).catch(function () { /* offline: the bubble keeps its default label */ });
+  } else {
     call("GET", "/widget/v1/conversation").then(function (r) {
       if (r.ok) { setTitle(r.data); listen(); }
       else { token = null; try { localStorage.removeItem(store); } catch (e) { /* private */ } }
