@@ -19,6 +19,7 @@ pub mod schema;
 pub mod sessions;
 pub mod signals;
 pub mod takeovers;
+pub mod texts;
 pub mod webhooks;
 pub mod widgets;
 

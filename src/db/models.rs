@@ -103,6 +103,8 @@ pub struct TakeoverRow {
     pub escalation_policy_id: Option<String>,
     pub default_decision: Option<String>,
     pub decision_payload: Option<String>,
+    /// The customer's language (a language tag), when the workflow sent one.
+    pub locale: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Insertable)]

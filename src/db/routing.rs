@@ -598,10 +598,12 @@ pub fn send_queue_updates(
         let s = sessions::get(conn, &t.session_id)?
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("takeover without session")))?;
         let mut ev = super::takeovers::event(EventType::QueueUpdated, &s, &t);
-        ev.text = Some(routing::queue_text(
+        ev.text = Some(queue_sentence(
+            conn,
+            &t,
             info.position,
             info.expected_wait_seconds,
-        ));
+        )?);
         ev.position = Some(info.position);
         ev.expected_wait_seconds = info.expected_wait_seconds;
         ev.opens_at = info.opens_at;
@@ -712,4 +714,35 @@ pub fn closed_teams(
         .iter()
         .filter_map(|t| opens_at_if_closed(t, at).map(|o| (t.team_id.clone(), o)))
         .collect())
+}
+
+/// The `queue.updated` sentence: Baton's English wording (which says "less than a minute")
+/// unless the customer's language or an admin's template says otherwise.
+fn queue_sentence(
+    conn: &mut DbConnection,
+    t: &TakeoverRow,
+    position: i64,
+    expected_wait: Option<i64>,
+) -> Result<String, ApiError> {
+    use crate::domain::texts::{render, TextKey};
+    let who = super::texts::listener(conn, t)?;
+    let key = match (position, expected_wait) {
+        (..=1, _) => TextKey::QueueNext,
+        (_, Some(_)) => TextKey::Queue,
+        (_, None) => TextKey::QueueNoWait,
+    };
+    let english = who.lang.as_ref().is_none_or(|l| l.as_str() == "en");
+    let template = super::texts::template(conn, &who, key, None)?;
+    let built_in = crate::domain::texts::built_in(key, "en").unwrap_or_default();
+    if english && template == built_in {
+        return Ok(routing::queue_text(position, expected_wait));
+    }
+    let minutes = expected_wait.map(|s| ((s + 59) / 60).max(1).to_string());
+    Ok(render(
+        &template,
+        &[
+            ("position", &position.to_string()),
+            ("minutes", minutes.as_deref().unwrap_or_default()),
+        ],
+    ))
 }

@@ -113,6 +113,7 @@ diesel::table! {
         escalation_policy_id -> Nullable<Text>,
         default_decision -> Nullable<Text>,
         decision_payload -> Nullable<Text>,
+        locale -> Nullable<Text>,
     }
 }
 
@@ -280,6 +281,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    customer_texts (team, locale, key) {
+        team -> Text,
+        locale -> Text,
+        key -> Text,
+        template -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     widgets (id) {
         id -> Text,
         public_key -> Text,
@@ -299,6 +310,7 @@ diesel::table! {
         token_digest -> Text,
         widget_id -> Text,
         created_at -> Timestamp,
+        locale -> Nullable<Text>,
     }
 }
 
@@ -348,4 +360,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     widgets,
     widget_visitors,
     widget_notices,
+    customer_texts,
 );

@@ -10,7 +10,7 @@ use crate::domain::types::DeliveryStatus;
 use super::models::{NoteRow, SessionRow, TakeoverRow};
 use super::schema::{deliveries, messages, notes, takeovers};
 use super::sessions::{self, status_of, NewTurn, SessionFields};
-use super::{accounts, audit, escalation, now, routing, DbConnection};
+use super::{accounts, audit, escalation, now, routing, texts, DbConnection};
 use crate::db::outbox::{self, Destination};
 use crate::domain::credentials::{Caller, ReviewerAuth};
 use crate::domain::effects::{Audience, Callback, Effects};
@@ -20,6 +20,7 @@ use crate::domain::hours::OffHoursAction;
 use crate::domain::notices;
 use crate::domain::session::{transition, SessionEvent, SessionStatus};
 use crate::domain::takeover::{new_history_items, TakeoverSpec};
+use crate::domain::texts::TextKey;
 use crate::domain::types::{Mode, Outcome, Sender, TakeoverId, TakeoverStatus};
 use crate::error::{ApiError, Kind};
 
@@ -351,6 +352,7 @@ pub fn request(
         escalation_policy_id: policy_id,
         default_decision: spec.default_decision,
         decision_payload: None,
+        locale: spec.locale.map(|l| l.as_str().to_string()),
     };
     diesel::insert_into(takeovers::table)
         .values(&row)
@@ -376,13 +378,8 @@ pub fn request(
         },
     )?;
     if spec.mode == Mode::Takeover {
-        super::widgets::notice(
-            conn,
-            &s.id,
-            "takeover.requested",
-            &notices::customer_connecting(),
-            None,
-        )?;
+        let text = texts::say(conn, &row, TextKey::Connecting, &[])?;
+        super::widgets::notice(conn, &s.id, "takeover.requested", &text, None)?;
     }
     if let Some(team) = &row.assignee_team_id {
         let text = notices::team_new_request(&row.mode, &row.reason, &s.id, s.channel.as_deref());
@@ -432,7 +429,23 @@ fn off_hours(
     let Some(opens_at) = routing::opens_at_if_closed(&team, at) else {
         return Ok(Some(t));
     };
-    let text = hours.render_message(opens_at.map(utc_of), utc_of(at));
+    let who = texts::listener(conn, &t)?;
+    let template = texts::template(
+        conn,
+        &who,
+        TextKey::OffHours,
+        Some(hours.off_hours_message()),
+    )?;
+    let opening = match opens_at {
+        Some(o) => crate::domain::texts::describe_opening(
+            who.lang.as_ref(),
+            utc_of(o),
+            utc_of(at),
+            hours.zone(),
+        ),
+        None => crate::domain::texts::next_opening(who.lang.as_ref()).to_string(),
+    };
+    let text = crate::domain::texts::render(&template, &[("opens_at", &opening)]);
     let mut ev = event(EventType::TakeoverOffHours, s, &t);
     ev.text = Some(text.clone());
     ev.opens_at = opens_at.map(utc_of);
@@ -586,7 +599,12 @@ fn hold(
     let t = get(conn, &t.id)?.unwrap_or(t);
     let joined = Callback {
         reviewer: Some(reviewer_ref(r)),
-        text: Some(notices::customer_reviewer_joined(&r.display_name)),
+        text: Some(texts::say(
+            conn,
+            &t,
+            TextKey::Joined,
+            &[("reviewer", &r.display_name)],
+        )?),
         ..Callback::new(EventType::TakeoverClaimed, Audience::Channel)
     };
     apply_effects(conn, &s, Some(&t), effects.announce(joined))?;
@@ -798,9 +816,15 @@ pub fn handback(
     let handed_back = Callback {
         reviewer: reviewer.map(reviewer_ref),
         summary: summary.map(str::to_string),
-        text: Some(notices::customer_handed_back(
-            reviewer.map(|r| r.display_name.as_str()),
-        )),
+        text: Some(match reviewer {
+            Some(r) => texts::say(
+                conn,
+                &t,
+                TextKey::HandedBack,
+                &[("reviewer", &r.display_name)],
+            )?,
+            None => texts::say(conn, &t, TextKey::BackWithAssistant, &[])?,
+        }),
         ..Callback::new(EventType::SessionHandedBack, Audience::Channel)
     };
     let effects = Effects::new(caller.actor(), "session.handed_back", from, to);

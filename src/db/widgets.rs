@@ -57,6 +57,8 @@ pub struct VisitorRow {
     pub token_digest: String,
     pub widget_id: String,
     pub created_at: NaiveDateTime,
+    /// The visitor's browser language.
+    pub locale: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Insertable)]

@@ -16,7 +16,6 @@
 //! or across midnight, form one continuous open period.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
@@ -389,6 +388,11 @@ impl BusinessHours {
         self.off_hours_action
     }
 
+    /// The team's time zone.
+    pub fn zone(&self) -> Tz {
+        self.timezone
+    }
+
     /// The message as configured, `{opens_at}` not yet replaced (see [`Self::render_message`]).
     pub fn off_hours_message(&self) -> &str {
         &self.off_hours_message
@@ -452,25 +456,10 @@ impl BusinessHours {
     /// `now`'s); `the next opening` for `None`.
     pub fn render_message(&self, opens_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
         let text = match opens_at {
-            None => "the next opening".to_string(),
-            Some(at) => self.describe_opening(at, now),
+            None => super::texts::next_opening(None).to_string(),
+            Some(at) => super::texts::describe_opening(None, at, now, self.timezone),
         };
         self.off_hours_message.replace("{opens_at}", &text)
-    }
-
-    fn describe_opening(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-        let at = at.with_timezone(&self.timezone);
-        let today = now.with_timezone(&self.timezone).date_naive();
-        let date = at.date_naive();
-        let mut text = match (date - today).num_days() {
-            0 => "today".to_string(),
-            1 => "tomorrow".to_string(),
-            2..=6 => at.format("%A").to_string(),
-            _ if date.year() == today.year() => at.format("%A %-d %B").to_string(),
-            _ => at.format("%A %-d %B %Y").to_string(),
-        };
-        let _ = write!(text, " {} ({})", at.format("%H:%M"), self.timezone.name());
-        text
     }
 
     /// The open periods, in order and merged where they touch, from two local days before

@@ -18,6 +18,7 @@ pub mod session;
 pub mod signals;
 pub mod stats;
 pub mod takeover;
+pub mod texts;
 pub mod types;
 pub mod visibility;
 pub mod widget;

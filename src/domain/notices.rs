@@ -1,6 +1,5 @@
-//! The words Baton says on its own: notices to customers (carried in callbacks' `text`) and to
-//! a team's channel, and the system turns it writes into a conversation. Written once here so a
-//! change of wording, or a translation later, has one place to go.
+//! The words Baton says on its own to a team's channel, and the system turns it writes into a
+//! conversation. What it says to customers is in `domain::texts` (per team and language).
 
 /// A takeover's reason as people read it (`out_of_scope` → `out of scope`).
 fn spoken(reason: &str) -> String {
@@ -37,24 +36,6 @@ pub fn team_reviewer_silent(holder: Option<&str>, session_id: &str) -> String {
     )
 }
 
-/// To a web chat visitor: a person was asked for.
-pub fn customer_connecting() -> String {
-    "Connecting you with a person. Stay here: they will answer in this chat.".to_string()
-}
-
-/// To the customer: a reviewer took the conversation.
-pub fn customer_reviewer_joined(display_name: &str) -> String {
-    format!("{display_name} joined the conversation")
-}
-
-/// To the customer: the conversation goes back to the assistant.
-pub fn customer_handed_back(display_name: Option<&str>) -> String {
-    match display_name {
-        Some(name) => format!("{name} is handing you back to the assistant"),
-        None => "You are back with the assistant".to_string(),
-    }
-}
-
 /// The system turn recorded when nobody answered and the customer got the fallback message.
 pub fn turn_timed_out(fallback_message: &str) -> String {
     format!("No reviewer answered in time. The customer was told: {fallback_message}")
@@ -82,14 +63,6 @@ mod tests {
         assert_eq!(
             team_reviewer_silent(None, "s1"),
             "A reviewer went quiet on s1; the conversation is back in the queue"
-        );
-        assert_eq!(
-            customer_handed_back(Some("Alice")),
-            "Alice is handing you back to the assistant"
-        );
-        assert_eq!(
-            customer_handed_back(None),
-            "You are back with the assistant"
         );
     }
 }

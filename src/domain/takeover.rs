@@ -38,6 +38,8 @@ pub struct TakeoverSpec {
     pub decisions: Option<Vec<String>>,
     pub default_decision: Option<String>,
     pub queue_updates: bool,
+    /// The customer's language, for what Baton says to them (`domain::texts`).
+    pub locale: Option<super::texts::Lang>,
 }
 
 /// The decisions an approval may allow.

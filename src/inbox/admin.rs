@@ -1,5 +1,5 @@
 //! The admin pages of the inbox: reviewers, teams, API keys and escalation policies (the web
-//! chat's widget keys are in `inbox::widgets`). Each is a
+//! chat's widget keys are in `inbox::widgets`, the customer texts in `inbox::texts`). Each is a
 //! server-rendered list with forms; the forms carry `data-api` (method and endpoint) and the
 //! script sends them to the JSON API with the CSRF header, then refreshes the `data-live`
 //! lists. Field conventions the script reads: `data-type="bool"` (a checkbox sent as true or
@@ -25,15 +25,17 @@ pub enum Section {
     Teams,
     ApiKeys,
     Escalation,
+    Texts,
     Widgets,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Reviewers,
         Section::Teams,
         Section::ApiKeys,
         Section::Escalation,
+        Section::Texts,
         Section::Widgets,
     ];
 
@@ -43,6 +45,7 @@ impl Section {
             Section::Teams => "teams",
             Section::ApiKeys => "api-keys",
             Section::Escalation => "escalation",
+            Section::Texts => "customer-texts",
             Section::Widgets => "web-chat",
         }
     }
@@ -53,6 +56,7 @@ impl Section {
             Section::Teams => "Teams",
             Section::ApiKeys => "API keys",
             Section::Escalation => "Escalation policies",
+            Section::Texts => "Customer texts",
             Section::Widgets => "Web chat",
         }
     }

@@ -8,6 +8,7 @@ pub mod charts;
 pub mod insights;
 pub mod pages;
 pub mod routing;
+pub mod texts;
 pub mod views;
 pub mod widgets;
 

@@ -454,6 +454,7 @@ enum AdminData {
         BTreeMap<String, String>,
     ),
     Widgets(Vec<crate::db::widgets::WidgetRow>, Vec<String>),
+    Texts(Vec<crate::db::texts::TextRow>, Vec<String>),
 }
 
 fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminData, ApiError> {
@@ -484,6 +485,10 @@ fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminD
             let (names, teams) = display_names(conn)?;
             AdminData::Escalation(policies, teams, names)
         }
+        Section::Texts => {
+            let (_, teams) = display_names(conn)?;
+            AdminData::Texts(crate::db::texts::list(conn)?, teams)
+        }
         Section::Widgets => {
             let (_, teams) = display_names(conn)?;
             AdminData::Widgets(crate::db::widgets::list(conn)?, teams)
@@ -505,7 +510,7 @@ pub async fn get_admin_section(
             actix_web::http::StatusCode::NOT_FOUND,
             views::message_page(
                 "No such page",
-                "The admin pages are Reviewers, Teams, API keys, Escalation policies and Web chat.",
+                "The admin pages are Reviewers, Teams, API keys, Escalation policies, Customer texts and Web chat.",
             ),
         ));
     };
@@ -528,6 +533,7 @@ pub async fn get_admin_section(
             },
             &state.config.fallback_message,
         ),
+        AdminData::Texts(list, teams) => super::texts::texts_page(&a, list, teams),
         AdminData::Widgets(list, teams) => {
             super::widgets::widgets_page(&a, list, teams, &state.public_base)
         }

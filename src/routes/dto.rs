@@ -257,6 +257,11 @@ pub struct TakeoverRequest {
     /// place in the queue changes, at most once a minute (`BATON_QUEUE_UPDATE_INTERVAL`).
     #[serde(default)]
     pub queue_updates: bool,
+    /// The customer's language (`de`, `de-AT`, `pt-BR`…): what Baton says to the customer
+    /// (callback `text`: joined, place in the queue, off hours, handback) is in this language
+    /// when Baton or an admin has it (Admin · Customer texts), else in the team's own wording.
+    #[schema(schema_with = text_64_schema)]
+    pub locale: Option<String>,
 }
 
 /// A takeover and where it stands.

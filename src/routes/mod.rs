@@ -19,6 +19,7 @@ pub mod signals;
 pub mod stats;
 pub mod takeovers;
 pub mod teams;
+pub mod texts;
 pub mod webhooks;
 pub mod widgets;
 
@@ -75,6 +76,9 @@ api_handlers!(
     webhooks::list_webhooks,
     webhooks::delete_webhook,
     webhooks::create_webhook_rotation,
+    texts::list_customer_texts,
+    texts::put_customer_text,
+    texts::delete_customer_text,
     widgets::create_widget,
     widgets::list_widgets,
     widgets::delete_widget,

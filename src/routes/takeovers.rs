@@ -117,6 +117,11 @@ fn parse(
             );
         }
     }
+    let locale = req.locale.as_deref().and_then(|l| {
+        crate::domain::texts::Lang::parse(l)
+            .map_err(|e| err("locale".into(), e))
+            .ok()
+    });
     let mut field_errors = Vec::new();
     let fields = session_fields(
         &req.channel,
@@ -147,6 +152,7 @@ fn parse(
                 decisions: req.decisions,
                 default_decision: req.default_decision,
                 queue_updates: req.queue_updates,
+                locale,
             })
         }
         _ => Err(ApiError::validation(errors)),

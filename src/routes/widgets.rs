@@ -291,6 +291,10 @@ pub async fn delete_widget(
 pub struct VisitorStart {
     /// The widget's public key (`pk_…`), from the script tag.
     pub key: String,
+    /// The visitor's browser language (`navigator.language`): what Baton says to them is in
+    /// this language when it has it.
+    #[schema(max_length = 64)]
+    pub locale: Option<String>,
 }
 
 /// A visitor's conversation.
@@ -475,12 +479,19 @@ pub async fn create_visitor_conversation(
         .starts_per_address
         .check(&client_address(&req))
         .map_err(limited)?;
+    // A language tag the browser sent; anything else is left out rather than refused.
+    let locale = body
+        .locale
+        .as_deref()
+        .and_then(|l| crate::domain::texts::Lang::parse(l).ok())
+        .map(|l| l.as_str().to_string());
     let token = generate_visitor_token();
     let row = VisitorRow {
         session_id: new_session_id(),
         token_digest: token_digest(&token),
         widget_id: widget.id.clone(),
         created_at: now(),
+        locale,
     };
     let session_id = row.session_id.clone();
     state
@@ -730,8 +741,15 @@ impl VisitorStream {
                 Ok((w, feed))
             })
             .await;
-        // A database hiccup is no reason to drop the visitor: the next check tries again.
-        let Ok((widget, feed)) = read else { return };
+        // A database hiccup is no reason to drop the visitor: try again shortly.
+        let (widget, feed) = match read {
+            Ok(got) => got,
+            Err(e) => {
+                tracing::warn!(error = %e, session = %self.session_id, "reading a visitor's feed failed; retrying");
+                self.next_check = Instant::now() + Duration::from_millis(500);
+                return;
+            }
+        };
         if widget.is_none_or(|w| w.revoked_at.is_some()) {
             self.pending
                 .push_back("event: end\ndata: {\"reason\":\"revoked\"}\n\n".into());
@@ -833,6 +851,7 @@ async fn get_widget_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=300"))
         .insert_header(("Cross-Origin-Resource-Policy", "cross-origin"))
+        .insert_header(("Access-Control-Allow-Origin", "*"))
         .body(WIDGET_JS)
 }
 
@@ -841,6 +860,7 @@ async fn get_widget_stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=300"))
         .insert_header(("Cross-Origin-Resource-Policy", "cross-origin"))
+        .insert_header(("Access-Control-Allow-Origin", "*"))
         .body(WIDGET_CSS)
 }
 

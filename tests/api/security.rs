@@ -258,6 +258,22 @@ fn cases() -> Vec<Case> {
             ADMIN,
         ),
         case(M::DELETE, "/v1/api-keys/{id}", None, ADMIN),
+        case(M::GET, "/v1/customer-texts", None, ADMIN),
+        case(
+            M::PUT,
+            "/v1/customer-texts/{key}",
+            Some(json!({"template": "{reviewer} is here"})),
+            ADMIN,
+        ),
+        case(M::DELETE, "/v1/customer-texts/{key}", None, ADMIN),
+        case(
+            M::POST,
+            "/v1/widgets",
+            Some(json!({"name": "Shop", "allowed_origins": ["https://shop.test"]})),
+            ADMIN,
+        ),
+        case(M::GET, "/v1/widgets", None, ADMIN),
+        case(M::DELETE, "/v1/widgets/{widget_id}", None, ADMIN),
         case(M::GET, "/metrics", None, PUBLIC),
         case(M::GET, "/v1/events", None, ANY_REVIEWER),
         // `POST /v1/auth/login` takes no credentials by design; its checks (wrong password,
@@ -266,8 +282,17 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Paths of the spec that are not API calls with credentials.
-const NOT_IN_MATRIX: [&str; 1] = ["/v1/auth/login POST"];
+/// Paths of the spec that are not API calls with credentials: the sign-in, and the web chat's
+/// visitor calls, which take a visitor token (or, to start, nothing) and no key or reviewer
+/// token; widget.rs checks who gets in there.
+const NOT_IN_MATRIX: [&str; 6] = [
+    "/v1/auth/login POST",
+    "/widget/v1/widgets/{public_key} GET",
+    "/widget/v1/conversations POST",
+    "/widget/v1/conversation GET",
+    "/widget/v1/messages POST",
+    "/widget/v1/stream GET",
+];
 
 async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
     let app = spawn_app_with(backend, Options::default()).await;
@@ -336,6 +361,32 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
             } else {
                 takeover["id"].as_str().unwrap()
             };
+            // A template and a widget of its own for the customer-text and widget cases.
+            if case.template == "/v1/customer-texts/{key}" && case.method == Method::DELETE {
+                let admin = tokens[&Who::Admin].clone().expect("the admin's token");
+                let (s, body) = app
+                    .put(
+                        "/v1/customer-texts/joined",
+                        &admin,
+                        json!({"template": "{reviewer} is here"}),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{body}");
+            }
+            let widget = if case.template.contains("{widget_id}") {
+                let admin = tokens[&Who::Admin].clone().expect("the admin's token");
+                let (s, w) = app
+                    .post(
+                        "/v1/widgets",
+                        &admin,
+                        json!({"name": "Shop", "allowed_origins": ["https://shop.test"]}),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{w}");
+                w["id"].as_str().unwrap().to_string()
+            } else {
+                String::new()
+            };
             // A reply to retry: alice claims the conversation and answers.
             let message = if case.template.contains("{message_id}") {
                 let alice = tokens[&Who::Team].clone().expect("alice's token");
@@ -358,6 +409,8 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
             let path = case
                 .template
                 .replace("{message_id}", &message)
+                .replace("{widget_id}", &widget)
+                .replace("{key}", "joined")
                 .replace("{session_id}", &session)
                 .replace("{slug}", "validation")
                 .replace("{name}", &format!("policy-{who:?}"))

@@ -91,11 +91,16 @@ async fn create_widget(app: &TestApp, admin: &str) -> Value {
 }
 
 async fn start_visitor(app: &TestApp, key: &str) -> Visitor {
+    start_visitor_in(app, key, None).await
+}
+
+/// A visitor whose browser says `locale`.
+async fn start_visitor_in(app: &TestApp, key: &str, locale: Option<&str>) -> Visitor {
     let r = app
         .client
         .post(app.url("/widget/v1/conversations"))
         .header("Origin", SHOP)
-        .json(&json!({"key": key}))
+        .json(&json!({"key": key, "locale": locale}))
         .send()
         .await
         .unwrap();
@@ -345,6 +350,31 @@ async fn a_visitor_token_reaches_its_own_conversation_only(backend: Backend) {
         assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
     }
 
+    // Nor is an API key or a reviewer token a visitor token.
+    let alice = app.login("alice").await;
+    for token in [app.api_key.as_str(), root.as_str(), alice.as_str()] {
+        let r = app
+            .client
+            .post(app.url("/widget/v1/messages"))
+            .header("Origin", SHOP)
+            .bearer_auth(token)
+            .json(&json!({"text": "hi"}))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = read(r).await;
+        assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
+        let r = app
+            .client
+            .get(app.url("/widget/v1/stream"))
+            .header("Origin", SHOP)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+
     // The widget's own API answers only on the widget's sites.
     for origin in [
         Some("http://evil.test"),
@@ -571,7 +601,219 @@ async fn the_widget_script_and_style_sheet_are_served_small() {
     assert!(allowed.contains("authorization") && allowed.contains("last-event-id"));
 }
 
+/// A schedule open every day for one hour in Berlin, starting three hours from now there;
+/// the opening's hour and whether it is today there.
+fn berlin_schedule() -> (Value, u32, bool) {
+    use chrono::Timelike;
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Berlin);
+    let open = (now.hour() + 3) % 24;
+    let close = if open == 23 {
+        "24:00".to_string()
+    } else {
+        format!("{:02}:00", open + 1)
+    };
+    let mut weekly = serde_json::Map::new();
+    for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        weekly.insert(
+            d.into(),
+            json!([{"open": format!("{open:02}:00"), "close": close}]),
+        );
+    }
+    let body = json!({"policy": "manual", "business_hours": {
+        "timezone": "Europe/Berlin", "weekly": weekly, "holidays": [],
+        "off_hours_message": "We're closed. A person will answer from {opens_at}.",
+        "off_hours_action": "queue",
+    }});
+    (body, open, open > now.hour())
+}
+
+async fn a_german_visitor_gets_the_german_off_hours_text_in_the_teams_zone(backend: Backend) {
+    let (schedule, open, today) = berlin_schedule();
+    let app = spawn_app(backend).await;
+    let (status, team) = app
+        .put("/v1/teams/support/routing", &app.api_key, schedule)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{team}");
+    assert_eq!(team["open"], false, "{team}");
+    let root = app.login("root").await;
+    let widget = create_widget(&app, &root).await;
+    let v = start_visitor_in(&app, widget["public_key"].as_str().unwrap(), Some("de-DE")).await;
+    let mut stream = open_stream(&app, &v, None).await;
+    assert_eq!(
+        say(&app, &v, "Ich möchte mit einem Menschen sprechen", "d1")
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    stream.item().await;
+
+    // The workflow asks for a person without naming a language: the browser's is used.
+    let channel = Receiver::start();
+    let (status, body) = app
+        .takeover(
+            &v.session_id,
+            &channel.url("/reply"),
+            json!({"channel": "web"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let connecting = stream.item().await;
+    assert!(
+        connecting.data["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Wir verbinden Sie"),
+        "{:?}",
+        connecting.data
+    );
+    let off = stream.item().await;
+    assert_eq!(off.data["kind"], "takeover.off_hours", "{:?}", off.data);
+    let text = off.data["text"].as_str().unwrap().to_string();
+    assert!(
+        text.starts_with("Wir sind gerade nicht erreichbar. Ab "),
+        "{text}"
+    );
+    let day = if today { "heute" } else { "morgen" };
+    assert_eq!(
+        text,
+        format!("Wir sind gerade nicht erreichbar. Ab {day} {open:02}:00 (Europe/Berlin) antwortet Ihnen ein Mensch.")
+    );
+    // The same words reach the channel's callback: texts are the same for every channel.
+    let got = channel
+        .wait_for("the off-hours callback", |got| {
+            !Receiver::of_type(got, "takeover.off_hours").is_empty()
+        })
+        .await;
+    assert_eq!(
+        Receiver::of_type(&got, "takeover.off_hours")[0].body["text"],
+        text.as_str()
+    );
+}
+
+async fn admins_set_what_customers_are_told_per_team_and_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = app.login("root").await;
+    let alice = app.login("alice").await;
+    let rx = Receiver::start();
+
+    let (status, all) = app.get("/v1/customer-texts", &root).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let joined = all["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key"] == "joined")
+        .unwrap();
+    assert_eq!(joined["variables"], json!(["reviewer"]));
+    assert_eq!(
+        joined["built_in"]["de"],
+        "{reviewer} ist dem Gespräch beigetreten"
+    );
+
+    let (status, body) = app
+        .put(
+            "/v1/customer-texts/joined",
+            &root,
+            json!({"team": "support", "locale": "de", "template": "{reviewer} ist jetzt für Sie da"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["locale"], "de");
+
+    // Refused: an unknown variable, an unknown team, a bad language, a sentence that does not
+    // exist, a reviewer who is not an admin.
+    for (bad, field) in [
+        (json!({"template": "{reviewr} is here"}), "template"),
+        (
+            json!({"team": "nope", "template": "{reviewer} is here"}),
+            "team",
+        ),
+        (
+            json!({"locale": "deutsch!", "template": "{reviewer} is here"}),
+            "locale",
+        ),
+        (json!({"template": ""}), "template"),
+    ] {
+        let (status, body) = app.put("/v1/customer-texts/joined", &root, bad).await;
+        assert_problem(status, &body, StatusCode::BAD_REQUEST, "validation");
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+    }
+    let (status, body) = app
+        .put("/v1/customer-texts/hello", &root, json!({"template": "hi"}))
+        .await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not-found");
+    let (status, body) = app
+        .put(
+            "/v1/customer-texts/joined",
+            &alice,
+            json!({"template": "hi"}),
+        )
+        .await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+
+    // Three customers on Telegram: Austrian German (the team's template), French (Baton's
+    // French), and one whose language the workflow did not send (Baton's English).
+    for (session, locale) in [
+        ("de-1", Some("de-AT")),
+        ("fr-1", Some("fr")),
+        ("en-1", None),
+    ] {
+        let (status, body) = app
+            .takeover(
+                session,
+                &rx.url(&format!("/{session}")),
+                json!({"locale": locale}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = app
+            .post(&format!("/v1/sessions/{session}/claim"), &alice, json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let got = rx
+        .wait_for("three claims", |got| {
+            Receiver::of_type(got, "takeover.claimed").len() == 3
+        })
+        .await;
+    let said = |path: &str| {
+        Receiver::of_type(&got, "takeover.claimed")
+            .into_iter()
+            .find(|r| r.path == path)
+            .map(|r| r.body["text"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(said("/de-1"), "Alice ist jetzt für Sie da");
+    assert_eq!(said("/fr-1"), "Alice a rejoint la conversation");
+    assert_eq!(said("/en-1"), "Alice joined the conversation");
+
+    let (status, body) = app
+        .takeover(
+            "bad-locale",
+            &rx.url("/x"),
+            json!({"locale": "not a language"}),
+        )
+        .await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "validation");
+    assert_eq!(body["errors"][0]["field"], "locale");
+
+    let delete = |q: &'static str| {
+        app.client
+            .delete(app.url(&format!("/v1/customer-texts/joined{q}")))
+            .bearer_auth(&root)
+            .send()
+    };
+    assert_eq!(
+        delete("?team=support&locale=de").await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let (status, body) = read(delete("?team=support&locale=de").await.unwrap()).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not-found");
+}
+
 backend_tests!(
+    a_german_visitor_gets_the_german_off_hours_text_in_the_teams_zone,
+    admins_set_what_customers_are_told_per_team_and_language,
     a_visitor_chats_with_the_ai_and_a_person_through_the_widget,
     a_visitor_token_reaches_its_own_conversation_only,
     a_revoked_widget_key_ends_open_streams_and_starts_nothing,

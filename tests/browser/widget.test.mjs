@@ -2,8 +2,9 @@
 // Admin · Web chat; a shop page on another loopback origin embeds the one script tag; a visitor
 // chats with the AI (a stand-in workflow subscribed to customer.message answers through the
 // turn gate), asks for a person, and sees "joined", the typing indicator and Alice's reply
-// without a reload; a reload keeps the conversation; the handback notice shows and the AI
-// answers again. axe-core on the widget; no sideways scrolling at 360 px.
+// without a reload (in the admin's own words, set in Admin · Customer texts); a reload keeps
+// the conversation; the handback notice shows and the AI answers again. axe-core on the widget
+// and the admin pages; no sideways scrolling at 360 px.
 // Started by `cargo test --test browser` with BATON_URL, BATON_API_KEY, BATON_PASSWORD,
 // RECEIVER_URL, ARTIFACTS and CHROMIUM.
 import assert from "node:assert/strict";
@@ -82,6 +83,21 @@ try {
   await axeScan(admin, "Admin · Web chat (phone)");
   await admin.screenshot({ path: `${ARTIFACTS}/widget-admin.png`, fullPage: true });
 
+  step("the admin rewords what a reviewer's arrival says, for the support team in English");
+  await admin.setViewportSize({ width: 1366, height: 800 });
+  await admin.goto(BASE + "/inbox/admin/customer-texts");
+  const joined = admin.locator("section", { has: admin.getByRole("heading", { name: /joined/ }) });
+  await joined.getByLabel("Team").selectOption("support");
+  await joined.getByLabel("Language (de, fr…; empty: default)").fill("en");
+  await joined.getByLabel("Template").fill("{reviewer} is here to help");
+  await joined.getByRole("button", { name: "Save joined" }).click();
+  await joined.getByText("support, en: {reviewer} is here to help").waitFor();
+  await admin.setViewportSize({ width: 390, height: 844 });
+  const [wide, win] = await admin.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(wide <= win, `Admin · Customer texts scrolls sideways: ${wide}px in ${win}px`);
+  await axeScan(admin, "Admin · Customer texts (phone)");
+  await admin.screenshot({ path: `${ARTIFACTS}/customer-texts-phone.png`, fullPage: true });
+
   step("a visitor on the shop's site opens the bubble and the AI answers");
   const visitor = await visitorCtx.newPage();
   visitor.on("console", (m) => console.log("widget console:", m.text()));
@@ -90,14 +106,16 @@ try {
   const bubble = visitor.getByRole("button", { name: "Ask the shop" });
   await bubble.click();
   const chat = visitor.getByRole("dialog", { name: "Ask the shop" });
-  await chat.getByText("Hi! Ask us anything about your order.").waitFor();
+  // Sent at once, while the conversation is still being started.
   const box = chat.getByLabel("Your message");
   await box.fill("Where is my parcel 1234?");
   await box.press("Enter");
+  await chat.getByText("Hi! Ask us anything about your order.").waitFor();
   const log = chat.getByRole("log");
   await log.getByText("AI: you said “Where is my parcel 1234?”.").waitFor(LIVE);
   assert.equal(await box.inputValue(), "", "the box is emptied after sending");
   assert.equal(await log.locator(".msg.visitor").count(), 1, "the visitor's message is shown once");
+  assert.equal(new Set(sessions).size, 1, "opening the chat and sending at once started one conversation");
   await axeScan(visitor, "the shop page with the chat open (360 px)");
 
   step("the visitor asks for a person and is told they are being connected");
@@ -113,7 +131,7 @@ try {
   await alice.goto(`${BASE}/inbox/sessions/${encodeURIComponent(session)}`);
   await alice.getByText("I want a person please").waitFor();
   await alice.getByRole("button", { name: "Claim conversation" }).click();
-  await log.getByText("Alice joined the conversation").waitFor(LIVE);
+  await log.getByText("Alice is here to help").waitFor(LIVE);
   const composer = alice.getByLabel("Reply to the customer");
   await composer.click();
   await composer.pressSequentially("Hi, I'm Alice");
@@ -132,7 +150,7 @@ try {
   for (const text of [
     "Where is my parcel 1234?",
     "AI: you said “Where is my parcel 1234?”.",
-    "Alice joined the conversation",
+    "Alice is here to help",
     "Hi, I'm Alice. Parcel 1234 left the depot today.",
   ]) {
     await log.getByText(text, { exact: true }).waitFor(LIVE);

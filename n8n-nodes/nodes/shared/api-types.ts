@@ -147,6 +147,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customer-texts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List what Baton says to customers: each sentence with its variables and built-in wording,
+         *     and the templates admins set per team and language.
+         */
+        get: operations["list_customer_texts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customer-texts/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set what Baton says for one sentence, for a team (or every team) and a language (or the
+         *     default language). Used in every channel's callback `text` and in the web chat.
+         */
+        put: operations["put_customer_text"];
+        post?: never;
+        /** Remove a template: Baton's wording (or the next less specific template) applies again. */
+        delete: operations["delete_customer_text"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/deliveries": {
         parameters: {
             query?: never;
@@ -1311,6 +1352,34 @@ export interface components {
             /** @description The `whsec_...` secret that signs this key's callbacks. Shown once. */
             signing_secret: string;
         };
+        /** @description An admin's template. */
+        CustomerText: {
+            key: string;
+            /** @description The language it is in; null for customers whose language has no template of its own. */
+            locale?: string | null;
+            /** @description The team it applies to; null for every team. */
+            team?: string | null;
+            template: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A template to set. */
+        CustomerTextRequest: {
+            /**
+             * @description The language it is in (`de`, `fr`…; default: the default language, for customers whose
+             *     language has no template of its own).
+             */
+            locale?: string | null;
+            /** @description The team it applies to (default: every team). */
+            team?: string | null;
+            /** @description The sentence, with the key's `{variables}`. */
+            template: string;
+        };
+        /** @description Every sentence, Baton's wording, and the admins' templates. */
+        CustomerTexts: {
+            keys: components["schemas"]["TextKeyInfo"][];
+            texts: components["schemas"]["CustomerText"][];
+        };
         /** @description A reviewer's decision on an approval. */
         DecisionRequest: {
             /** @description Why, for the workflow and the audit trail. */
@@ -2191,6 +2260,7 @@ export interface components {
             handback_signal?: string | null;
             /** @description Turns to import into the session's history (imported once). */
             history?: components["schemas"]["HistoryItem"][];
+            locale?: string | null;
             /** @description `takeover` (live chat, default) or `approval` (decide on a proposal). */
             mode?: components["schemas"]["Mode"];
             /**
@@ -2275,6 +2345,19 @@ export interface components {
             offer_timeout?: string | number;
             /** @description `manual` (reviewers claim from the queue), `round_robin` or `least_busy`. */
             policy: components["schemas"]["AssignmentPolicy"];
+        };
+        /** @description One sentence Baton says to customers. */
+        TextKeyInfo: {
+            /** @description Baton's own wording, by language (`en`, `de`, `fr`, `es`). */
+            built_in: {
+                [key: string]: string;
+            };
+            /** @description When it is said. */
+            description: string;
+            /** @description `joined`, `handed_back`, `off_hours`, `queue`… */
+            key: string;
+            /** @description The `{variables}` its templates may use. */
+            variables: string[];
         };
         /** @description A message from a reviewer to the customer, or an internal note. */
         TextRequest: {
@@ -2375,6 +2458,11 @@ export interface components {
         VisitorStart: {
             /** @description The widget's public key (`pk_…`), from the script tag. */
             key: string;
+            /**
+             * @description The visitor's browser language (`navigator.language`): what Baton says to them is in
+             *     this language when it has it.
+             */
+            locale?: string | null;
         };
         /** @description A subscription. */
         Webhook: {
@@ -2941,6 +3029,187 @@ export interface operations {
             };
             /** @description Not a reviewer token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_customer_texts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys and templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerTexts"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_customer_text: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sentence (`joined`, `off_hours`…) */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerTextRequest"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerText"];
+                };
+            };
+            /** @description Empty or too long, a variable the sentence does not have, an unknown team or a bad language tag */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sentence */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_customer_text: {
+        parameters: {
+            query?: {
+                /** @description The language (leave out for the default language). */
+                locale?: string;
+                /** @description The team (leave out for every team). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The sentence */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad language tag */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sentence or template */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

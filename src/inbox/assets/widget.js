@@ -206,16 +206,21 @@
       });
   }
 
+  // One conversation per visitor: opening the chat and sending at once must not start two.
+  var starting = null;
   function start() {
     if (token) return Promise.resolve(true);
-    return call("POST", "/widget/v1/conversations", { key: key }).then(function (r) {
+    if (starting) return starting;
+    starting = call("POST", "/widget/v1/conversations", { key: key, locale: navigator.language || undefined }).then(function (r) {
+      starting = null;
       if (!r.ok) { say(problem(r), true); return false; }
       token = r.data.token;
       try { localStorage.setItem(store, token); } catch (e) { /* private mode */ }
       setTitle(r.data);
       listen();
       return true;
-    });
+    }, function (e) { starting = null; throw e; });
+    return starting;
   }
 
   function openPanel() {
