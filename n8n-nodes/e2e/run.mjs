@@ -1189,6 +1189,7 @@ async function main() {
 				`a page load shows what the live stream showed:\n${live.join('\n')}\n---\n${reloaded.join('\n')}`,
 			);
 			log('visitor transcript:\n' + live.map((t, i) => `      ${i + 1}. ${t}`).join('\n'));
+			visitor.lastId = visitor.stream.items().at(-1).id;
 			fresh.close();
 			visitor.stream.close();
 			const failures = await failedExecutions(userFolder);
@@ -1426,6 +1427,30 @@ async function main() {
 				60_000,
 			);
 			assert(push.session_id === 'web-e2e-1', `pushed: ${JSON.stringify(push)}`);
+		},
+	);
+
+	await step(
+		'after the restart the widget visitor comes back (Last-Event-ID) and the AI still answers',
+		async () => {
+			// A page load with the kept token and the last item shown: nothing is repeated.
+			const resumed = await openVisitorStream(batonUrl, visitor.token, SHOP_ORIGIN, visitor.lastId);
+			const sent = await visitorSays('Are you still there?', 'c5');
+			assert(sent.status === 201, `the visitor's message: ${sent.status} ${sent.text}`);
+			const answer = await resumed.item(
+				'the AI answer after the restart',
+				(i) => i.data.from === 'assistant',
+			);
+			assert(
+				answer.data.text.startsWith('AI: You said "Are you still there?"'),
+				`answer: ${JSON.stringify(answer.data)}`,
+			);
+			const texts = resumed.items().map((i) => i.data.text);
+			assert(
+				texts.length === 2 && texts[0] === 'Are you still there?',
+				`the resumed stream starts after the last item shown: ${JSON.stringify(texts)}`,
+			);
+			resumed.close();
 		},
 	);
 }
