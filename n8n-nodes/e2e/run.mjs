@@ -9,8 +9,11 @@
 // replies through Baton's API, hands back with a summary, and the "AI" answers the next message.
 // What the fake Telegram received is asserted in order, with the queue update the takeover asked
 // for; then, with the team closed, a request for a person gets the team's off-hours message. The
-// web chat example runs beside it (its push URL pointed at a local stand-in widget backend), and
-// the approval example pauses until a signed decision arrives at its resume URL; last, n8n
+// web chat widget example answers a visitor of Baton's own widget, driven through the visitor API
+// as widget.js calls it (start, write, the live event stream): the AI's answer, the takeover's
+// notices, Alice's reply and the handback reach the stream, and the AI answers again after it.
+// The web chat example runs beside it (its push URL pointed at a local stand-in widget backend),
+// and the approval example pauses until a signed decision arrives at its resume URL; last, n8n
 // restarts and the triggers keep working.
 // Ends with "N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process';
@@ -44,6 +47,9 @@ const TG_TOKEN = '123456:fake-telegram-token';
 const WORKFLOW_ID = 'BatonTelegramBot1';
 const WEB_WORKFLOW_ID = 'BatonWebChat1';
 const APPROVAL_WORKFLOW_ID = 'BatonApproval1';
+const WIDGET_WORKFLOW_ID = 'BatonWebChatWidget1';
+// The shop page that embeds Baton's widget (only its origin matters: nothing is served there).
+const SHOP_ORIGIN = 'http://127.0.0.1:8089';
 const WIDGET_PLACEHOLDER = 'http://127.0.0.1:3000/chat/push';
 const cleanups = [];
 const results = [];
@@ -175,6 +181,70 @@ function startWidgetBackend() {
 			}),
 		),
 	);
+}
+
+/**
+ * A visitor's live stream (`GET /widget/v1/stream`), read with fetch streaming as Baton's widget
+ * reads it (src/inbox/assets/widget.js): server-sent events split on blank lines, `event:`,
+ * `id:` and `data:` fields. Every event is kept in arrival order.
+ */
+async function openVisitorStream(batonUrl, token, origin, lastEventId) {
+	const controller = new AbortController();
+	const response = await fetch(`${batonUrl}/widget/v1/stream`, {
+		headers: {
+			authorization: `Bearer ${token}`,
+			origin,
+			...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+		},
+		signal: controller.signal,
+	});
+	assert(response.status === 200, `the visitor stream answered ${response.status}`);
+	assert(
+		String(response.headers.get('content-type')).startsWith('text/event-stream'),
+		`the visitor stream is text/event-stream: ${response.headers.get('content-type')}`,
+	);
+	const events = [];
+	const stream = { events, ended: false };
+	stream.items = () => events.filter((e) => e.event === 'item');
+	/** The first item that `matches`, waiting for it. */
+	stream.item = (description, matches, timeoutMs = 30_000) =>
+		waitFor(description, () => stream.items().find(matches), timeoutMs, 50);
+	stream.close = () => controller.abort();
+	(async () => {
+		const reader = response.body.getReader();
+		const decoder = new TextDecoder();
+		let buf = '';
+		try {
+			for (;;) {
+				const { done, value } = await reader.read();
+				if (done) break;
+				buf += decoder.decode(value, { stream: true });
+				let cut;
+				while ((cut = buf.indexOf('\n\n')) >= 0) {
+					const block = buf.slice(0, cut);
+					buf = buf.slice(cut + 2);
+					let event = 'message';
+					let id = null;
+					const data = [];
+					for (const line of block.split('\n')) {
+						const i = line.indexOf(':');
+						if (i <= 0) continue;
+						const field = line.slice(0, i);
+						const v = line.slice(i + 1).replace(/^ /, '');
+						if (field === 'event') event = v;
+						else if (field === 'data') data.push(v);
+						else if (field === 'id') id = v;
+					}
+					if (data.length > 0) events.push({ event, id, data: JSON.parse(data.join('\n')) });
+				}
+			}
+		} catch {
+			// aborted at the end of the test
+		}
+		stream.ended = true;
+	})();
+	cleanups.push(async () => stream.close());
+	return stream;
 }
 
 /** The latest execution of a workflow, read from n8n's own SQLite database (n8n's sqlite3 module). */
@@ -344,6 +414,22 @@ async function main() {
 		],
 		{ env: batonEnv },
 	);
+	// Widget keys are an admin's to create.
+	run(
+		batonBin,
+		[
+			'reviewer',
+			'add',
+			'--name',
+			'root',
+			'--team',
+			'admins',
+			'--password',
+			'secret-pass',
+			'--admin',
+		],
+		{ env: batonEnv },
+	);
 	const baton = startProcess('baton', batonBin, ['serve'], {
 		...batonEnv,
 		BATON_BIND: '127.0.0.1:0',
@@ -428,7 +514,12 @@ async function main() {
 		join(work, 'workflows', 'web-chat.json'),
 		webChat.replaceAll(WIDGET_PLACEHOLDER, `${widget.url}/chat/push`),
 	);
-	log('importing credentials and the three example workflows');
+	// The widget example exactly as shipped, like the Telegram one.
+	cpSync(
+		join(root, 'examples', 'web-chat-widget', 'workflow.json'),
+		join(work, 'workflows', 'web-chat-widget.json'),
+	);
+	log('importing credentials and the four example workflows');
 	run(
 		process.execPath,
 		[n8nBin, 'import:credentials', `--input=${join(work, 'credentials.json')}`],
@@ -443,7 +534,7 @@ async function main() {
 		[n8nBin, 'import:workflow', '--separate', `--input=${join(work, 'workflows')}`],
 		{ env: n8nEnv },
 	);
-	for (const id of [WORKFLOW_ID, WEB_WORKFLOW_ID, APPROVAL_WORKFLOW_ID]) {
+	for (const id of [WORKFLOW_ID, WEB_WORKFLOW_ID, APPROVAL_WORKFLOW_ID, WIDGET_WORKFLOW_ID]) {
 		run(process.execPath, [n8nBin, 'publish:workflow', `--id=${id}`], { env: n8nEnv });
 	}
 
@@ -528,6 +619,24 @@ async function main() {
 				[...ours.events].sort().join() ===
 					'queue.updated,reply,session.handed_back,takeover.claimed,takeover.off_hours,takeover.timed_out',
 				`subscribed events: ${ours.events}`,
+			);
+		},
+	);
+
+	const widgetTriggerUrl = `${n8nUrl}/webhook/baton-widget`;
+	await step(
+		"the web chat widget example's Baton Trigger subscribes to customer.message",
+		async () => {
+			const hook = await waitFor(
+				'the Baton Trigger subscription of the widget example',
+				async () =>
+					(await api('GET', '/v1/webhooks')).items.find((h) => h.url === widgetTriggerUrl),
+				60_000,
+			);
+			assert(
+				[...hook.events].sort().join() ===
+					'customer.message,queue.updated,reply,session.handed_back,takeover.claimed,takeover.off_hours,takeover.timed_out',
+				`subscribed events: ${hook.events}`,
 			);
 		},
 	);
@@ -814,6 +923,285 @@ async function main() {
 		},
 	);
 
+	// --- Baton's own web chat widget, driven through the visitor API as widget.js calls it ------
+	// The example workflow (Baton Trigger on customer.message, Send AI Answer) answers as the AI.
+	const visitor = {};
+	const visitorSays = (text, clientId) =>
+		http('POST', `${batonUrl}/widget/v1/messages`, {
+			token: visitor.token,
+			body: { text, client_id: clientId },
+			headers: { origin: SHOP_ORIGIN },
+		});
+	const visitorPath = () => `/v1/sessions/${encodeURIComponent(visitor.sessionId)}`;
+	const visitorHistory = async () =>
+		(await api('GET', `${visitorPath()}/messages?limit=500`)).items;
+	const aiItems = () => visitor.stream.items().filter((i) => i.data.from === 'assistant');
+	const FIRST_QUESTION = 'Where is my parcel 1234?';
+	await step(
+		'a visitor writes in the widget: the web chat widget example answers as the AI, live on the stream',
+		async () => {
+			const admin = await expectOk('POST', `${batonUrl}/v1/auth/login`, {
+				body: { name: 'root', password: 'secret-pass' },
+			});
+			const widget = await expectOk(
+				'POST',
+				`${batonUrl}/v1/widgets`,
+				{
+					token: admin.token,
+					body: { name: 'Shop', allowed_origins: [SHOP_ORIGIN], team: 'support' },
+				},
+				[201],
+			);
+			assert(String(widget.public_key).startsWith('pk_'), `widget key: ${widget.public_key}`);
+			visitor.widgetId = widget.id;
+			// What the widget reads on a page load, before the visitor opens the chat.
+			const look = await http('GET', `${batonUrl}/widget/v1/widgets/${widget.public_key}`, {
+				headers: { origin: SHOP_ORIGIN },
+			});
+			assert(
+				look.status === 200 && look.json?.title === 'Chat with us',
+				`the widget's look: ${look.status} ${look.text}`,
+			);
+			const elsewhere = await http('POST', `${batonUrl}/widget/v1/conversations`, {
+				body: { key: widget.public_key },
+				headers: { origin: 'http://127.0.0.1:9' },
+			});
+			assert(
+				elsewhere.status === 403,
+				`a page on another origin cannot start a conversation: ${elsewhere.status}`,
+			);
+			const started = await expectOk(
+				'POST',
+				`${batonUrl}/widget/v1/conversations`,
+				{ body: { key: widget.public_key }, headers: { origin: SHOP_ORIGIN } },
+				[201],
+			);
+			assert(
+				String(started.token).startsWith('vt_') && typeof started.session_id === 'string',
+				`conversation: ${JSON.stringify({ ...started, token: undefined })}`,
+			);
+			visitor.token = started.token;
+			visitor.sessionId = started.session_id;
+			visitor.stream = await openVisitorStream(batonUrl, visitor.token, SHOP_ORIGIN);
+			const sent = await visitorSays(FIRST_QUESTION, 'c1');
+			assert(sent.status === 201, `the visitor's message: ${sent.status} ${sent.text}`);
+			await visitor.stream.item(
+				"the visitor's own message on the stream",
+				(i) => i.data.from === 'visitor' && i.data.client_id === 'c1',
+			);
+			const answer = await visitor.stream.item(
+				'the AI answer on the visitor stream',
+				(i) => i.data.from === 'assistant',
+			);
+			assert(
+				answer.data.type === 'message' &&
+					answer.data.text === `AI: You said "${FIRST_QUESTION}". (Transcript has 1 turns.)`,
+				`the example's AI stand-in answered, having read the history: ${JSON.stringify(answer.data)}`,
+			);
+			const history = await visitorHistory();
+			assert(
+				JSON.stringify(history.map((m) => [m.sender, m.content])) ===
+					JSON.stringify([
+						['user', FIRST_QUESTION],
+						['ai', answer.data.text],
+					]),
+				`Baton holds the visitor's turn and the AI's: ${JSON.stringify(history)}`,
+			);
+			const session = await api('GET', visitorPath());
+			assert(
+				session.channel === 'web' && session.owner === 'ai',
+				`a web session the AI owns: ${session.channel}/${session.owner}`,
+			);
+		},
+	);
+
+	const HANDOFF_TEXT = 'I want to talk to a human';
+	await step(
+		'the visitor asks for a person: the example requests a web takeover and the stream says one is coming',
+		async () => {
+			const sent = await visitorSays(HANDOFF_TEXT, 'c2');
+			assert(sent.status === 201, `the visitor's message: ${sent.status} ${sent.text}`);
+			const notice = await visitor.stream.item(
+				'the takeover.requested notice on the visitor stream',
+				(i) => i.data.type === 'notice' && i.data.kind === 'takeover.requested',
+			);
+			assert(
+				notice.data.text ===
+					'Connecting you with a person. Stay here: they will answer in this chat.',
+				`notice: ${JSON.stringify(notice.data)}`,
+			);
+			const session = await api('GET', visitorPath());
+			assert(
+				session.owner === 'human' &&
+					session.status === 'human_requested' &&
+					session.channel === 'web' &&
+					typeof session.takeover_id === 'string',
+				`a person owns the web session with an open takeover: ${JSON.stringify(session)}`,
+			);
+			const takeover = await api('GET', `/v1/takeovers/${session.takeover_id}`);
+			assert(
+				takeover.mode === 'takeover' &&
+					takeover.status === 'requested' &&
+					takeover.assignee === 'support' &&
+					takeover.reply_webhook === widgetTriggerUrl,
+				`takeover: ${JSON.stringify({ ...takeover, context: undefined })}`,
+			);
+			assert(aiItems().length === 1, 'the AI did not answer the request for a person');
+			// The example hands Baton the history it read: Baton holds those turns once.
+			const senders = (await visitorHistory()).map((m) => m.sender);
+			assert(
+				JSON.stringify(senders) === JSON.stringify(['user', 'ai', 'user']),
+				`no turn imported twice: ${senders}`,
+			);
+		},
+	);
+
+	const ALICE_WIDGET_REPLY = "Hi, I'm Alice. Parcel 1234 left the depot today.";
+	let alice;
+	await step(
+		'Alice claims and replies: "Alice joined the conversation" and her reply reach the stream; the AI stays quiet',
+		async () => {
+			alice = (
+				await expectOk('POST', `${batonUrl}/v1/auth/login`, {
+					body: { name: 'alice', password: 'secret-pass' },
+				})
+			).token;
+			await expectOk('POST', `${batonUrl}${visitorPath()}/claim`, { token: alice });
+			const joined = await visitor.stream.item(
+				'"Alice joined" on the visitor stream',
+				(i) => i.data.type === 'notice' && i.data.kind === 'takeover.claimed',
+			);
+			assert(
+				joined.data.text === 'Alice joined the conversation' && joined.data.name === 'Alice',
+				`notice: ${JSON.stringify(joined.data)}`,
+			);
+			await expectOk('POST', `${batonUrl}${visitorPath()}/typing`, { token: alice }, [202]);
+			const typing = await waitFor(
+				'the typing event on the visitor stream',
+				() => visitor.stream.events.find((e) => e.event === 'typing'),
+				10_000,
+				50,
+			);
+			assert(typing.data.name === 'Alice', `typing: ${JSON.stringify(typing.data)}`);
+			await expectOk('POST', `${batonUrl}${visitorPath()}/replies`, {
+				token: alice,
+				body: { content: ALICE_WIDGET_REPLY },
+			});
+			const reply = await visitor.stream.item(
+				"Alice's reply on the visitor stream",
+				(i) => i.data.from === 'agent',
+			);
+			assert(
+				reply.data.text === ALICE_WIDGET_REPLY && reply.data.name === 'Alice',
+				`reply: ${JSON.stringify(reply.data)}`,
+			);
+			const sent = await visitorSays('Thank you, I will wait here', 'c3');
+			assert(sent.status === 201, `the visitor's message: ${sent.status} ${sent.text}`);
+			await visitor.stream.item(
+				"the visitor's message to Alice on the stream",
+				(i) => i.data.from === 'visitor' && i.data.client_id === 'c3',
+			);
+			await sleep(1500);
+			assert(
+				aiItems().length === 1,
+				`no AI answer while Alice holds it: ${JSON.stringify(aiItems())}`,
+			);
+			const history = await visitorHistory();
+			assert(
+				history.filter((m) => m.sender === 'ai').length === 1 &&
+					history.some((m) => m.sender === 'human:alice' && m.content === ALICE_WIDGET_REPLY) &&
+					history[history.length - 1].content === 'Thank you, I will wait here',
+				`history: ${JSON.stringify(history.map((m) => [m.sender, m.content]))}`,
+			);
+			// Only the messages written while the AI had the turn went to the workflow.
+			const toWorkflow = await waitFor(
+				'the customer.message deliveries to be done',
+				async () => {
+					const deliveries = await api(
+						'GET',
+						`/v1/deliveries?session_id=${encodeURIComponent(visitor.sessionId)}&limit=500`,
+					);
+					const items = deliveries.items.filter((d) => d.event_type === 'customer.message');
+					return items.every((d) => d.status === 'delivered') ? items : undefined;
+				},
+				10_000,
+			);
+			assert(
+				toWorkflow.length === 2 && toWorkflow.every((d) => d.url === widgetTriggerUrl),
+				`customer.message went to the widget workflow for c1 and c2 only: ${JSON.stringify(toWorkflow.map((d) => [d.url, d.payload?.message?.content]))}`,
+			);
+		},
+	);
+
+	const WIDGET_SUMMARY = 'Parcel 1234 is on its way';
+	await step(
+		'Alice hands back with a summary: the notice reaches the stream and the AI answers the next message',
+		async () => {
+			await expectOk('POST', `${batonUrl}${visitorPath()}/handback`, {
+				token: alice,
+				body: { summary: WIDGET_SUMMARY },
+			});
+			const back = await visitor.stream.item(
+				'the handback notice on the visitor stream',
+				(i) => i.data.type === 'notice' && i.data.kind === 'session.handed_back',
+			);
+			assert(
+				back.data.text === 'Alice is handing you back to the assistant',
+				`notice: ${JSON.stringify(back.data)}`,
+			);
+			const session = await api('GET', visitorPath());
+			assert(session.owner === 'ai', `owner after the handback: ${session.owner}`);
+			const sent = await visitorSays('Thanks! One more question.', 'c4');
+			assert(sent.status === 201, `the visitor's message: ${sent.status} ${sent.text}`);
+			const again = await visitor.stream.item(
+				'the AI answer after the handback',
+				(i) => i.data.from === 'assistant' && i !== aiItems()[0],
+			);
+			assert(
+				again.data.text.startsWith('AI: You said "Thanks! One more question."'),
+				`the AI answered the new message: ${JSON.stringify(again.data)}`,
+			);
+			const history = await visitorHistory();
+			assert(
+				history[history.length - 1].sender === 'ai' &&
+					history[history.length - 1].content === again.data.text &&
+					history.some((m) => m.content.includes(WIDGET_SUMMARY)),
+				`history: ${JSON.stringify(history.map((m) => [m.sender, m.content]))}`,
+			);
+			// The live stream showed each item once, and a page load (a fresh stream) reads the
+			// same conversation in the same order.
+			const live = visitor.stream.items().map((i) => `${i.id} ${i.data.type} ${i.data.text}`);
+			assert(
+				new Set(visitor.stream.items().map((i) => i.id)).size === live.length,
+				`every item once: ${JSON.stringify(live)}`,
+			);
+			const fresh = await openVisitorStream(batonUrl, visitor.token, SHOP_ORIGIN);
+			await waitFor(
+				'the whole conversation on a fresh stream',
+				() => fresh.items().length >= live.length,
+				10_000,
+				50,
+			);
+			await sleep(300);
+			const reloaded = fresh.items().map((i) => `${i.id} ${i.data.type} ${i.data.text}`);
+			assert(
+				JSON.stringify(reloaded) === JSON.stringify(live),
+				`a page load shows what the live stream showed:\n${live.join('\n')}\n---\n${reloaded.join('\n')}`,
+			);
+			log('visitor transcript:\n' + live.map((t, i) => `      ${i + 1}. ${t}`).join('\n'));
+			visitor.lastId = visitor.stream.items().at(-1).id;
+			fresh.close();
+			visitor.stream.close();
+			const failures = await failedExecutions(userFolder);
+			assert(failures.length === 0, `no n8n execution failed: ${failures.join('; ')}`);
+		},
+	);
+
+	// The web chat example's trigger takes every `web` event, so the widget conversation's
+	// replies and notices reach its relay too (its README says not to publish both): its
+	// assertions look at its own session.
+	const webSessions = ['web-e2e-1', visitor.sessionId];
+	const webChatPushes = () => widget.pushed.filter((p) => p.session_id === 'web-e2e-1');
 	const chat = (text, id) =>
 		expectOk(
 			'POST',
@@ -846,7 +1234,7 @@ async function main() {
 			// Before anyone claims (a claimed takeover gets no more queue updates).
 			const update = await waitFor(
 				'the queue update pushed to the widget',
-				() => widget.pushed.find((p) => p.event === 'queue.updated'),
+				() => webChatPushes().find((p) => p.event === 'queue.updated'),
 				30_000,
 			);
 			assert(
@@ -869,7 +1257,7 @@ async function main() {
 			});
 			const push = await waitFor(
 				'the reply pushed to the widget',
-				() => widget.pushed.find((p) => p.event === 'reply'),
+				() => webChatPushes().find((p) => p.event === 'reply'),
 				30_000,
 			);
 			assert(
@@ -880,7 +1268,7 @@ async function main() {
 			);
 			await sleep(1000);
 			assert(
-				widget.pushed.filter((p) => p.event === 'reply').length === 1,
+				webChatPushes().filter((p) => p.event === 'reply').length === 1,
 				`the reply was pushed once: ${JSON.stringify(widget.pushed)}`,
 			);
 			assert(
@@ -888,7 +1276,7 @@ async function main() {
 				`nothing went to Telegram: ${JSON.stringify(telegram.sent.slice(telegramBefore))}`,
 			);
 			assert(
-				widget.pushed.every((p) => p.session_id === 'web-e2e-1'),
+				widget.pushed.every((p) => webSessions.includes(p.session_id)),
 				`the widget only got web sessions: ${JSON.stringify(widget.pushed)}`,
 			);
 		},
@@ -1039,6 +1427,30 @@ async function main() {
 				60_000,
 			);
 			assert(push.session_id === 'web-e2e-1', `pushed: ${JSON.stringify(push)}`);
+		},
+	);
+
+	await step(
+		'after the restart the widget visitor comes back (Last-Event-ID) and the AI still answers',
+		async () => {
+			// A page load with the kept token and the last item shown: nothing is repeated.
+			const resumed = await openVisitorStream(batonUrl, visitor.token, SHOP_ORIGIN, visitor.lastId);
+			const sent = await visitorSays('Are you still there?', 'c5');
+			assert(sent.status === 201, `the visitor's message: ${sent.status} ${sent.text}`);
+			const answer = await resumed.item(
+				'the AI answer after the restart',
+				(i) => i.data.from === 'assistant',
+			);
+			assert(
+				answer.data.text.startsWith('AI: You said "Are you still there?"'),
+				`answer: ${JSON.stringify(answer.data)}`,
+			);
+			const texts = resumed.items().map((i) => i.data.text);
+			assert(
+				texts.length === 2 && texts[0] === 'Are you still there?',
+				`the resumed stream starts after the last item shown: ${JSON.stringify(texts)}`,
+			);
+			resumed.close();
 		},
 	);
 }
