@@ -360,7 +360,9 @@ pub fn request(
     if spec.mode != Mode::Approval {
         sessions::set_state(conn, &mut s, to, None, Some(row.id.clone()))?;
     }
-    if spec.queue_updates && spec.mode == Mode::Takeover {
+    // A web chat visitor is always told their place in the queue: the widget is their channel.
+    let web_chat = super::widgets::widget_of_session(conn, &s.id)?.is_some();
+    if (spec.queue_updates || web_chat) && spec.mode == Mode::Takeover {
         routing::watch(conn, &row.id)?;
     }
     audit::record(

@@ -38,6 +38,14 @@ pub fn new_session_id() -> String {
     format!("web_{}", random_text(18))
 }
 
+/// The one tag a site pastes into its pages.
+pub fn snippet(base: &str, public_key: &str) -> String {
+    format!(
+        "<script src=\"{}/widget.js\" data-baton-key=\"{public_key}\" async></script>",
+        base.trim_end_matches('/')
+    )
+}
+
 /// One allowed origin, written the way browsers send it in `Origin`: `scheme://host[:port]`,
 /// lower case, no path; or `*` (any site, for trying the widget out).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use maud::{html, Markup};
 use super::admin::{form_error, live_key, page, Admin, Section};
 use super::views::clock;
 use crate::db::widgets::WidgetRow;
-use crate::routes::widgets::snippet;
+use crate::domain::widget::snippet;
 
 pub fn widgets_page(
     a: &Admin<'_>,

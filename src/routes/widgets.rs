@@ -28,8 +28,8 @@ use crate::domain::change::Change;
 use crate::domain::credentials::token_digest;
 use crate::domain::types::{RecordId, Sender};
 use crate::domain::widget::{
-    generate_public_key, generate_visitor_token, new_session_id, visible_author, AllowedOrigins,
-    Author, Cursor, MAX_VISITOR_TEXT, VISITOR_TOKEN_PREFIX,
+    generate_public_key, generate_visitor_token, new_session_id, snippet, visible_author,
+    AllowedOrigins, Author, Cursor, MAX_VISITOR_TEXT, VISITOR_TOKEN_PREFIX,
 };
 use crate::error::{ApiError, FieldError, Kind, Problem};
 use crate::live::LiveEvent;
@@ -105,14 +105,6 @@ impl Widget {
             snippet: snippet(base, &w.public_key),
         }
     }
-}
-
-/// The one tag a site needs.
-pub fn snippet(base: &str, public_key: &str) -> String {
-    format!(
-        "<script src=\"{}/widget.js\" data-baton-key=\"{public_key}\" async></script>",
-        base.trim_end_matches('/')
-    )
 }
 
 fn optional_text(

@@ -61,8 +61,18 @@ impl Stream {
         }
     }
 
-    /// The next `item` event.
+    /// The next `item` event, leaving out the place in the queue (its timing is the timers').
     async fn item(&mut self) -> Sse {
+        loop {
+            let ev = self.next().await.expect("an item on the visitor's stream");
+            if ev.event == "item" && ev.data["kind"] != "queue.updated" {
+                return ev;
+            }
+        }
+    }
+
+    /// The next `item` event, whatever it is.
+    async fn any_item(&mut self) -> Sse {
         loop {
             let ev = self.next().await.expect("an item on the visitor's stream");
             if ev.event == "item" {
@@ -811,7 +821,89 @@ async fn admins_set_what_customers_are_told_per_team_and_language(backend: Backe
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not-found");
 }
 
+/// A visitor waiting for a person is told their place in the queue without the workflow
+/// asking for it, and on PostgreSQL their stream may live on another replica than the one the
+/// reviewer works on.
+async fn a_waiting_visitor_hears_the_queue_and_replies_from_any_replica(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Replicas share live changes through PostgreSQL; on SQLite one process serves all.
+    let replica = matches!(backend, Backend::Postgres).then(|| app.spawn_replica());
+    let stream_base = replica
+        .as_ref()
+        .map_or(app.base.clone(), |r| r.base.clone());
+    let root = app.login("root").await;
+    let widget = create_widget(&app, &root).await;
+    let v = start_visitor(&app, widget["public_key"].as_str().unwrap()).await;
+    assert_eq!(
+        say(&app, &v, "A person, please", "q1").await.0,
+        StatusCode::CREATED
+    );
+    let channel = Receiver::start();
+    let (status, body) = app
+        .takeover(
+            &v.session_id,
+            &channel.url("/reply"),
+            json!({"channel": "web"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // On PostgreSQL the stream is opened on the other process.
+    let res = app
+        .client
+        .get(format!("{stream_base}/widget/v1/stream"))
+        .header("Origin", SHOP)
+        .bearer_auth(&v.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut stream = Stream {
+        res,
+        buf: String::new(),
+    };
+    let mut texts = Vec::new();
+    while texts.len() < 3 {
+        texts.push(
+            stream.any_item().await.data["text"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(texts[0], "A person, please");
+    assert!(
+        texts[1].starts_with("Connecting you with a person"),
+        "{texts:?}"
+    );
+    assert_eq!(texts[2], "You are next in the queue.", "{texts:?}");
+
+    // Alice works on the first process; her reply reaches the stream on the second.
+    let alice = app.login("alice").await;
+    let path = format!("/v1/sessions/{}", enc(&v.session_id));
+    assert_eq!(
+        app.post(&format!("{path}/claim"), &alice, json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        stream.item().await.data["text"],
+        "Alice joined the conversation"
+    );
+    let (status, _) = app
+        .post(
+            &format!("{path}/replies"),
+            &alice,
+            json!({"content": "Hello from Alice"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(stream.item().await.data["text"], "Hello from Alice");
+}
+
 backend_tests!(
+    a_waiting_visitor_hears_the_queue_and_replies_from_any_replica,
     a_german_visitor_gets_the_german_off_hours_text_in_the_teams_zone,
     admins_set_what_customers_are_told_per_team_and_language,
     a_visitor_chats_with_the_ai_and_a_person_through_the_widget,

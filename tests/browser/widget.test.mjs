@@ -144,6 +144,14 @@ try {
   assert.equal(await visitor.evaluate(() => window.__samePage), true, "no reload happened");
   await visitor.screenshot({ path: `${ARTIFACTS}/widget-person-replied.png` });
 
+  step("message text is shown as text, never as HTML");
+  const markup = '<img src=x onerror="window.__pwned=1"><b>bold?</b>';
+  await composer.fill(markup);
+  await composer.press("Enter");
+  await log.getByText(markup, { exact: true }).waitFor(LIVE);
+  assert.equal(await visitor.evaluate(() => window.__pwned), undefined, "no markup ran");
+  assert.equal(await log.locator("img, b").count(), 0, "no element was made from the text");
+
   step("a reload keeps the whole conversation");
   await visitor.reload();
   await visitor.getByRole("button", { name: "Ask the shop" }).click();
