@@ -514,8 +514,10 @@ async fn run_backend(
         let floor = Server::floor(bins, &fdb)?;
         eprintln!("   idle streams: {} on baton", plan.idle_streams);
         let b = widget::hold_streams(&baton, &tokens, plan.idle_streams, plan.idle_hold).await?;
+        // The floor's streams have no timers: a short hold shows their whole cost.
         eprintln!("   idle streams: {} on the floor", plan.idle_streams);
-        let f = widget::hold_streams(&floor, &[], plan.idle_streams, plan.idle_hold).await?;
+        let f =
+            widget::hold_streams(&floor, &[], plan.idle_streams, Duration::from_secs(3)).await?;
         let i = "idle streams";
         let n = plan.idle_streams as f64;
         rows.push(row(backend, i, "streams", "", n, Some(n), ""));
