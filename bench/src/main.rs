@@ -23,6 +23,8 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use testkit::{login, Backend, Process, Received, Receiver, TestDb};
 
+mod widget;
+
 #[derive(Parser)]
 #[command(about = "Baton's benchmark harness: Baton against the floor of this machine")]
 struct Args {
@@ -49,6 +51,13 @@ struct Args {
     /// Server-sent-event clients connected for the live fan-out.
     #[arg(long, default_value_t = 1_000)]
     fanout_clients: usize,
+    /// Web chat visitors the widget relay's replies go round (at most 30: Baton starts 30
+    /// conversations per client address in 10 minutes, and the bench has one address).
+    #[arg(long, default_value_t = 20)]
+    widget_visitors: usize,
+    /// Idle visitor streams held open on one process (default 5 000; 500 with --quick).
+    #[arg(long)]
+    idle_streams: Option<usize>,
     /// Where to write the JSON results.
     #[arg(long, default_value = "target/bench-results.json")]
     out: PathBuf,
@@ -83,6 +92,11 @@ struct Plan {
     fanout_clients: usize,
     fanout_events: usize,
     startups: usize,
+    widget_visitors: usize,
+    widget_replies: usize,
+    idle_streams: usize,
+    idle_hold: Duration,
+    file_fetches: usize,
 }
 
 /// One line of the results table.
@@ -138,6 +152,11 @@ fn main() -> anyhow::Result<()> {
             fanout_clients: args.fanout_clients,
             fanout_events: 20,
             startups: 3,
+            widget_visitors: args.widget_visitors,
+            widget_replies: 200,
+            idle_streams: args.idle_streams.unwrap_or(500),
+            idle_hold: Duration::from_secs(11),
+            file_fetches: 200,
         }
     } else {
         Plan {
@@ -152,6 +171,11 @@ fn main() -> anyhow::Result<()> {
             fanout_clients: args.fanout_clients,
             fanout_events: 100,
             startups: 5,
+            widget_visitors: args.widget_visitors,
+            widget_replies: 1_000,
+            idle_streams: args.idle_streams.unwrap_or(5_000),
+            idle_hold: Duration::from_secs(16),
+            file_fetches: 500,
         }
     };
     let bins = Binaries::locate()?;
@@ -185,6 +209,9 @@ fn main() -> anyhow::Result<()> {
                 "warmup_s": plan.warmup.as_secs_f64(), "window_s": plan.window.as_secs_f64(),
                 "relay_requests": plan.relay_requests, "takeovers": plan.takeovers,
                 "messages": plan.messages, "page_requests": plan.page_requests,
+                "widget_visitors": plan.widget_visitors, "widget_replies": plan.widget_replies,
+                "idle_streams": plan.idle_streams, "idle_hold_s": plan.idle_hold.as_secs_f64(),
+                "file_fetches": plan.file_fetches,
             },
             "results": rows,
         }))?,
@@ -421,6 +448,116 @@ async fn run_backend(
             Some(med(&f)),
             "≤ 300 ms",
         ));
+    }
+
+    // 6. Web chat: a reviewer's reply until it is on the visitor's stream; the widget's files.
+    {
+        let bdb = fresh_db()?;
+        let baton = Server::baton(bins, &bdb)?;
+        eprintln!(
+            "   widget relay: {} visitors, {} replies",
+            plan.widget_visitors, plan.widget_replies
+        );
+        let (b, ba) =
+            widget::relay(&client, &baton, plan.widget_visitors, plan.widget_replies).await?;
+        let w = "widget relay";
+        rows.push(row(backend, w, "p50", "ms", b.p(50.0), None, "≤ 5 ms"));
+        rows.push(row(backend, w, "p99", "ms", b.p(99.0), None, "≤ 50 ms"));
+        rows.push(row(backend, w, "answered p50", "ms", ba.p(50.0), None, ""));
+
+        eprintln!("   widget files");
+        let (served, gzipped, encoded, t) =
+            widget::files(&baton.process.base, plan.file_fetches).await?;
+        let f = "widget files";
+        rows.push(row(
+            backend,
+            f,
+            "gzip size",
+            "KB",
+            gzipped as f64 / 1024.0,
+            None,
+            "≤ 25 KB",
+        ));
+        rows.push(row(
+            backend,
+            f,
+            "as served",
+            "KB",
+            served as f64 / 1024.0,
+            None,
+            if encoded {
+                "gzip on the wire"
+            } else {
+                "not compressed on the wire"
+            },
+        ));
+        rows.push(row(backend, f, "fetch both p50", "ms", t.p(50.0), None, ""));
+        rows.push(row(
+            backend,
+            f,
+            "fetch both p99",
+            "ms",
+            t.p(99.0),
+            None,
+            "paint: Chromium test",
+        ));
+    }
+
+    // 7. Idle visitor streams on one process, against as many idle streams on the floor.
+    {
+        let bdb = fresh_db()?;
+        let key = bins.prepare(&bdb)?;
+        let tokens = widget::seed_visitors(&bdb, plan.idle_streams)?;
+        let mut baton = Server::baton_bare(bins, &bdb)?;
+        baton.api_key = key;
+        let fdb = fresh_db()?;
+        let floor = Server::floor(bins, &fdb)?;
+        eprintln!("   idle streams: {} on baton", plan.idle_streams);
+        let b = widget::hold_streams(&baton, &tokens, plan.idle_streams, plan.idle_hold).await?;
+        // The floor's streams have no timers: a short hold shows their whole cost.
+        eprintln!("   idle streams: {} on the floor", plan.idle_streams);
+        let f =
+            widget::hold_streams(&floor, &[], plan.idle_streams, Duration::from_secs(3)).await?;
+        let i = "idle streams";
+        let n = plan.idle_streams as f64;
+        rows.push(row(backend, i, "streams", "", n, Some(n), ""));
+        rows.push(row(
+            backend,
+            i,
+            "RSS before",
+            "MB",
+            b.baseline,
+            Some(f.baseline),
+            "",
+        ));
+        rows.push(row(
+            backend,
+            i,
+            "RSS growth",
+            "MB",
+            b.growth(),
+            Some(f.growth()),
+            "≤ 100 MB at 5 000",
+        ));
+        rows.push(row(
+            backend,
+            i,
+            "per stream",
+            "KB",
+            b.growth() * 1024.0 / n,
+            Some(f.growth() * 1024.0 / n),
+            "≤ 20 KB",
+        ));
+        rows.push(row(
+            backend,
+            i,
+            "open all",
+            "s",
+            b.connect.as_secs_f64(),
+            Some(f.connect.as_secs_f64()),
+            "",
+        ));
+        rows.push(row(backend, i, "CPU held", "cores", b.cpu, Some(f.cpu), ""));
     }
     Ok(rows)
 }
@@ -1014,7 +1151,7 @@ mod fanout {
     /// Two sockets per client (the bench's and Baton's end) must fit under the open-files
     /// limit; raise the soft limit to the hard one when needed (children inherit it). Without
     /// the `prlimit` tool, run the bench under `ulimit -n 4096`.
-    fn raise_fd_limit(clients: usize) {
+    pub(super) fn raise_fd_limit(clients: usize) {
         let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
         let Some(line) = limits.lines().find(|l| l.starts_with("Max open files")) else {
             return;
@@ -1141,6 +1278,15 @@ mod floor {
                                 Ok::<_, actix_web::Error>(r)
                             },
                         ),
+                    )
+                    // The floor of an idle event stream: one comment, then nothing.
+                    .route(
+                        "/stream",
+                        web::get().to(|| async {
+                            HttpResponse::Ok()
+                                .content_type("text/event-stream")
+                                .body(widget::IdleBody::default())
+                        }),
                     )
                     // The floor of a queue page: the first 100 open takeovers by the queue order.
                     .route(
