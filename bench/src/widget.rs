@@ -228,6 +228,7 @@ pub fn seed_visitors(db: &TestDb, count: usize) -> anyhow::Result<Vec<String>> {
                     token_digest: token_digest(&token),
                     widget_id: widget.id.clone(),
                     created_at: baton::db::now(),
+                    locale: None,
                 },
             )
             .map_err(api)?;

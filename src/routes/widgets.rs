@@ -830,12 +830,21 @@ fn merge(feed: Feed, mut cursor: Cursor) -> Vec<(Cursor, Option<VisitorItem>)> {
 
 /// `/widget.js`, `/widget.css` and the CORS preflight of `/widget/v1/…` (neither is part of the JSON API).
 pub fn configure_public(cfg: &mut web::ServiceConfig) {
-    cfg.route("/widget.js", web::get().to(get_widget_script))
-        .route("/widget.css", web::get().to(get_widget_stylesheet))
-        .route(
-            "/widget/v1/{tail:.*}",
-            web::method(actix_web::http::Method::OPTIONS).to(preflight),
-        );
+    // Sent compressed to browsers that ask for it (the two files are about 5 KB gzipped).
+    cfg.service(
+        web::resource("/widget.js")
+            .wrap(actix_web::middleware::Compress::default())
+            .route(web::get().to(get_widget_script)),
+    )
+    .service(
+        web::resource("/widget.css")
+            .wrap(actix_web::middleware::Compress::default())
+            .route(web::get().to(get_widget_stylesheet)),
+    )
+    .route(
+        "/widget/v1/{tail:.*}",
+        web::method(actix_web::http::Method::OPTIONS).to(preflight),
+    );
 }
 
 async fn get_widget_script() -> HttpResponse {

@@ -590,6 +590,15 @@ async fn the_widget_script_and_style_sheet_are_served_small() {
         total <= 25 * 1024,
         "widget.js + widget.css are {total} bytes compressed"
     );
+    // A browser that accepts gzip gets it compressed.
+    let r = app
+        .client
+        .get(app.url("/widget.js"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
     // The browser's preflight for the visitor API.
     let r = app
         .client
