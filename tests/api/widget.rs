@@ -911,7 +911,46 @@ async fn a_waiting_visitor_hears_the_queue_and_replies_from_any_replica(backend:
     assert_eq!(stream.item().await.data["text"], "Hello from Alice");
 }
 
+/// Nobody claims in time: the visitor reads the same apology the channel's callback carries.
+async fn a_visitor_nobody_answered_in_time_reads_the_apology(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = app.login("root").await;
+    let widget = create_widget(&app, &root).await;
+    let v = start_visitor(&app, widget["public_key"].as_str().unwrap()).await;
+    let mut stream = open_stream(&app, &v, None).await;
+    assert_eq!(
+        say(&app, &v, "Anyone there?", "t1").await.0,
+        StatusCode::CREATED
+    );
+    let channel = Receiver::start();
+    let (status, body) = app
+        .takeover(
+            &v.session_id,
+            &channel.url("/reply"),
+            json!({"channel": "web", "timeout": "1s"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let got = channel
+        .wait_for("the timeout", |g| {
+            !Receiver::of_type(g, "takeover.timed_out").is_empty()
+        })
+        .await;
+    let apology = Receiver::of_type(&got, "takeover.timed_out")[0].body["text"]
+        .as_str()
+        .expect("the timeout carries a text for the customer")
+        .to_string();
+    loop {
+        let it = stream.item().await;
+        if it.data["kind"] == "takeover.timed_out" {
+            assert_eq!(it.data["text"], apology.as_str());
+            break;
+        }
+    }
+}
+
 backend_tests!(
+    a_visitor_nobody_answered_in_time_reads_the_apology,
     a_waiting_visitor_hears_the_queue_and_replies_from_any_replica,
     a_german_visitor_gets_the_german_off_hours_text_in_the_teams_zone,
     admins_set_what_customers_are_told_per_team_and_language,
