@@ -365,6 +365,25 @@ fn limited(wait: Duration) -> ApiError {
     .with_retry_after(wait.as_secs().max(1))
 }
 
+/// The widget a page names by its public key, if the page's origin is one of the widget's and
+/// the key still works.
+async fn page_widget(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    key: String,
+) -> Result<WidgetRow, ApiError> {
+    let widget = state
+        .db
+        .read(move |conn| repo::by_public_key(conn, &key))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no chat widget with this key"))?;
+    check_origin(req, &widget)?;
+    if widget.revoked_at.is_some() {
+        return Err(revoked());
+    }
+    Ok(widget)
+}
+
 /// The visitor behind `Authorization: Bearer vt_…`, checked against its widget's origins.
 async fn visitor(
     state: &web::Data<AppState>,
@@ -420,16 +439,7 @@ pub async fn get_widget_look(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<web::Json<WidgetLook>, ApiError> {
-    let key = path.into_inner();
-    let widget = state
-        .db
-        .read(move |conn| repo::by_public_key(conn, &key))
-        .await?
-        .ok_or_else(|| ApiError::not_found("no chat widget with this key"))?;
-    check_origin(&req, &widget)?;
-    if widget.revoked_at.is_some() {
-        return Err(revoked());
-    }
+    let widget = page_widget(&state, &req, path.into_inner()).await?;
     Ok(web::Json(WidgetLook {
         title: widget.title,
         welcome: widget.welcome,
@@ -456,16 +466,7 @@ pub async fn create_visitor_conversation(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: VisitorStart = parse_json(&req, &body, None)?;
-    let key = body.key.trim().to_string();
-    let widget = state
-        .db
-        .read(move |conn| repo::by_public_key(conn, &key))
-        .await?
-        .ok_or_else(|| ApiError::not_found("no chat widget with this key"))?;
-    check_origin(&req, &widget)?;
-    if widget.revoked_at.is_some() {
-        return Err(revoked());
-    }
+    let widget = page_widget(&state, &req, body.key.trim().to_string()).await?;
     state
         .visitor_limits
         .starts_per_address
