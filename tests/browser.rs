@@ -258,3 +258,43 @@ async fn a_web_visitor_talks_to_the_ai_and_to_a_person_in_the_widget_in_chromium
         })
         .await;
 }
+
+/// What needs a reviewer (issue 14): unread counts on rows and tabs that rise and clear for
+/// each reviewer on their own, the page title and favicon, a highlighted new row, a browser
+/// notification, the silent-reviewer countdown and the customer panel, on a laptop and a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_sees_which_conversation_needs_them_in_chromium() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            !under_ci(),
+            "Chromium is required under CI: apt-get install -y chromium"
+        );
+        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/browser");
+    ensure_packages(&dir);
+    let app = spawn_app(Backend::Sqlite).await;
+    let receiver = Receiver::start();
+    let out = tokio::process::Command::new("node")
+        .arg("attention.test.mjs")
+        .current_dir(&dir)
+        .env("BATON_URL", &app.base)
+        .env("BATON_API_KEY", &app.api_key)
+        .env("BATON_PASSWORD", PASSWORD)
+        .env("RECEIVER_URL", receiver.url(""))
+        .env("ARTIFACTS", root.join("artifacts"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("run node");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "the attention browser tests failed:\n{}\n{}\nbaton log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        app.log()
+    );
+}

@@ -518,6 +518,7 @@ describe('Baton Trigger description', () => {
 			'takeover.off_hours',
 			'takeover.released',
 			'takeover.timed_out',
+			'takeover.transferred',
 			'typing',
 		]);
 	});

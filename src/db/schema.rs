@@ -336,6 +336,23 @@ diesel::joinable!(takeover_offers -> takeovers (takeover_id));
 diesel::joinable!(queue_watches -> takeovers (takeover_id));
 diesel::joinable!(widget_visitors -> widgets (widget_id));
 
+diesel::table! {
+    session_reads (session_id, reviewer_id) {
+        session_id -> Text,
+        reviewer_id -> Text,
+        read_seq -> BigInt,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_customers (session_id) {
+        session_id -> Text,
+        attributes -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     teams,
@@ -361,4 +378,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     widget_visitors,
     widget_notices,
     customer_texts,
+    session_reads,
+    session_customers,
 );

@@ -357,6 +357,9 @@ pub fn request(
     diesel::insert_into(takeovers::table)
         .values(&row)
         .execute(conn)?;
+    if let Some(customer) = &spec.customer {
+        super::customers::set(conn, &s.id, customer)?;
+    }
     if spec.mode != Mode::Approval {
         sessions::set_state(conn, &mut s, to, None, Some(row.id.clone()))?;
     }
@@ -683,10 +686,16 @@ pub fn release(
     let to = transition(from, SessionEvent::Released).map_err(|e| sessions::refusal(e, &s))?;
     sessions::set_state(conn, &mut s, to, None, Some(t.id.clone()))?;
     requeue(conn, &t, now())?;
-    // Released is for subscribers (dashboards); the customer's channel hears nothing.
+    // The customer hears that the person stepped away and someone else will answer.
     let released = Callback {
         reviewer: Some(reviewer_ref(r)),
-        ..Callback::new(EventType::TakeoverReleased, Audience::Subscribers)
+        text: Some(texts::say(
+            conn,
+            &t,
+            TextKey::Released,
+            &[("reviewer", &r.display_name)],
+        )?),
+        ..Callback::new(EventType::TakeoverReleased, Audience::Channel)
     };
     let effects = Effects::new(reviewer_actor(r), "takeover.released", from, to);
     apply_effects(conn, &s, Some(&t), effects.announce(released))?;
@@ -707,6 +716,7 @@ pub fn transfer(
         require_holder(&s, r)?;
     }
     let (team_id, reviewer_id) = resolve_assignee(conn, "to", Some(to_name))?;
+    let to_person = reviewer_id.is_some();
     sessions::set_state(
         conn,
         &mut s,
@@ -730,16 +740,32 @@ pub fn transfer(
         "takeover.transferred",
         from,
         SessionStatus::HumanRequested,
-    );
-    apply_effects(
-        conn,
-        &s,
-        Some(&t),
-        effects.detail(serde_json::json!({
-            "to": to_name,
-            "note": note.map(str::trim).filter(|n| !n.is_empty()),
-        })),
-    )?;
+    )
+    .detail(serde_json::json!({
+        "to": to_name,
+        "note": note.map(str::trim).filter(|n| !n.is_empty()),
+    }));
+    // The customer hears where they are going (the note stays between reviewers); the
+    // callback reads the takeover as it is now, assigned to its new team or person.
+    let t = get(conn, &t.id)?.unwrap_or(t);
+    let target = if to_person {
+        super::accounts::find_reviewer(conn, to_name)?
+            .map(|x| x.display_name)
+            .unwrap_or_else(|| to_name.to_string())
+    } else {
+        to_name.to_string()
+    };
+    let transferred = Callback {
+        reviewer: Some(reviewer_ref(r)),
+        text: Some(texts::say(
+            conn,
+            &t,
+            TextKey::Transferred,
+            &[("reviewer", &r.display_name), ("team", &target)],
+        )?),
+        ..Callback::new(EventType::TakeoverTransferred, Audience::Channel)
+    };
+    apply_effects(conn, &s, Some(&t), effects.announce(transferred))?;
     Ok(s)
 }
 
@@ -1185,11 +1211,23 @@ pub fn release_if_silent(
     sessions::set_state(conn, &mut s, to, None, Some(t.id.clone()))?;
     requeue(conn, &t, at)?;
     let effects = Effects::new("timer", "takeover.released", from, to)
-        .detail(serde_json::json!({"reason": "reviewer_silent", "reviewer": holder}))
-        .announce(Callback::new(
-            EventType::TakeoverReleased,
-            Audience::Subscribers,
-        ));
+        .detail(serde_json::json!({"reason": "reviewer_silent", "reviewer": holder}));
+    // The customer hears that someone else will answer, named as they met them.
+    let holder_shown = match &holder {
+        Some(name) => super::accounts::find_reviewer(conn, name)?
+            .map(|x| x.display_name)
+            .unwrap_or_else(|| name.clone()),
+        None => String::new(),
+    };
+    let effects = effects.announce(Callback {
+        text: Some(texts::say(
+            conn,
+            &t,
+            TextKey::Released,
+            &[("reviewer", &holder_shown)],
+        )?),
+        ..Callback::new(EventType::TakeoverReleased, Audience::Channel)
+    });
     apply_effects(conn, &s, Some(&t), effects)?;
     if let Some(team) = &t.assignee_team_id {
         let text = notices::team_reviewer_silent(holder.as_deref(), &s.id);

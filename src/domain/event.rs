@@ -15,6 +15,8 @@ pub enum EventType {
     TakeoverClaimed,
     #[serde(rename = "takeover.released")]
     TakeoverReleased,
+    #[serde(rename = "takeover.transferred")]
+    TakeoverTransferred,
     #[serde(rename = "takeover.escalated")]
     TakeoverEscalated,
     #[serde(rename = "takeover.timed_out")]
@@ -34,11 +36,12 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 13] = [
         EventType::Reply,
         EventType::Typing,
         EventType::TakeoverClaimed,
         EventType::TakeoverReleased,
+        EventType::TakeoverTransferred,
         EventType::TakeoverEscalated,
         EventType::TakeoverTimedOut,
         EventType::SessionHandedBack,
@@ -55,6 +58,7 @@ impl EventType {
             EventType::Typing => "typing",
             EventType::TakeoverClaimed => "takeover.claimed",
             EventType::TakeoverReleased => "takeover.released",
+            EventType::TakeoverTransferred => "takeover.transferred",
             EventType::TakeoverEscalated => "takeover.escalated",
             EventType::TakeoverTimedOut => "takeover.timed_out",
             EventType::SessionHandedBack => "session.handed_back",

@@ -40,6 +40,103 @@ pub struct TakeoverSpec {
     pub queue_updates: bool,
     /// The customer's language, for what Baton says to them (`domain::texts`).
     pub locale: Option<super::texts::Lang>,
+    /// Who the customer is, as the workflow described them.
+    pub customer: Option<Customer>,
+}
+
+/// How many attributes a customer may carry, and how long each name and value may be.
+pub const CUSTOMER_MAX_FIELDS: usize = 30;
+pub const CUSTOMER_MAX_NAME_CHARS: usize = 64;
+pub const CUSTOMER_MAX_VALUE_CHARS: usize = 1000;
+
+/// The attribute names the inbox shows first, in this order (any other string attribute is
+/// shown after them, by name).
+pub const CUSTOMER_KNOWN: [&str; 4] = ["name", "email", "language", "plan"];
+
+/// Who the customer is: string attributes the workflow sends with a takeover (`name`,
+/// `email`, `language`, `plan`, or any other), each name 1 to 64 characters of letters,
+/// digits, `_`, `-` or `.`, each value 1 to 1000 characters, at most 30.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Customer(std::collections::BTreeMap<String, String>);
+
+impl Customer {
+    /// Checks every attribute; each problem is reported as (attribute name, what is wrong).
+    pub fn parse(
+        fields: std::collections::BTreeMap<String, String>,
+    ) -> Result<Customer, Vec<(String, String)>> {
+        let mut errors = Vec::new();
+        if fields.len() > CUSTOMER_MAX_FIELDS {
+            errors.push((
+                String::new(),
+                format!(
+                    "has {} attributes; the limit is {CUSTOMER_MAX_FIELDS}",
+                    fields.len()
+                ),
+            ));
+        }
+        for (name, value) in &fields {
+            let n = name.chars().count();
+            if n == 0
+                || n > CUSTOMER_MAX_NAME_CHARS
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            {
+                errors.push((
+                    name.clone(),
+                    format!("an attribute name is 1 to {CUSTOMER_MAX_NAME_CHARS} letters, digits, _, - or ."),
+                ));
+            }
+            let v = value.chars().count();
+            if is_blank(value) || v > CUSTOMER_MAX_VALUE_CHARS || value.contains('\0') {
+                errors.push((
+                    name.clone(),
+                    format!("must be 1 to {CUSTOMER_MAX_VALUE_CHARS} characters, not blank"),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Customer(fields))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The stored form (a JSON object of strings), read back by [`Customer::from_stored`].
+    pub fn to_stored(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// The attributes of a stored customer; an unreadable one reads as none.
+    pub fn from_stored(raw: &str) -> Customer {
+        Customer(serde_json::from_str(raw).unwrap_or_default())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every attribute, the known ones first in their order, then the rest by name.
+    pub fn ordered(&self) -> Vec<(&str, &str)> {
+        let known = CUSTOMER_KNOWN
+            .iter()
+            .filter_map(|k| self.0.get_key_value(*k))
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        let rest = self
+            .0
+            .iter()
+            .filter(|(k, _)| !CUSTOMER_KNOWN.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        known.chain(rest).collect()
+    }
+
+    pub fn into_map(self) -> std::collections::BTreeMap<String, String> {
+        self.0
+    }
 }
 
 /// The decisions an approval may allow.
@@ -146,5 +243,56 @@ mod tests {
         assert!(check_content("  ").is_err());
         assert!(check_content("hello").is_ok());
         assert!(check_content(&"x".repeat(MAX_CONTENT_CHARS + 1)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod customer_tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn known_attributes_come_first_then_the_rest_by_name() {
+        let c = Customer::parse(map(&[
+            ("zone", "EU"),
+            ("plan", "pro"),
+            ("name", "Ada"),
+            ("account_id", "42"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.ordered(),
+            vec![
+                ("name", "Ada"),
+                ("plan", "pro"),
+                ("account_id", "42"),
+                ("zone", "EU")
+            ]
+        );
+        assert_eq!(Customer::from_stored(&c.to_stored()), c);
+    }
+
+    #[test]
+    fn bad_names_blank_values_and_too_many_attributes_are_each_named() {
+        let errors = Customer::parse(map(&[("full name", "Ada"), ("plan", "  ")])).unwrap_err();
+        let named: Vec<&str> = errors.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(named, vec!["full name", "plan"]);
+        let many: BTreeMap<String, String> =
+            (0..31).map(|i| (format!("k{i}"), "v".into())).collect();
+        assert!(Customer::parse(many).is_err());
+        let long = "x".repeat(CUSTOMER_MAX_VALUE_CHARS + 1);
+        assert!(Customer::parse(map(&[("note", &long)])).is_err());
+    }
+
+    #[test]
+    fn an_unreadable_stored_customer_reads_as_none() {
+        assert!(Customer::from_stored("not json").is_empty());
     }
 }

@@ -35,10 +35,14 @@ pub enum TextKey {
     QueueNoWait,
     /// Next in the queue.
     QueueNext,
+    /// `{reviewer}` put the conversation back in the queue (or went silent and Baton did).
+    Released,
+    /// `{reviewer}` transferred the conversation to `{team}` (a team, or a person's name).
+    Transferred,
 }
 
 impl TextKey {
-    pub const ALL: [TextKey; 8] = [
+    pub const ALL: [TextKey; 10] = [
         TextKey::Connecting,
         TextKey::Joined,
         TextKey::HandedBack,
@@ -47,6 +51,8 @@ impl TextKey {
         TextKey::Queue,
         TextKey::QueueNoWait,
         TextKey::QueueNext,
+        TextKey::Released,
+        TextKey::Transferred,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +65,8 @@ impl TextKey {
             TextKey::Queue => "queue",
             TextKey::QueueNoWait => "queue_no_wait",
             TextKey::QueueNext => "queue_next",
+            TextKey::Released => "released",
+            TextKey::Transferred => "transferred",
         }
     }
 
@@ -69,7 +77,8 @@ impl TextKey {
     /// The `{variables}` its templates may use.
     pub fn variables(self) -> &'static [&'static str] {
         match self {
-            TextKey::Joined | TextKey::HandedBack => &["reviewer"],
+            TextKey::Joined | TextKey::HandedBack | TextKey::Released => &["reviewer"],
+            TextKey::Transferred => &["reviewer", "team"],
             TextKey::OffHours => &["opens_at"],
             TextKey::Queue => &["position", "minutes"],
             TextKey::QueueNoWait => &["position"],
@@ -88,6 +97,12 @@ impl TextKey {
             TextKey::Queue => "The customer's place in the queue, with the expected wait",
             TextKey::QueueNoWait => "The customer's place in the queue, no wait known yet",
             TextKey::QueueNext => "The customer is next in the queue",
+            TextKey::Released => {
+                "The reviewer put the conversation back in the queue (or went silent)"
+            }
+            TextKey::Transferred => {
+                "The reviewer transferred the conversation to another team or person"
+            }
         }
     }
 }
@@ -131,6 +146,8 @@ pub fn built_in(key: TextKey, lang: &str) -> Option<&'static str> {
         ("en", Queue) => "You are number {position} in the queue, about {minutes} minutes.",
         ("en", QueueNoWait) => "You are number {position} in the queue.",
         ("en", QueueNext) => "You are next in the queue.",
+        ("en", Released) => "{reviewer} had to step away. The next available person will answer you here.",
+        ("en", Transferred) => "{reviewer} is passing you to {team}. Someone there will answer you here shortly.",
         ("de", Connecting) => "Wir verbinden Sie mit einem Menschen. Bleiben Sie hier: Die Antwort kommt in diesem Chat.",
         ("de", Joined) => "{reviewer} ist dem Gespräch beigetreten",
         ("de", HandedBack) => "{reviewer} übergibt Sie wieder an den Assistenten",
@@ -139,6 +156,8 @@ pub fn built_in(key: TextKey, lang: &str) -> Option<&'static str> {
         ("de", Queue) => "Sie sind Nummer {position} in der Warteschlange, etwa {minutes} Minuten.",
         ("de", QueueNoWait) => "Sie sind Nummer {position} in der Warteschlange.",
         ("de", QueueNext) => "Sie sind als Nächstes an der Reihe.",
+        ("de", Released) => "{reviewer} musste das Gespräch abgeben. Die nächste verfügbare Person antwortet Ihnen hier.",
+        ("de", Transferred) => "{reviewer} leitet Sie an {team} weiter. Dort antwortet Ihnen gleich jemand in diesem Chat.",
         ("fr", Connecting) => "Nous vous mettons en relation avec une personne. Restez ici : la réponse arrivera dans ce chat.",
         ("fr", Joined) => "{reviewer} a rejoint la conversation",
         ("fr", HandedBack) => "{reviewer} vous redirige vers l’assistant",
@@ -147,6 +166,8 @@ pub fn built_in(key: TextKey, lang: &str) -> Option<&'static str> {
         ("fr", Queue) => "Vous êtes numéro {position} dans la file d’attente, environ {minutes} minutes.",
         ("fr", QueueNoWait) => "Vous êtes numéro {position} dans la file d’attente.",
         ("fr", QueueNext) => "Vous êtes le prochain dans la file d’attente.",
+        ("fr", Released) => "{reviewer} a dû s’absenter. La prochaine personne disponible vous répondra ici.",
+        ("fr", Transferred) => "{reviewer} vous transfère à {team}. Quelqu’un vous répondra ici sous peu.",
         ("es", Connecting) => "Te estamos conectando con una persona. Quédate aquí: te responderá en este chat.",
         ("es", Joined) => "{reviewer} se ha unido a la conversación",
         ("es", HandedBack) => "{reviewer} te devuelve al asistente",
@@ -155,6 +176,8 @@ pub fn built_in(key: TextKey, lang: &str) -> Option<&'static str> {
         ("es", Queue) => "Eres el número {position} en la cola, unos {minutes} minutos.",
         ("es", QueueNoWait) => "Eres el número {position} en la cola.",
         ("es", QueueNext) => "Eres el siguiente en la cola.",
+        ("es", Released) => "{reviewer} ha tenido que ausentarse. La próxima persona disponible te responderá aquí.",
+        ("es", Transferred) => "{reviewer} te pasa con {team}. Alguien te responderá aquí en breve.",
         _ => return None,
     })
 }

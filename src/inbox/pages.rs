@@ -17,9 +17,10 @@ use crate::db::insights as db_insights;
 use crate::db::outbox;
 use crate::db::queue::{self, InboxView};
 use crate::db::takeovers as repo;
-use crate::db::{accounts, escalation, now, sessions, DbConnection};
+use crate::db::{accounts, customers, escalation, now, reads, sessions, DbConnection};
 use crate::domain::policy::FallbackAction;
 use crate::domain::review::review;
+use crate::domain::types::TakeoverStatus;
 use crate::error::{ApiError, Kind};
 use crate::state::AppState;
 
@@ -214,12 +215,30 @@ pub async fn get_queue(
     };
     let view = query.view.unwrap_or_default();
     let r = reviewer.clone();
-    let (rows, counts, names) = state
+    let silence = chrono::Duration::from_std(state.config.reviewer_silence)
+        .unwrap_or(chrono::Duration::minutes(10));
+    let (rows, counts, unread, names) = state
         .db
         .read(move |conn| {
             let listed = queue::inbox(conn, &r, view, 200)?;
             let ids: Vec<&str> = listed.iter().map(|(_, s)| s.id.as_str()).collect();
             let mut last = sessions::last_messages(conn, &ids)?;
+            let unread_in = reads::unread_counts(conn, &r.id, &ids)?;
+            let held: Vec<&str> = listed
+                .iter()
+                .filter(|(t, _)| t.claimed_by.as_deref() == Some(r.name.as_str()))
+                .map(|(_, s)| s.id.as_str())
+                .collect();
+            let replied = reads::last_human_replies(conn, &held)?;
+            let open_unread = reads::open_unread(conn, &r)?;
+            let unread = views::UnreadCounts {
+                waiting: open_unread.iter().filter(|u| u.waiting).count() as i64,
+                mine: open_unread
+                    .iter()
+                    .filter(|u| u.held_by_me || u.offered_to_me)
+                    .count() as i64,
+                team: open_unread.len() as i64,
+            };
             let takeover_ids: Vec<String> = listed.iter().map(|(t, _)| t.id.clone()).collect();
             let offers = crate::db::routing::offers_of(conn, &takeover_ids)?;
             let closed = crate::db::routing::closed_teams(conn, now())?;
@@ -236,20 +255,47 @@ pub async fn get_queue(
                         .assignee_team_id
                         .as_ref()
                         .and_then(|team| closed.get(team).copied());
+                    let last_message = last.remove(&session.id);
+                    // The silent-reviewer timer's deadline, as `release_if_silent` counts it.
+                    let release_at = (takeover.claimed_by.as_deref() == Some(r.name.as_str())
+                        && !last_message
+                            .as_ref()
+                            .is_some_and(|m| m.sender.starts_with("human:")))
+                    .then(|| {
+                        takeover
+                            .claimed_at
+                            .into_iter()
+                            .chain(replied.get(&session.id).copied())
+                            .max()
+                            .unwrap_or(takeover.created_at)
+                            + silence
+                    });
                     QueueRow {
-                        last_message: last.remove(&session.id),
+                        unread: unread_in.get(&session.id).copied().unwrap_or(0),
+                        last_message,
                         takeover,
                         session,
                         offer,
                         opens_at,
+                        release_at,
                     }
                 })
                 .collect();
             let counts = queue::inbox_counts(conn, &r)?;
             let (names, _) = display_names(conn)?;
-            Ok((rows, counts, names))
+            Ok((rows, counts, unread, names))
         })
         .await?;
+    let mut rows = rows;
+    if view == InboxView::Mine {
+        // What the customer said last comes first: unread conversations, then the most recent.
+        rows.sort_by_key(|row| {
+            (
+                std::cmp::Reverse(row.unread > 0),
+                std::cmp::Reverse(row.last_message.as_ref().map(|m| m.recorded_at)),
+            )
+        });
+    }
     let csrf = auth::csrf_token(&token);
     Ok(html(
         actix_web::http::StatusCode::OK,
@@ -258,6 +304,7 @@ pub async fn get_queue(
             csrf: &csrf,
             view,
             counts,
+            unread,
             rows,
             names: &names,
             now: now(),
@@ -292,9 +339,11 @@ pub async fn get_conversation(
         return Ok(not_found());
     };
     let r = reviewer.clone();
+    let silence = chrono::Duration::from_std(state.config.reviewer_silence)
+        .unwrap_or(chrono::Duration::minutes(10));
     let found = state
         .db
-        .read(move |conn| load_conversation(conn, &r, &id))
+        .read(move |conn| load_conversation(conn, &r, &id, silence))
         .await?;
     let Some(data) = found else {
         return Ok(not_found());
@@ -313,6 +362,11 @@ pub async fn get_conversation(
             notes: data.notes,
             deliveries: data.deliveries,
             events: data.events,
+            list: data.list,
+            customer: data.customer,
+            episodes: data.episodes,
+            other_sessions: data.other_sessions,
+            release_at: data.release_at,
             names: &data.names,
             teams: data.teams,
             now: now(),
@@ -329,6 +383,11 @@ struct ConversationData {
     events: Vec<crate::db::models::AuditRow>,
     names: BTreeMap<String, String>,
     teams: Vec<String>,
+    customer: Option<crate::domain::takeover::Customer>,
+    episodes: Vec<crate::db::models::TakeoverRow>,
+    other_sessions: Vec<(String, Option<String>, chrono::NaiveDateTime)>,
+    release_at: Option<chrono::NaiveDateTime>,
+    list: Vec<QueueRow>,
 }
 
 /// Everything a conversation page shows, or `None` when the reviewer may not see it.
@@ -336,6 +395,7 @@ fn load_conversation(
     conn: &mut DbConnection,
     r: &ReviewerAuth,
     id: &str,
+    silence: chrono::Duration,
 ) -> Result<Option<ConversationData>, ApiError> {
     let Some(session) = sessions::get(conn, id)? else {
         return Ok(None);
@@ -344,9 +404,44 @@ fn load_conversation(
         return Ok(None);
     }
     let (names, teams) = display_names(conn)?;
+    let takeover = repo::latest_for_session(conn, id)?;
+    let messages = sessions::page(conn, id, 0, 2000)?;
+    // The silent-reviewer timer's deadline, as `release_if_silent` counts it: from the claim or
+    // the last reply, whichever is later, unless a person spoke last.
+    let release_at = takeover
+        .as_ref()
+        .filter(|t| {
+            TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Claimed)
+                && t.claimed_by.as_deref() == Some(r.name.as_str())
+                && !messages
+                    .last()
+                    .is_some_and(|m| m.sender.starts_with("human:"))
+        })
+        .map(|t| {
+            let replied = messages
+                .iter()
+                .filter(|m| m.sender.starts_with("human:"))
+                .map(|m| m.recorded_at)
+                .max();
+            t.claimed_at
+                .into_iter()
+                .chain(replied)
+                .max()
+                .unwrap_or(t.created_at)
+                + silence
+        });
+    let other_sessions = match &session.user_id {
+        Some(user) => customers::other_sessions(conn, id, user, 10)?,
+        None => Vec::new(),
+    };
     Ok(Some(ConversationData {
-        takeover: repo::latest_for_session(conn, id)?,
-        messages: sessions::page(conn, id, 0, 2000)?,
+        list: conversation_list(conn, r)?,
+        customer: customers::get(conn, id)?,
+        episodes: customers::takeovers_of(conn, id)?,
+        other_sessions,
+        release_at,
+        takeover,
+        messages,
         notes: repo::list_notes(conn, id)?,
         deliveries: outbox::reply_deliveries(conn, id)?,
         events: crate::db::audit::list(
@@ -361,6 +456,42 @@ fn load_conversation(
         teams,
         session,
     }))
+}
+
+/// The open conversations listed beside a conversation: mine first, then waiting, then the
+/// rest; unread ones first in each group, then the most recent.
+fn conversation_list(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<Vec<QueueRow>, ApiError> {
+    let listed = queue::inbox(conn, r, InboxView::Team, 60)?;
+    let ids: Vec<&str> = listed.iter().map(|(_, s)| s.id.as_str()).collect();
+    let mut last = sessions::last_messages(conn, &ids)?;
+    let unread = reads::unread_counts(conn, &r.id, &ids)?;
+    let mut rows: Vec<QueueRow> = listed
+        .into_iter()
+        .map(|(takeover, session)| QueueRow {
+            unread: unread.get(&session.id).copied().unwrap_or(0),
+            last_message: last.remove(&session.id),
+            takeover,
+            session,
+            offer: None,
+            opens_at: None,
+            release_at: None,
+        })
+        .collect();
+    rows.sort_by_key(|row| {
+        let group = if row.takeover.claimed_by.as_deref() == Some(r.name.as_str()) {
+            0
+        } else if TakeoverStatus::parse(&row.takeover.status) == Some(TakeoverStatus::Requested) {
+            1
+        } else {
+            2
+        };
+        (
+            group,
+            std::cmp::Reverse(row.unread > 0),
+            std::cmp::Reverse(row.last_message.as_ref().map(|m| m.recorded_at)),
+        )
+    });
+    Ok(rows)
 }
 
 #[derive(Deserialize)]

@@ -13,11 +13,11 @@ use crate::db::outbox::ReplyDelivery;
 use crate::db::queue::{InboxView, QueueCounts};
 use crate::db::sessions::reply_window_closes_at;
 use crate::domain::session::SessionStatus;
-use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
+use crate::domain::types::{Mode, Outcome, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "7";
+pub const ASSET_VERSION: &str = "9";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -141,7 +141,7 @@ pub(crate) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
                 @if let Some(csrf) = c.csrf { meta name="csrf-token" content=(csrf); }
                 title { (c.title) " · Baton inbox" }
                 link rel="stylesheet" href={ "/inbox/assets/inbox.css?v=" (ASSET_VERSION) };
-                link rel="icon" href="data:,";
+                link #favicon rel="icon" href="data:,";
                 script src={ "/inbox/assets/inbox.js?v=" (ASSET_VERSION) } defer {}
             }
             body data-page=(c.page) data-session=[c.session_id] {
@@ -163,6 +163,10 @@ pub(crate) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
                                     option value="away" { "◐ Away" }
                                     option value="offline" { "○ Offline" }
                                 }
+                            }
+                            button.link.alerts #alerts type="button" aria-pressed="false"
+                                title="Sound and a browser notification when a conversation needs you" {
+                                "Alerts off"
                             }
                             button.link.keys type="button" data-shortcuts aria-haspopup="dialog"
                                 title="Keyboard shortcuts (?)" {
@@ -250,6 +254,19 @@ pub struct QueueRow {
     pub offer: Option<(String, NaiveDateTime)>,
     /// When its team is closed: the next opening (`Some(None)`: no opening within a year).
     pub opens_at: Option<Option<NaiveDateTime>>,
+    /// Customer messages the reviewer has not read.
+    pub unread: i64,
+    /// For a conversation the reviewer holds: when the silent-reviewer timer puts it back in
+    /// the queue unless they reply.
+    pub release_at: Option<NaiveDateTime>,
+}
+
+/// Conversations with unread customer messages in each view.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UnreadCounts {
+    pub waiting: i64,
+    pub mine: i64,
+    pub team: i64,
 }
 
 pub struct Queue<'a> {
@@ -257,6 +274,7 @@ pub struct Queue<'a> {
     pub csrf: &'a str,
     pub view: InboxView,
     pub counts: QueueCounts,
+    pub unread: UnreadCounts,
     pub rows: Vec<QueueRow>,
     pub names: &'a BTreeMap<String, String>,
     pub now: NaiveDateTime,
@@ -284,26 +302,38 @@ pub fn queue(q: &Queue<'_>) -> Markup {
         session_id: None,
     };
     let tabs = [
-        (InboxView::Waiting, "Waiting", q.counts.waiting),
-        (InboxView::Mine, "Mine", q.counts.mine),
-        (InboxView::Team, "All open", q.counts.team),
+        (
+            InboxView::Waiting,
+            "Waiting",
+            q.counts.waiting,
+            q.unread.waiting,
+        ),
+        (InboxView::Mine, "Mine", q.counts.mine, q.unread.mine),
+        (InboxView::Team, "All open", q.counts.team, q.unread.team),
         (
             InboxView::HandedBack,
             "Recently handed back",
             q.counts.handed_back,
+            0,
         ),
     ];
     let counts_key = format!(
-        "{}-{}-{}-{}",
-        q.counts.waiting, q.counts.mine, q.counts.team, q.counts.handed_back
+        "{}-{}-{}-{}|{}-{}-{}",
+        q.counts.waiting,
+        q.counts.mine,
+        q.counts.team,
+        q.counts.handed_back,
+        q.unread.waiting,
+        q.unread.mine,
+        q.unread.team
     );
     let rows_key: String = q
         .rows
         .iter()
         .map(|r| {
             format!(
-                "{}:{}:{};",
-                r.takeover.id, r.takeover.updated_at, r.session.next_seq
+                "{}:{}:{}:{};",
+                r.takeover.id, r.takeover.updated_at, r.session.next_seq, r.unread
             )
         })
         .collect();
@@ -312,10 +342,15 @@ pub fn queue(q: &Queue<'_>) -> Markup {
         html! {
             h1.visually-hidden { "Queue" }
             nav.tabs #tabs data-live data-key=(counts_key) aria-label="Queue views" {
-                @for (view, label, count) in tabs {
+                @for (view, label, count, unread) in tabs {
                     a href={ "/inbox?view=" (view_name(view)) }
                         aria-current=[(view == q.view).then_some("page")] {
                         (label) " " span.count { (count) }
+                        @if unread > 0 {
+                            " " span.unread title={ (unread) " with unread messages" } {
+                                (unread) span.visually-hidden { " unread" }
+                            }
+                        }
                     }
                 }
             }
@@ -355,9 +390,16 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
     let status = TakeoverStatus::parse(&t.status);
     let href = inbox_url("", &t.session_id);
     html! {
-        li.row.waiting[status == Some(TakeoverStatus::Requested)] {
+        li.row.waiting[status == Some(TakeoverStatus::Requested)].unread[r.unread > 0]
+            data-session=(t.session_id) {
             a.rowlink href=(href) {
                 div.line1 {
+                    @if r.unread > 0 {
+                        span.badge title={ (r.unread) " unread" } {
+                            (if r.unread > 99 { "99+".to_string() } else { r.unread.to_string() })
+                            span.visually-hidden { " unread messages" }
+                        }
+                    }
                     span.customer { (t.session_id) }
                     @if let Some(ch) = &r.session.channel { span.chip { (ch) } }
                     @if t.priority > 0 { span.chip.prio { "priority " (t.priority) } }
@@ -366,7 +408,13 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                     span.reason { (reason_label(&t.reason)) }
                 }
                 @if let Some(s) = &t.summary { div.summary { (s) } }
-                @else if let Some(m) = &r.last_message { div.summary { (m.content) } }
+                @if let Some(m) = &r.last_message {
+                    div.last {
+                        span.who { (last_sender(&m.sender, q)) ": " }
+                        span.text { (m.content) }
+                        " " span.age.muted { "· " (since(m.recorded_at, q.now)) }
+                    }
+                }
                 div.meta {
                     @match status {
                         Some(TakeoverStatus::Requested) => {
@@ -387,6 +435,9 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                         Some(TakeoverStatus::Claimed) => {
                             span { "Held by " strong { (display(q.names, t.claimed_by.as_deref().unwrap_or("?"))) } }
                             span { "Requested " (since(t.created_at, q.now)) " ago" }
+                            @if let Some(at) = r.release_at {
+                                span.silence { "Back to the queue in " (until(at, q.now)) " unless you reply" }
+                            }
                         }
                         _ => {
                             span {
@@ -399,6 +450,23 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Who wrote a turn, as a queue row shows it.
+fn last_sender(sender: &str, q: &Queue<'_>) -> String {
+    match sender {
+        "user" => "Customer".into(),
+        "ai" => "AI".into(),
+        "system" => "Baton".into(),
+        human => {
+            let name = human.strip_prefix("human:").unwrap_or(human);
+            if name == q.reviewer.name {
+                "You".into()
+            } else {
+                display(q.names, name).to_string()
             }
         }
     }
@@ -418,6 +486,17 @@ pub struct Conversation<'a> {
     /// The conversation's audit trail: who claimed, transferred, released, escalated, handed
     /// back or closed it, shown in the timeline between the messages.
     pub events: Vec<AuditRow>,
+    /// Who the customer is, as the workflow described them.
+    pub customer: Option<crate::domain::takeover::Customer>,
+    /// Every takeover of this conversation, oldest first.
+    pub episodes: Vec<TakeoverRow>,
+    /// The customer's other conversations (same user id): id, channel, started.
+    pub other_sessions: Vec<(String, Option<String>, NaiveDateTime)>,
+    /// When the silent-reviewer timer puts the conversation back in the queue unless the
+    /// reviewer (who holds it) replies.
+    pub release_at: Option<NaiveDateTime>,
+    /// The open conversations the reviewer may see, for the list beside it on wide screens.
+    pub list: Vec<QueueRow>,
     pub names: &'a BTreeMap<String, String>,
     pub teams: Vec<String>,
     pub now: NaiveDateTime,
@@ -453,7 +532,8 @@ pub fn conversation(c: &Conversation<'_>) -> Markup {
     layout(
         &chrome,
         html! {
-            div.conv {
+            div.conv.withlist[!c.list.is_empty()] {
+                (conversation_list(c))
                 section.chat aria-labelledby="conv-title" {
                     div.chathead {
                         a.back href="/inbox" { "← Queue" }
@@ -465,7 +545,8 @@ pub fn conversation(c: &Conversation<'_>) -> Markup {
                     (state_panel(c))
                     (approval_panel(c))
                 }
-                aside.side aria-label="Handoff context" {
+                aside.side aria-label="Customer and handoff context" {
+                    (customer_panel(c))
                     (context_panel(c))
                     (notes_panel(c))
                 }
@@ -502,7 +583,8 @@ fn timeline(c: &Conversation<'_>) -> Markup {
         .collect();
     items.sort();
     html! {
-        ol.timeline #timeline data-live data-key=(key) aria-label="Conversation history" aria-live="polite" {
+        ol.timeline #timeline data-live data-key=(key) data-last-seq=(c.messages.last().map(|m| m.seq).unwrap_or(0))
+            aria-label="Conversation history" aria-live="polite" {
             @if c.messages.is_empty() { li.muted { "No messages yet." } }
             @for (_, kind, i) in &items {
                 @if *kind == 1 {
@@ -705,7 +787,12 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
     let status = c.status;
     let holder = s.assigned_to.as_deref();
     let mine = status == SessionStatus::HumanActive && holder == Some(c.reviewer.name.as_str());
-    let key = format!("{}|{}", s.status, holder.unwrap_or(""));
+    let key = format!(
+        "{}|{}|{}",
+        s.status,
+        holder.unwrap_or(""),
+        c.release_at.map(|at| at.to_string()).unwrap_or_default()
+    );
     // An approval pauses nobody: the AI keeps talking while it waits, and the approval panel
     // says all there is to say.
     let approval = c
@@ -725,6 +812,12 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
                     }
                 }
                 SessionStatus::HumanActive if mine => {
+                    @if let Some(at) = c.release_at {
+                        p.silence.small {
+                            "The customer is waiting for your answer: this conversation goes back to the queue in "
+                            (until(at, c.now)) " unless you reply."
+                        }
+                    }
                     form.composer data-action="replies" {
                         label for="reply" { "Reply to the customer" }
                         textarea #reply name="content" rows="3" required
@@ -848,6 +941,146 @@ fn context_panel(c: &Conversation<'_>) -> Markup {
                 }
             } @else {
                 p.muted { "No takeover was requested for this conversation." }
+            }
+        }
+    }
+}
+
+/// The open conversations beside the one on screen (wide screens only; a phone shows one pane
+/// and goes back to the queue): mine first, then waiting, then the rest, unread first in each.
+fn conversation_list(c: &Conversation<'_>) -> Markup {
+    if c.list.is_empty() {
+        return html! {};
+    }
+    let key: String = c
+        .list
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}:{}:{};",
+                r.takeover.id, r.takeover.updated_at, r.session.next_seq, r.unread
+            )
+        })
+        .collect();
+    html! {
+        nav.convlist #convlist data-live data-key=(key) aria-labelledby="convlist-title" {
+            h2 #convlist-title { "Open conversations" }
+            ul {
+                @for r in &c.list {
+                    @let t = &r.takeover;
+                    @let current = t.session_id == c.session.id;
+                    @let waiting = TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Requested);
+                    li.unread[r.unread > 0].current[current].waiting[waiting] {
+                        a href=(inbox_url("", &t.session_id)) aria-current=[current.then_some("page")] {
+                            span.top {
+                                @if r.unread > 0 {
+                                    span.badge { (if r.unread > 99 { "99+".to_string() } else { r.unread.to_string() }) span.visually-hidden { " unread" } }
+                                }
+                                span.customer { (t.session_id) }
+                                span.who.muted.small {
+                                    @if waiting { "waiting" }
+                                    @else if t.claimed_by.as_deref() == Some(c.reviewer.name.as_str()) { "you" }
+                                    @else { (display(c.names, t.claimed_by.as_deref().unwrap_or("?"))) }
+                                }
+                            }
+                            @if let Some(m) = &r.last_message {
+                                span.lastline.small {
+                                    (match m.sender.as_str() { "user" => "Customer", "ai" => "AI", "system" => "Baton", _ => "Reviewer" })
+                                    ": " (m.content)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How a takeover ended, in a reviewer's words.
+fn outcome_label(o: Outcome) -> &'static str {
+    match o {
+        Outcome::HandedBack => "handed back",
+        Outcome::Closed => "closed",
+        Outcome::TimedOut => "timed out",
+        Outcome::Unanswered => "unanswered",
+        Outcome::OffHours => "off hours",
+        Outcome::Approved => "approved",
+        Outcome::Rejected => "rejected",
+        Outcome::Edited => "edited",
+    }
+}
+
+/// Who the customer is: their ids, what the workflow said about them, and how their earlier
+/// handoffs ended.
+fn customer_panel(c: &Conversation<'_>) -> Markup {
+    let s = &c.session;
+    let earlier: Vec<&TakeoverRow> = c
+        .episodes
+        .iter()
+        .filter(|t| Some(t.id.as_str()) != c.takeover.as_ref().map(|x| x.id.as_str()))
+        .collect();
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    for t in &earlier {
+        let label = match t.outcome.as_deref().and_then(Outcome::parse) {
+            Some(o) => outcome_label(o).to_string(),
+            None => "open".to_string(),
+        };
+        *outcomes.entry(label).or_default() += 1;
+    }
+    let name = c.customer.as_ref().and_then(|k| k.get("name"));
+    let key = format!(
+        "{}|{}",
+        c.episodes.len(),
+        c.customer
+            .as_ref()
+            .map(|k| k.to_stored())
+            .unwrap_or_default()
+    );
+    html! {
+        section.panel #customer data-live data-key=(key) aria-labelledby="customer-title" {
+            h2 #customer-title { "Customer" @if let Some(n) = name { ": " (n) } }
+            dl {
+                @if let Some(k) = &c.customer {
+                    @for (field, value) in k.ordered() {
+                        @if field != "name" {
+                            dt { (field.replace(['_', '-', '.'], " ")) }
+                            dd.wrap {
+                                @if field == "email" && value.contains('@') && !value.contains(char::is_whitespace) {
+                                    a href={ "mailto:" (value) } { (value) }
+                                } @else { (value) }
+                            }
+                        }
+                    }
+                }
+                dt { "User id" } dd.wrap { @if let Some(u) = &s.user_id { code { (u) } } @else { span.muted { "not sent" } } }
+                dt { "Channel" } dd { (s.channel.as_deref().unwrap_or("—")) }
+                @if s.channel_ref != s.id { dt { "Address" } dd.wrap { code { (s.channel_ref) } } }
+                dt { "First seen" } dd { (clock_at(s.created_at, c.now)) }
+                dt { "Earlier handoffs" }
+                dd {
+                    @if earlier.is_empty() { "none" } @else {
+                        (earlier.len())
+                        " ("
+                        @for (i, (label, n)) in outcomes.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            (n) " " (label)
+                        }
+                        ")"
+                    }
+                }
+            }
+            @if !c.other_sessions.is_empty() {
+                h3.small { "Their other conversations" }
+                ul.plain {
+                    @for (id, channel, started) in &c.other_sessions {
+                        li {
+                            a href=(inbox_url("", id)) { (id) }
+                            @if let Some(ch) = channel { " " span.chip { (ch) } }
+                            " " span.muted.small { (clock_at(*started, c.now)) }
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,6 +1,6 @@
 //! A reviewer's actions on a conversation: claim, reply, typing, notes, transfer, release.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -330,4 +330,73 @@ pub async fn create_release(
         .await?;
     state.notify(&s.id, Change::Released);
     Ok(web::Json(SessionState::try_from(&s)?))
+}
+
+/// How far the reviewer has read a conversation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRequest {
+    /// The `seq` of the last turn the reviewer saw (a mark never moves back; one above the
+    /// conversation's last turn counts as its last turn).
+    #[schema(minimum = 0)]
+    pub seq: i64,
+}
+
+/// Where the reviewer's read mark stands now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadMark {
+    /// The conversation.
+    pub session_id: String,
+    /// The `seq` of the last turn the reviewer has read: customer messages above it are unread.
+    pub read_seq: i64,
+}
+
+/// Mark a conversation read up to a turn, for the reviewer calling: its customer messages up to
+/// `seq` no longer count as unread in their queue, tab counts, page title and alerts (each
+/// reviewer has their own mark). The inbox sends it while the conversation is on screen.
+#[utoipa::path(
+    tag = "conversations",
+    params(("session_id" = String, Path, description = "The integration's session id")),
+    request_body = ReadRequest,
+    responses(
+        (status = 200, description = "The mark now stored", body = ReadMark),
+        (status = 400, description = "Invalid session id or body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in your teams", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[put("/v1/sessions/{session_id}/read")]
+pub async fn put_read(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<web::Json<ReadMark>, ApiError> {
+    let id = session_id(&path)?;
+    let wanted: ReadRequest = parse_json(&req, &body, None)?;
+    if wanted.seq < 0 {
+        return Err(ApiError::field("seq", "must be 0 or more"));
+    }
+    let caller = crate::auth::Caller::Reviewer(reviewer.clone());
+    let session = id.as_str().to_string();
+    let read_seq = state
+        .db
+        .write(move |conn| {
+            if crate::db::sessions::get(conn, &session)?.is_none()
+                || !repo::can_read_session(conn, &caller, &session)?
+            {
+                return Err(ApiError::not_found(format!("no session \"{session}\"")));
+            }
+            crate::db::reads::mark(conn, &session, &reviewer.id, wanted.seq)
+        })
+        .await?;
+    Ok(web::Json(ReadMark {
+        session_id: id.as_str().to_string(),
+        read_seq,
+    }))
 }

@@ -262,6 +262,38 @@ pub struct TakeoverRequest {
     /// when Baton or an admin has it (Admin · Customer texts), else in the team's own wording.
     #[schema(schema_with = text_64_schema)]
     pub locale: Option<String>,
+    /// Who the customer is, shown to the reviewer beside the conversation: string attributes
+    /// such as `name`, `email`, `language`, `plan`, or any other (at most 30; names of letters,
+    /// digits, `_`, `-`, `.`; values 1 to 1000 characters). `customer.name` fills the
+    /// `{customer_name}` of canned responses.
+    #[schema(schema_with = customer_schema)]
+    pub customer: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// The `customer` object of a takeover: string attributes.
+pub fn customer_schema() -> utoipa::openapi::schema::Schema {
+    use crate::domain::takeover::{CUSTOMER_MAX_FIELDS, CUSTOMER_MAX_VALUE_CHARS};
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, SchemaType, Type};
+    let value = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(CUSTOMER_MAX_VALUE_CHARS))
+        .pattern(Some(crate::domain::takeover::NOT_BLANK_PATTERN));
+    let mut schema = ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .additional_properties(Some(AdditionalProperties::RefOr(
+            utoipa::openapi::RefOr::T(value.build().into()),
+        )))
+        .max_properties(Some(CUSTOMER_MAX_FIELDS))
+        .build();
+    schema.property_names = Some(Box::new(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^[A-Za-z0-9_.\-]{1,64}$"))
+            .build()
+            .into(),
+    ));
+    schema.into()
 }
 
 /// A takeover and where it stands.

@@ -1,8 +1,8 @@
 //! The reviewer's queue.
 
 use actix_web::{get, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{InboxCounts, InboxItem, InboxPage, Message, SessionState, Takeover};
 use crate::auth::ReviewerAuth;
@@ -75,4 +75,84 @@ pub async fn get_inbox(
         })
         .await?;
     Ok(web::Json(page))
+}
+
+/// An open conversation with customer messages the reviewer has not read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadItem {
+    /// The conversation.
+    pub session_id: String,
+    /// Its open takeover.
+    pub takeover_id: String,
+    /// `waiting` (nobody holds it), `offered` (automatic assignment offered it to you),
+    /// `mine` (you hold it) or `other` (someone else holds it).
+    pub state: String,
+    /// Customer messages you have not read.
+    pub messages: i64,
+}
+
+/// What needs the reviewer: conversations with unread customer messages per view, and the
+/// ones behind the counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Unread {
+    /// Waiting conversations with unread messages.
+    pub waiting: i64,
+    /// Conversations you hold (or were offered) with unread messages.
+    pub mine: i64,
+    /// Open conversations in your teams with unread messages.
+    pub team: i64,
+    /// Conversations that need you: waiting or yours, with unread messages (the number in the
+    /// inbox's page title).
+    pub needs_you: i64,
+    /// The unread conversations, newest request first (at most 1000).
+    pub items: Vec<UnreadItem>,
+}
+
+/// What needs me: unread customer messages in the open conversations I may see (each
+/// reviewer reads on their own; `PUT /v1/sessions/{id}/read` moves the mark). The inbox polls
+/// it on every live change for its badges, title and alerts.
+#[utoipa::path(
+    tag = "conversations",
+    responses(
+        (status = 200, description = "Unread conversations", body = Unread),
+        (status = 401, description = "Missing or unknown reviewer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("reviewer_token" = []))
+)]
+#[get("/v1/inbox/unread")]
+pub async fn get_unread(
+    state: web::Data<AppState>,
+    reviewer: ReviewerAuth,
+) -> Result<web::Json<Unread>, ApiError> {
+    let rows = state
+        .db
+        .read(move |conn| crate::db::reads::open_unread(conn, &reviewer))
+        .await?;
+    let mine = |u: &crate::db::reads::Unread| u.held_by_me || u.offered_to_me;
+    let items: Vec<UnreadItem> = rows
+        .iter()
+        .map(|u| UnreadItem {
+            session_id: u.session_id.clone(),
+            takeover_id: u.takeover_id.clone(),
+            state: if u.held_by_me {
+                "mine"
+            } else if u.offered_to_me {
+                "offered"
+            } else if u.waiting {
+                "waiting"
+            } else {
+                "other"
+            }
+            .into(),
+            messages: u.messages,
+        })
+        .collect();
+    Ok(web::Json(Unread {
+        waiting: rows.iter().filter(|u| u.waiting).count() as i64,
+        mine: rows.iter().filter(|u| mine(u)).count() as i64,
+        team: rows.len() as i64,
+        needs_you: rows.iter().filter(|u| u.waiting || mine(u)).count() as i64,
+        items,
+    }))
 }

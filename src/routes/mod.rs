@@ -70,6 +70,8 @@ api_handlers!(
     conversation::list_notes,
     conversation::create_typing,
     conversation::create_transfer,
+    conversation::put_read,
+    inbox::get_unread,
     inbox::get_inbox,
     events::get_events,
     webhooks::create_webhook,

@@ -122,6 +122,20 @@ fn parse(
             .map_err(|e| err("locale".into(), e))
             .ok()
     });
+    let customer = req.customer.clone().and_then(|fields| {
+        crate::domain::takeover::Customer::parse(fields)
+            .map_err(|problems| {
+                for (name, what) in problems {
+                    let at = if name.is_empty() {
+                        "customer".to_string()
+                    } else {
+                        format!("customer.{name}")
+                    };
+                    err(at, what);
+                }
+            })
+            .ok()
+    });
     let mut field_errors = Vec::new();
     let fields = session_fields(
         &req.channel,
@@ -153,6 +167,7 @@ fn parse(
                 default_decision: req.default_decision,
                 queue_updates: req.queue_updates,
                 locale,
+                customer,
             })
         }
         _ => Err(ApiError::validation(errors)),

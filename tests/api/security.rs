@@ -161,6 +161,13 @@ fn cases() -> Vec<Case> {
             TEAM_ADMIN,
         ),
         case(M::GET, "/v1/inbox", None, ANY_REVIEWER),
+        case(M::GET, "/v1/inbox/unread", None, ANY_REVIEWER),
+        case(
+            M::PUT,
+            "/v1/sessions/{session_id}/read",
+            Some(json!({"seq": 1})),
+            TEAM_ADMIN,
+        ),
         case(
             M::POST,
             "/v1/webhooks",

@@ -129,7 +129,7 @@ try {
   await visitor.evaluate(() => { window.__samePage = true; });
   const alice = await signIn(aliceCtx, "alice", "Alice");
   await alice.goto(`${BASE}/inbox/sessions/${encodeURIComponent(session)}`);
-  await alice.getByText("I want a person please").waitFor();
+  await alice.locator("#timeline").getByText("I want a person please").waitFor();
   await alice.getByRole("button", { name: "Claim conversation" }).click();
   await log.getByText("Alice is here to help").waitFor(LIVE);
   const composer = alice.getByLabel("Reply to the customer");

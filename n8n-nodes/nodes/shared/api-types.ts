@@ -317,6 +317,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inbox/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What needs me: unread customer messages in the open conversations I may see (each
+         *     reviewer reads on their own; `PUT /v1/sessions/{id}/read` moves the mark). The inbox polls
+         *     it on every live change for its badges, title and alerts.
+         */
+        get: operations["get_unread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -522,6 +543,27 @@ export interface paths {
         put?: never;
         /** Add an internal note: for reviewers only, never sent to the customer or shown to the AI. */
         post: operations["create_note"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{session_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark a conversation read up to a turn, for the reviewer calling: its customer messages up to
+         *     `seq` no longer count as unread in their queue, tab counts, page title and alerts (each
+         *     reviewer has their own mark). The inbox sends it while the conversation is on screen.
+         */
+        put: operations["put_read"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1464,7 +1506,7 @@ export interface components {
          * @description The kinds of callback Baton sends.
          * @enum {string}
          */
-        EventType: "reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours" | "customer.message";
+        EventType: "reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.transferred" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours" | "customer.message";
         /**
          * @description What happens when the last escalation step runs out unclaimed.
          * @enum {string}
@@ -1833,6 +1875,25 @@ export interface components {
              * @description Live takeovers waiting in the same queue.
              */
             waiting: number;
+        };
+        /** @description Where the reviewer's read mark stands now. */
+        ReadMark: {
+            /**
+             * Format: int64
+             * @description The `seq` of the last turn the reviewer has read: customer messages above it are unread.
+             */
+            read_seq: number;
+            /** @description The conversation. */
+            session_id: string;
+        };
+        /** @description How far the reviewer has read a conversation. */
+        ReadRequest: {
+            /**
+             * Format: int64
+             * @description The `seq` of the last turn the reviewer saw (a mark never moves back; one above the
+             *     conversation's last turn counts as its last turn).
+             */
+            seq: number;
         };
         /**
          * @description Why the bot asked for a person.
@@ -2247,6 +2308,9 @@ export interface components {
             channel_ref?: string | null;
             /** @description Everything the AI saw: tool calls, retrieved chunks, classifier output (any JSON). */
             context?: unknown;
+            customer?: {
+                [key: string]: string;
+            } | null;
             decisions?: ("approve" | "reject" | "edit")[] | null;
             /** @enum {string|null} */
             default_decision?: "approve" | "reject" | null;
@@ -2394,6 +2458,52 @@ export interface components {
              */
             seq: number;
         };
+        /**
+         * @description What needs the reviewer: conversations with unread customer messages per view, and the
+         *     ones behind the counts.
+         */
+        Unread: {
+            /** @description The unread conversations, newest request first (at most 1000). */
+            items: components["schemas"]["UnreadItem"][];
+            /**
+             * Format: int64
+             * @description Conversations you hold (or were offered) with unread messages.
+             */
+            mine: number;
+            /**
+             * Format: int64
+             * @description Conversations that need you: waiting or yours, with unread messages (the number in the
+             *     inbox's page title).
+             */
+            needs_you: number;
+            /**
+             * Format: int64
+             * @description Open conversations in your teams with unread messages.
+             */
+            team: number;
+            /**
+             * Format: int64
+             * @description Waiting conversations with unread messages.
+             */
+            waiting: number;
+        };
+        /** @description An open conversation with customer messages the reviewer has not read. */
+        UnreadItem: {
+            /**
+             * Format: int64
+             * @description Customer messages you have not read.
+             */
+            messages: number;
+            /** @description The conversation. */
+            session_id: string;
+            /**
+             * @description `waiting` (nobody holds it), `offered` (automatic assignment offered it to you),
+             *     `mine` (you hold it) or `other` (someone else holds it).
+             */
+            state: string;
+            /** @description Its open takeover. */
+            takeover_id: string;
+        };
         /** @description The rules in force, with their version. */
         VersionedRules: {
             /** @description The rules. */
@@ -2496,7 +2606,7 @@ export interface components {
         WebhookRequest: {
             /** @description A note for people (e.g. the n8n workflow's name). */
             description?: string | null;
-            events: ("reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours" | "customer.message" | "*")[];
+            events: ("reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.transferred" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours" | "customer.message" | "*")[];
             /** Format: uri */
             url: string;
         };
@@ -3668,6 +3778,44 @@ export interface operations {
             };
         };
     };
+    get_unread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unread conversations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unread"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a reviewer token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_me: {
         parameters: {
             query?: never;
@@ -4680,6 +4828,87 @@ export interface operations {
                 };
             };
             /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The integration's session id */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadRequest"];
+            };
+        };
+        responses: {
+            /** @description The mark now stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadMark"];
+                };
+            };
+            /** @description Invalid session id or body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a reviewer token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session in your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
             415: {
                 headers: {
                     [name: string]: unknown;

@@ -58,7 +58,14 @@ export const EVENT_OPTIONS: INodePropertyOptions[] = [
 	{
 		name: 'Takeover Released',
 		value: 'takeover.released',
-		description: 'The reviewer put the conversation back in the queue',
+		description:
+			"The reviewer put the conversation back in the queue (or went silent); 'text' tells the customer the next available person will answer",
+	},
+	{
+		name: 'Takeover Transferred',
+		value: 'takeover.transferred',
+		description:
+			"The reviewer passed the conversation to another team or person; 'text' tells the customer where they are going",
 	},
 	{
 		name: 'Takeover Timed Out',

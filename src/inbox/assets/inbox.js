@@ -55,6 +55,8 @@
         applyFilter();
         restoreSelection();
         schedulePendingCheck();
+        highlightNew();
+        markRead();
       } finally {
         refreshing = null;
         if (again) { again = false; refresh(); }
@@ -158,18 +160,28 @@
     });
   }
 
+  // The list of open conversations beside a conversation (wide screens only).
+  function listShown() {
+    const list = document.getElementById("convlist");
+    return !!list && list.offsetParent !== null;
+  }
+
   function live() {
     // Only the queue and conversations change under the reviewer's eyes.
     if (!window.EventSource || (page !== "queue" && page !== "conversation")) return;
     let timer = null;
     const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 50); };
     const source = new EventSource("/v1/events");
+    let attentionTimer = null;
+    const attentionSoon = () => { clearTimeout(attentionTimer); attentionTimer = setTimeout(attention, 150); };
     source.addEventListener("session", (e) => {
       const ev = JSON.parse(e.data);
-      if (page === "queue" || ev.session_id === session) soon();
+      if (page === "queue" || ev.session_id === session || listShown()) soon();
       if (ev.kind === "offer_lapsed") loadAvailability();
+      attentionSoon();
     });
     source.addEventListener("reset", soon);
+    source.addEventListener("reset", attentionSoon);
     source.addEventListener("open", loadAvailability);
     source.addEventListener("open", () => document.body.classList.remove("offline"));
     source.addEventListener("error", () => document.body.classList.add("offline"));
@@ -621,6 +633,128 @@
       }
     }
   });
+
+  // Attention: which conversations need this reviewer. The page title and the favicon carry the
+  // number (waiting, offered or held by me, with unread customer messages); new queue rows are
+  // highlighted; with alerts on, a new takeover in my teams, an offer to me or a customer message
+  // in a conversation I hold plays a sound and raises a browser notification. Each reviewer reads
+  // on their own: an open conversation on screen marks itself read.
+  const baseTitle = document.title;
+  const favicon = document.getElementById("favicon");
+  const alertsButton = document.getElementById("alerts");
+  let known = null;
+  let attending = false;
+  function alertsOn() {
+    try { return localStorage.getItem("baton.alerts") === "on"; } catch (_) { return false; }
+  }
+  function showAlertsState() {
+    if (!alertsButton) return;
+    const on = alertsOn();
+    alertsButton.setAttribute("aria-pressed", on ? "true" : "false");
+    alertsButton.textContent = on ? "Alerts on" : "Alerts off";
+  }
+  let audio = null;
+  function beep() {
+    try {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      audio = audio || new Ctx();
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.12, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.35);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.35);
+    } catch (_) { /* no sound available */ }
+  }
+  if (alertsButton) {
+    showAlertsState();
+    alertsButton.addEventListener("click", async () => {
+      const on = !alertsOn();
+      try { localStorage.setItem("baton.alerts", on ? "on" : "off"); } catch (_) { /* private mode */ }
+      if (on && window.Notification && Notification.permission === "default") {
+        try { await Notification.requestPermission(); } catch (_) { /* refused */ }
+      }
+      if (on) beep();
+      showAlertsState();
+      const denied = on && window.Notification && Notification.permission === "denied";
+      toast(on ? (denied ? "Alerts on: sound only (this browser blocks notifications for Baton)." : "Alerts on: a sound and a notification when a conversation needs you.") : "Alerts off.");
+    });
+  }
+  function setFavicon(n) {
+    if (!favicon) return;
+    const label = n > 99 ? "99+" : String(n);
+    const badge = n > 0
+      ? `<circle cx="22" cy="10" r="10" fill="#c62828"/><text x="22" y="14.5" font-size="${label.length > 2 ? 8 : 12}" text-anchor="middle" fill="#fff" font-family="sans-serif" font-weight="700">${label}</text>`
+      : "";
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path d="M14 2 26 16 14 30 2 16z" fill="#3949ab"/>${badge}</svg>`;
+    favicon.href = "data:image/svg+xml," + encodeURIComponent(svg);
+  }
+  const alertTexts = {
+    waiting: "A customer is waiting for a person",
+    offered: "A conversation was offered to you",
+    message: "New message from a customer you are helping",
+  };
+  function raise(item, why) {
+    if (!alertsOn()) return;
+    beep();
+    if (!window.Notification || Notification.permission !== "granted") return;
+    try {
+      const n = new Notification(alertTexts[why], { body: item.session_id, tag: "baton-" + item.session_id });
+      n.onclick = () => { window.focus(); location.href = "/inbox/sessions/" + encodeURIComponent(item.session_id); };
+    } catch (_) { /* notifications need a service worker here */ }
+  }
+  async function attention() {
+    if (attending) return;
+    attending = true;
+    try {
+      const res = await fetch("/v1/inbox/unread", { credentials: "same-origin", cache: "no-store" });
+      if (!res.ok) return;
+      const u = await res.json();
+      document.title = u.needs_you > 0 ? "(" + u.needs_you + ") " + baseTitle : baseTitle;
+      document.body.dataset.needsYou = String(u.needs_you);
+      setFavicon(u.needs_you);
+      const now = new Map(u.items.map((i) => [i.session_id, i]));
+      if (known) {
+        for (const i of u.items) {
+          if (i.session_id === session && document.visibilityState === "visible") continue;
+          const before = known.get(i.session_id);
+          if (i.state === "offered" && (!before || before.state !== "offered")) raise(i, "offered");
+          else if (i.state === "waiting" && !before) raise(i, "waiting");
+          else if (i.state === "mine" && (!before || i.messages > before.messages)) raise(i, "message");
+        }
+      }
+      known = now;
+    } catch (_) { /* offline: the next change tries again */ } finally {
+      attending = false;
+    }
+  }
+  // Queue rows that were not there before light up for a moment.
+  let seenRows = null;
+  function highlightNew() {
+    const rows = Array.from(document.querySelectorAll("#queue li.row[data-session]"));
+    const ids = new Set(rows.map((r) => r.dataset.session));
+    if (seenRows) rows.filter((r) => !seenRows.has(r.dataset.session)).forEach((r) => r.classList.add("fresh"));
+    seenRows = ids;
+  }
+  // The conversation on screen is read up to its last turn.
+  let readUpTo = 0;
+  async function markRead() {
+    if (page !== "conversation" || !sessionPath || document.body.classList.contains("gone")) return;
+    if (document.visibilityState !== "visible") return;
+    const tl = document.getElementById("timeline");
+    const seq = tl ? Number(tl.dataset.lastSeq || 0) : 0;
+    if (!seq || seq <= readUpTo) return;
+    readUpTo = seq;
+    const r = await api(sessionPath + "/read", { seq }, "PUT");
+    if (r.ok) attention();
+  }
+  window.addEventListener("focus", markRead);
+  highlightNew();
+  markRead();
+  if (page === "queue" || page === "conversation") attention();
 
   // Charts over time show their newest days first when they have to scroll (phones).
   document.querySelectorAll("[data-scroll-end]").forEach((el) => { el.scrollLeft = el.scrollWidth; });

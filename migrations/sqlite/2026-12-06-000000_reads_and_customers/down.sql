@@ -1,0 +1,2 @@
+DROP TABLE session_customers;
+DROP TABLE session_reads;

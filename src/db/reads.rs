@@ -1,0 +1,201 @@
+//! What each reviewer has read: one mark per (conversation, reviewer), the seq of the last turn
+//! they saw. A customer message above the mark is unread for them; with no mark, every
+//! customer message is. The inbox's unread badges, page title and alerts are counted here.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+
+use super::schema::{messages, session_reads, takeover_offers, takeovers};
+use super::{now, DbConnection};
+use crate::domain::credentials::ReviewerAuth;
+use crate::domain::types::TakeoverStatus;
+use crate::error::ApiError;
+
+diesel::define_sql_function!(fn coalesce(x: Nullable<BigInt>, y: BigInt) -> BigInt);
+
+/// The sender of a customer's turn, as stored.
+const CUSTOMER: &str = "user";
+
+/// Moves the reviewer's mark up to `seq` (never down: an older tab cannot un-read what a newer
+/// one showed), capped at the conversation's last turn. Returns the mark now stored.
+pub fn mark(
+    conn: &mut DbConnection,
+    session_id: &str,
+    reviewer_id: &str,
+    seq: i64,
+) -> Result<i64, ApiError> {
+    let last: Option<i64> = messages::table
+        .filter(messages::session_id.eq(session_id))
+        .select(diesel::dsl::max(messages::seq))
+        .first(conn)?;
+    let seq = seq.min(last.unwrap_or(0)).max(0);
+    let at = now();
+    let mine = session_reads::table
+        .filter(session_reads::session_id.eq(session_id))
+        .filter(session_reads::reviewer_id.eq(reviewer_id));
+    let moved = diesel::update(mine.filter(session_reads::read_seq.lt(seq)))
+        .set((
+            session_reads::read_seq.eq(seq),
+            session_reads::read_at.eq(at),
+        ))
+        .execute(conn)?;
+    if moved == 0 {
+        let exists: i64 = mine.count().get_result(conn)?;
+        // In a savepoint: a second tab's insert winning the race must not spoil the
+        // transaction (PostgreSQL aborts it on a failed statement).
+        let inserted = if exists == 0 {
+            conn.transaction(|c| {
+                diesel::insert_into(session_reads::table)
+                    .values((
+                        session_reads::session_id.eq(session_id),
+                        session_reads::reviewer_id.eq(reviewer_id),
+                        session_reads::read_seq.eq(seq),
+                        session_reads::read_at.eq(at),
+                    ))
+                    .execute(c)
+            })
+        } else {
+            Ok(0)
+        };
+        match inserted {
+            // A mark already there (at or above `seq`), or written by a second tab meanwhile.
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(mine
+        .select(session_reads::read_seq)
+        .first(conn)
+        .optional()?
+        .unwrap_or(seq))
+}
+
+/// Unread customer messages per conversation, for the reviewer (conversations with none are
+/// left out).
+pub fn unread_counts(
+    conn: &mut DbConnection,
+    reviewer_id: &str,
+    session_ids: &[&str],
+) -> Result<HashMap<String, i64>, ApiError> {
+    if session_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let read = session_reads::table
+        .filter(session_reads::session_id.eq(messages::session_id))
+        .filter(session_reads::reviewer_id.eq(reviewer_id.to_string()))
+        .select(session_reads::read_seq)
+        .single_value();
+    let rows: Vec<(String, i64)> = messages::table
+        .filter(messages::session_id.eq_any(session_ids))
+        .filter(messages::sender.eq(CUSTOMER))
+        .filter(messages::seq.gt(coalesce(read, 0)))
+        .group_by(messages::session_id)
+        .select((messages::session_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// An open conversation with something the reviewer has not read.
+#[derive(Clone, Debug)]
+pub struct Unread {
+    pub session_id: String,
+    pub takeover_id: String,
+    /// Waiting for a reviewer (else someone holds it).
+    pub waiting: bool,
+    /// The reviewer holds it.
+    pub held_by_me: bool,
+    /// Automatic assignment offered it to the reviewer.
+    pub offered_to_me: bool,
+    /// How many customer messages they have not read.
+    pub messages: i64,
+}
+
+/// Every open conversation the reviewer may see that has a customer message they have not read,
+/// newest request first, with its unread count.
+pub fn open_unread(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<Vec<Unread>, ApiError> {
+    let read = session_reads::table
+        .filter(session_reads::session_id.eq(messages::session_id))
+        .filter(session_reads::reviewer_id.eq(r.id.clone()))
+        .select(session_reads::read_seq)
+        .single_value();
+    let unread = diesel::dsl::exists(
+        messages::table
+            .filter(messages::session_id.eq(takeovers::session_id))
+            .filter(messages::sender.eq(CUSTOMER))
+            .filter(messages::seq.gt(coalesce(read, 0))),
+    );
+    let mut q = takeovers::table
+        .filter(takeovers::status.ne(TakeoverStatus::Resolved.as_str()))
+        .filter(unread)
+        .into_boxed();
+    if !r.is_admin {
+        q = q.filter(
+            takeovers::assignee_team_id
+                .eq_any(r.team_ids.clone())
+                .or(takeovers::assignee_reviewer_id.eq(r.id.clone()))
+                .or(takeovers::assignee_team_id
+                    .is_null()
+                    .and(takeovers::assignee_reviewer_id.is_null())),
+        );
+    }
+    let rows: Vec<(String, String, String, Option<String>)> = q
+        .order(takeovers::created_at.desc())
+        .limit(1000)
+        .select((
+            takeovers::id,
+            takeovers::session_id,
+            takeovers::status,
+            takeovers::claimed_by,
+        ))
+        .load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|(id, ..)| id.clone()).collect();
+    let offered: Vec<String> = takeover_offers::table
+        .filter(takeover_offers::takeover_id.eq_any(&ids))
+        .filter(takeover_offers::reviewer_name.eq(&r.name))
+        .select(takeover_offers::takeover_id)
+        .load(conn)?;
+    let sessions: Vec<&str> = rows.iter().map(|(_, s, ..)| s.as_str()).collect();
+    let counts = unread_counts(conn, &r.id, &sessions)?;
+    Ok(rows
+        .iter()
+        .map(|(id, session, status, holder)| Unread {
+            session_id: session.clone(),
+            takeover_id: id.clone(),
+            waiting: TakeoverStatus::parse(status) == Some(TakeoverStatus::Requested),
+            held_by_me: holder.as_deref() == Some(r.name.as_str()),
+            offered_to_me: offered.contains(id),
+            messages: counts.get(session).copied().unwrap_or(0),
+        })
+        .collect())
+}
+
+/// When each of these conversations last had a reply from a person (for the silent-reviewer
+/// countdown).
+pub fn last_human_replies(
+    conn: &mut DbConnection,
+    session_ids: &[&str],
+) -> Result<HashMap<String, chrono::NaiveDateTime>, ApiError> {
+    if session_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, Option<chrono::NaiveDateTime>)> = messages::table
+        .filter(messages::session_id.eq_any(session_ids))
+        .filter(messages::sender.like("human:%"))
+        .group_by(messages::session_id)
+        .select((
+            messages::session_id,
+            diesel::dsl::max(messages::recorded_at),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(s, at)| at.map(|at| (s, at)))
+        .collect())
+}
