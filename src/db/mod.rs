@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod batch;
+pub mod canned;
 pub mod escalation;
 pub mod fixed;
 pub mod insights;

@@ -315,6 +315,7 @@ pub async fn get_conversation(
             events: data.events,
             names: &data.names,
             teams: data.teams,
+            canned: data.canned,
             now: now(),
         }),
     ))
@@ -329,6 +330,7 @@ struct ConversationData {
     events: Vec<crate::db::models::AuditRow>,
     names: BTreeMap<String, String>,
     teams: Vec<String>,
+    canned: Vec<super::canned::Suggestion>,
 }
 
 /// Everything a conversation page shows, or `None` when the reviewer may not see it.
@@ -344,8 +346,25 @@ fn load_conversation(
         return Ok(None);
     }
     let (names, teams) = display_names(conn)?;
+    let takeover = repo::latest_for_session(conn, id)?;
+    let team_id = takeover.as_ref().and_then(|t| t.assignee_team_id.clone());
+    let team = match &team_id {
+        Some(t) => escalation::team_name(conn, t)?,
+        None => None,
+    };
+    let usable = crate::db::canned::for_conversation(conn, &r.id, team_id.as_deref())?;
+    // The customer's name is not known to Baton yet: their user id stands in for it.
+    let canned = super::canned::suggestions(
+        &usable,
+        &crate::domain::canned::Vars {
+            customer_name: session.user_id.as_deref(),
+            reviewer: &r.display_name,
+            team: team.as_deref(),
+        },
+    );
     Ok(Some(ConversationData {
-        takeover: repo::latest_for_session(conn, id)?,
+        takeover,
+        canned,
         messages: sessions::page(conn, id, 0, 2000)?,
         notes: repo::list_notes(conn, id)?,
         deliveries: outbox::reply_deliveries(conn, id)?,
@@ -417,6 +436,39 @@ pub async fn get_insights(
     ))
 }
 
+/// Canned responses for any reviewer: their own to manage, their teams' to read (admins: every
+/// one, to manage).
+pub async fn get_canned(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let Some((reviewer, token)) = auth::cookie_reviewer(&req).await? else {
+        return Ok(to_sign_in(&req));
+    };
+    let r = reviewer.clone();
+    let (list, teams) = state
+        .db
+        .read(move |conn| {
+            use crate::db::canned::{list, Which};
+            let which = if r.is_admin {
+                Which::All
+            } else {
+                Which::For {
+                    reviewer_id: &r.id,
+                    team_ids: &r.team_ids,
+                }
+            };
+            let (_, teams) = display_names(conn)?;
+            Ok((list(conn, which, None)?, teams))
+        })
+        .await?;
+    let csrf = auth::csrf_token(&token);
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        super::canned::reviewer_page(&reviewer, &csrf, &list, &teams),
+    ))
+}
+
 /// The reviewer of the cookie session if an admin; else the page to show instead.
 async fn admin_or_page(
     req: &HttpRequest,
@@ -455,6 +507,7 @@ enum AdminData {
     ),
     Widgets(Vec<crate::db::widgets::WidgetRow>, Vec<String>),
     Texts(Vec<crate::db::texts::TextRow>, Vec<String>),
+    Canned(Vec<crate::db::canned::Canned>, Vec<String>),
 }
 
 fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminData, ApiError> {
@@ -489,6 +542,13 @@ fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminD
             let (_, teams) = display_names(conn)?;
             AdminData::Texts(crate::db::texts::list(conn)?, teams)
         }
+        Section::Canned => {
+            let (_, teams) = display_names(conn)?;
+            AdminData::Canned(
+                crate::db::canned::list(conn, crate::db::canned::Which::All, None)?,
+                teams,
+            )
+        }
         Section::Widgets => {
             let (_, teams) = display_names(conn)?;
             AdminData::Widgets(crate::db::widgets::list(conn)?, teams)
@@ -510,7 +570,7 @@ pub async fn get_admin_section(
             actix_web::http::StatusCode::NOT_FOUND,
             views::message_page(
                 "No such page",
-                "The admin pages are Reviewers, Teams, API keys, Escalation policies, Customer texts and Web chat.",
+                "The admin pages are Reviewers, Teams, API keys, Escalation policies, Customer texts, Canned responses and Web chat.",
             ),
         ));
     };
@@ -534,6 +594,7 @@ pub async fn get_admin_section(
             &state.config.fallback_message,
         ),
         AdminData::Texts(list, teams) => super::texts::texts_page(&a, list, teams),
+        AdminData::Canned(list, teams) => super::canned::admin_page(&a, list, teams),
         AdminData::Widgets(list, teams) => {
             super::widgets::widgets_page(&a, list, teams, &state.public_base)
         }

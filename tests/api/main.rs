@@ -4,6 +4,7 @@ mod helpers;
 
 mod admin;
 mod approval;
+mod canned;
 mod crash;
 mod delivery;
 mod errors;
