@@ -298,3 +298,55 @@ async fn a_reviewer_sees_which_conversation_needs_them_in_chromium() {
         app.log()
     );
 }
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_inserts_a_canned_response_with_slash_and_sends_it_in_chromium() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            !under_ci(),
+            "Chromium is required under CI: apt-get install -y chromium"
+        );
+        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/browser");
+    ensure_packages(&dir);
+    let app = spawn_app(Backend::Sqlite).await;
+    let receiver = Receiver::start();
+    let template =
+        "Hi {customer_name}, this is {reviewer} from the {team} team: refunds take 5 days. {order}";
+    let filled = "Hi dana-42, this is Alice from the support team: refunds take 5 days. {order}";
+    let out = tokio::process::Command::new("node")
+        .arg("canned.test.mjs")
+        .current_dir(&dir)
+        .env("BATON_URL", &app.base)
+        .env("BATON_API_KEY", &app.api_key)
+        .env("BATON_PASSWORD", PASSWORD)
+        .env("RECEIVER_URL", receiver.url(""))
+        .env("CANNED_TEMPLATE", template)
+        .env("CANNED_TEXT", filled)
+        .env("ARTIFACTS", root.join("artifacts"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("run node");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "the canned-response browser tests failed:\n{}\n{}\nbaton log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        app.log()
+    );
+    // The filled-in text the reviewer sent reached the integration's reply webhook, once.
+    let got = receiver
+        .wait_for("the canned reply", |got| {
+            !Receiver::of_type(got, "reply").is_empty()
+        })
+        .await;
+    let replies = Receiver::of_type(&got, "reply");
+    assert_eq!(replies.len(), 1, "exactly one reply was sent");
+    assert_eq!(replies[0].body["message"]["content"], filled);
+    assert_eq!(replies[0].path, "/reply");
+    assert!(helpers::verify_signature(&app.signing_secret, &replies[0]));
+}

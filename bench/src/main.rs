@@ -359,6 +359,35 @@ async fn run_backend(
             plan.page_requests,
         )
         .await?;
+        // What needs a reviewer (every live change asks) and the inbox's own list page, as
+        // HTML with its unread counts, over the same open conversations.
+        let unread = serial(
+            &client,
+            &format!("{}/v1/inbox/unread", baton.process.base),
+            &token,
+            plan.page_requests,
+        )
+        .await?;
+        let cookie = format!("{}={token}", baton::domain::credentials::SESSION_COOKIE);
+        let list = serial_with_cookie(
+            &client,
+            &format!("{}/inbox?view=team", baton.process.base),
+            &cookie,
+            plan.page_requests,
+        )
+        .await?;
+        for (scenario, s) in [("unread counts", &unread), ("inbox list page", &list)] {
+            rows.push(row(backend, scenario, "p50", "ms", s.p(50.0), None, ""));
+            rows.push(row(
+                backend,
+                scenario,
+                "p99",
+                "ms",
+                s.p(99.0),
+                None,
+                "≤ 20 ms",
+            ));
+        }
         let q = "queue page";
         rows.push(row(backend, q, "p50", "ms", b.p(50.0), Some(f.p(50.0)), ""));
         rows.push(row(
@@ -668,6 +697,35 @@ async fn serial(
         let r = req.send().await?;
         anyhow::ensure!(r.status().is_success(), "GET {url}: {}", r.status());
         let _ = r.bytes().await?;
+        if i >= n / 10 {
+            micros.push(t0.elapsed().as_micros() as u64);
+        }
+    }
+    micros.sort_unstable();
+    Ok(Sample {
+        rps: 0.0,
+        micros,
+        errors: 0,
+    })
+}
+
+/// Sequential GETs of an inbox page with the sign-in cookie; the latency of each.
+async fn serial_with_cookie(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    n: usize,
+) -> anyhow::Result<Sample> {
+    let mut micros = Vec::with_capacity(n);
+    for i in 0..n + n / 10 {
+        let t0 = Instant::now();
+        let r = client.get(url).header("cookie", cookie).send().await?;
+        anyhow::ensure!(r.status().is_success(), "GET {url}: {}", r.status());
+        let body = r.text().await?;
+        anyhow::ensure!(
+            body.contains("id=\"queue\""),
+            "GET {url}: not the queue page"
+        );
         if i >= n / 10 {
             micros.push(t0.elapsed().as_micros() as u64);
         }

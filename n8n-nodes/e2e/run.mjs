@@ -617,7 +617,7 @@ async function main() {
 			const ours = subscriptions.items.find((hook) => hook.url === triggerUrl);
 			assert(
 				[...ours.events].sort().join() ===
-					'queue.updated,reply,session.handed_back,takeover.claimed,takeover.off_hours,takeover.timed_out',
+					'queue.updated,reply,session.handed_back,takeover.claimed,takeover.off_hours,takeover.released,takeover.timed_out,takeover.transferred',
 				`subscribed events: ${ours.events}`,
 			);
 		},
@@ -635,7 +635,7 @@ async function main() {
 			);
 			assert(
 				[...hook.events].sort().join() ===
-					'customer.message,queue.updated,reply,session.handed_back,takeover.claimed,takeover.off_hours,takeover.timed_out',
+					'customer.message,queue.updated,reply,session.handed_back,takeover.claimed,takeover.off_hours,takeover.released,takeover.timed_out,takeover.transferred',
 				`subscribed events: ${hook.events}`,
 			);
 		},

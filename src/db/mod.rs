@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod batch;
+pub mod canned;
 pub mod customers;
 pub mod escalation;
 pub mod fixed;

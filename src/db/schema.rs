@@ -334,6 +334,19 @@ diesel::joinable!(team_routing -> teams (team_id));
 diesel::joinable!(reviewer_presence -> reviewers (reviewer_id));
 diesel::joinable!(takeover_offers -> takeovers (takeover_id));
 diesel::joinable!(queue_watches -> takeovers (takeover_id));
+diesel::table! {
+    canned_responses (id) {
+        id -> Text,
+        team_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        shortcut -> Text,
+        title -> Text,
+        content -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(widget_visitors -> widgets (widget_id));
 
 diesel::table! {
@@ -380,4 +393,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_texts,
     session_reads,
     session_customers,
+    canned_responses,
 );

@@ -1,5 +1,6 @@
 //! The admin pages of the inbox: reviewers, teams, API keys and escalation policies (the web
-//! chat's widget keys are in `inbox::widgets`, the customer texts in `inbox::texts`). Each is a
+//! chat's widget keys are in `inbox::widgets`, the customer texts in `inbox::texts`, the canned
+//! responses in `inbox::canned`). Each is a
 //! server-rendered list with forms; the forms carry `data-api` (method and endpoint) and the
 //! script sends them to the JSON API with the CSRF header, then refreshes the `data-live`
 //! lists. Field conventions the script reads: `data-type="bool"` (a checkbox sent as true or
@@ -26,16 +27,18 @@ pub enum Section {
     ApiKeys,
     Escalation,
     Texts,
+    Canned,
     Widgets,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Reviewers,
         Section::Teams,
         Section::ApiKeys,
         Section::Escalation,
         Section::Texts,
+        Section::Canned,
         Section::Widgets,
     ];
 
@@ -46,6 +49,7 @@ impl Section {
             Section::ApiKeys => "api-keys",
             Section::Escalation => "escalation",
             Section::Texts => "customer-texts",
+            Section::Canned => "canned-responses",
             Section::Widgets => "web-chat",
         }
     }
@@ -57,6 +61,7 @@ impl Section {
             Section::ApiKeys => "API keys",
             Section::Escalation => "Escalation policies",
             Section::Texts => "Customer texts",
+            Section::Canned => "Canned responses",
             Section::Widgets => "Web chat",
         }
     }

@@ -4,6 +4,7 @@
 //! token; live updates come from `GET /v1/events`.
 
 pub mod admin;
+pub mod canned;
 pub mod charts;
 pub mod insights;
 pub mod pages;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::get().to(routing::get_team_routing_page),
             )
             .route("/insights", web::get().to(pages::get_insights))
+            .route("/canned", web::get().to(pages::get_canned))
             .route("/admin", web::get().to(pages::get_admin))
             .route("/admin/{section}", web::get().to(pages::get_admin_section))
             .route("/assets/inbox.js", web::get().to(pages::get_script))

@@ -369,6 +369,7 @@ pub async fn get_conversation(
             release_at: data.release_at,
             names: &data.names,
             teams: data.teams,
+            canned: data.canned,
             now: now(),
         }),
     ))
@@ -388,6 +389,7 @@ struct ConversationData {
     other_sessions: Vec<(String, Option<String>, chrono::NaiveDateTime)>,
     release_at: Option<chrono::NaiveDateTime>,
     list: Vec<QueueRow>,
+    canned: Vec<super::canned::Suggestion>,
 }
 
 /// Everything a conversation page shows, or `None` when the reviewer may not see it.
@@ -434,9 +436,29 @@ fn load_conversation(
         Some(user) => customers::other_sessions(conn, id, user, 10)?,
         None => Vec::new(),
     };
+    let team_id = takeover.as_ref().and_then(|t| t.assignee_team_id.clone());
+    let team = match &team_id {
+        Some(t) => escalation::team_name(conn, t)?,
+        None => None,
+    };
+    let customer = customers::get(conn, id)?;
+    let usable = crate::db::canned::for_conversation(conn, &r.id, team_id.as_deref())?;
+    // {customer_name}: the name the workflow sent with the takeover, else the user id.
+    let canned = super::canned::suggestions(
+        &usable,
+        &crate::domain::canned::Vars {
+            customer_name: customer
+                .as_ref()
+                .and_then(|c| c.get("name"))
+                .or(session.user_id.as_deref()),
+            reviewer: &r.display_name,
+            team: team.as_deref(),
+        },
+    );
     Ok(Some(ConversationData {
+        canned,
         list: conversation_list(conn, r)?,
-        customer: customers::get(conn, id)?,
+        customer,
         episodes: customers::takeovers_of(conn, id)?,
         other_sessions,
         release_at,
@@ -548,6 +570,39 @@ pub async fn get_insights(
     ))
 }
 
+/// Canned responses for any reviewer: their own to manage, their teams' to read (admins: every
+/// one, to manage).
+pub async fn get_canned(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let Some((reviewer, token)) = auth::cookie_reviewer(&req).await? else {
+        return Ok(to_sign_in(&req));
+    };
+    let r = reviewer.clone();
+    let (list, teams) = state
+        .db
+        .read(move |conn| {
+            use crate::db::canned::{list, Which};
+            let which = if r.is_admin {
+                Which::All
+            } else {
+                Which::For {
+                    reviewer_id: &r.id,
+                    team_ids: &r.team_ids,
+                }
+            };
+            let (_, teams) = display_names(conn)?;
+            Ok((list(conn, which, None)?, teams))
+        })
+        .await?;
+    let csrf = auth::csrf_token(&token);
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        super::canned::reviewer_page(&reviewer, &csrf, &list, &teams),
+    ))
+}
+
 /// The reviewer of the cookie session if an admin; else the page to show instead.
 async fn admin_or_page(
     req: &HttpRequest,
@@ -586,6 +641,7 @@ enum AdminData {
     ),
     Widgets(Vec<crate::db::widgets::WidgetRow>, Vec<String>),
     Texts(Vec<crate::db::texts::TextRow>, Vec<String>),
+    Canned(Vec<crate::db::canned::Canned>, Vec<String>),
 }
 
 fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminData, ApiError> {
@@ -620,6 +676,13 @@ fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminD
             let (_, teams) = display_names(conn)?;
             AdminData::Texts(crate::db::texts::list(conn)?, teams)
         }
+        Section::Canned => {
+            let (_, teams) = display_names(conn)?;
+            AdminData::Canned(
+                crate::db::canned::list(conn, crate::db::canned::Which::All, None)?,
+                teams,
+            )
+        }
         Section::Widgets => {
             let (_, teams) = display_names(conn)?;
             AdminData::Widgets(crate::db::widgets::list(conn)?, teams)
@@ -641,7 +704,7 @@ pub async fn get_admin_section(
             actix_web::http::StatusCode::NOT_FOUND,
             views::message_page(
                 "No such page",
-                "The admin pages are Reviewers, Teams, API keys, Escalation policies, Customer texts and Web chat.",
+                "The admin pages are Reviewers, Teams, API keys, Escalation policies, Customer texts, Canned responses and Web chat.",
             ),
         ));
     };
@@ -665,6 +728,7 @@ pub async fn get_admin_section(
             &state.config.fallback_message,
         ),
         AdminData::Texts(list, teams) => super::texts::texts_page(&a, list, teams),
+        AdminData::Canned(list, teams) => super::canned::admin_page(&a, list, teams),
         AdminData::Widgets(list, teams) => {
             super::widgets::widgets_page(&a, list, teams, &state.public_base)
         }

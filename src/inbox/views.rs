@@ -124,6 +124,7 @@ fn sections(r: &ReviewerAuth) -> Vec<(&'static str, &'static str, &'static [&'st
     let mut list: Vec<(&str, &str, &[&str])> = vec![
         ("/inbox", "Queue", &["queue", "conversation"]),
         ("/inbox/insights", "Insights", &["insights"]),
+        ("/inbox/canned", "Canned responses", &["canned"]),
     ];
     if r.is_admin {
         list.push(("/inbox/admin", "Admin", &["admin"]));
@@ -499,6 +500,8 @@ pub struct Conversation<'a> {
     pub list: Vec<QueueRow>,
     pub names: &'a BTreeMap<String, String>,
     pub teams: Vec<String>,
+    /// The canned responses the reviewer may insert here, filled in for this conversation.
+    pub canned: Vec<super::canned::Suggestion>,
     pub now: NaiveDateTime,
 }
 
@@ -821,9 +824,11 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
                     form.composer data-action="replies" {
                         label for="reply" { "Reply to the customer" }
                         textarea #reply name="content" rows="3" required
-                            placeholder="Write a reply…" aria-describedby="reply-hint" {}
+                            placeholder="Write a reply…" aria-describedby="reply-hint"
+                            aria-autocomplete="list" aria-controls="canned-list" {}
+                        (super::canned::composer_list(&c.canned))
                         div.row2 {
-                            span #reply-hint .muted.small { "Enter sends · Shift+Enter starts a new line" }
+                            span #reply-hint .muted.small { "Enter sends · Shift+Enter starts a new line · / inserts a canned response" }
                             button.primary type="submit" { "Send" }
                         }
                         p.formerror role="alert" {}

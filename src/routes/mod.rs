@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod canned;
 pub mod conversation;
 pub mod deliveries;
 pub mod dto;
@@ -81,6 +82,10 @@ api_handlers!(
     texts::list_customer_texts,
     texts::put_customer_text,
     texts::delete_customer_text,
+    canned::list_canned_responses,
+    canned::create_canned_response,
+    canned::patch_canned_response,
+    canned::delete_canned_response,
     widgets::create_widget,
     widgets::list_widgets,
     widgets::delete_widget,

@@ -242,6 +242,18 @@ async fn the_customer_a_takeover_describes_is_checked_and_shown_beside_the_conve
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
+    // A canned response's {customer_name} is the name the workflow sent.
+    let (s, body) = app
+        .post(
+            "/v1/canned-responses",
+            &root,
+            json!({"shortcut": "hello", "title": "Hello", "content": "Hello {customer_name}!", "team": "support"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let alice = app.login("alice").await;
+    let (s, _) = app.post("/v1/sessions/c1/claim", &alice, json!({})).await;
+    assert_eq!(s, StatusCode::OK);
     let client = no_redirects();
     let cookie = inbox_sign_in(&app, &client, "alice").await;
     let page = client
@@ -253,6 +265,7 @@ async fn the_customer_a_takeover_describes_is_checked_and_shown_beside_the_conve
         .text()
         .await
         .unwrap();
+    assert!(page.contains("Hello Ada Lovelace!"), "{page}");
     let panel = page
         .split(r#"id="customer""#)
         .nth(1)

@@ -5,6 +5,7 @@ mod helpers;
 mod admin;
 mod approval;
 mod attention;
+mod canned;
 mod crash;
 mod delivery;
 mod errors;

@@ -281,6 +281,26 @@ fn cases() -> Vec<Case> {
         ),
         case(M::GET, "/v1/widgets", None, ADMIN),
         case(M::DELETE, "/v1/widgets/{widget_id}", None, ADMIN),
+        case(M::GET, "/v1/canned-responses", None, ANY_REVIEWER),
+        case(
+            M::POST,
+            "/v1/canned-responses",
+            Some(json!({"shortcut": "hello", "title": "Hello", "content": "Hello!"})),
+            ANY_REVIEWER,
+        ),
+        // On alice's personal one: carol (another team) does not see it (404), nor would bob.
+        case(
+            M::PATCH,
+            "/v1/canned-responses/{canned_id}",
+            Some(json!({"title": "Hi"})),
+            TEAM_ADMIN,
+        ),
+        case(
+            M::DELETE,
+            "/v1/canned-responses/{canned_id}",
+            None,
+            TEAM_ADMIN,
+        ),
         case(M::GET, "/metrics", None, PUBLIC),
         case(M::GET, "/v1/events", None, ANY_REVIEWER),
         // `POST /v1/auth/login` takes no credentials by design; its checks (wrong password,
@@ -394,6 +414,22 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
             } else {
                 String::new()
             };
+            // A personal canned response of alice's for the canned-response cases.
+            let canned = if case.template.contains("{canned_id}") {
+                let alice = tokens[&Who::Team].clone().expect("alice's token");
+                let (s, c) = app
+                    .post(
+                        "/v1/canned-responses",
+                        &alice,
+                        json!({"shortcut": format!("c-{n}-{who:?}").to_lowercase(),
+                               "title": "Mine", "content": "Hello from {reviewer}"}),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{c}");
+                c["id"].as_str().unwrap().to_string()
+            } else {
+                String::new()
+            };
             // A reply to retry: alice claims the conversation and answers.
             let message = if case.template.contains("{message_id}") {
                 let alice = tokens[&Who::Team].clone().expect("alice's token");
@@ -417,6 +453,7 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
                 .template
                 .replace("{message_id}", &message)
                 .replace("{widget_id}", &widget)
+                .replace("{canned_id}", &canned)
                 .replace("{key}", "joined")
                 .replace("{session_id}", &session)
                 .replace("{slug}", "validation")

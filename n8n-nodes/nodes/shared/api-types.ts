@@ -147,6 +147,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/canned-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The canned responses the caller may use: their own and their teams' (admins: every one,
+         *     reviewers' personal ones included). Team-wide ones first, by team, then personal ones.
+         */
+        get: operations["list_canned_responses"];
+        put?: never;
+        /**
+         * Create a canned response: a personal one (any reviewer, for themselves), or with `team` a
+         *     team-wide one (admins only).
+         */
+        post: operations["create_canned_response"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/canned-responses/{canned_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a canned response: its owner's own, or any as an admin. */
+        delete: operations["delete_canned_response"];
+        options?: never;
+        head?: never;
+        /** Change a canned response's shortcut, title or text: its owner's own, or any as an admin. */
+        patch: operations["patch_canned_response"];
+        trace?: never;
+    };
     "/v1/customer-texts": {
         parameters: {
             query?: never;
@@ -1307,6 +1349,66 @@ export interface components {
              */
             seq: number;
         };
+        /** @description A canned response. */
+        CannedResponse: {
+            /**
+             * @description The text inserted, with `{customer_name}`, `{reviewer}` and `{team}` filled in for the
+             *     conversation (any other `{…}` stays as written).
+             */
+            content: string;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /** @description Canned response id. */
+            id: string;
+            /** @description The owner's sign-in name, for a personal one (left out for a team-wide one). */
+            owner?: string;
+            /** @description Team-wide or personal. */
+            scope: components["schemas"]["CannedScope"];
+            /** @description What a reviewer types after `/` in the reply box, e.g. `refund-policy`. */
+            shortcut: string;
+            /** @description The team, for a team-wide one (left out for a personal one). */
+            team?: string;
+            /** @description A title for people, shown in the suggestion list. */
+            title: string;
+            /**
+             * Format: date-time
+             * @description When it was last changed.
+             */
+            updated_at: string;
+        };
+        /**
+         * @description Changes to a canned response; a field left out (or null) stays as it is. Its team or owner
+         *     does not change (create a new one instead).
+         */
+        CannedResponsePatch: {
+            content?: string | null;
+            /** @description A new shortcut (1 to 40 lowercase letters, digits and `-`). */
+            shortcut?: string | null;
+            title?: string | null;
+        };
+        /** @description A new canned response. */
+        CannedResponseRequest: {
+            content: string;
+            /**
+             * @description What reviewers type after `/`: 1 to 40 lowercase letters, digits and `-`. Unique within
+             *     the team (team-wide) or within the owner's own (personal).
+             */
+            shortcut: string;
+            /**
+             * @description A team's name makes it team-wide (admins only); left out or null, it is the caller's
+             *     personal one.
+             */
+            team?: string | null;
+            title: string;
+        };
+        /**
+         * @description Whose a canned response is.
+         * @enum {string}
+         */
+        CannedScope: "team" | "personal";
         /** @description A team's notification channel. */
         Channel: {
             /** @description Telegram chat. */
@@ -3139,6 +3241,281 @@ export interface operations {
             };
             /** @description Not a reviewer token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_canned_responses: {
+        parameters: {
+            query?: {
+                /** @description Only the team-wide ones of this team (by name); an unknown team lists none. */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Canned responses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponse"][];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key (canned responses are managed by reviewers) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_canned_response: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedResponseRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponse"];
+                };
+            };
+            /** @description A bad shortcut, an empty or too long title or text, or an unknown team */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A team-wide one from a reviewer who is not an admin, or an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The team (or the caller's own) already has this shortcut */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_canned_response: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Canned response id */
+                canned_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A team-wide one and the caller is not an admin, or an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such canned response, or another reviewer's or team's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_canned_response: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Canned response id */
+                canned_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedResponsePatch"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponse"];
+                };
+            };
+            /** @description A bad shortcut, or an empty or too long title or text */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A team-wide one and the caller is not an admin, or an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such canned response, or another reviewer's or team's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The new shortcut is taken in its team (or its owner's own) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

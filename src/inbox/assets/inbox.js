@@ -387,6 +387,138 @@
     api(sessionPath + "/typing");
   });
 
+  // Canned responses in the reply box (src/inbox/canned.rs renders the list, filled in for this
+  // conversation, as JSON in #canned-data). "/" at the start of the box or after a space opens
+  // a listbox of those whose shortcut or title holds what follows the slash; ArrowUp/ArrowDown
+  // move, Enter or Tab inserts (replacing "/word"), Escape closes. The reply box stays a
+  // textbox (a textarea may not take the combobox role): it names the list with aria-controls
+  // and the chosen option with aria-activedescendant. Every listener is on the document, so
+  // the live refresh may swap #state (and the composer in it) freely; the keydown listener
+  // runs in the capture phase, before the composer's "Enter sends".
+  function cannedResponses() {
+    const MAX = 8;
+    let open = null; // { box, start, end, items, at }
+
+    function responses() {
+      const el = document.getElementById("canned-data");
+      if (!el) return [];
+      try { return JSON.parse(el.textContent) || []; } catch (_) { return []; }
+    }
+    // The "/word" just before the caret, when the slash starts the box or follows white space.
+    function slashWord(box) {
+      if (box.selectionStart !== box.selectionEnd) return null;
+      const before = box.value.slice(0, box.selectionStart);
+      const m = /(^|\s)\/([^\s/]*)$/.exec(before);
+      if (!m) return null;
+      return { start: before.length - m[2].length - 1, end: before.length, word: m[2].toLowerCase() };
+    }
+    function matches(word) {
+      const all = responses().filter((c) =>
+        word === "" || c.shortcut.indexOf(word) >= 0 || c.title.toLowerCase().indexOf(word) >= 0);
+      const first = all.filter((c) => c.shortcut.indexOf(word) === 0);
+      const rest = all.filter((c) => c.shortcut.indexOf(word) !== 0);
+      return first.concat(rest).slice(0, MAX);
+    }
+    function say(text) {
+      const status = document.getElementById("canned-status");
+      if (status && status.textContent !== text) status.textContent = text;
+    }
+    function close() {
+      const list = document.getElementById("canned-list");
+      if (list) { list.hidden = true; list.replaceChildren(); }
+      if (open && open.box) open.box.removeAttribute("aria-activedescendant");
+      if (open) say("");
+      open = null;
+    }
+    function show(box, found) {
+      const list = document.getElementById("canned-list");
+      if (!list) return;
+      open = Object.assign(found, { box, items: matches(found.word), at: 0 });
+      if (!open.items.length) {
+        list.hidden = true;
+        list.replaceChildren();
+        box.removeAttribute("aria-activedescendant");
+        say(responses().length ? "No canned response matches." : "");
+        return;
+      }
+      list.replaceChildren(...open.items.map((c, i) => {
+        const li = document.createElement("li");
+        li.id = "canned-opt-" + i;
+        li.setAttribute("role", "option");
+        li.dataset.index = String(i);
+        const key = document.createElement("span");
+        key.className = "key";
+        key.textContent = "/" + c.shortcut;
+        const title = document.createElement("span");
+        title.className = "title";
+        title.textContent = c.title;
+        const text = document.createElement("span");
+        text.className = "text";
+        text.textContent = c.text;
+        li.append(key, " ", title, text);
+        return li;
+      }));
+      list.hidden = false;
+      mark();
+      const n = open.items.length;
+      say(n + (n === 1 ? " canned response" : " canned responses") + ": up and down to choose, Enter to insert, Escape to close.");
+    }
+    function mark() {
+      const list = document.getElementById("canned-list");
+      if (!open || !list) return;
+      Array.from(list.children).forEach((li, i) => {
+        li.setAttribute("aria-selected", i === open.at ? "true" : "false");
+      });
+      open.box.setAttribute("aria-activedescendant", "canned-opt-" + open.at);
+      const chosen = list.children[open.at];
+      if (chosen && chosen.scrollIntoView) chosen.scrollIntoView({ block: "nearest" });
+    }
+    function insert(i) {
+      if (!open || !open.items[i]) return;
+      const { box, start, end } = open;
+      const text = open.items[i].text;
+      box.setRangeText(text, start, end, "end");
+      close();
+      box.focus();
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      say("Inserted.");
+    }
+    function update(box) {
+      const found = slashWord(box);
+      if (found && responses().length) show(box, found);
+      else if (open) close();
+    }
+
+    document.addEventListener("input", (e) => {
+      if (e.target.id === "reply") update(e.target);
+    });
+    // Moving the caret (clicks, Home/End) may leave the "/word": look again.
+    document.addEventListener("keyup", (e) => {
+      if (e.target.id !== "reply" || !open) return;
+      if (["ArrowLeft", "ArrowRight", "Home", "End"].indexOf(e.key) >= 0) update(e.target);
+    });
+    document.addEventListener("keydown", (e) => {
+      if (!open || e.target !== open.box || e.isComposing || !open.items.length) return;
+      const n = open.items.length;
+      const stop = () => { e.preventDefault(); e.stopImmediatePropagation(); };
+      if (e.key === "ArrowDown") { stop(); open.at = (open.at + 1) % n; mark(); }
+      else if (e.key === "ArrowUp") { stop(); open.at = (open.at - 1 + n) % n; mark(); }
+      else if ((e.key === "Enter" && !e.shiftKey) || (e.key === "Tab" && !e.shiftKey)) { stop(); insert(open.at); }
+      else if (e.key === "Escape") { stop(); close(); }
+    }, true);
+    // A click chooses an option; mousedown keeps the focus in the reply box.
+    document.addEventListener("mousedown", (e) => {
+      const li = e.target.closest && e.target.closest("#canned-list [role=option]");
+      if (!li) return;
+      e.preventDefault();
+      insert(Number(li.dataset.index));
+    });
+    document.addEventListener("focusout", (e) => {
+      if (open && e.target === open.box) close();
+    });
+  }
+  cannedResponses();
+
   // Admin pages: forms and buttons marked data-api go to the JSON API with their method.
   // Conventions (see src/inbox/admin.rs): data-type="bool" checkboxes are sent as true/false,
   // data-type="list" checkboxes as an array of checked values, data-type="lines" text as an
