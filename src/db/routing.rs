@@ -123,6 +123,30 @@ pub fn set_availability(
     Ok(previous)
 }
 
+/// At an inbox sign-in the reviewer is online, unless a person chose what they are now (they
+/// themselves or an admin, in the inbox or the API): an "offline" picked by hand stays. Away set
+/// by the presence check or the router, and the default of a new reviewer, give way. True when
+/// it set them online.
+pub fn online_at_sign_in(conn: &mut DbConnection, reviewer_id: &str) -> Result<bool, ApiError> {
+    use super::schema::audit_events;
+    let p = ensure_presence(conn, reviewer_id)?;
+    if Availability::parse(&p.availability) == Some(Availability::Online) {
+        return Ok(false);
+    }
+    let last_actor: Option<String> = audit_events::table
+        .filter(audit_events::action.eq("reviewer.availability"))
+        .filter(audit_events::detail.like(format!("%\"reviewer_id\":\"{reviewer_id}\"%")))
+        .order(audit_events::at.desc())
+        .select(audit_events::actor)
+        .first(conn)
+        .optional()?;
+    if last_actor.is_some_and(|a| a.starts_with("reviewer:")) {
+        return Ok(false);
+    }
+    set_availability(conn, reviewer_id, Availability::Online, "sign_in")?;
+    Ok(true)
+}
+
 pub fn set_capacity(
     conn: &mut DbConnection,
     reviewer_id: &str,

@@ -147,6 +147,13 @@ pub async fn create_login(
     .await
     {
         Ok(signed_in) => {
+            // Signing in to the inbox is starting work: online, unless they chose otherwise.
+            let id = signed_in.reviewer.id.clone();
+            state
+                .db
+                .write(move |conn| crate::db::routing::online_at_sign_in(conn, &id))
+                .await?;
+            state.wake_router();
             let ttl = state.config.token_ttl.as_secs() as i64;
             let cookie = Cookie::build(SESSION_COOKIE, signed_in.token)
                 .path("/")

@@ -14,6 +14,7 @@ backend_tests!(
     a_read_mark_needs_a_conversation_the_reviewer_may_see,
     the_customer_a_takeover_describes_is_checked_and_shown_beside_the_conversation,
     the_customer_hears_where_a_transfer_sends_them_and_that_a_release_means_someone_else,
+    a_reviewer_who_signs_in_to_the_inbox_is_online_unless_they_chose_otherwise,
 );
 
 fn item<'a>(unread: &'a Value, session: &str) -> Option<&'a Value> {
@@ -369,4 +370,32 @@ async fn the_customer_hears_where_a_transfer_sends_them_and_that_a_release_means
         got[5].body["text"], "Wir verbinden Sie mit Alice.",
         "a person is named as customers see them"
     );
+}
+
+async fn a_reviewer_who_signs_in_to_the_inbox_is_online_unless_they_chose_otherwise(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let alice = app.login("alice").await;
+    let (_, me) = app.get("/v1/me/availability", &alice).await;
+    assert_eq!(
+        me["availability"], "offline",
+        "an API sign-in changes nothing: {me}"
+    );
+    let client = no_redirects();
+    inbox_sign_in(&app, &client, "alice").await;
+    let (_, me) = app.get("/v1/me/availability", &alice).await;
+    assert_eq!(me["availability"], "online", "{me}");
+    // Alice picks offline herself: the next sign-in keeps it.
+    let (s, _) = app
+        .put(
+            "/v1/me/availability",
+            &alice,
+            json!({"availability": "offline"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    inbox_sign_in(&app, &client, "alice").await;
+    let (_, me) = app.get("/v1/me/availability", &alice).await;
+    assert_eq!(me["availability"], "offline", "{me}");
 }
