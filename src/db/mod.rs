@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod queue;
 pub mod routing;
 pub mod schema;
+pub mod search;
 pub mod sessions;
 pub mod signals;
 pub mod takeovers;

@@ -315,6 +315,7 @@ pub async fn get_conversation(
             events: data.events,
             names: &data.names,
             teams: data.teams,
+            earlier: data.earlier,
             now: now(),
         }),
     ))
@@ -329,6 +330,7 @@ struct ConversationData {
     events: Vec<crate::db::models::AuditRow>,
     names: BTreeMap<String, String>,
     teams: Vec<String>,
+    earlier: crate::db::search::Earlier,
 }
 
 /// Everything a conversation page shows, or `None` when the reviewer may not see it.
@@ -356,6 +358,12 @@ fn load_conversation(
                 ..Default::default()
             },
             500,
+        )?,
+        earlier: crate::db::search::earlier(
+            conn,
+            &auth::Caller::Reviewer(r.clone()),
+            &session,
+            10,
         )?,
         names,
         teams,

@@ -13,11 +13,11 @@ use crate::db::outbox::ReplyDelivery;
 use crate::db::queue::{InboxView, QueueCounts};
 use crate::db::sessions::reply_window_closes_at;
 use crate::domain::session::SessionStatus;
-use crate::domain::types::{Mode, Reason, Sender, TakeoverStatus};
+use crate::domain::types::{Mode, Outcome, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "7";
+pub const ASSET_VERSION: &str = "8";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -31,6 +31,19 @@ pub fn span(seconds: i64) -> String {
         60..=3599 => format!("{} min", s / 60),
         3600..=86_399 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
         _ => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+pub(crate) fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::HandedBack => "Handed back to the AI",
+        Outcome::Closed => "Closed",
+        Outcome::TimedOut => "Timed out",
+        Outcome::Unanswered => "Nobody answered",
+        Outcome::OffHours => "Team closed",
+        Outcome::Approved => "Approved",
+        Outcome::Rejected => "Rejected",
+        Outcome::Edited => "Edited and approved",
     }
 }
 
@@ -123,6 +136,7 @@ pub struct Chrome<'a> {
 fn sections(r: &ReviewerAuth) -> Vec<(&'static str, &'static str, &'static [&'static str])> {
     let mut list: Vec<(&str, &str, &[&str])> = vec![
         ("/inbox", "Queue", &["queue", "conversation"]),
+        ("/inbox/search", "Search", &["search"]),
         ("/inbox/insights", "Insights", &["insights"]),
     ];
     if r.is_admin {
@@ -185,11 +199,12 @@ pub(crate) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
 
 /// The keys the script answers to, listed in a dialog that `?` (or the header's button) opens.
 fn shortcuts_dialog() -> Markup {
-    let keys: [(&str, &str, &str); 7] = [
+    let keys: [(&str, &str, &str); 8] = [
         ("j", "Queue", "Select the next conversation"),
         ("k", "Queue", "Select the previous conversation"),
         ("Enter", "Queue", "Open the selected conversation"),
         ("/", "Queue", "Filter the list"),
+        ("/", "Search", "Go to the search box"),
         ("c", "Conversation", "Claim it"),
         ("r", "Conversation", "Go to the reply box"),
         ("?", "Everywhere", "Show these keys"),
@@ -420,6 +435,8 @@ pub struct Conversation<'a> {
     pub events: Vec<AuditRow>,
     pub names: &'a BTreeMap<String, String>,
     pub teams: Vec<String>,
+    /// The session's earlier takeovers and the customer's other conversations.
+    pub earlier: crate::db::search::Earlier,
     pub now: NaiveDateTime,
 }
 
@@ -468,6 +485,7 @@ pub fn conversation(c: &Conversation<'_>) -> Markup {
                 aside.side aria-label="Handoff context" {
                     (context_panel(c))
                     (notes_panel(c))
+                    (earlier_panel(c))
                 }
             }
         },
@@ -871,6 +889,44 @@ fn notes_panel(c: &Conversation<'_>) -> Markup {
                         textarea #note name="content" rows="2" required {}
                         button type="submit" { "Add note" }
                         p.formerror role="alert" {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Earlier handoffs of this conversation (reason, outcome, who held it, when) and the
+/// customer's other conversations the reviewer may open; nothing when there are none.
+fn earlier_panel(c: &Conversation<'_>) -> Markup {
+    let e = &c.earlier;
+    if e.takeovers.is_empty() && e.sessions.is_empty() {
+        return html! {};
+    }
+    html! {
+        section.panel.earlier aria-labelledby="earlier-title" {
+            h2 #earlier-title { "Earlier handoffs" }
+            @if !e.takeovers.is_empty() {
+                ul.earlier-list {
+                    @for t in &e.takeovers {
+                        li {
+                            strong { (reason_label(&t.reason)) }
+                            " · " (t.outcome.as_deref().and_then(Outcome::parse).map(outcome_label).unwrap_or("Open"))
+                            @if let Some(by) = &t.claimed_by { " · held by " (display(c.names, by)) }
+                            br;
+                            span.muted.small { (clock_at(t.created_at, c.now)) }
+                        }
+                    }
+                }
+            }
+            @if !e.sessions.is_empty() {
+                h3 { "Same customer" }
+                ul.earlier-list {
+                    @for s in &e.sessions {
+                        li {
+                            a href=(inbox_url("", &s.id)) { (s.id) }
+                            " " span.muted.small { (clock_at(s.updated_at, c.now)) }
+                        }
                     }
                 }
             }

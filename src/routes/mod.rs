@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod metrics;
 pub mod reviewers;
 pub mod routing;
+pub mod search;
 pub mod sessions;
 pub mod signals;
 pub mod stats;
@@ -71,6 +72,7 @@ api_handlers!(
     conversation::create_typing,
     conversation::create_transfer,
     inbox::get_inbox,
+    search::list_search,
     events::get_events,
     webhooks::create_webhook,
     webhooks::list_webhooks,
