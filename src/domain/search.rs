@@ -162,7 +162,9 @@ pub fn limit(v: Option<i64>) -> Result<i64, String> {
     }
 }
 
-/// A search as it arrives: every value as typed (from a query string or the inbox's form).
+/// A search as it arrives: every value as typed (from a query string or the inbox's form). A
+/// blank free text (`q`, `team`, `channel`, `reviewer`) filters nothing; any other value must
+/// be valid as given (a form leaves out what it does not set).
 #[derive(Clone, Debug, Default)]
 pub struct RawSearch<'a> {
     pub q: Option<&'a str>,
@@ -190,8 +192,8 @@ fn one_of<T>(
     names: &[&str],
     problems: &mut Vec<FieldProblem>,
 ) -> Option<T> {
-    let raw = filter_value(raw)?;
-    let parsed = parse(&raw);
+    let raw = raw?;
+    let parsed = parse(raw);
     if parsed.is_none() {
         problems.push((field, format!("must be one of {}", names.join(", "))));
     }
@@ -203,7 +205,7 @@ fn instant(
     raw: Option<&str>,
     problems: &mut Vec<FieldProblem>,
 ) -> Option<NaiveDateTime> {
-    let raw = filter_value(raw)?;
+    let raw = raw?;
     match raw
         .parse::<chrono::DateTime<chrono::Utc>>()
         .map_err(|_| format!("{raw:?} is not an RFC 3339 time such as 2026-12-06T09:30:00Z"))
@@ -270,7 +272,7 @@ impl Search {
         .unwrap_or_default();
         let from = instant("from", raw.from, &mut problems);
         let to = instant("to", raw.to, &mut problems);
-        let limit = match filter_value(raw.limit) {
+        let limit = match raw.limit {
             None => limit(None),
             Some(v) => v
                 .parse::<i64>()

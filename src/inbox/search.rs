@@ -57,6 +57,11 @@ fn day(
     Ok(Some(format!("{date}T00:00:00Z")))
 }
 
+/// A select's value; its "Any" option sends a blank one.
+fn chosen(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|v| !v.trim().is_empty())
+}
+
 pub async fn get_search(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -79,13 +84,13 @@ pub async fn get_search(
         q: form.q.as_deref(),
         team: form.team.as_deref(),
         channel: form.channel.as_deref(),
-        reason: form.reason.as_deref(),
-        outcome: form.outcome.as_deref(),
+        reason: chosen(&form.reason),
+        outcome: chosen(&form.outcome),
         reviewer: form.reviewer.as_deref(),
-        status: form.status.as_deref(),
+        status: chosen(&form.status),
         from: from.as_deref(),
         to: to.as_deref(),
-        sort: form.sort.as_deref(),
+        sort: chosen(&form.sort),
         limit: Some("50"),
     });
     let search = match parsed {

@@ -257,7 +257,12 @@ async fn filters_and_order_narrow_the_results(backend: Backend) {
         ["hello-3"]
     );
     // Blank values filter nothing.
-    assert_eq!(found(&app, &root, "team=&q=%20&outcome=").await.len(), 3);
+    assert_eq!(
+        found(&app, &root, "team=&q=%20&channel=&reviewer=")
+            .await
+            .len(),
+        3
+    );
 
     // Dates apply to the last activity.
     exec_sql(
@@ -408,6 +413,11 @@ async fn bad_parameters_are_refused_with_a_problem_naming_them(backend: Backend)
         ("status=ajar", "status"),
         ("reason=bored", "reason"),
         ("team=a%00", "team"),
+        // Blank is no value of a list or a number: only free texts may be left blank.
+        ("outcome=", "outcome"),
+        ("sort=", "sort"),
+        ("limit=", "limit"),
+        ("from=", "from"),
     ] {
         let (s, body) = search(&app, &root, query).await;
         assert_problem(s, &body, StatusCode::BAD_REQUEST, "validation");

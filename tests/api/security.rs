@@ -161,6 +161,8 @@ fn cases() -> Vec<Case> {
             TEAM_ADMIN,
         ),
         case(M::GET, "/v1/inbox", None, ANY_REVIEWER),
+        // Everyone with credentials may search; what a reviewer finds is tested in search.rs.
+        case(M::GET, "/v1/search", None, ANY_CREDENTIAL),
         case(
             M::POST,
             "/v1/webhooks",
