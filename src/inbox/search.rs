@@ -216,7 +216,7 @@ fn search_page(v: &SearchView<'_>) -> Markup {
                     }
                     p #q-hint .muted.small { "Finds every word in any message, over open and closed conversations. Press / to come back here." }
                 }
-                details.filters open[f.team.is_some() || f.channel.is_some() || f.reason.is_some() || f.outcome.is_some() || f.reviewer.is_some() || f.status.is_some() || f.from.is_some() || f.to.is_some()] {
+                details.filters open[[&f.team, &f.channel, &f.reason, &f.outcome, &f.reviewer, &f.status, &f.from, &f.to].into_iter().any(|v| chosen(v).is_some())] {
                     summary { "Filters and order" }
                     div.fields {
                         (choice("team", "Team", &f.team, &teams))
@@ -280,7 +280,7 @@ fn hit_row(found: &Found, v: &SearchView<'_>) -> Markup {
                 div.line1 {
                     span.customer { (h.session_id) }
                     @if let Some(ch) = &h.channel { span.chip { (ch) } }
-                    span.chip.state.closed[closed] { @if closed { "Closed" } @else { "Open" } }
+                    span.chip.status.ended[closed] { @if closed { "Closed" } @else { "Open" } }
                     span.reason { (reason_label(&h.reason)) }
                 }
                 @if let Some(snippet) = &found.snippet {
