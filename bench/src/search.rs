@@ -146,7 +146,7 @@ pub async fn run(
         ),
         row(backend, "search", "seed", "s", seconds, None, ""),
     ];
-    let cases: [(&'static str, String, &str); 7] = [
+    let cases: [(&'static str, String, &str); 8] = [
         (
             "rare word (1 message)",
             format!("q=order{}", messages / 2),
@@ -166,6 +166,12 @@ pub async fn run(
         ),
         ("user id prefix", "q=user-4242".into(), &baton.api_key),
         ("reviewer, one team of two", "q=word43".into(), &alice),
+        // No words: every session is read and sorted (no index on the last activity).
+        (
+            "no words, channel filter",
+            "channel=whatsapp".into(),
+            &baton.api_key,
+        ),
     ];
     for (name, query, token) in cases {
         let url = format!("{base}/v1/search?{query}");
