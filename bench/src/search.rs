@@ -185,7 +185,13 @@ pub async fn run(
             "{name}: nothing found"
         );
         eprintln!("   search: {name} ({found} found)");
-        let s = serial(client, &url, token, requests).await?;
+        // Without words every session is read: a tenth of the requests is enough to see it.
+        let n = if name.starts_with("no words") {
+            (requests / 10).max(10)
+        } else {
+            requests
+        };
+        let s = serial(client, &url, token, n).await?;
         rows.push(row(
             backend,
             "search",

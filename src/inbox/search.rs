@@ -101,7 +101,22 @@ pub async fn get_search(
             None
         }
     };
-    // The page opens with the latest conversations: a search with no value lists them all.
+    // An empty form asks nothing of the database: listing every conversation without a word to
+    // find reads them all (see docs/PERFORMANCE.md), so the page waits for a word or a filter.
+    let asked = [
+        &form.q,
+        &form.team,
+        &form.channel,
+        &form.reason,
+        &form.outcome,
+        &form.reviewer,
+        &form.status,
+        &form.from,
+        &form.to,
+    ]
+    .into_iter()
+    .any(|v| chosen(v).is_some());
+    let search = search.filter(|_| asked);
     let r = reviewer.clone();
     let (hits, teams, names) = state
         .db
@@ -131,6 +146,7 @@ pub async fn get_search(
             reviewer: &reviewer,
             csrf: &csrf,
             form: &form,
+            asked,
             problems: &problems,
             hits: &hits,
             teams: &teams,
@@ -144,6 +160,8 @@ struct SearchView<'a> {
     reviewer: &'a ReviewerAuth,
     csrf: &'a str,
     form: &'a SearchForm,
+    /// Whether anything was asked (an empty form lists nothing).
+    asked: bool,
     problems: &'a [(&'static str, String)],
     hits: &'a [Found],
     teams: &'a [String],
@@ -255,7 +273,9 @@ fn search_page(v: &SearchView<'_>) -> Markup {
                 }
             }
             section #results aria-label="Results" {
-                @if v.problems.is_empty() {
+                @if !v.asked {
+                    p.muted role="status" { "Type words, a session id or a user id, or choose a filter, then Search." }
+                } @else if v.problems.is_empty() {
                     p.muted.small role="status" {
                         @if v.hits.is_empty() { "No conversation found." }
                         @else if v.hits.len() == 1 { "1 conversation" }

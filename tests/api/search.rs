@@ -463,6 +463,18 @@ async fn the_search_page_marks_the_words_and_escapes_the_rest(backend: Backend) 
         "{html}"
     );
 
+    // An empty form lists nothing (it would read every conversation).
+    let res = client
+        .get(app.url("/inbox/search"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Type words"), "{html}");
+    assert!(!html.contains("markup-5"), "{html}");
+
     let res = client
         .get(app.url("/inbox/search?from=someday"))
         .header(COOKIE, &cookie)
