@@ -27,6 +27,9 @@ use crate::error::ApiError;
 
 /// How many of the newest matching messages a search looks at.
 pub const CANDIDATES: i64 = 2_000;
+/// PostgreSQL: up to this many matches are read unordered and sorted; a word found more often
+/// is looked for from the newest message back.
+const FEW: i64 = 10_000;
 /// How many sessions an id or user id prefix adds at most.
 const PREFIX_MATCHES: i64 = 200;
 /// Words of context around the match in a snippet (SQLite counts tokens, PostgreSQL words).
@@ -226,23 +229,47 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search) -> Sql {
         .and_then(|t| if pg { t.plain_query() } else { t.fts5_query() });
     let prefix = s.text.as_ref().and_then(|t| t.id_prefix());
     let mut parts = 0;
-    sql.push("WITH found AS (");
+    if let (true, Some(words)) = (pg, &words) {
+        // GIN returns matches unordered, and PostgreSQL cannot tell a word found once from one
+        // found in thousands of messages (it guesses 0.5 % for any word outside its
+        // statistics): ordered by id it would walk the whole table for a rare word. So first
+        // take up to FEW matches unordered (an index lookup for a rare word, the first rows of
+        // the table for a common one); only when there are more, walk the primary key from the
+        // newest message, which then soon meets enough of them.
+        sql.push(
+            "WITH few AS MATERIALIZED (SELECT m.id, m.session_id, m.search FROM messages m \
+                  WHERE m.search @@ plainto_tsquery('simple', ",
+        )
+        .text(words)
+        .push(") LIMIT ")
+        .bind(Bind::Int(FEW + 1))
+        .push("), found AS (");
+    } else {
+        sql.push("WITH found AS (");
+    }
     if let Some(words) = &words {
         parts += 1;
         if pg {
-            sql.push("SELECT * FROM (SELECT DISTINCT ON (session_id) session_id, mid, score FROM (SELECT m.session_id, m.id AS mid, ");
+            sql.push("SELECT * FROM (SELECT DISTINCT ON (session_id) session_id, mid, score FROM (SELECT session_id, mid, ");
             if relevance {
-                sql.push("CAST(-ts_rank(m.search, plainto_tsquery('simple', ")
+                sql.push("CAST(-ts_rank(search, plainto_tsquery('simple', ")
                     .text(words)
                     .push(")) AS DOUBLE PRECISION)");
             } else {
                 sql.push("CAST(0 AS DOUBLE PRECISION)");
             }
-            sql.push(" AS score FROM messages m WHERE m.search @@ plainto_tsquery('simple', ")
+            sql.push(" AS score FROM (SELECT id AS mid, session_id, search FROM few WHERE (SELECT count(*) FROM few) <= ")
+                .bind(Bind::Int(FEW))
+                .push(" UNION ALL SELECT * FROM (SELECT m.id AS mid, m.session_id, m.search FROM messages m \
+                       WHERE m.search @@ plainto_tsquery('simple', ")
                 .text(words)
                 .push(") ORDER BY m.id DESC LIMIT ")
                 .bind(Bind::Int(CANDIDATES))
-                .push(") hits ORDER BY session_id, score, mid DESC) w");
+                .push(") many WHERE (SELECT count(*) FROM few) > ")
+                .bind(Bind::Int(FEW))
+                .push(" ORDER BY mid DESC LIMIT ")
+                .bind(Bind::Int(CANDIDATES))
+                .push(") hits) scored ORDER BY session_id, score, mid DESC) w");
         } else {
             // With MIN, SQLite takes the row's other columns from the row that holds it.
             let (mid, score, rank) = if relevance {
