@@ -213,6 +213,45 @@ async fn the_reviewer_workspace_fits_phones_speaks_local_time_and_has_shortcuts_
     assert_eq!(decided.body["comment"], "Half, as agreed on the phone.");
 }
 
+/// Search (issue 14): a reviewer finds a closed conversation by a word in it and opens it, with
+/// its earlier handoffs; the search page fits a phone and a laptop and is axe-clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_searches_a_word_and_opens_the_closed_conversation_in_chromium() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            !under_ci(),
+            "Chromium is required under CI: apt-get install -y chromium"
+        );
+        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/browser");
+    ensure_packages(&dir);
+    let app = spawn_app(Backend::Sqlite).await;
+    let receiver = Receiver::start();
+    let out = tokio::process::Command::new("node")
+        .arg("search.test.mjs")
+        .current_dir(&dir)
+        .env("BATON_URL", &app.base)
+        .env("BATON_API_KEY", &app.api_key)
+        .env("BATON_PASSWORD", PASSWORD)
+        .env("RECEIVER_URL", receiver.url(""))
+        .env("ARTIFACTS", root.join("artifacts"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("run node");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "the search browser tests failed:\n{}\n{}\nbaton log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        app.log()
+    );
+}
+
 /// Baton's web chat widget (issue 15): a page on another origin embeds it; a visitor talks to
 /// the AI (a stand-in workflow) and to Alice, live, across a reload and a handback.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use testkit::{login, Backend, Process, Received, Receiver, TestDb};
 
+mod search;
 mod widget;
 
 #[derive(Parser)]
@@ -58,6 +59,12 @@ struct Args {
     /// Idle visitor streams held open on one process (default 5 000; 500 with --quick).
     #[arg(long)]
     idle_streams: Option<usize>,
+    /// Messages written for the search scenario (default 1 000 000; 100 000 with --quick).
+    #[arg(long)]
+    search_messages: Option<usize>,
+    /// Run only this scenario (`search`), not the whole bench.
+    #[arg(long)]
+    only: Option<String>,
     /// Where to write the JSON results.
     #[arg(long, default_value = "target/bench-results.json")]
     out: PathBuf,
@@ -97,6 +104,7 @@ struct Plan {
     idle_streams: usize,
     idle_hold: Duration,
     file_fetches: usize,
+    search_messages: usize,
 }
 
 /// One line of the results table.
@@ -157,6 +165,7 @@ fn main() -> anyhow::Result<()> {
             idle_streams: args.idle_streams.unwrap_or(500),
             idle_hold: Duration::from_secs(11),
             file_fetches: 200,
+            search_messages: args.search_messages.unwrap_or(100_000),
         }
     } else {
         Plan {
@@ -176,6 +185,7 @@ fn main() -> anyhow::Result<()> {
             idle_streams: args.idle_streams.unwrap_or(5_000),
             idle_hold: Duration::from_secs(16),
             file_fetches: 500,
+            search_messages: args.search_messages.unwrap_or(1_000_000),
         }
     };
     let bins = Binaries::locate()?;
@@ -192,7 +202,12 @@ fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for backend in backends {
         eprintln!("== {}", backend.as_str());
-        rows.extend(rt.block_on(run_backend(&bins, backend, &args.pg, plan))?);
+        let result = match args.only.as_deref() {
+            None => rt.block_on(run_backend(&bins, backend, &args.pg, plan)),
+            Some("search") => rt.block_on(search_only(&bins, backend, &args.pg, plan)),
+            Some(other) => anyhow::bail!("--only {other:?}: the only scenario run alone is search"),
+        };
+        rows.extend(result?);
     }
     print_table(&rows);
     if let Some(dir) = args.out.parent() {
@@ -211,13 +226,35 @@ fn main() -> anyhow::Result<()> {
                 "messages": plan.messages, "page_requests": plan.page_requests,
                 "widget_visitors": plan.widget_visitors, "widget_replies": plan.widget_replies,
                 "idle_streams": plan.idle_streams, "idle_hold_s": plan.idle_hold.as_secs_f64(),
-                "file_fetches": plan.file_fetches,
+                "file_fetches": plan.file_fetches, "search_messages": plan.search_messages,
             },
             "results": rows,
         }))?,
     )?;
     eprintln!("results written to {}", args.out.display());
     Ok(())
+}
+
+/// The search scenario alone (`--only search`).
+async fn search_only(
+    bins: &Binaries,
+    db_backend: Backend,
+    pg: &str,
+    plan: Plan,
+) -> anyhow::Result<Vec<Row>> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let db = TestDb::create(db_backend, pg, "baton_bench")?;
+    search::run(
+        &client,
+        bins,
+        db,
+        db_backend.as_str(),
+        plan.search_messages,
+        plan.page_requests,
+    )
+    .await
 }
 
 async fn run_backend(
@@ -588,6 +625,19 @@ async fn run_backend(
         ));
         rows.push(row(backend, i, "CPU held", "cores", b.cpu, Some(f.cpu), ""));
     }
+
+    // 8. Search over a large message table.
+    rows.extend(
+        search::run(
+            &client,
+            bins,
+            fresh_db()?,
+            backend,
+            plan.search_messages,
+            plan.page_requests,
+        )
+        .await?,
+    );
     Ok(rows)
 }
 

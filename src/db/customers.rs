@@ -1,12 +1,11 @@
 //! Who each customer is: the attributes the workflow last sent with a takeover
-//! (`domain::takeover::Customer`), one row per conversation, and what the inbox's customer
-//! panel shows beside them (their earlier handoffs).
+//! (`domain::takeover::Customer`), one row per conversation, and the conversation's takeovers
+//! the inbox's customer panel counts.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::TakeoverRow;
-use super::schema::{session_customers, sessions, takeovers};
+use super::schema::{session_customers, takeovers};
 use super::{now, DbConnection};
 use crate::domain::takeover::Customer;
 use crate::error::ApiError;
@@ -33,22 +32,6 @@ pub fn get(conn: &mut DbConnection, session_id: &str) -> Result<Option<Customer>
         .first(conn)
         .optional()?;
     Ok(raw.as_deref().map(Customer::from_stored))
-}
-
-/// The customer's other conversations (same `user_id`), newest first, with when each started.
-pub fn other_sessions(
-    conn: &mut DbConnection,
-    session_id: &str,
-    user_id: &str,
-    limit: i64,
-) -> Result<Vec<(String, Option<String>, NaiveDateTime)>, ApiError> {
-    Ok(sessions::table
-        .filter(sessions::user_id.eq(user_id))
-        .filter(sessions::id.ne(session_id))
-        .order(sessions::created_at.desc())
-        .limit(limit)
-        .select((sessions::id, sessions::channel, sessions::created_at))
-        .load(conn)?)
 }
 
 /// Every takeover of a conversation, oldest first.

@@ -19,6 +19,7 @@ pub mod queue;
 pub mod reads;
 pub mod routing;
 pub mod schema;
+pub mod search;
 pub mod sessions;
 pub mod signals;
 pub mod takeovers;

@@ -15,6 +15,7 @@ pub mod notices;
 pub mod policy;
 pub mod review;
 pub mod routing;
+pub mod search;
 pub mod session;
 pub mod signals;
 pub mod stats;

@@ -9,6 +9,7 @@ pub mod charts;
 pub mod insights;
 pub mod pages;
 pub mod routing;
+pub mod search;
 pub mod texts;
 pub mod views;
 pub mod widgets;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/admin/teams/{team}/routing",
                 web::get().to(routing::get_team_routing_page),
             )
+            .route("/search", web::get().to(search::get_search))
             .route("/insights", web::get().to(pages::get_insights))
             .route("/canned", web::get().to(pages::get_canned))
             .route("/admin", web::get().to(pages::get_admin))

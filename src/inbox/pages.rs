@@ -372,11 +372,11 @@ pub async fn get_conversation(
             list: data.list,
             customer: data.customer,
             episodes: data.episodes,
-            other_sessions: data.other_sessions,
             release_at: data.release_at,
             names: &data.names,
             teams: data.teams,
             canned: data.canned,
+            earlier: data.earlier,
             now: now(),
         }),
     ))
@@ -393,10 +393,10 @@ struct ConversationData {
     teams: Vec<String>,
     customer: Option<crate::domain::takeover::Customer>,
     episodes: Vec<crate::db::models::TakeoverRow>,
-    other_sessions: Vec<(String, Option<String>, chrono::NaiveDateTime)>,
     release_at: Option<chrono::NaiveDateTime>,
     list: Vec<QueueRow>,
     canned: Vec<super::canned::Suggestion>,
+    earlier: crate::db::search::Earlier,
 }
 
 /// Everything a conversation page shows, or `None` when the reviewer may not see it.
@@ -439,10 +439,6 @@ fn load_conversation(
                 .unwrap_or(t.created_at)
                 + silence
         });
-    let other_sessions = match &session.user_id {
-        Some(user) => customers::other_sessions(conn, id, user, 10)?,
-        None => Vec::new(),
-    };
     let team_id = takeover.as_ref().and_then(|t| t.assignee_team_id.clone());
     let team = match &team_id {
         Some(t) => escalation::team_name(conn, t)?,
@@ -467,7 +463,6 @@ fn load_conversation(
         list: conversation_list(conn, r)?,
         customer,
         episodes: customers::takeovers_of(conn, id)?,
-        other_sessions,
         release_at,
         takeover,
         messages,
@@ -480,6 +475,12 @@ fn load_conversation(
                 ..Default::default()
             },
             500,
+        )?,
+        earlier: crate::db::search::earlier(
+            conn,
+            &auth::Caller::Reviewer(r.clone()),
+            &session,
+            10,
         )?,
         names,
         teams,

@@ -17,7 +17,7 @@ use crate::domain::types::{Mode, Outcome, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "9";
+pub const ASSET_VERSION: &str = "10";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -31,6 +31,19 @@ pub fn span(seconds: i64) -> String {
         60..=3599 => format!("{} min", s / 60),
         3600..=86_399 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
         _ => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+pub(crate) fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::HandedBack => "Handed back to the AI",
+        Outcome::Closed => "Closed",
+        Outcome::TimedOut => "Timed out",
+        Outcome::Unanswered => "Nobody answered",
+        Outcome::OffHours => "Team closed",
+        Outcome::Approved => "Approved",
+        Outcome::Rejected => "Rejected",
+        Outcome::Edited => "Edited and approved",
     }
 }
 
@@ -123,6 +136,7 @@ pub struct Chrome<'a> {
 fn sections(r: &ReviewerAuth) -> Vec<(&'static str, &'static str, &'static [&'static str])> {
     let mut list: Vec<(&str, &str, &[&str])> = vec![
         ("/inbox", "Queue", &["queue", "conversation"]),
+        ("/inbox/search", "Search", &["search"]),
         ("/inbox/insights", "Insights", &["insights"]),
         ("/inbox/canned", "Canned responses", &["canned"]),
     ];
@@ -194,7 +208,11 @@ fn shortcuts_dialog() -> Markup {
         ("j", "Queue", "Select the next conversation"),
         ("k", "Queue", "Select the previous conversation"),
         ("Enter", "Queue", "Open the selected conversation"),
-        ("/", "Queue", "Filter the list"),
+        (
+            "/",
+            "Queue, Search",
+            "Filter the list (on Search: go to the search box)",
+        ),
         ("c", "Conversation", "Claim it"),
         ("r", "Conversation", "Go to the reply box"),
         ("?", "Everywhere", "Show these keys"),
@@ -491,8 +509,6 @@ pub struct Conversation<'a> {
     pub customer: Option<crate::domain::takeover::Customer>,
     /// Every takeover of this conversation, oldest first.
     pub episodes: Vec<TakeoverRow>,
-    /// The customer's other conversations (same user id): id, channel, started.
-    pub other_sessions: Vec<(String, Option<String>, NaiveDateTime)>,
     /// When the silent-reviewer timer puts the conversation back in the queue unless the
     /// reviewer (who holds it) replies.
     pub release_at: Option<NaiveDateTime>,
@@ -502,6 +518,8 @@ pub struct Conversation<'a> {
     pub teams: Vec<String>,
     /// The canned responses the reviewer may insert here, filled in for this conversation.
     pub canned: Vec<super::canned::Suggestion>,
+    /// The session's earlier takeovers and the customer's other conversations.
+    pub earlier: crate::db::search::Earlier,
     pub now: NaiveDateTime,
 }
 
@@ -552,6 +570,7 @@ pub fn conversation(c: &Conversation<'_>) -> Markup {
                     (customer_panel(c))
                     (context_panel(c))
                     (notes_panel(c))
+                    (earlier_panel(c))
                 }
             }
         },
@@ -1002,20 +1021,6 @@ fn conversation_list(c: &Conversation<'_>) -> Markup {
     }
 }
 
-/// How a takeover ended, in a reviewer's words.
-fn outcome_label(o: Outcome) -> &'static str {
-    match o {
-        Outcome::HandedBack => "handed back",
-        Outcome::Closed => "closed",
-        Outcome::TimedOut => "timed out",
-        Outcome::Unanswered => "unanswered",
-        Outcome::OffHours => "off hours",
-        Outcome::Approved => "approved",
-        Outcome::Rejected => "rejected",
-        Outcome::Edited => "edited",
-    }
-}
-
 /// Who the customer is: their ids, what the workflow said about them, and how their earlier
 /// handoffs ended.
 fn customer_panel(c: &Conversation<'_>) -> Markup {
@@ -1028,7 +1033,7 @@ fn customer_panel(c: &Conversation<'_>) -> Markup {
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for t in &earlier {
         let label = match t.outcome.as_deref().and_then(Outcome::parse) {
-            Some(o) => outcome_label(o).to_string(),
+            Some(o) => outcome_label(o).to_lowercase(),
             None => "open".to_string(),
         };
         *outcomes.entry(label).or_default() += 1;
@@ -1075,18 +1080,6 @@ fn customer_panel(c: &Conversation<'_>) -> Markup {
                     }
                 }
             }
-            @if !c.other_sessions.is_empty() {
-                h3.small { "Their other conversations" }
-                ul.plain {
-                    @for (id, channel, started) in &c.other_sessions {
-                        li {
-                            a href=(inbox_url("", id)) { (id) }
-                            @if let Some(ch) = channel { " " span.chip { (ch) } }
-                            " " span.muted.small { (clock_at(*started, c.now)) }
-                        }
-                    }
-                }
-            }
         }
     }
 }
@@ -1109,6 +1102,44 @@ fn notes_panel(c: &Conversation<'_>) -> Markup {
                         textarea #note name="content" rows="2" required {}
                         button type="submit" { "Add note" }
                         p.formerror role="alert" {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Earlier handoffs of this conversation (reason, outcome, who held it, when) and the
+/// customer's other conversations the reviewer may open; nothing when there are none.
+fn earlier_panel(c: &Conversation<'_>) -> Markup {
+    let e = &c.earlier;
+    if e.takeovers.is_empty() && e.sessions.is_empty() {
+        return html! {};
+    }
+    html! {
+        section.panel.earlier aria-labelledby="earlier-title" {
+            h2 #earlier-title { "Earlier handoffs" }
+            @if !e.takeovers.is_empty() {
+                ul.earlier-list {
+                    @for t in &e.takeovers {
+                        li {
+                            strong { (reason_label(&t.reason)) }
+                            " · " (t.outcome.as_deref().and_then(Outcome::parse).map(outcome_label).unwrap_or("Open"))
+                            @if let Some(by) = &t.claimed_by { " · held by " (display(c.names, by)) }
+                            br;
+                            span.muted.small { (clock_at(t.created_at, c.now)) }
+                        }
+                    }
+                }
+            }
+            @if !e.sessions.is_empty() {
+                h3 { "Same customer" }
+                ul.earlier-list {
+                    @for s in &e.sessions {
+                        li {
+                            a href=(inbox_url("", &s.id)) { (s.id) }
+                            " " span.muted.small { (clock_at(s.updated_at, c.now)) }
+                        }
                     }
                 }
             }

@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod metrics;
 pub mod reviewers;
 pub mod routing;
+pub mod search;
 pub mod sessions;
 pub mod signals;
 pub mod stats;
@@ -74,6 +75,7 @@ api_handlers!(
     conversation::put_read,
     inbox::get_unread,
     inbox::get_inbox,
+    search::list_search,
     events::get_events,
     webhooks::create_webhook,
     webhooks::list_webhooks,

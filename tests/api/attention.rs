@@ -281,10 +281,11 @@ async fn the_customer_a_takeover_describes_is_checked_and_shown_beside_the_conve
         "account manager",
         "Grace",
         "user-77",
-        "/inbox/sessions/c0",
     ] {
         assert!(panel.contains(shown), "{shown} missing from {panel}");
     }
+    // The same customer's earlier conversation is one click away.
+    assert!(page.contains(r#"href="/inbox/sessions/c0""#), "{page}");
 }
 
 async fn the_customer_hears_where_a_transfer_sends_them_and_that_a_release_means_someone_else(

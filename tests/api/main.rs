@@ -17,6 +17,7 @@ mod openapi;
 mod parsers;
 mod races;
 mod routing;
+mod search;
 mod security;
 mod signals;
 mod timers;

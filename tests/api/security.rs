@@ -168,6 +168,8 @@ fn cases() -> Vec<Case> {
             Some(json!({"seq": 1})),
             TEAM_ADMIN,
         ),
+        // Everyone with credentials may search; what a reviewer finds is tested in search.rs.
+        case(M::GET, "/v1/search", None, ANY_CREDENTIAL),
         case(
             M::POST,
             "/v1/webhooks",

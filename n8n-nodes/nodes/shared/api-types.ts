@@ -471,6 +471,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finds conversations by words in their messages, by session id or user id, and by team,
+         *     channel, reason, outcome, reviewer, status and last activity, over open and closed
+         *     conversations. Reviewers find only conversations they may see (their teams', their own and
+         *     unassigned ones); API keys and admins find all. Conversations that never reached a person
+         *     are not listed.
+         */
+        get: operations["list_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions/{session_id}": {
         parameters: {
             query?: never;
@@ -2207,6 +2230,48 @@ export interface components {
             /** @description Regular expressions (Rust `regex` syntax) matched case-insensitively on the original text. */
             regexes?: string[];
         };
+        /** @description One conversation found. */
+        SearchHit: {
+            /** @description The channel, as the integration named it. */
+            channel?: string | null;
+            /** @description The conversation in the reviewer inbox. */
+            inbox_url: string;
+            /**
+             * Format: date-time
+             * @description When the conversation last changed.
+             */
+            last_activity_at: string;
+            /** @description Its latest handoff to a person. */
+            latest_takeover: components["schemas"]["SearchTakeover"];
+            /** @description The integration's session id. */
+            session_id: string;
+            /**
+             * @description When words matched: the best matching message around them, cut into parts; the matched
+             *     words are the parts with `matched: true`. Empty when only an id matched.
+             */
+            snippet: components["schemas"]["SnippetPart"][];
+            /** @description Where the conversation stands. */
+            status: components["schemas"]["SessionStatus"];
+            /** @description The integration's user id, if given. */
+            user_id?: string | null;
+        };
+        /** @description Conversations found, in the order asked for. */
+        SearchPage: {
+            /** @description The conversations. */
+            items: components["schemas"]["SearchHit"][];
+        };
+        /** @description The latest takeover of a conversation found. */
+        SearchTakeover: {
+            /** @description The reviewer who held it (sign-in name). */
+            claimed_by?: string | null;
+            /** @description Takeover id. */
+            id: string;
+            outcome?: null | components["schemas"]["Outcome"];
+            /** @description Why the bot stopped. */
+            reason: components["schemas"]["Reason"];
+            /** @description The team it is assigned to. */
+            team?: string | null;
+        };
         /** @description Who owns the next turn, and the session around it. */
         SessionState: {
             /** @description The reviewer holding the conversation, if any. */
@@ -2289,6 +2354,13 @@ export interface components {
             human_request?: components["schemas"]["HumanRequestRules"];
             /** @description Out-of-scope categories, checked first and in order; the first one that matches decides. */
             scope?: components["schemas"]["ScopeCategory"][];
+        };
+        /** @description A piece of a snippet. */
+        SnippetPart: {
+            /** @description Whether this is a word the search matched. */
+            matched: boolean;
+            /** @description The text, as written (escape it before showing it as HTML). */
+            text: string;
         };
         /** @description Handoff analytics. */
         Stats: components["schemas"]["Figures"] & {
@@ -4607,6 +4679,76 @@ export interface operations {
             };
             /** @description The body is not sent as `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_search: {
+        parameters: {
+            query?: {
+                /** @description Only this channel (`telegram`, `whatsapp`, `web`...). */
+                channel?: string | null;
+                /** @description Last activity at or after this time. */
+                from?: string | null;
+                /** @description At most this many conversations, 1 to 100 (default 25). */
+                limit?: number | null;
+                outcome?: "handed_back" | "closed" | "timed_out" | "unanswered" | "off_hours" | "approved" | "rejected" | "edited";
+                /**
+                 * @description Words to find in the conversation's messages (all of them, in any message; case and
+                 *     punctuation do not matter). The whole text also finds a session id or user id that
+                 *     equals it or starts with it. At most 200 characters.
+                 */
+                q?: string | null;
+                reason?: "user_requested" | "low_confidence" | "out_of_scope" | "other";
+                /** @description Only conversations this reviewer (sign-in name) held at some point. */
+                reviewer?: string | null;
+                sort?: "recent" | "oldest" | "relevance";
+                status?: "open" | "closed";
+                /** @description Only conversations whose latest takeover is assigned to this team (its name). */
+                team?: string | null;
+                /** @description Last activity before this time. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversations found, at most `limit` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            /** @description An invalid parameter (`type` /problems/validation names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials that cannot read conversations */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

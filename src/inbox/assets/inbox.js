@@ -753,6 +753,11 @@
       }
       return;
     }
+    if (page === "search") {
+      const box = document.getElementById("q");
+      if (key === "/" && box) { e.preventDefault(); box.focus(); box.select(); }
+      return;
+    }
     if (page === "conversation" && !document.body.classList.contains("gone")) {
       if (key === "c") {
         const claim = document.querySelector('button[data-action="claim"]');
