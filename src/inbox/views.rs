@@ -199,12 +199,15 @@ pub(crate) fn layout(c: &Chrome<'_>, body: Markup) -> Markup {
 
 /// The keys the script answers to, listed in a dialog that `?` (or the header's button) opens.
 fn shortcuts_dialog() -> Markup {
-    let keys: [(&str, &str, &str); 8] = [
+    let keys: [(&str, &str, &str); 7] = [
         ("j", "Queue", "Select the next conversation"),
         ("k", "Queue", "Select the previous conversation"),
         ("Enter", "Queue", "Open the selected conversation"),
-        ("/", "Queue", "Filter the list"),
-        ("/", "Search", "Go to the search box"),
+        (
+            "/",
+            "Queue, Search",
+            "Filter the list; on Search, go to the search box",
+        ),
         ("c", "Conversation", "Claim it"),
         ("r", "Conversation", "Go to the reply box"),
         ("?", "Everywhere", "Show these keys"),
