@@ -67,7 +67,7 @@ fn schemathesis() -> Result<PathBuf, String> {
 /// For them alone the check that every schema-valid request is accepted is left out; every
 /// other check (no 5xx, documented statuses, content types and bodies, schema-violating input
 /// refused, ...) runs on them as on the rest.
-const SEMANTIC: [(&str, &str); 12] = [
+const SEMANTIC: [(&str, &str); 13] = [
     ("get_stats", "`from` after `to` is refused"),
     ("get_review", "`from` after `to` is refused"),
     (
@@ -100,6 +100,10 @@ const SEMANTIC: [(&str, &str); 12] = [
     (
         "create_canned_response",
         "a team-wide one's team must exist",
+    ),
+    (
+        "create_decision",
+        "`edited` is any JSON without U+0000 in a string or a key at any depth, which needs a recursive schema",
     ),
 ];
 
