@@ -62,7 +62,7 @@ struct Args {
     /// Messages written for the search scenario (default 1 000 000; 100 000 with --quick).
     #[arg(long)]
     search_messages: Option<usize>,
-    /// Run only this scenario (`search`), not the whole bench.
+    /// Run only this scenario (`search` or `queue`), not the whole bench.
     #[arg(long)]
     only: Option<String>,
     /// Where to write the JSON results.
@@ -205,7 +205,15 @@ fn main() -> anyhow::Result<()> {
         let result = match args.only.as_deref() {
             None => rt.block_on(run_backend(&bins, backend, &args.pg, plan)),
             Some("search") => rt.block_on(search_only(&bins, backend, &args.pg, plan)),
-            Some(other) => anyhow::bail!("--only {other:?}: the only scenario run alone is search"),
+            Some("queue") => rt.block_on(async {
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(60))
+                    .build()?;
+                queue_pages(&bins, backend, &args.pg, &client, plan).await
+            }),
+            Some(other) => {
+                anyhow::bail!("--only {other:?}: the scenarios run alone are search and queue")
+            }
         };
         rows.extend(result?);
     }
@@ -255,6 +263,96 @@ async fn search_only(
         plan.page_requests,
     )
     .await
+}
+
+/// The queue with many open takeovers, seeded directly: the API's queue, the unread counts and
+/// the inbox's list page (also alone: `--only queue`).
+async fn queue_pages(
+    bins: &Binaries,
+    db_backend: Backend,
+    pg: &str,
+    client: &reqwest::Client,
+    plan: Plan,
+) -> anyhow::Result<Vec<Row>> {
+    let backend = db_backend.as_str();
+    let mut rows = Vec::new();
+    let bdb = TestDb::create(db_backend, pg, "baton_bench")?;
+    let key = bins.prepare(&bdb)?;
+    eprintln!(
+        "   seeding {} takeovers, {} messages",
+        plan.takeovers, plan.messages
+    );
+    let seeded = Instant::now();
+    seed(&bdb, plan.takeovers, plan.messages)?;
+    eprintln!("   seeded in {:.1}s", seeded.elapsed().as_secs_f64());
+    let mut baton = Server::baton_bare(bins, &bdb)?;
+    baton.api_key = key;
+    let floor = Server::floor(bins, &bdb)?;
+    let token = login(client, &baton.process.base, "alice").await?;
+    let b = serial(
+        client,
+        &format!("{}/v1/inbox?view=waiting", baton.process.base),
+        &token,
+        plan.page_requests,
+    )
+    .await?;
+    let f = serial(
+        client,
+        &format!("{}/page", floor.process.base),
+        "",
+        plan.page_requests,
+    )
+    .await?;
+    // What needs a reviewer (every live change asks) and the inbox's own list page, as
+    // HTML with its unread counts, over the same open conversations.
+    let unread = serial(
+        client,
+        &format!("{}/v1/inbox/unread", baton.process.base),
+        &token,
+        plan.page_requests,
+    )
+    .await?;
+    let cookie = format!("{}={token}", baton::domain::credentials::SESSION_COOKIE);
+    let list = serial_with_cookie(
+        client,
+        &format!("{}/inbox?view=team", baton.process.base),
+        &cookie,
+        plan.page_requests,
+    )
+    .await?;
+    for (scenario, s) in [("unread counts", &unread), ("inbox list page", &list)] {
+        rows.push(row(backend, scenario, "p50", "ms", s.p(50.0), None, ""));
+        rows.push(row(
+            backend,
+            scenario,
+            "p99",
+            "ms",
+            s.p(99.0),
+            None,
+            "≤ 20 ms",
+        ));
+    }
+    let q = "queue page";
+    rows.push(row(backend, q, "p50", "ms", b.p(50.0), Some(f.p(50.0)), ""));
+    rows.push(row(
+        backend,
+        q,
+        "p99",
+        "ms",
+        b.p(99.0),
+        Some(f.p(99.0)),
+        "≤ 20 ms",
+    ));
+    rows.push(row(
+        backend,
+        q,
+        "RSS",
+        "MB",
+        baton.rss_mb(),
+        Some(floor.rss_mb()),
+        "≤ 150 MB",
+    ));
+    Ok(rows)
 }
 
 async fn run_backend(
@@ -368,84 +466,7 @@ async fn run_backend(
     }
 
     // 3. Queue page with many open takeovers, seeded directly.
-    {
-        let bdb = fresh_db()?;
-        let key = bins.prepare(&bdb)?;
-        eprintln!(
-            "   seeding {} takeovers, {} messages",
-            plan.takeovers, plan.messages
-        );
-        let seeded = Instant::now();
-        seed(&bdb, plan.takeovers, plan.messages)?;
-        eprintln!("   seeded in {:.1}s", seeded.elapsed().as_secs_f64());
-        let mut baton = Server::baton_bare(bins, &bdb)?;
-        baton.api_key = key;
-        let floor = Server::floor(bins, &bdb)?;
-        let token = login(&client, &baton.process.base, "alice").await?;
-        let b = serial(
-            &client,
-            &format!("{}/v1/inbox?view=waiting", baton.process.base),
-            &token,
-            plan.page_requests,
-        )
-        .await?;
-        let f = serial(
-            &client,
-            &format!("{}/page", floor.process.base),
-            "",
-            plan.page_requests,
-        )
-        .await?;
-        // What needs a reviewer (every live change asks) and the inbox's own list page, as
-        // HTML with its unread counts, over the same open conversations.
-        let unread = serial(
-            &client,
-            &format!("{}/v1/inbox/unread", baton.process.base),
-            &token,
-            plan.page_requests,
-        )
-        .await?;
-        let cookie = format!("{}={token}", baton::domain::credentials::SESSION_COOKIE);
-        let list = serial_with_cookie(
-            &client,
-            &format!("{}/inbox?view=team", baton.process.base),
-            &cookie,
-            plan.page_requests,
-        )
-        .await?;
-        for (scenario, s) in [("unread counts", &unread), ("inbox list page", &list)] {
-            rows.push(row(backend, scenario, "p50", "ms", s.p(50.0), None, ""));
-            rows.push(row(
-                backend,
-                scenario,
-                "p99",
-                "ms",
-                s.p(99.0),
-                None,
-                "≤ 20 ms",
-            ));
-        }
-        let q = "queue page";
-        rows.push(row(backend, q, "p50", "ms", b.p(50.0), Some(f.p(50.0)), ""));
-        rows.push(row(
-            backend,
-            q,
-            "p99",
-            "ms",
-            b.p(99.0),
-            Some(f.p(99.0)),
-            "≤ 20 ms",
-        ));
-        rows.push(row(
-            backend,
-            q,
-            "RSS",
-            "MB",
-            baton.rss_mb(),
-            Some(floor.rss_mb()),
-            "≤ 150 MB",
-        ));
-    }
+    rows.extend(queue_pages(bins, db_backend, pg, &client, plan).await?);
 
     // 4. Live fan-out: N reviewers on `GET /v1/events`, one change raised through the API, the
     // time until the last of them has it.

@@ -406,6 +406,7 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search) -> Sql {
         _ => " ORDER BY s.updated_at DESC, s.id DESC",
     });
     sql.push(" LIMIT ").bind(Bind::Int(s.limit));
+    sql.push(" OFFSET ").bind(Bind::Int(s.offset));
     sql
 }
 

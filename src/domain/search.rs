@@ -16,6 +16,8 @@ pub const MAX_WORDS: usize = 12;
 /// The default and the largest page.
 pub const DEFAULT_LIMIT: i64 = 25;
 pub const MAX_LIMIT: i64 = 100;
+/// How far a search pages: results past this many are not offered (narrow the search instead).
+pub const MAX_OFFSET: i64 = 1000;
 
 /// Where the database's highlighter starts and ends a matched word. Private-use characters
 /// that the highlighted text is split on ([`highlighted`]), so that a page escapes every part
@@ -146,6 +148,8 @@ pub struct Search {
     pub to: Option<NaiveDateTime>,
     pub sort: SearchSort,
     pub limit: i64,
+    /// How many results to skip (the next page starts at `offset + limit`).
+    pub offset: i64,
 }
 
 /// A filter value: a blank one filters nothing.
@@ -180,6 +184,7 @@ pub struct RawSearch<'a> {
     pub to: Option<&'a str>,
     pub sort: Option<&'a str>,
     pub limit: Option<&'a str>,
+    pub offset: Option<&'a str>,
 }
 
 /// One value refused: the field and what is wrong with it.
@@ -283,6 +288,18 @@ impl Search {
             problems.push(("limit", e));
             DEFAULT_LIMIT
         });
+        let offset = match raw.offset {
+            None => Ok(0),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (0..=MAX_OFFSET).contains(n))
+                .ok_or_else(|| format!("{v:?} is not 0 to {MAX_OFFSET}")),
+        }
+        .unwrap_or_else(|e| {
+            problems.push(("offset", e));
+            0
+        });
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -298,6 +315,7 @@ impl Search {
             to,
             sort,
             limit,
+            offset,
         })
     }
 }
@@ -399,6 +417,7 @@ mod tests {
             from: Some("yesterday"),
             to: Some("2026-12-06"),
             limit: Some("500"),
+            offset: Some("-1"),
             outcome: Some("won"),
             status: Some("ajar"),
             reason: Some("bored"),
@@ -411,7 +430,7 @@ mod tests {
             .collect();
         assert_eq!(
             fields,
-            ["q", "reason", "outcome", "status", "sort", "from", "to", "limit"]
+            ["q", "reason", "outcome", "status", "sort", "from", "to", "limit", "offset"]
         );
     }
 
@@ -425,9 +444,11 @@ mod tests {
             from: Some("2026-12-06T09:30:00Z"),
             sort: Some("relevance"),
             limit: Some("7"),
+            offset: Some("14"),
             ..Default::default()
         })
         .unwrap();
+        assert_eq!(s.offset, 14);
         assert_eq!(s.text, None);
         assert_eq!(s.team, None);
         assert_eq!(s.outcome, Some(Outcome::HandedBack));

@@ -35,6 +35,7 @@ pub struct SearchForm {
     from: Option<String>,
     to: Option<String>,
     sort: Option<String>,
+    offset: Option<String>,
 }
 
 /// A day from a date field as the start of that day (UTC), or of the next one for `to`, so that
@@ -92,6 +93,7 @@ pub async fn get_search(
         to: to.as_deref(),
         sort: chosen(&form.sort),
         limit: Some("50"),
+        offset: form.offset.as_deref(),
     });
     let search = match parsed {
         Ok(s) if problems.is_empty() => Some(s),
@@ -285,9 +287,62 @@ fn search_page(v: &SearchView<'_>) -> Markup {
                 ul.rows {
                     @for h in v.hits { (hit_row(h, v)) }
                 }
+                (pages(v))
             }
         },
     )
+}
+
+/// How many results the page shows at once.
+const PAGE: i64 = 50;
+
+/// Links to the previous and next page of the same search.
+fn pages(v: &SearchView<'_>) -> Markup {
+    let offset: i64 = v
+        .form
+        .offset
+        .as_deref()
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
+    let more = v.hits.len() as i64 == PAGE && offset + PAGE <= crate::domain::search::MAX_OFFSET;
+    if offset == 0 && !more {
+        return html! {};
+    }
+    let link = |at: i64| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        let f = v.form;
+        for (name, value) in [
+            ("q", &f.q),
+            ("team", &f.team),
+            ("channel", &f.channel),
+            ("reason", &f.reason),
+            ("outcome", &f.outcome),
+            ("reviewer", &f.reviewer),
+            ("status", &f.status),
+            ("from", &f.from),
+            ("to", &f.to),
+            ("sort", &f.sort),
+        ] {
+            if let Some(value) = value.as_deref().filter(|x| !x.is_empty()) {
+                q.append_pair(name, value);
+            }
+        }
+        if at > 0 {
+            q.append_pair("offset", &at.to_string());
+        }
+        format!("/inbox/search?{}", q.finish())
+    };
+    html! {
+        nav.pages aria-label="Result pages" {
+            @if offset > 0 {
+                a rel="prev" href=(link((offset - PAGE).max(0))) { "← Previous " (PAGE) }
+            }
+            span.muted.small { "Conversations " (offset + 1) "–" (offset + v.hits.len() as i64) }
+            @if more {
+                a rel="next" href=(link(offset + PAGE)) { "Next " (PAGE) " →" }
+            }
+        }
+    }
 }
 
 fn hit_row(found: &Found, v: &SearchView<'_>) -> Markup {

@@ -52,6 +52,10 @@ pub struct SearchQuery {
     /// At most this many conversations, 1 to 100 (default 25).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
+    /// Skip this many conversations, 0 (default) to 1000: the next page of the same search
+    /// starts at `offset + limit`.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 1000)]
+    pub offset: Option<String>,
 }
 
 fn reason_schema() -> utoipa::openapi::schema::Schema {
@@ -158,6 +162,7 @@ pub async fn list_search(
         to: q.to.as_deref(),
         sort: q.sort.as_deref(),
         limit: q.limit.as_deref(),
+        offset: q.offset.as_deref(),
     })
     .map_err(|problems| {
         ApiError::validation(

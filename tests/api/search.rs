@@ -232,6 +232,13 @@ async fn filters_and_order_narrow_the_results(backend: Backend) {
     let oldest = found(&app, &root, "sort=oldest").await;
     assert_eq!(oldest, ["parcel-1", "refund-2", "hello-3"]);
     assert_eq!(found(&app, &root, "limit=1").await, ["hello-3"]);
+    // Pages of the same search follow on without overlap.
+    assert_eq!(
+        found(&app, &root, "limit=2&offset=1").await,
+        ["refund-2", "parcel-1"]
+    );
+    assert_eq!(found(&app, &root, "limit=2&offset=2").await, ["parcel-1"]);
+    assert_eq!(found(&app, &root, "offset=3").await, Vec::<String>::new());
 
     assert_eq!(found(&app, &root, "team=billing").await, ["refund-2"]);
     assert_eq!(
@@ -407,6 +414,8 @@ async fn bad_parameters_are_refused_with_a_problem_naming_them(backend: Backend)
         ("limit=0", "limit"),
         ("limit=101", "limit"),
         ("limit=ten", "limit"),
+        ("offset=-1", "offset"),
+        ("offset=1001", "offset"),
         (&format!("q={long}") as &str, "q"),
         ("q=a%00b", "q"),
         ("outcome=won", "outcome"),

@@ -4697,6 +4697,11 @@ export interface operations {
                 from?: string | null;
                 /** @description At most this many conversations, 1 to 100 (default 25). */
                 limit?: number | null;
+                /**
+                 * @description Skip this many conversations, 0 (default) to 1000: the next page of the same search
+                 *     starts at `offset + limit`.
+                 */
+                offset?: number | null;
                 outcome?: "handed_back" | "closed" | "timed_out" | "unanswered" | "off_hours" | "approved" | "rejected" | "edited";
                 /**
                  * @description Words to find in the conversation's messages (all of them, in any message; case and
