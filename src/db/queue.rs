@@ -47,6 +47,7 @@ macro_rules! visible_to {
             .or($r.is_admin.into_sql::<diesel::sql_types::Bool>())
     };
 }
+pub(super) use visible_to;
 
 /// The size of every view of the reviewer's queue. The open counts are sums over
 /// `queue_counts` (kept by triggers, one row per scope once folded), so they cost the same at

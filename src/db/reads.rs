@@ -117,6 +117,33 @@ pub struct Unread {
     pub messages: i64,
 }
 
+impl Unread {
+    /// The reviewer holds it or was offered it.
+    pub fn is_mine(&self) -> bool {
+        self.held_by_me || self.offered_to_me
+    }
+}
+
+/// Conversations with unread messages in each view of the queue.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tally {
+    pub waiting: i64,
+    pub mine: i64,
+    pub team: i64,
+    /// Waiting or mine: what the page title counts.
+    pub needs_you: i64,
+}
+
+pub fn tally(rows: &[Unread]) -> Tally {
+    let count = |f: &dyn Fn(&Unread) -> bool| rows.iter().filter(|u| f(u)).count() as i64;
+    Tally {
+        waiting: count(&|u| u.waiting),
+        mine: count(&|u| u.is_mine()),
+        team: rows.len() as i64,
+        needs_you: count(&|u| u.waiting || u.is_mine()),
+    }
+}
+
 /// Every open conversation the reviewer may see that has a customer message they have not read,
 /// newest request first, with its unread count.
 pub fn open_unread(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<Vec<Unread>, ApiError> {
@@ -131,21 +158,10 @@ pub fn open_unread(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<Vec<Unre
             .filter(messages::sender.eq(CUSTOMER))
             .filter(messages::seq.gt(coalesce(read, 0))),
     );
-    let mut q = takeovers::table
+    let rows: Vec<(String, String, String, Option<String>)> = takeovers::table
         .filter(takeovers::status.ne(TakeoverStatus::Resolved.as_str()))
         .filter(unread)
-        .into_boxed();
-    if !r.is_admin {
-        q = q.filter(
-            takeovers::assignee_team_id
-                .eq_any(r.team_ids.clone())
-                .or(takeovers::assignee_reviewer_id.eq(r.id.clone()))
-                .or(takeovers::assignee_team_id
-                    .is_null()
-                    .and(takeovers::assignee_reviewer_id.is_null())),
-        );
-    }
-    let rows: Vec<(String, String, String, Option<String>)> = q
+        .filter(super::queue::visible_to!(r))
         .order(takeovers::created_at.desc())
         .limit(1000)
         .select((

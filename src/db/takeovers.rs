@@ -1180,30 +1180,30 @@ pub fn release_if_silent(
     {
         return Ok(false);
     }
-    let last = sessions::last_message(conn, &s.id)?;
-    if last
-        .as_ref()
-        .is_some_and(|m| m.sender.starts_with("human:"))
-    {
-        return Ok(false);
-    }
-    let last_reply: Option<chrono::NaiveDateTime> = messages::table
-        .filter(messages::session_id.eq(&s.id))
-        .filter(messages::sender.like("human:%"))
-        .order(messages::seq.desc())
-        .select(messages::recorded_at)
-        .first(conn)
-        .optional()?;
-    let reference = t
-        .claimed_at
-        .into_iter()
-        .chain(last_reply)
-        .max()
-        .unwrap_or(t.created_at);
+    let spoke_last = sessions::last_message(conn, &s.id)?
+        .is_some_and(|m| crate::domain::takeover::is_person(&m.sender));
+    let last_reply: Option<chrono::NaiveDateTime> = if spoke_last {
+        None
+    } else {
+        messages::table
+            .filter(messages::session_id.eq(&s.id))
+            .filter(messages::sender.like("human:%"))
+            .order(messages::seq.desc())
+            .select(messages::recorded_at)
+            .first(conn)
+            .optional()?
+    };
+    let silence = chrono::Duration::from_std(silence).unwrap_or(chrono::Duration::minutes(10));
     let at = now();
-    if at - reference < chrono::Duration::from_std(silence).unwrap_or(chrono::Duration::minutes(10))
-    {
-        return Ok(false);
+    match crate::domain::takeover::silent_release_at(
+        t.claimed_at,
+        last_reply,
+        t.created_at,
+        spoke_last,
+        silence,
+    ) {
+        Some(due) if due <= at => {}
+        _ => return Ok(false),
     }
     let holder = s.assigned_to.clone();
     let from = status_of(&s)?;

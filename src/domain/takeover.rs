@@ -44,6 +44,32 @@ pub struct TakeoverSpec {
     pub customer: Option<Customer>,
 }
 
+/// When the silent-reviewer timer (`BATON_REVIEWER_SILENCE`) puts a held conversation back in
+/// the queue: `silence` after the claim or the reviewer's last reply, whichever is later (after
+/// the request when neither is known); never while a person spoke last.
+pub fn silent_release_at(
+    claimed_at: Option<NaiveDateTime>,
+    last_reply: Option<NaiveDateTime>,
+    requested_at: NaiveDateTime,
+    person_spoke_last: bool,
+    silence: chrono::Duration,
+) -> Option<NaiveDateTime> {
+    if person_spoke_last {
+        return None;
+    }
+    let reference = claimed_at
+        .into_iter()
+        .chain(last_reply)
+        .max()
+        .unwrap_or(requested_at);
+    Some(reference + silence)
+}
+
+/// Whether a stored sender is a person (a reviewer's reply).
+pub fn is_person(sender: &str) -> bool {
+    matches!(Sender::parse(sender), Ok(Sender::Human(_)))
+}
+
 /// How many attributes a customer may carry, and how long each name and value may be.
 pub const CUSTOMER_MAX_FIELDS: usize = 30;
 pub const CUSTOMER_MAX_NAME_CHARS: usize = 64;
@@ -294,5 +320,39 @@ mod customer_tests {
     #[test]
     fn an_unreadable_stored_customer_reads_as_none() {
         assert!(Customer::from_stored("not json").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod silence_tests {
+    use super::*;
+
+    fn at(min: i64) -> NaiveDateTime {
+        chrono::DateTime::from_timestamp(1_700_000_000 + min * 60, 0)
+            .unwrap()
+            .naive_utc()
+    }
+
+    #[test]
+    fn the_deadline_counts_from_the_later_of_the_claim_and_the_last_reply() {
+        let ten = chrono::Duration::minutes(10);
+        assert_eq!(
+            silent_release_at(Some(at(5)), Some(at(8)), at(0), false, ten),
+            Some(at(18))
+        );
+        assert_eq!(
+            silent_release_at(Some(at(5)), None, at(0), false, ten),
+            Some(at(15))
+        );
+        assert_eq!(
+            silent_release_at(None, None, at(0), false, ten),
+            Some(at(10))
+        );
+        assert_eq!(
+            silent_release_at(Some(at(5)), Some(at(8)), at(0), true, ten),
+            None
+        );
+        assert!(is_person("human:alice"));
+        assert!(!is_person("user") && !is_person("ai") && !is_person("human:"));
     }
 }

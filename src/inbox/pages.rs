@@ -20,6 +20,7 @@ use crate::db::takeovers as repo;
 use crate::db::{accounts, customers, escalation, now, reads, sessions, DbConnection};
 use crate::domain::policy::FallbackAction;
 use crate::domain::review::review;
+use crate::domain::takeover::{is_person, silent_release_at};
 use crate::domain::types::TakeoverStatus;
 use crate::error::{ApiError, Kind};
 use crate::state::AppState;
@@ -237,15 +238,7 @@ pub async fn get_queue(
                 .map(|(_, s)| s.id.as_str())
                 .collect();
             let replied = reads::last_human_replies(conn, &held)?;
-            let open_unread = reads::open_unread(conn, &r)?;
-            let unread = views::UnreadCounts {
-                waiting: open_unread.iter().filter(|u| u.waiting).count() as i64,
-                mine: open_unread
-                    .iter()
-                    .filter(|u| u.held_by_me || u.offered_to_me)
-                    .count() as i64,
-                team: open_unread.len() as i64,
-            };
+            let unread = reads::tally(&reads::open_unread(conn, &r)?);
             let takeover_ids: Vec<String> = listed.iter().map(|(t, _)| t.id.clone()).collect();
             let offers = crate::db::routing::offers_of(conn, &takeover_ids)?;
             let closed = crate::db::routing::closed_teams(conn, now())?;
@@ -263,20 +256,17 @@ pub async fn get_queue(
                         .as_ref()
                         .and_then(|team| closed.get(team).copied());
                     let last_message = last.remove(&session.id);
-                    // The silent-reviewer timer's deadline, as `release_if_silent` counts it.
-                    let release_at = (takeover.claimed_by.as_deref() == Some(r.name.as_str())
-                        && !last_message
-                            .as_ref()
-                            .is_some_and(|m| m.sender.starts_with("human:")))
-                    .then(|| {
-                        takeover
-                            .claimed_at
-                            .into_iter()
-                            .chain(replied.get(&session.id).copied())
-                            .max()
-                            .unwrap_or(takeover.created_at)
-                            + silence
-                    });
+                    let release_at = if takeover.claimed_by.as_deref() == Some(r.name.as_str()) {
+                        silent_release_at(
+                            takeover.claimed_at,
+                            replied.get(&session.id).copied(),
+                            takeover.created_at,
+                            last_message.as_ref().is_some_and(|m| is_person(&m.sender)),
+                            silence,
+                        )
+                    } else {
+                        None
+                    };
                     QueueRow {
                         unread: unread_in.get(&session.id).copied().unwrap_or(0),
                         last_message,
@@ -415,29 +405,26 @@ fn load_conversation(
     let (names, teams) = display_names(conn)?;
     let takeover = repo::latest_for_session(conn, id)?;
     let messages = sessions::page(conn, id, 0, 2000)?;
-    // The silent-reviewer timer's deadline, as `release_if_silent` counts it: from the claim or
-    // the last reply, whichever is later, unless a person spoke last.
+    // Shown to the reviewer who holds it (the timer's own rule).
     let release_at = takeover
         .as_ref()
         .filter(|t| {
             TakeoverStatus::parse(&t.status) == Some(TakeoverStatus::Claimed)
                 && t.claimed_by.as_deref() == Some(r.name.as_str())
-                && !messages
-                    .last()
-                    .is_some_and(|m| m.sender.starts_with("human:"))
         })
-        .map(|t| {
+        .and_then(|t| {
             let replied = messages
                 .iter()
-                .filter(|m| m.sender.starts_with("human:"))
+                .filter(|m| is_person(&m.sender))
                 .map(|m| m.recorded_at)
                 .max();
-            t.claimed_at
-                .into_iter()
-                .chain(replied)
-                .max()
-                .unwrap_or(t.created_at)
-                + silence
+            silent_release_at(
+                t.claimed_at,
+                replied,
+                t.created_at,
+                messages.last().is_some_and(|m| is_person(&m.sender)),
+                silence,
+            )
         });
     let team_id = takeover.as_ref().and_then(|t| t.assignee_team_id.clone());
     let team = match &team_id {

@@ -280,20 +280,13 @@ pub struct QueueRow {
     pub release_at: Option<NaiveDateTime>,
 }
 
-/// Conversations with unread customer messages in each view.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct UnreadCounts {
-    pub waiting: i64,
-    pub mine: i64,
-    pub team: i64,
-}
-
 pub struct Queue<'a> {
     pub reviewer: &'a ReviewerAuth,
     pub csrf: &'a str,
     pub view: InboxView,
     pub counts: QueueCounts,
-    pub unread: UnreadCounts,
+    /// Conversations with unread customer messages in each view.
+    pub unread: crate::db::reads::Tally,
     pub rows: Vec<QueueRow>,
     pub names: &'a BTreeMap<String, String>,
     pub now: NaiveDateTime,
@@ -429,7 +422,7 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                 @if let Some(s) = &t.summary { div.summary { (s) } }
                 @if let Some(m) = &r.last_message {
                     div.last {
-                        span.who { (last_sender(&m.sender, q)) ": " }
+                        span.who { (last_sender(&m.sender, &q.reviewer.name, q.names)) ": " }
                         span.text { (m.content) }
                         " " span.age.muted { "· " (since(m.recorded_at, q.now)) }
                     }
@@ -474,20 +467,11 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
     }
 }
 
-/// Who wrote a turn, as a queue row shows it.
-fn last_sender(sender: &str, q: &Queue<'_>) -> String {
-    match sender {
-        "user" => "Customer".into(),
-        "ai" => "AI".into(),
-        "system" => "Baton".into(),
-        human => {
-            let name = human.strip_prefix("human:").unwrap_or(human);
-            if name == q.reviewer.name {
-                "You".into()
-            } else {
-                display(q.names, name).to_string()
-            }
-        }
+/// Who wrote a turn, as a list row shows it: the timeline's label, "You" for the reader.
+fn last_sender(sender: &str, me: &str, names: &BTreeMap<String, String>) -> String {
+    match Sender::parse(sender) {
+        Ok(Sender::Human(name)) if name == me => "You".into(),
+        _ => sender_label(sender, names).0,
     }
 }
 
@@ -1009,7 +993,7 @@ fn conversation_list(c: &Conversation<'_>) -> Markup {
                             }
                             @if let Some(m) = &r.last_message {
                                 span.lastline.small {
-                                    (match m.sender.as_str() { "user" => "Customer", "ai" => "AI", "system" => "Baton", _ => "Reviewer" })
+                                    (last_sender(&m.sender, &c.reviewer.name, c.names))
                                     ": " (m.content)
                                 }
                             }

@@ -129,7 +129,6 @@ pub async fn get_unread(
         .db
         .read(move |conn| crate::db::reads::open_unread(conn, &reviewer))
         .await?;
-    let mine = |u: &crate::db::reads::Unread| u.held_by_me || u.offered_to_me;
     let items: Vec<UnreadItem> = rows
         .iter()
         .map(|u| UnreadItem {
@@ -148,11 +147,12 @@ pub async fn get_unread(
             messages: u.messages,
         })
         .collect();
+    let t = crate::db::reads::tally(&rows);
     Ok(web::Json(Unread {
-        waiting: rows.iter().filter(|u| u.waiting).count() as i64,
-        mine: rows.iter().filter(|u| mine(u)).count() as i64,
-        team: rows.len() as i64,
-        needs_you: rows.iter().filter(|u| u.waiting || mine(u)).count() as i64,
+        waiting: t.waiting,
+        mine: t.mine,
+        team: t.team,
+        needs_you: t.needs_you,
         items,
     }))
 }
