@@ -1091,8 +1091,8 @@ fn seed(db: &TestDb, takeovers: usize, messages: usize) -> anyhow::Result<()> {
     };
     let sql = format!(
         "BEGIN;
-         INSERT INTO sessions (id, channel, channel_ref, status, open_takeover_id, next_seq, created_at, updated_at)
-           SELECT {sid}, 'telegram', {sid}, 'human_requested', {tid}, {per}, {ts}, {ts} FROM {g};
+         INSERT INTO sessions (id, channel, channel_ref, status, open_takeover_id, next_seq, customer_turns, created_at, updated_at)
+           SELECT {sid}, 'telegram', {sid}, 'human_requested', {tid}, {per}, {per}, {ts}, {ts} FROM {g};
          INSERT INTO takeovers (id, session_id, mode, status, reason, priority, assignee, assignee_team_id,
              timeout_seconds, expires_at, reply_webhook, api_key_id, escalation_step, created_at, updated_at)
            SELECT {tid}, {sid}, 'takeover', 'requested', 'user_requested', n % 3, 'support', '{team}',

@@ -70,9 +70,9 @@ pub fn seed(db: &TestDb, messages: usize) -> anyhow::Result<f64> {
     let sid = format!("'srch-' || {}", text("n"));
     let sql = format!(
         "BEGIN;
-         INSERT INTO sessions (id, channel, channel_ref, user_id, status, next_seq, created_at, updated_at)
+         INSERT INTO sessions (id, channel, channel_ref, user_id, status, next_seq, customer_turns, created_at, updated_at)
            SELECT {sid}, CASE WHEN n % 3 = 0 THEN 'whatsapp' ELSE 'telegram' END, {sid},
-             'user-' || {user}, CASE WHEN n % 2 = 0 THEN 'closed' ELSE 'handed_back' END, {PER_SESSION},
+             'user-' || {user}, CASE WHEN n % 2 = 0 THEN 'closed' ELSE 'handed_back' END, {PER_SESSION}, {PER_SESSION},
              {at_n}, {at_n} FROM {g};
          INSERT INTO takeovers (id, session_id, mode, status, outcome, reason, priority, assignee, assignee_team_id,
              timeout_seconds, expires_at, reply_webhook, api_key_id, claimed_by, escalation_step, created_at, updated_at)

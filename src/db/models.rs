@@ -52,6 +52,8 @@ pub struct SessionRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_user_message_at: Option<NaiveDateTime>,
+    /// How many turns the customer has written (the inbox's unread counts start here).
+    pub customer_turns: i64,
 }
 
 #[derive(Clone, Debug, Queryable, Insertable)]

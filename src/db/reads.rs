@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
-use super::schema::{messages, session_reads, takeover_offers, takeovers};
+use super::schema::{messages, session_reads, sessions, takeover_offers, takeovers};
 use super::{now, DbConnection};
 use crate::domain::credentials::ReviewerAuth;
 use crate::domain::types::TakeoverStatus;
@@ -20,6 +20,10 @@ const CUSTOMER: &str = "user";
 
 /// Moves the reviewer's mark up to `seq` (never down: an older tab cannot un-read what a newer
 /// one showed), capped at the conversation's last turn. Returns the mark now stored.
+///
+/// The mark also keeps how many customer turns it covers, so that an unread count is the
+/// session's `customer_turns` minus that, with no message counted (turns are never renumbered
+/// or removed, so the number below a mark never changes).
 pub fn mark(
     conn: &mut DbConnection,
     session_id: &str,
@@ -31,6 +35,12 @@ pub fn mark(
         .select(diesel::dsl::max(messages::seq))
         .first(conn)?;
     let seq = seq.min(last.unwrap_or(0)).max(0);
+    let covered: i64 = messages::table
+        .filter(messages::session_id.eq(session_id))
+        .filter(messages::sender.eq(CUSTOMER))
+        .filter(messages::seq.le(seq))
+        .count()
+        .get_result(conn)?;
     let at = now();
     let mine = session_reads::table
         .filter(session_reads::session_id.eq(session_id))
@@ -39,6 +49,7 @@ pub fn mark(
         .set((
             session_reads::read_seq.eq(seq),
             session_reads::read_at.eq(at),
+            session_reads::read_customer_turns.eq(covered),
         ))
         .execute(conn)?;
     if moved == 0 {
@@ -53,6 +64,7 @@ pub fn mark(
                         session_reads::reviewer_id.eq(reviewer_id),
                         session_reads::read_seq.eq(seq),
                         session_reads::read_at.eq(at),
+                        session_reads::read_customer_turns.eq(covered),
                     ))
                     .execute(c)
             })
@@ -77,6 +89,21 @@ pub fn mark(
         .unwrap_or(seq))
 }
 
+/// How many customer turns the reviewer's mark covers, for the session in the query (0 without
+/// a mark).
+macro_rules! covered_by_mark {
+    ($reviewer:expr) => {
+        coalesce(
+            session_reads::table
+                .filter(session_reads::session_id.eq(sessions::id))
+                .filter(session_reads::reviewer_id.eq($reviewer))
+                .select(session_reads::read_customer_turns)
+                .single_value(),
+            0,
+        )
+    };
+}
+
 /// Unread customer messages per conversation, for the reviewer (conversations with none are
 /// left out).
 pub fn unread_counts(
@@ -87,19 +114,16 @@ pub fn unread_counts(
     if session_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let read = session_reads::table
-        .filter(session_reads::session_id.eq(messages::session_id))
-        .filter(session_reads::reviewer_id.eq(reviewer_id.to_string()))
-        .select(session_reads::read_seq)
-        .single_value();
-    let rows: Vec<(String, i64)> = messages::table
-        .filter(messages::session_id.eq_any(session_ids))
-        .filter(messages::sender.eq(CUSTOMER))
-        .filter(messages::seq.gt(coalesce(read, 0)))
-        .group_by(messages::session_id)
-        .select((messages::session_id, diesel::dsl::count_star()))
+    let covered = covered_by_mark!(reviewer_id.to_string());
+    let rows: Vec<(String, i64, i64)> = sessions::table
+        .filter(sessions::id.eq_any(session_ids))
+        .select((sessions::id, sessions::customer_turns, covered))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .filter(|(_, turns, covered)| turns > covered)
+        .map(|(id, turns, covered)| (id, turns - covered))
+        .collect())
 }
 
 /// An open conversation with something the reviewer has not read.
@@ -147,20 +171,10 @@ pub fn tally(rows: &[Unread]) -> Tally {
 /// Every open conversation the reviewer may see that has a customer message they have not read,
 /// newest request first, with its unread count.
 pub fn open_unread(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<Vec<Unread>, ApiError> {
-    let read = session_reads::table
-        .filter(session_reads::session_id.eq(messages::session_id))
-        .filter(session_reads::reviewer_id.eq(r.id.clone()))
-        .select(session_reads::read_seq)
-        .single_value();
-    let unread = diesel::dsl::exists(
-        messages::table
-            .filter(messages::session_id.eq(takeovers::session_id))
-            .filter(messages::sender.eq(CUSTOMER))
-            .filter(messages::seq.gt(coalesce(read, 0))),
-    );
-    let rows: Vec<(String, String, String, Option<String>)> = takeovers::table
+    let rows: Vec<(String, String, String, Option<String>, i64)> = takeovers::table
+        .inner_join(sessions::table.on(sessions::id.eq(takeovers::session_id)))
         .filter(takeovers::status.ne(TakeoverStatus::Resolved.as_str()))
-        .filter(unread)
+        .filter(sessions::customer_turns.gt(covered_by_mark!(r.id.clone())))
         .filter(super::queue::visible_to!(r))
         .order(takeovers::created_at.desc())
         .limit(1000)
@@ -169,6 +183,7 @@ pub fn open_unread(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<Vec<Unre
             takeovers::session_id,
             takeovers::status,
             takeovers::claimed_by,
+            sessions::customer_turns - covered_by_mark!(r.id.clone()),
         ))
         .load(conn)?;
     let ids: Vec<String> = rows.iter().map(|(id, ..)| id.clone()).collect();
@@ -177,17 +192,15 @@ pub fn open_unread(conn: &mut DbConnection, r: &ReviewerAuth) -> Result<Vec<Unre
         .filter(takeover_offers::reviewer_name.eq(&r.name))
         .select(takeover_offers::takeover_id)
         .load(conn)?;
-    let sessions: Vec<&str> = rows.iter().map(|(_, s, ..)| s.as_str()).collect();
-    let counts = unread_counts(conn, &r.id, &sessions)?;
     Ok(rows
         .iter()
-        .map(|(id, session, status, holder)| Unread {
+        .map(|(id, session, status, holder, unread)| Unread {
             session_id: session.clone(),
             takeover_id: id.clone(),
             waiting: TakeoverStatus::parse(status) == Some(TakeoverStatus::Requested),
             held_by_me: holder.as_deref() == Some(r.name.as_str()),
             offered_to_me: offered.contains(id),
-            messages: counts.get(session).copied().unwrap_or(0),
+            messages: *unread,
         })
         .collect())
 }

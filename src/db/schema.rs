@@ -62,6 +62,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_user_message_at -> Nullable<Timestamp>,
+        customer_turns -> BigInt,
     }
 }
 
@@ -355,6 +356,7 @@ diesel::table! {
         reviewer_id -> Text,
         read_seq -> BigInt,
         read_at -> Timestamp,
+        read_customer_turns -> BigInt,
     }
 }
 

@@ -32,7 +32,7 @@ pub struct SessionFields {
 macro_rules! session_columns {
     () => {
         "id, channel, channel_ref, user_id, status, assigned_to, open_takeover_id, next_seq, \
-         created_at, updated_at, last_user_message_at"
+         created_at, updated_at, last_user_message_at, customer_turns"
     };
 }
 
@@ -54,29 +54,31 @@ const SET_STATE_SQL: &str =
     "UPDATE sessions SET status = ?, assigned_to = ?, open_takeover_id = ? WHERE id = ?";
 
 /// Takes the next sequence number of a locked session; for a customer's turn (the bind is
-/// non-null) also moves `last_user_message_at` forward, never back.
+/// non-null) also counts it and moves `last_user_message_at` forward, never back.
 struct TakeSeqSql;
 const TAKE_SEQ_SQL: &str = "UPDATE sessions SET next_seq = next_seq + 1, \
+    customer_turns = customer_turns + CASE WHEN ? IS NOT NULL THEN 1 ELSE 0 END, \
     last_user_message_at = CASE WHEN ? IS NOT NULL AND \
       (last_user_message_at IS NULL OR last_user_message_at < ?) \
     THEN ? ELSE last_user_message_at END \
-    WHERE id = ? RETURNING next_seq, last_user_message_at";
+    WHERE id = ? RETURNING next_seq, last_user_message_at, customer_turns";
 
 /// The turn gate's one statement on the session row: creates the session on its first turn,
 /// else takes its row lock (PostgreSQL's ON CONFLICT DO UPDATE locks the row; SQLite runs under
 /// the single-writer lock), applies the given fields, touches `updated_at`, adds the bind
-/// `next_seq` (1 takes the next sequence number, 0 only locks) and moves
-/// `last_user_message_at` forward for a customer's turn.
+/// `next_seq` (1 takes the next sequence number, 0 only locks), and for a customer's turn moves
+/// `last_user_message_at` forward and adds the bind `customer_turns` (1, else 0).
 struct OpenTurnSql;
 const OPEN_TURN_SQL: &str = concat!(
     "INSERT INTO sessions (id, channel, channel_ref, user_id, status, next_seq, created_at, \
-       updated_at, last_user_message_at) \
-     VALUES (?, ?, COALESCE(?, ?), ?, ?, ?, ?, ?, ?) \
+       updated_at, last_user_message_at, customer_turns) \
+     VALUES (?, ?, COALESCE(?, ?), ?, ?, ?, ?, ?, ?, ?) \
      ON CONFLICT (id) DO UPDATE SET \
        channel = COALESCE(excluded.channel, sessions.channel), \
        channel_ref = COALESCE(?, sessions.channel_ref), \
        user_id = COALESCE(excluded.user_id, sessions.user_id), \
        next_seq = sessions.next_seq + excluded.next_seq, \
+       customer_turns = sessions.customer_turns + excluded.customer_turns, \
        updated_at = excluded.updated_at, \
        last_user_message_at = CASE WHEN excluded.last_user_message_at IS NOT NULL AND \
            (sessions.last_user_message_at IS NULL \
@@ -96,13 +98,14 @@ struct TurnAtOnceSql;
 /// the whole statement: the full path then finds the repeat.
 const TURN_AT_ONCE_SQL: &str = concat!(
     "WITH s AS (INSERT INTO sessions (id, channel, channel_ref, user_id, status, next_seq, \
-       created_at, updated_at, last_user_message_at) \
-     VALUES (?, ?, COALESCE(?, ?), ?, ?, 1, ?, ?, ?) \
+       created_at, updated_at, last_user_message_at, customer_turns) \
+     VALUES (?, ?, COALESCE(?, ?), ?, ?, 1, ?, ?, ?, ?) \
      ON CONFLICT (id) DO UPDATE SET \
        channel = COALESCE(excluded.channel, sessions.channel), \
        channel_ref = COALESCE(?, sessions.channel_ref), \
        user_id = COALESCE(excluded.user_id, sessions.user_id), \
        next_seq = sessions.next_seq + 1, \
+       customer_turns = sessions.customer_turns + excluded.customer_turns, \
        updated_at = excluded.updated_at, \
        last_user_message_at = CASE WHEN excluded.last_user_message_at IS NOT NULL AND \
            (sessions.last_user_message_at IS NULL \
@@ -254,10 +257,11 @@ pub fn append(
 ) -> Result<MessageRow, ApiError> {
     let recorded_at = now();
     let wrote = customer_wrote(&turn, recorded_at);
-    let (seq, last_user): (i64, Option<NaiveDateTime>) =
-        Fixed::<TakeSeqSql, (BigInt, Nullable<Timestamp>)>::new(
+    let (seq, last_user, customer_turns): (i64, Option<NaiveDateTime>, i64) =
+        Fixed::<TakeSeqSql, (BigInt, Nullable<Timestamp>, BigInt)>::new(
             TAKE_SEQ_SQL,
             &[
+                Bind::OptTime(wrote),
                 Bind::OptTime(wrote),
                 Bind::OptTime(wrote),
                 Bind::OptTime(wrote),
@@ -267,6 +271,7 @@ pub fn append(
         .get_result(conn)?;
     s.next_seq = seq;
     s.last_user_message_at = last_user;
+    s.customer_turns = customer_turns;
     insert_message(conn, &s.id, seq, turn, recorded_at)
 }
 
@@ -393,6 +398,7 @@ pub fn record_turn(
             Bind::Time(recorded_at),
             Bind::Time(recorded_at),
             Bind::OptTime(wrote),
+            Bind::Int(i64::from(wrote.is_some())),
             Bind::OptText(channel_ref),
         ],
     )
@@ -486,6 +492,7 @@ pub fn record_turn_at_once(
             Bind::Time(recorded_at),
             Bind::Time(recorded_at),
             Bind::OptTime(wrote),
+            Bind::Int(i64::from(wrote.is_some())),
             Bind::OptText(channel_ref),
             Bind::Text(s0),
             Bind::Int(keeps[0]),

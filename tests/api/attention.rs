@@ -15,6 +15,7 @@ backend_tests!(
     the_customer_a_takeover_describes_is_checked_and_shown_beside_the_conversation,
     the_customer_hears_where_a_transfer_sends_them_and_that_a_release_means_someone_else,
     a_reviewer_who_signs_in_to_the_inbox_is_online_unless_they_chose_otherwise,
+    every_way_a_customer_turn_arrives_counts_once_as_unread,
 );
 
 fn item<'a>(unread: &'a Value, session: &str) -> Option<&'a Value> {
@@ -399,4 +400,73 @@ async fn a_reviewer_who_signs_in_to_the_inbox_is_online_unless_they_chose_otherw
     inbox_sign_in(&app, &client, "alice").await;
     let (_, me) = app.get("/v1/me/availability", &alice).await;
     assert_eq!(me["availability"], "offline", "{me}");
+}
+
+/// The unread count is kept with the session as turns are recorded (not counted from the
+/// messages on each request), so each way a customer's turn can arrive must count it once:
+/// history sent with the takeover, a turn with the caller's id and its repeat, a plain turn;
+/// a mark in the middle of the history leaves the turns above it.
+async fn every_way_a_customer_turn_arrives_counts_once_as_unread(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (s, t) = app
+        .post(
+            "/v1/takeovers",
+            &app.api_key,
+            json!({
+                "session_id": "u9",
+                "channel": "telegram",
+                "reply_webhook": "http://127.0.0.1:9/hook",
+                "assignee": "support",
+                "history": [
+                    {"sender": "user", "content": "hi", "id": "h1"},
+                    {"sender": "ai", "content": "hello"},
+                    {"sender": "user", "content": "my order is late"},
+                    {"sender": "ai", "content": "let me get someone"},
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let alice = app.login("alice").await;
+    let count = |v: &Value| item(v, "u9").map(|i| i["messages"].as_i64().unwrap());
+    let (_, a) = app.get("/v1/inbox/unread", &alice).await;
+    assert_eq!(count(&a), Some(2), "the history's two customer turns: {a}");
+
+    // A turn with the caller's id, sent twice, is one turn; a plain turn is another.
+    let with_id = json!({"sender": "user", "content": "still there?", "id": "t-7"});
+    for _ in 0..2 {
+        let (s, body) = app
+            .post("/v1/sessions/u9/messages", &app.api_key, with_id.clone())
+            .await;
+        assert!(s.is_success(), "{s} {body}");
+    }
+    let (s, _) = app.turn("u9", "user", "hello??").await;
+    assert!(s.is_success(), "{s}");
+    // Neither the AI (refused while a person is asked for) nor notes count.
+    let (s, _) = app.turn("u9", "ai", "I am here").await;
+    assert!(!s.is_success(), "the AI is refused now: {s}");
+    let (_, a) = app.get("/v1/inbox/unread", &alice).await;
+    assert_eq!(count(&a), Some(4), "{a}");
+
+    // A mark after the second history turn leaves the two turns written since.
+    let history = app.history("u9").await;
+    let second = history
+        .iter()
+        .find(|m| m["content"] == "my order is late")
+        .unwrap()["seq"]
+        .as_i64()
+        .unwrap();
+    let (s, _) = app
+        .put("/v1/sessions/u9/read", &alice, json!({"seq": second}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, a) = app.get("/v1/inbox/unread", &alice).await;
+    assert_eq!(count(&a), Some(2), "{a}");
+    let last = history.last().unwrap()["seq"].as_i64().unwrap();
+    let (s, _) = app
+        .put("/v1/sessions/u9/read", &alice, json!({"seq": last}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, a) = app.get("/v1/inbox/unread", &alice).await;
+    assert_eq!(count(&a), None, "all read: {a}");
 }

@@ -1,0 +1,2 @@
+ALTER TABLE session_reads DROP COLUMN read_customer_turns;
+ALTER TABLE sessions DROP COLUMN customer_turns;
