@@ -4,11 +4,15 @@
 //! ids by prefix, the filters, the caller's visibility, and the snippets of the best matches;
 //! and a conversation's earlier handoffs.
 //!
-//! The full-text index drives the plan: it yields the newest [`CANDIDATES`] messages holding
-//! every word (FTS5 walks its index by rowid, descending; PostgreSQL picks the GIN index or a
-//! backward walk of the time-ordered primary key, whichever its statistics say is cheaper),
-//! and only those are joined to their sessions, filtered and sorted. A word found in more
-//! messages than that is searched among its newest ones: the cost stays flat at any table size.
+//! The full-text index drives the plan: a search looks at the newest [`CANDIDATES`] messages
+//! holding every word, and only those are joined to their sessions, filtered and sorted. FTS5
+//! walks its index by rowid, descending, and stops there. PostgreSQL's GIN index returns matches
+//! unordered, so [`pg_candidates`] first reads how often the words occur among the newest
+//! messages and then takes the cheapest way to the newest matches: a backward walk of the
+//! time-ordered primary key for a common word, all matches of a rare one, and otherwise the
+//! index asked for the words within the newest hours, then days, widening the window until it
+//! holds enough (each message's index entry also holds its hour and day, see the migration
+//! `search_recent_first`). The cost stays flat at any table size.
 //! Without words the search lists sessions (by id or user id prefix, or all of them, filtered).
 //!
 //! The SQL differs per backend only in the full-text parts, so one builder writes both, with
@@ -27,9 +31,18 @@ use crate::error::ApiError;
 
 /// How many of the newest matching messages a search looks at.
 pub const CANDIDATES: i64 = 2_000;
-/// PostgreSQL: up to this many matches are read unordered and sorted; a word found more often
-/// is looked for from the newest message back.
-const FEW: i64 = 10_000;
+/// PostgreSQL: the document the GIN index holds for message `m`, its words and its hour and day.
+const PG_DOC: &str = "(m.search || baton_search_buckets(m.recorded_at))";
+/// PostgreSQL: how many of the newest messages tell how common the words are now.
+const SAMPLE: i64 = 4_000;
+/// PostgreSQL: this many matches in the sample (10 %) make the words common: the newest
+/// [`CANDIDATES`] are found within the newest `SAMPLE * CANDIDATES / DENSE` messages.
+const DENSE: i64 = 400;
+/// PostgreSQL: fewer matches than this in the sample (0.5 %) may mean a rare word, whose matches
+/// the index gives at once when there are no more than [`CANDIDATES`].
+const SPARSE: i64 = 20;
+/// PostgreSQL: the most time lexemes one windowed query asks for.
+const WINDOW_MAX: usize = 256;
 /// How many sessions an id or user id prefix adds at most.
 const PREFIX_MATCHES: i64 = 200;
 /// Words of context around the match in a snippet (SQLite counts tokens, PostgreSQL words).
@@ -148,7 +161,11 @@ pub fn search(
     s: &Search,
 ) -> Result<Vec<Found>, ApiError> {
     let pg = matches!(conn, DbConnection::Postgresql(_));
-    let sql = hits_sql(pg, caller, s);
+    let newest = match (&mut *conn, s.text.as_ref().and_then(|t| t.plain_query())) {
+        (DbConnection::Postgresql(c), Some(words)) => Some(pg_candidates(c, &words)?),
+        _ => None,
+    };
+    let sql = hits_sql(pg, caller, s, newest.as_deref());
     let hits: Vec<Hit> = match conn {
         DbConnection::Postgresql(c) => load!(c, diesel::pg::Pg, sql, Hit),
         DbConnection::Sqlite(c) => load!(c, diesel::sqlite::Sqlite, sql, Hit),
@@ -220,7 +237,7 @@ pub fn search(
 
 /// The search as one statement. Scores are "lower is better" on both backends (SQLite's bm25
 /// is negative; PostgreSQL's `ts_rank` is negated); an id or user id match ranks first.
-fn hits_sql(pg: bool, caller: &Caller, s: &Search) -> Sql {
+fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[String]>) -> Sql {
     let mut sql = Sql::new(pg);
     let relevance = s.sort == SearchSort::Relevance;
     let words = s
@@ -229,47 +246,36 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search) -> Sql {
         .and_then(|t| if pg { t.plain_query() } else { t.fts5_query() });
     let prefix = s.text.as_ref().and_then(|t| t.id_prefix());
     let mut parts = 0;
-    if let (true, Some(words)) = (pg, &words) {
-        // GIN returns matches unordered, and PostgreSQL cannot tell a word found once from one
-        // found in thousands of messages (it guesses 0.5 % for any word outside its
-        // statistics): ordered by id it would walk the whole table for a rare word. So first
-        // take up to FEW matches unordered (an index lookup for a rare word, the first rows of
-        // the table for a common one); only when there are more, walk the primary key from the
-        // newest message, which then soon meets enough of them.
-        sql.push(
-            "WITH few AS MATERIALIZED (SELECT m.id, m.session_id, m.search FROM messages m \
-                  WHERE m.search @@ plainto_tsquery('simple', ",
-        )
-        .text(words)
-        .push(") LIMIT ")
-        .bind(Bind::Int(FEW + 1))
-        .push("), found AS (");
-    } else {
-        sql.push("WITH found AS (");
-    }
+    sql.push("WITH found AS (");
     if let Some(words) = &words {
         parts += 1;
         if pg {
-            sql.push("SELECT * FROM (SELECT DISTINCT ON (session_id) session_id, mid, score FROM (SELECT session_id, mid, ");
+            // The newest matching messages, found by `pg_candidates`: the best of each session.
+            sql.push("SELECT * FROM (SELECT DISTINCT ON (session_id) session_id, mid, score FROM (SELECT m.session_id, m.id AS mid, ");
             if relevance {
-                sql.push("CAST(-ts_rank(search, plainto_tsquery('simple', ")
+                sql.push("CAST(-ts_rank(m.search, plainto_tsquery('simple', ")
                     .text(words)
                     .push(")) AS DOUBLE PRECISION)");
             } else {
                 sql.push("CAST(0 AS DOUBLE PRECISION)");
             }
-            sql.push(" AS score FROM (SELECT id AS mid, session_id, search FROM few WHERE (SELECT count(*) FROM few) <= ")
-                .bind(Bind::Int(FEW))
-                .push(" UNION ALL SELECT * FROM (SELECT m.id AS mid, m.session_id, m.search FROM messages m \
-                       WHERE m.search @@ plainto_tsquery('simple', ")
-                .text(words)
-                .push(") ORDER BY m.id DESC LIMIT ")
-                .bind(Bind::Int(CANDIDATES))
-                .push(") many WHERE (SELECT count(*) FROM few) > ")
-                .bind(Bind::Int(FEW))
-                .push(" ORDER BY mid DESC LIMIT ")
-                .bind(Bind::Int(CANDIDATES))
-                .push(") hits) scored ORDER BY session_id, score, mid DESC) w");
+            sql.push(" AS score FROM messages m WHERE ");
+            match pg_newest {
+                Some(ids) if !ids.is_empty() => {
+                    sql.push("m.id IN (");
+                    for (i, id) in ids.iter().enumerate() {
+                        if i > 0 {
+                            sql.push(", ");
+                        }
+                        sql.text(id);
+                    }
+                    sql.push(")");
+                }
+                _ => {
+                    sql.push("1 = 0");
+                }
+            }
+            sql.push(") hits ORDER BY session_id, score, mid DESC) w");
         } else {
             // With MIN, SQLite takes the row's other columns from the row that holds it.
             let (mid, score, rank) = if relevance {
@@ -408,6 +414,140 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search) -> Sql {
     sql.push(" LIMIT ").bind(Bind::Int(s.limit));
     sql.push(" OFFSET ").bind(Bind::Int(s.offset));
     sql
+}
+
+#[derive(QueryableByName)]
+struct MessageKey {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+#[derive(QueryableByName)]
+struct Sample {
+    #[diesel(sql_type = BigInt)]
+    hits: i64,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    newest: Option<NaiveDateTime>,
+}
+
+#[derive(QueryableByName)]
+struct Oldest {
+    #[diesel(sql_type = Timestamp)]
+    recorded_at: NaiveDateTime,
+}
+
+/// Runs `query` with only the plans `plans` allows (PostgreSQL's planner cannot know how often
+/// a word occurs among the newest messages; [`pg_candidates`] has just measured it).
+fn planned<T>(
+    c: &mut diesel::PgConnection,
+    plans: &str,
+    query: impl FnOnce(&mut diesel::PgConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    use diesel::connection::SimpleConnection;
+    c.transaction(|c| {
+        c.batch_execute(plans)?;
+        query(c)
+    })
+}
+
+/// Only the primary key, walked backward.
+const WALK: &str = "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off";
+/// Only the full-text index.
+const INDEX: &str = "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off";
+
+/// The hour and day lexemes the migration `search_recent_first` adds to each message's index
+/// entry, from the newest back: the hours of the newest message's day, then earlier days to the
+/// oldest message's.
+fn time_lexemes(newest: NaiveDateTime, oldest: NaiveDateTime) -> Vec<String> {
+    let hours = |t: NaiveDateTime| t.and_utc().timestamp().div_euclid(3600);
+    let (newest_hour, oldest_day) = (hours(newest), hours(oldest).div_euclid(24));
+    let day = newest_hour.div_euclid(24);
+    let mut lexemes: Vec<String> = (day * 24..=newest_hour)
+        .rev()
+        .map(|h| format!("~h{h}"))
+        .collect();
+    lexemes.extend((oldest_day..day).rev().map(|d| format!("~d{d}")));
+    lexemes
+}
+
+/// PostgreSQL: the ids of the newest [`CANDIDATES`] messages that hold every word of the
+/// `plainto_tsquery` text `words` (in no particular order).
+fn pg_candidates(c: &mut diesel::PgConnection, words: &str) -> QueryResult<Vec<String>> {
+    use diesel::sql_query;
+    let ids = |rows: Vec<MessageKey>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    // How common the words are among the newest messages.
+    let sample: Sample = sql_query(
+        "SELECT count(*) FILTER (WHERE r.search @@ plainto_tsquery('simple', $1)) AS hits, \
+         max(r.recorded_at) AS newest FROM (SELECT m.search, m.recorded_at FROM messages m \
+         ORDER BY m.id DESC LIMIT $2) r",
+    )
+    .bind::<Text, _>(words)
+    .bind::<BigInt, _>(SAMPLE)
+    .get_result(c)?;
+    let Some(newest) = sample.newest else {
+        return Ok(Vec::new());
+    };
+    if sample.hits >= DENSE {
+        // Common: the newest messages hold enough of them.
+        return planned(c, WALK, |c| {
+            sql_query(
+                "SELECT m.id FROM messages m WHERE m.search @@ plainto_tsquery('simple', $1) \
+                 ORDER BY m.id DESC LIMIT $2",
+            )
+            .bind::<Text, _>(words)
+            .bind::<BigInt, _>(CANDIDATES)
+            .load(c)
+            .map(ids)
+        });
+    }
+    let doc_matches = format!("{PG_DOC} @@ plainto_tsquery('simple', $1)");
+    if sample.hits < SPARSE {
+        // Perhaps rare: all of its matches, when there are no more than we look at.
+        let all = planned(c, INDEX, |c| {
+            sql_query(format!(
+                "SELECT m.id FROM messages m WHERE {doc_matches} LIMIT $2"
+            ))
+            .bind::<Text, _>(words)
+            .bind::<BigInt, _>(CANDIDATES + 1)
+            .load(c)
+            .map(ids)
+        })?;
+        if all.len() as i64 <= CANDIDATES {
+            return Ok(all);
+        }
+    }
+    // In between: the words within the newest hours, then days, each window twice the last.
+    let oldest: Oldest =
+        sql_query("SELECT m.recorded_at FROM messages m ORDER BY m.id ASC LIMIT 1")
+            .get_result(c)?;
+    let lexemes = time_lexemes(newest, oldest.recorded_at);
+    let mut found = Vec::new();
+    let (mut from, mut size) = (0, 1);
+    while from < lexemes.len() && (found.len() as i64) < CANDIDATES {
+        let to = (from + size).min(lexemes.len());
+        let window = lexemes[from..to]
+            .iter()
+            .map(|l| format!("'{l}'"))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        let need = CANDIDATES - found.len() as i64;
+        let more = planned(c, INDEX, |c| {
+            sql_query(format!(
+                "SELECT m.id FROM messages m WHERE {PG_DOC} @@ \
+                 (plainto_tsquery('simple', $1) && CAST($2 AS tsquery)) \
+                 ORDER BY m.id DESC LIMIT $3"
+            ))
+            .bind::<Text, _>(words)
+            .bind::<Text, _>(window)
+            .bind::<BigInt, _>(need)
+            .load(c)
+            .map(ids)
+        })?;
+        found.extend(more);
+        from = to;
+        size = (size * 2).min(WINDOW_MAX);
+    }
+    Ok(found)
 }
 
 /// A conversation's history around it: its takeovers before the latest one (newest first), and

@@ -19,6 +19,7 @@ backend_tests!(
     query_syntax_is_only_text_and_never_a_server_error,
     bad_parameters_are_refused_with_a_problem_naming_them,
     the_search_page_marks_the_words_and_escapes_the_rest,
+    the_newest_matches_are_found_however_common_the_words_are,
 );
 
 const HOOK: &str = "http://127.0.0.1:9/hook";
@@ -505,4 +506,104 @@ async fn the_search_page_marks_the_words_and_escapes_the_rest(backend: Backend) 
         !html.contains("markup-5"),
         "carol is not in support: {html}"
     );
+}
+
+/// Message `i` of [`seed_many`] (1 to [`MANY`]): which of the test words it holds.
+fn holds(word: &str, i: usize) -> bool {
+    match word {
+        "dense" => i % 2 == 0,
+        "middle" => i % 13 == 0,
+        "sparse" => i % 250 == 0,
+        "olden" => i <= 10_000 && i % 2 == 0,
+        _ => unreachable!(),
+    }
+}
+
+const MANY: usize = 30_000;
+
+/// 1 500 closed conversations of 20 customer messages each, message `i` recorded `30 * i`
+/// seconds after 2026-01-01 (so over ten days), written straight into the tables as the turn gate
+/// would have (the full-text index is kept by the same triggers or generated column).
+fn seed_many(app: &TestApp) {
+    let pg = app.db.url.starts_with("postgres");
+    let series = |n: usize| {
+        if pg {
+            format!("(SELECT g AS n FROM generate_series(1, {n}) g) s")
+        } else {
+            format!(
+                "(WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {n}) \
+                 SELECT n FROM g) s"
+            )
+        }
+    };
+    let pad = |e: &str, w: usize| {
+        if pg {
+            format!("lpad(({e})::text, {w}, '0')")
+        } else {
+            format!("printf('%0{w}d', {e})")
+        }
+    };
+    let at = |e: &str| {
+        if pg {
+            format!("TIMESTAMP '2026-01-01 00:00:00' + ({e}) * INTERVAL '30 seconds'")
+        } else {
+            format!("datetime('2026-01-01 00:00:00', '+' || (({e}) * 30) || ' seconds')")
+        }
+    };
+    let word = |w: &str, cond: &str| format!("CASE WHEN {cond} THEN ' {w}' ELSE '' END");
+    let sql = format!(
+        "INSERT INTO sessions (id, channel, channel_ref, status, next_seq, customer_turns, created_at, updated_at)
+           SELECT 'w-' || {sid}, 'telegram', 'w-' || {sid}, 'closed', 20, 20, {first}, {last} FROM {g};
+         INSERT INTO takeovers (id, session_id, mode, status, outcome, reason, priority, timeout_seconds,
+             expires_at, reply_webhook, api_key_id, escalation_step, created_at, updated_at)
+           SELECT 'wt-' || {sid}, 'w-' || {sid}, 'takeover', 'resolved', 'closed', 'user_requested', 0, 600,
+             {last}, 'http://127.0.0.1:9/hook', (SELECT id FROM api_keys LIMIT 1), 0, {first}, {last} FROM {g};
+         INSERT INTO messages (id, session_id, seq, sender, content, at, recorded_at)
+           SELECT 'wm-' || {mid}, 'w-' || {msid}, ((n - 1) % 20) + 1, 'user',
+             'msg' || {dense} || {middle} || {sparse} || {olden}, {at_m}, {at_m} FROM {gm};",
+        sid = pad("n", 5),
+        first = at("n * 20 - 19"),
+        last = at("n * 20"),
+        g = series(MANY / 20),
+        mid = pad("n", 6),
+        msid = pad("(n - 1) / 20 + 1", 5),
+        dense = word("dense", "n % 2 = 0"),
+        middle = word("middle", "n % 13 = 0"),
+        sparse = word("sparse", "n % 250 = 0"),
+        olden = word("olden", "n <= 10000 AND n % 2 = 0"),
+        at_m = at("n"),
+        gm = series(MANY),
+    );
+    exec_sql(&app.db, &sql);
+}
+
+/// A search looks at the newest 2 000 messages holding its words. PostgreSQL reaches them in
+/// four ways depending on how common the words are (db::search::pg_candidates): a word in every
+/// other message, one in every 13th (more than 2 000, too few among the newest to walk to
+/// them), one in 120 messages, and one found 5 000 times but only in the oldest third. Newest
+/// first and oldest first show both ends of what was looked at.
+async fn the_newest_matches_are_found_however_common_the_words_are(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_many(&app);
+    for word in ["dense", "middle", "sparse", "olden"] {
+        let matches: Vec<usize> = (1..=MANY).filter(|&i| holds(word, i)).collect();
+        let newest = &matches[matches.len().saturating_sub(2_000)..];
+        let mut sessions: Vec<usize> = newest.iter().map(|i| (i - 1) / 20 + 1).collect();
+        sessions.dedup();
+        let name = |k: &usize| format!("w-{k:05}");
+        let recent: Vec<String> = sessions.iter().rev().take(50).map(name).collect();
+        let oldest: Vec<String> = sessions.iter().take(50).map(name).collect();
+        let got = found(&app, &app.api_key, &format!("q={word}&limit=50")).await;
+        assert_eq!(got, recent, "{word}, newest first");
+        let got = found(
+            &app,
+            &app.api_key,
+            &format!("q={word}&limit=50&sort=oldest"),
+        )
+        .await;
+        assert_eq!(
+            got, oldest,
+            "{word}, oldest first: the oldest of the newest 2 000 matches"
+        );
+    }
 }
