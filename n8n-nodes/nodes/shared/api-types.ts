@@ -387,7 +387,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who these credentials belong to (the n8n credential test calls this). */
+        /** Who these credentials belong to. */
         get: operations["get_me"];
         put?: never;
         post?: never;
