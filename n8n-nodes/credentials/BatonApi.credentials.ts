@@ -1,10 +1,4 @@
-import type {
-	IAuthenticateGeneric,
-	Icon,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
 /**
  * The integration credential for Baton: where Baton runs, the API key n8n calls it with, and the
@@ -19,7 +13,7 @@ export class BatonApi implements ICredentialType {
 
 	/*
 	 * Baton has no published web site; it serves its own API reference (the API key scheme, the
-	 * `GET /v1/me` test, the signed callbacks) at /docs/, here on its default address. n8n's lint
+	 * signature test the credential test uses, the signed callbacks) at /docs/, here on its default address. n8n's lint
 	 * requires a URL. How to fill in the fields is in the package README, section Credentials.
 	 */
 	documentationUrl = 'http://127.0.0.1:8080/docs/';
@@ -52,7 +46,7 @@ export class BatonApi implements ICredentialType {
 			default: '',
 			placeholder: 'whsec_...',
 			description:
-				'The "signing_secret" printed with the API key. Needed to verify callbacks of takeovers and approvals that point at n8n.',
+				'The "signing_secret" printed with the API key. Needed to verify callbacks of takeovers and approvals that point at n8n; the credential test checks it against Baton.',
 		},
 	];
 
@@ -65,11 +59,7 @@ export class BatonApi implements ICredentialType {
 		},
 	};
 
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/v1/me',
-			method: 'GET',
-		},
-	};
+	// No declarative `test`: n8n would run it instead of the nodes' `testedBy`
+	// (shared/credentialTest.ts), which also checks that the Signing Secret verifies Baton's
+	// signature.
 }

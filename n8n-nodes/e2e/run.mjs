@@ -641,32 +641,48 @@ async function main() {
 		},
 	);
 
-	await step('a forged callback to the Baton Trigger is refused with 401', async () => {
-		const body = JSON.stringify({
-			id: 'evt_forged',
-			type: 'reply',
-			occurred_at: new Date().toISOString(),
-			session_id: String(CHAT),
-			channel_ref: String(CHAT),
-			message: { id: 'm', seq: 1, content: 'pay here', prefixed_content: '[Mallory] pay here' },
-		});
-		const ts = String(Math.floor(Date.now() / 1000));
-		const forgedSecret = 'whsec_' + Buffer.from('not-the-real-secret-at-all').toString('base64');
-		const response = await http('POST', triggerUrl, {
-			body,
-			headers: {
-				'webhook-id': 'evt_forged',
-				'webhook-timestamp': ts,
-				'webhook-signature': sign(forgedSecret, 'evt_forged', ts, body),
-			},
-		});
-		assert(response.status === 401, `expected 401, got ${response.status} ${response.text}`);
-		await sleep(500);
-		assert(
-			!sentTo().some((text) => text.includes('pay here')),
-			'the forged reply never reaches the customer',
-		);
-	});
+	await step(
+		'a callback signed with another secret fails a trigger execution with a clear error',
+		async () => {
+			const body = JSON.stringify({
+				id: 'evt_forged',
+				type: 'reply',
+				occurred_at: new Date().toISOString(),
+				session_id: String(CHAT),
+				channel_ref: String(CHAT),
+				message: { id: 'm', seq: 1, content: 'pay here', prefixed_content: '[Mallory] pay here' },
+			});
+			const ts = String(Math.floor(Date.now() / 1000));
+			const forgedSecret = 'whsec_' + Buffer.from('not-the-real-secret-at-all').toString('base64');
+			const response = await http('POST', triggerUrl, {
+				body,
+				headers: {
+					'webhook-id': 'evt_forged',
+					'webhook-timestamp': ts,
+					'webhook-signature': sign(forgedSecret, 'evt_forged', ts, body),
+				},
+			});
+			// The trigger throws: n8n answers 500 itself and records a failed execution with the
+			// trigger's message, where the builder sees it (a wrong Signing Secret is not silent).
+			assert(response.status === 500, `expected 500, got ${response.status} ${response.text}`);
+			let execution;
+			for (let i = 0; i < 40; i++) {
+				execution = await latestExecution(userFolder, WORKFLOW_ID);
+				if (execution?.status === 'error') break;
+				await sleep(250);
+			}
+			assert(
+				execution?.status === 'error' &&
+					String(execution.data).includes('Baton callback refused: signature does not match'),
+				`a failed execution names the refused signature (latest: ${execution?.status})`,
+			);
+			await sleep(500);
+			assert(
+				!sentTo().some((text) => text.includes('pay here')),
+				'the forged reply never reaches the customer',
+			);
+		},
+	);
 
 	let takeoverId;
 	await step(

@@ -31,6 +31,8 @@ function installWebhookApi() {
 			id: `wh_${next++}`,
 			url: req.body.url,
 			events: req.body.events,
+			scope: req.body.scope ?? 'all',
+			channels: req.body.channels ?? null,
 			created_at: '2026-11-25T10:00:00Z',
 		};
 		subscriptions.set(hook.id, hook);
@@ -74,6 +76,8 @@ describe('Baton Trigger lifecycle', () => {
 		assert.equal(post.headers.authorization, 'Bearer bk_test');
 		assert.deepEqual(post.body.events, ['reply', 'takeover.claimed', 'session.handed_back']);
 		assert.equal(post.body.url, URL_);
+		assert.equal(post.body.scope, 'own_takeovers');
+		assert.equal(post.body.channels, undefined);
 		assert.match(post.body.description, /Support bot/);
 		assert.deepEqual(ctx.staticData, {
 			webhookId: 'wh_1',
@@ -114,6 +118,36 @@ describe('Baton Trigger lifecycle', () => {
 			[URL_],
 		);
 		assert.equal(ctx.staticData.webhookId, 'wh_1');
+	});
+
+	it('create asks Baton for the channels of Only Channels, and for every takeover with All Takeovers', async () => {
+		const ctx = hookContext({
+			credentials,
+			params: params({ options: { channels: 'telegram, web', allTakeovers: true } }),
+		});
+		await hooks.create.call(ctx);
+		const post = baton.requests.find((r) => r.method === 'POST');
+		assert.equal(post.body.scope, 'all');
+		assert.deepEqual(post.body.channels, ['telegram', 'web']);
+		assert.equal(await hooks.checkExists.call(ctx), true);
+	});
+
+	it('checkExists replaces a subscription that hears every takeover (made before scopes) with a scoped one', async () => {
+		const ctx = hookContext({ credentials, params: params() });
+		await hooks.create.call(ctx);
+		subscriptions.get('wh_1').scope = 'all';
+		assert.equal(await hooks.checkExists.call(ctx), false);
+		assert.equal(subscriptions.size, 0);
+		await hooks.create.call(ctx);
+		assert.equal(subscriptions.get('wh_2').scope, 'own_takeovers');
+		assert.equal(await hooks.checkExists.call(ctx), true);
+		// Changing Only Channels re-registers too.
+		const narrowed = hookContext({
+			credentials,
+			params: params({ options: { channels: 'telegram' } }),
+			staticData: ctx.staticData,
+		});
+		assert.equal(await hooks.checkExists.call(narrowed), false);
 	});
 
 	it('checkExists re-registers when the selected events changed', async () => {
@@ -201,6 +235,17 @@ function delivery(body, secret, { id = body.id, timestamp = Math.floor(Date.now(
 			'webhook-signature': sign(secret, id, String(timestamp), rawBody),
 		},
 	};
+}
+
+function webhookCall({ body, secret, timestamp }) {
+	const d = delivery(body, secret, { timestamp });
+	return webhookContext({
+		credentials,
+		params: params(),
+		staticData: { webhookId: 'wh_1', secret: SUB_SECRET, events: ['reply'] },
+		headers: d.headers,
+		rawBody: d.rawBody,
+	});
 }
 
 async function receive({
@@ -426,18 +471,45 @@ describe('Baton Trigger callbacks', () => {
 		assert.equal(result.workflowData, undefined);
 	});
 
-	it('answers 401 and starts nothing for a bad signature, a wrong secret or a stale timestamp', async () => {
-		const wrong = 'whsec_' + Buffer.from('not-the-secret').toString('base64');
-		for (const attempt of [
-			{ body: event(), secret: wrong },
-			{ body: event(), secret: SUB_SECRET, timestamp: Math.floor(Date.now() / 1000) - 301 },
-			{ body: event(), secret: SUB_SECRET, headers: { 'webhook-id': 'evt_0b7c' } },
-		]) {
-			const { result, response } = await receive(attempt);
+	it('answers 401 and starts nothing for a request without Baton signature headers', async () => {
+		for (const headers of [{}, { 'webhook-id': 'evt_0b7c' }]) {
+			const { result, response } = await receive({ body: event(), secret: SUB_SECRET, headers });
 			assert.equal(response.statusCode, 401);
-			assert.match(response.body.error, /^invalid signature/);
+			assert.match(response.body.error, /^invalid signature: missing webhook-id/);
 			assert.deepEqual(result, { noWebhookResponse: true });
 		}
+	});
+
+	it('fails the execution with an error naming the Signing Secret when a signed callback does not verify', async () => {
+		const wrong = 'whsec_' + Buffer.from('not-the-secret').toString('base64');
+		const ctx = webhookCall({ body: event(), secret: wrong });
+		await assert.rejects(trigger.webhook.call(ctx), (error) => {
+			assert.ok(error instanceof workflow.NodeOperationError, String(error));
+			assert.equal(
+				error.message,
+				'Baton callback refused: signature does not match (webhook-id evt_0b7c)',
+			);
+			assert.match(error.description, /Signing Secret of the Baton API credential/);
+			assert.match(error.description, /run its Test/);
+			return true;
+		});
+		// Nothing written: n8n answers the caller itself and records the failed execution.
+		assert.equal(ctx.response.statusCode, undefined);
+	});
+
+	it('fails the execution with an error about the clocks for a stale timestamp', async () => {
+		const ctx = webhookCall({
+			body: event(),
+			secret: SUB_SECRET,
+			timestamp: Math.floor(Date.now() / 1000) - 301,
+		});
+		await assert.rejects(trigger.webhook.call(ctx), (error) => {
+			assert.ok(error instanceof workflow.NodeOperationError);
+			assert.match(error.message, /outside the 5 minute tolerance/);
+			assert.match(error.description, /clocks of Baton and n8n/);
+			return true;
+		});
+		assert.equal(ctx.response.statusCode, undefined);
 	});
 
 	it('refuses a body changed after signing', async () => {
@@ -452,9 +524,8 @@ describe('Baton Trigger callbacks', () => {
 			headers: d.headers,
 			rawBody: tampered,
 		});
-		const result = await trigger.webhook.call(ctx);
-		assert.equal(ctx.response.statusCode, 401);
-		assert.equal(result.workflowData, undefined);
+		await assert.rejects(trigger.webhook.call(ctx), /signature does not match/);
+		assert.equal(ctx.response.statusCode, undefined);
 	});
 
 	it('acknowledges event types that are not selected without starting the workflow', async () => {
@@ -471,10 +542,23 @@ describe('Baton Trigger callbacks', () => {
 		assert.equal(result.workflowData[0][0].json.text, "[Alice] Hi, I'm Alice");
 	});
 
-	it("skips a takeover's own callback when the subscription delivers the same event, so the customer gets it once", async () => {
-		const { result, response } = await receive({ body: event(), secret: API_SECRET });
-		assert.equal(response.statusCode, 200);
-		assert.equal(result.workflowData, undefined);
+	it("starts the workflow from a takeover's own callback even when the subscription selects the same event (Baton sends no second copy)", async () => {
+		const { result } = await receive({ body: event(), secret: API_SECRET });
+		assert.equal(result.workflowData[0][0].json.text, "[Alice] Hi, I'm Alice");
+	});
+
+	it("accepts a takeover's own callback with a blank credential secret: Baton signs it with the subscription's secret too", async () => {
+		const d = delivery(event(), API_SECRET);
+		const both = `${d.headers['webhook-signature']} ${sign(SUB_SECRET, 'evt_0b7c', d.headers['webhook-timestamp'], d.rawBody)}`;
+		const ctx = webhookContext({
+			credentials: { ...credentials, signingSecret: '' },
+			params: params(),
+			staticData: { webhookId: 'wh_1', secret: SUB_SECRET, events: ['reply'] },
+			headers: { ...d.headers, 'webhook-signature': both },
+			rawBody: d.rawBody,
+		});
+		const result = await trigger.webhook.call(ctx);
+		assert.equal(result.workflowData[0][0].json.text, "[Alice] Hi, I'm Alice");
 	});
 
 	it('with Only Channels set, acknowledges events of other channels without starting the workflow', async () => {

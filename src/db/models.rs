@@ -136,6 +136,10 @@ pub struct WebhookRow {
     /// Set when its key deleted it: it receives nothing more, and is listed no more, but the
     /// deliveries it received stay listed for the key.
     pub deleted_at: Option<NaiveDateTime>,
+    /// `domain::subscription::SubscriptionScope` as text: `all` or `own_takeovers`.
+    pub scope: String,
+    /// The channels it receives events of, a JSON array; `None` for every channel.
+    pub channels: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable)]

@@ -13,9 +13,14 @@ use diesel::prelude::*;
 use rand::Rng;
 
 use crate::db::models::{DeliveryAttemptRow, DeliveryRow, NewDelivery, WebhookRow};
-use crate::db::schema::{api_keys, deliveries, delivery_attempts, team_channels, webhooks};
+use crate::db::schema::{
+    api_keys, deliveries, delivery_attempts, takeovers, team_channels, webhooks,
+};
 use crate::db::{now, DbConnection};
 use crate::domain::event::{CallbackEvent, EventType};
+use crate::domain::subscription::{
+    receives, Fanout, Subscription, SubscriptionScope, TakeoverTarget,
+};
 use crate::domain::types::{DeliveryStatus, RecordId};
 use crate::error::ApiError;
 
@@ -25,8 +30,10 @@ pub struct Destination<'a> {
     pub api_key_id: &'a str,
 }
 
-/// Writes `event` for its destination and for every live subscription that chose its type.
-/// Returns the id of the delivery to `destination` (if any).
+/// Writes `event` for its destination and for every live subscription that receives it
+/// (`domain::subscription::receives`: its event types, channels and scope, and never a copy to
+/// the URL the takeover's own callback already goes to). Returns the id of the delivery to
+/// `destination` (if any).
 pub fn enqueue(
     conn: &mut DbConnection,
     event: &CallbackEvent,
@@ -34,7 +41,7 @@ pub fn enqueue(
     message_id: Option<&str>,
 ) -> Result<Option<String>, ApiError> {
     let mut primary = None;
-    if let Some(dest) = destination {
+    if let Some(dest) = &destination {
         let id = insert(
             conn,
             event,
@@ -47,17 +54,78 @@ pub fn enqueue(
     }
     let subs: Vec<WebhookRow> = webhooks::table
         .filter(webhooks::disabled_at.is_null())
+        .filter(webhooks::deleted_at.is_null())
         .load(conn)?;
-    for sub in subs {
-        let wanted: Vec<String> = serde_json::from_str(&sub.events).unwrap_or_default();
-        if wanted
-            .iter()
-            .any(|e| e == event.event_type.as_str() || e == "*")
-        {
+    let parsed: Vec<(Vec<String>, Option<Vec<String>>, SubscriptionScope)> = subs
+        .iter()
+        .map(|sub| {
+            (
+                serde_json::from_str(&sub.events).unwrap_or_default(),
+                sub.channels
+                    .as_deref()
+                    .map(|c| serde_json::from_str(c).unwrap_or_default()),
+                SubscriptionScope::parse(&sub.scope),
+            )
+        })
+        .collect();
+    // Only a scoped subscription needs to know whose takeover the event belongs to.
+    let owner = if parsed
+        .iter()
+        .any(|(_, _, scope)| *scope == SubscriptionScope::OwnTakeovers)
+    {
+        owning_takeover(conn, event)?
+    } else {
+        None
+    };
+    let fanout = Fanout {
+        event_type: event.event_type.as_str(),
+        channel: event.channel.as_deref(),
+        takeover: owner.as_ref().map(|(key, reply, handback)| TakeoverTarget {
+            api_key_id: key,
+            reply_webhook: reply,
+            handback_signal: handback.as_deref(),
+        }),
+        destination: destination.as_ref().map(|d| (d.url, d.api_key_id)),
+    };
+    for (sub, (events, channels, scope)) in subs.iter().zip(&parsed) {
+        let rule = Subscription {
+            api_key_id: &sub.api_key_id,
+            url: &sub.url,
+            events,
+            channels: channels.as_deref(),
+            scope: *scope,
+        };
+        if receives(&rule, &fanout) {
             insert(conn, event, &sub.url, None, Some(&sub.id), message_id)?;
         }
     }
     Ok(primary)
+}
+
+/// The takeover an event belongs to (its own, else the session's latest): its API key, reply
+/// webhook and handback signal; `None` when the session never had a takeover.
+fn owning_takeover(
+    conn: &mut DbConnection,
+    event: &CallbackEvent,
+) -> Result<Option<(String, String, Option<String>)>, ApiError> {
+    let columns = (
+        takeovers::api_key_id,
+        takeovers::reply_webhook,
+        takeovers::handback_signal,
+    );
+    Ok(match &event.takeover_id {
+        Some(id) => takeovers::table
+            .find(id)
+            .select(columns)
+            .first(conn)
+            .optional()?,
+        None => takeovers::table
+            .filter(takeovers::session_id.eq(&event.session_id))
+            .order((takeovers::created_at.desc(), takeovers::id.desc()))
+            .select(columns)
+            .first(conn)
+            .optional()?,
+    })
 }
 
 fn insert(
@@ -147,8 +215,11 @@ pub fn enqueue_notification(
 pub struct Leased {
     pub delivery: DeliveryRow,
     pub secret: String,
-    /// A subscription's previous secret during its 24 h rotation overlap: both sign.
-    pub previous_secret: Option<String>,
+    /// More secrets that sign it too (one signature each in `webhook-signature`): a
+    /// subscription's previous secret during its 24 h rotation overlap; for a takeover's own
+    /// callback to the URL of a subscription of the same key, that subscription's secret(s),
+    /// so the Baton Trigger there verifies it with the secret it holds.
+    pub other_secrets: Vec<String>,
 }
 
 /// The events that end a stretch of the session (the turn goes back to the AI, or nobody
@@ -226,10 +297,10 @@ pub fn lease_due(
         .execute(conn)?;
         if won == 1 {
             match secret_for(conn, &d, at)? {
-                Some((secret, previous_secret)) => taken.push(Leased {
+                Some((secret, other_secrets)) => taken.push(Leased {
                     delivery: d,
                     secret,
-                    previous_secret,
+                    other_secrets,
                 }),
                 // Never send unsigned: the key or subscription was removed after queueing.
                 None => {
@@ -302,10 +373,10 @@ pub fn take_if_head(
         return Ok(None);
     };
     match secret_for(conn, &d, at)? {
-        Some((secret, previous_secret)) => Ok(Some(Leased {
+        Some((secret, other_secrets)) => Ok(Some(Leased {
             delivery: d,
             secret,
-            previous_secret,
+            other_secrets,
         })),
         None => {
             // Left to the worker's lease pass, which parks what nothing can sign.
@@ -317,33 +388,67 @@ pub fn take_if_head(
     }
 }
 
-type Secrets = (String, Option<String>);
+type Secrets = (String, Vec<String>);
+
+/// A subscription's secret and, during its rotation overlap, its previous one.
+fn subscription_secrets(
+    row: (String, Option<String>, Option<NaiveDateTime>),
+    at: NaiveDateTime,
+) -> Vec<String> {
+    let (secret, previous, until) = row;
+    std::iter::once(secret)
+        .chain(previous.filter(|_| until.is_some_and(|u| u > at)))
+        .collect()
+}
 
 fn secret_for(
     conn: &mut DbConnection,
     d: &DeliveryRow,
     at: NaiveDateTime,
 ) -> Result<Option<Secrets>, ApiError> {
+    let sub_columns = (
+        webhooks::secret,
+        webhooks::previous_secret,
+        webhooks::previous_secret_expires_at,
+    );
     if let Some(key) = &d.api_key_id {
-        return Ok(api_keys::table
+        let Some(secret) = api_keys::table
             .find(key)
             .select(api_keys::signing_secret)
             .first::<String>(conn)
             .optional()?
-            .map(|s| (s, None)));
+        else {
+            return Ok(None);
+        };
+        // The subscription this callback stands for (no copy was queued for it): its URL and
+        // key are the callback's. Looked up at send time, so a trigger that re-subscribed with a
+        // new secret verifies the retries too.
+        let subs: Vec<(String, Option<String>, Option<NaiveDateTime>)> = webhooks::table
+            .filter(webhooks::api_key_id.eq(key))
+            .filter(webhooks::url.eq(&d.url))
+            .filter(webhooks::disabled_at.is_null())
+            .filter(webhooks::deleted_at.is_null())
+            .select(sub_columns)
+            .load(conn)?;
+        let others = subs
+            .into_iter()
+            .flat_map(|row| subscription_secrets(row, at))
+            .filter(|s| *s != secret)
+            .collect();
+        return Ok(Some((secret, others)));
     }
     if let Some(w) = &d.webhook_id {
         let row: Option<(String, Option<String>, Option<NaiveDateTime>)> = webhooks::table
             .find(w)
             .filter(webhooks::disabled_at.is_null())
-            .select((
-                webhooks::secret,
-                webhooks::previous_secret,
-                webhooks::previous_secret_expires_at,
-            ))
+            .select(sub_columns)
             .first(conn)
             .optional()?;
-        return Ok(row.map(|(s, prev, until)| (s, prev.filter(|_| until.is_some_and(|u| u > at)))));
+        return Ok(row.map(|row| {
+            let mut all = subscription_secrets(row, at);
+            let secret = all.remove(0);
+            (secret, all)
+        }));
     }
     if let Some(c) = &d.channel_id {
         return Ok(team_channels::table
@@ -351,7 +456,7 @@ fn secret_for(
             .select(team_channels::secret)
             .first::<String>(conn)
             .optional()?
-            .map(|s| (s, None)));
+            .map(|s| (s, vec![])));
     }
     Ok(None)
 }

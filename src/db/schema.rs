@@ -142,6 +142,8 @@ diesel::table! {
         previous_secret -> Nullable<Text>,
         previous_secret_expires_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        scope -> Text,
+        channels -> Nullable<Text>,
     }
 }
 

@@ -1,6 +1,5 @@
-//! Callbacks from Baton to n8n: Standard Webhooks signing and the worker that delivers what the
+//! Callbacks from Baton to n8n: the worker that delivers what the
 //! outbox (`db::outbox`, written in the caller's transaction) holds. The event payloads are
-//! `domain::event`.
+//! `domain::event`, their Standard Webhooks signatures `domain::signing`.
 
-pub mod signing;
 pub mod worker;

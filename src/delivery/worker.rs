@@ -11,10 +11,10 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::watch;
 use tokio::sync::{Notify, Semaphore};
 
-use super::signing;
 use crate::db::outbox::{self, AttemptResult, Leased};
 use crate::db::{now, Db};
 use crate::domain::policy::UrlPolicy;
+use crate::domain::signing;
 
 /// How many callbacks may be in flight at once.
 const MAX_IN_FLIGHT: usize = 64;
@@ -227,7 +227,7 @@ impl Worker {
             .header("webhook-id", &d.id)
             .header("webhook-timestamp", timestamp.to_string());
         let signatures = std::iter::once(&leased.secret)
-            .chain(leased.previous_secret.as_ref())
+            .chain(leased.other_secrets.iter())
             .map(|secret| signing::sign(secret, &d.id, timestamp, d.payload.as_bytes()))
             .collect::<Result<Vec<_>, _>>()
             .map(|sigs| sigs.join(" "));

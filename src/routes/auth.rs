@@ -83,7 +83,7 @@ pub async fn delete_login(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Who these credentials belong to (the n8n credential test calls this).
+/// Who these credentials belong to.
 #[utoipa::path(
     tag = "auth",
     responses(

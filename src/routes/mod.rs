@@ -18,6 +18,7 @@ pub mod routing;
 pub mod search;
 pub mod sessions;
 pub mod signals;
+pub mod signature_tests;
 pub mod stats;
 pub mod takeovers;
 pub mod teams;
@@ -81,6 +82,7 @@ api_handlers!(
     webhooks::list_webhooks,
     webhooks::delete_webhook,
     webhooks::create_webhook_rotation,
+    signature_tests::create_signature_test,
     texts::list_customer_texts,
     texts::put_customer_text,
     texts::delete_customer_text,

@@ -13,6 +13,7 @@ use crate::db::now;
 use crate::db::outbox::known_event;
 use crate::db::webhooks as repo;
 use crate::domain::event::EventType;
+use crate::domain::subscription::SubscriptionScope;
 use crate::domain::types::{RecordId, WebhookUrl};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
@@ -29,6 +30,17 @@ pub struct WebhookRequest {
     pub events: Vec<String>,
     /// A note for people (e.g. the n8n workflow's name).
     pub description: Option<String>,
+    /// Whose sessions to hear about: `all` (the default: every session's events) or
+    /// `own_takeovers` (only takeovers made with this API key whose `reply_webhook` or
+    /// `handback_signal` is this `url`, plus sessions that never had a takeover; an event outside
+    /// a takeover belongs to the session's latest one). The Baton Trigger subscribes with
+    /// `own_takeovers`, so two workflows on one key each get their own conversations.
+    /// Whatever the scope, an event whose takeover callback already goes to this `url` (same
+    /// API key) is not copied here: that one callback, signed with both the key's and this
+    /// subscription's secret, is the only delivery.
+    pub scope: Option<SubscriptionScope>,
+    /// Only events of sessions on these channels (`telegram`, `web`...); left out: every channel.
+    pub channels: Option<Vec<String>>,
 }
 
 /// A subscription.
@@ -42,6 +54,10 @@ pub struct Webhook {
     pub events: Vec<String>,
     /// The note given at creation.
     pub description: Option<String>,
+    /// Whose sessions it hears about (see the request's `scope`).
+    pub scope: SubscriptionScope,
+    /// The channels it receives events of; `null`: every channel.
+    pub channels: Option<Vec<String>>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// Set when the receiver answered 410 Gone: no more events are sent.
@@ -58,6 +74,11 @@ impl Webhook {
             url: w.url.clone(),
             events: serde_json::from_str(&w.events).unwrap_or_default(),
             description: w.description.clone(),
+            scope: SubscriptionScope::parse(&w.scope),
+            channels: w
+                .channels
+                .as_deref()
+                .map(|c| serde_json::from_str(c).unwrap_or_default()),
             created_at: utc(w.created_at),
             disabled_at: w.disabled_at.map(utc),
             secret: with_secret.then(|| w.secret.clone()),
@@ -73,6 +94,11 @@ pub struct WebhookList {
 }
 
 /// Subscribe a URL to events. The answer holds the signing secret; it is not shown again.
+///
+/// One delivery per event per URL: when a takeover's own callback goes to a subscription's URL
+/// (made with the same API key), that callback is the only delivery, signed with the key's
+/// signing secret and the subscription's secret. Choose `scope: own_takeovers` to hear only
+/// about the takeovers whose callbacks point at this URL.
 #[utoipa::path(
     tag = "webhooks",
     request_body = WebhookRequest,
@@ -119,6 +145,23 @@ pub async fn create_webhook(
             });
         }
     }
+    if let Some(channels) = &body.channels {
+        if channels.is_empty() {
+            errors.push(FieldError {
+                field: "channels".into(),
+                message: "name at least one channel, or leave channels out for every channel"
+                    .into(),
+            });
+        }
+        for (i, c) in channels.iter().enumerate() {
+            if c.trim().is_empty() || c.len() > 64 {
+                errors.push(FieldError {
+                    field: format!("channels[{i}]"),
+                    message: "a channel name is 1 to 64 characters".into(),
+                });
+            }
+        }
+    }
     let (Some(url), true) = (url, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
@@ -134,6 +177,11 @@ pub async fn create_webhook(
         previous_secret: None,
         previous_secret_expires_at: None,
         deleted_at: None,
+        scope: body.scope.unwrap_or_default().as_str().to_string(),
+        channels: body
+            .channels
+            .as_ref()
+            .map(|c| serde_json::to_string(c).unwrap_or_else(|_| "[]".into())),
     };
     let stored = row.clone();
     state

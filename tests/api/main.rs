@@ -20,6 +20,7 @@ mod routing;
 mod search;
 mod security;
 mod signals;
+mod subscriptions;
 mod timers;
 mod turns;
 mod widget;

@@ -179,6 +179,8 @@ fn cases() -> Vec<Case> {
         case(M::GET, "/v1/webhooks", None, KEY),
         case(M::DELETE, "/v1/webhooks/{id}", None, KEY),
         case(M::POST, "/v1/webhooks/{id}/rotate", None, KEY),
+        // Signs a sample event with the caller's key's signing secret: keys only.
+        case(M::POST, "/v1/signature-tests", Some(json!({})), KEY),
         case(
             M::POST,
             "/v1/takeovers/{id}/decision",

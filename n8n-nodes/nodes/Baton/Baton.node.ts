@@ -12,6 +12,7 @@ import * as signal from './actions/signal';
 import * as takeover from './actions/takeover';
 import * as team from './actions/team';
 import { approvalResumeWebhooks, approvalWebhook } from './approvalWait';
+import { batonApiCredentialTest, CREDENTIAL_TEST } from '../shared/credentialTest';
 
 export class Baton implements INodeType {
 	description: INodeTypeDescription = {
@@ -27,7 +28,7 @@ export class Baton implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'batonApi', required: true }],
+		credentials: [{ name: 'batonApi', required: true, testedBy: 'batonApiCredentialTest' }],
 		// Only used by Approval > Request with "Wait for Decision": Baton posts the decision here.
 		webhooks: approvalResumeWebhooks,
 		waitingNodeTooltip: 'Waiting for a reviewer to decide in the Baton inbox',
@@ -72,6 +73,10 @@ export class Baton implements INodeType {
 			...approval.descriptions,
 			...team.descriptions,
 		],
+	};
+
+	methods = {
+		credentialTest: { [CREDENTIAL_TEST]: batonApiCredentialTest },
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {

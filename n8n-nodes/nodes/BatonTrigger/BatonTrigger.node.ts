@@ -7,7 +7,8 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import type { CreateWebhookRequest, Webhook, WebhookList } from '../shared/api';
+import type { CreateWebhookRequest, SubscriptionScope, Webhook, WebhookList } from '../shared/api';
+import { batonApiCredentialTest, CREDENTIAL_TEST } from '../shared/credentialTest';
 import { EVENT_OPTIONS, eventToItem } from '../shared/events';
 import type { BatonEvent } from '../shared/events';
 import { parseEvent, rawBodyOf } from '../shared/rawBody';
@@ -41,6 +42,34 @@ function selectedEvents(context: IHookFunctions | IWebhookFunctions): string[] {
 	return context.getNodeParameter('events', []) as string[];
 }
 
+/** The Only Channels option as a list (empty: every channel). */
+function selectedChannels(context: IHookFunctions | IWebhookFunctions): string[] {
+	const options = context.getNodeParameter('options', {}) as IDataObject;
+	return String(options.channels ?? '')
+		.split(',')
+		.map((c) => c.trim())
+		.filter((c) => c !== '');
+}
+
+/**
+ * Whose conversations the subscription hears about: by default only the takeovers whose
+ * callbacks point at this trigger (made by this workflow's Baton node with "Reply To: Baton
+ * Trigger"), so two workflows on one API key do not both act on every takeover.
+ */
+function selectedScope(context: IHookFunctions | IWebhookFunctions): SubscriptionScope {
+	const options = context.getNodeParameter('options', {}) as IDataObject;
+	return options.allTakeovers === true ? 'all' : 'own_takeovers';
+}
+
+/** The subscription Baton holds for us matches what the node asks for now. */
+function sameSubscription(context: IHookFunctions, hook: Webhook): boolean {
+	return (
+		sameEvents(hook.events, selectedEvents(context)) &&
+		(hook.scope ?? 'all') === selectedScope(context) &&
+		sameEvents(hook.channels ?? [], selectedChannels(context))
+	);
+}
+
 export class BatonTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Baton Trigger',
@@ -54,7 +83,7 @@ export class BatonTrigger implements INodeType {
 		defaults: { name: 'Baton Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'batonApi', required: true }],
+		credentials: [{ name: 'batonApi', required: true, testedBy: 'batonApiCredentialTest' }],
 		webhooks: [
 			{
 				name: 'default',
@@ -114,13 +143,21 @@ export class BatonTrigger implements INodeType {
 				default: {},
 				options: [
 					{
+						displayName: 'All Takeovers',
+						name: 'allTakeovers',
+						type: 'boolean',
+						default: false,
+						description:
+							"Whether to receive the events of every takeover of the API key, also those other workflows requested. Off: only takeovers whose Reply To is this trigger (the Baton node's default), and conversations that never had a takeover.",
+					},
+					{
 						displayName: 'Only Channels',
 						name: 'channels',
 						type: 'string',
 						default: '',
 						placeholder: 'e.g. telegram',
 						description:
-							'Comma-separated channel names: events of other channels are acknowledged without starting this workflow. Use it when several workflows share one Baton.',
+							'Comma-separated channel names: Baton sends only events of these channels (a takeover replying here is acknowledged without starting this workflow). Use it when several workflows share one Baton.',
 					},
 					{
 						displayName: 'Prefix Reviewer Name',
@@ -135,6 +172,11 @@ export class BatonTrigger implements INodeType {
 		],
 	};
 
+	// n8n takes the credential test from whichever node using the credential it finds first.
+	methods = {
+		credentialTest: { [CREDENTIAL_TEST]: batonApiCredentialTest },
+	};
+
 	webhookMethods = {
 		default: {
 			/** Our subscription still exists in Baton, for this URL and these events, and we hold its secret. */
@@ -146,16 +188,12 @@ export class BatonTrigger implements INodeType {
 					path: '/v1/webhooks',
 				});
 				const ours = body.items.find((hook) => hook.id === data.webhookId);
-				if (
-					ours &&
-					ours.url === url &&
-					data.secret &&
-					sameEvents(ours.events, selectedEvents(this))
-				) {
+				if (ours && ours.url === url && data.secret && sameSubscription(this, ours)) {
 					return true;
 				}
-				// A subscription for this URL whose secret we no longer hold (or with other events) would
-				// deliver callbacks we cannot verify: remove it, and let create() register afresh.
+				// A subscription for this URL whose secret we no longer hold (or with other events, scope
+				// or channels) would deliver callbacks we cannot verify, or the wrong ones: remove it, and
+				// let create() register afresh.
 				for (const stale of body.items.filter((hook) => hook.url === url)) {
 					await batonApiRequest(this, {
 						method: 'DELETE',
@@ -184,10 +222,13 @@ export class BatonTrigger implements INodeType {
 						path: `/v1/webhooks/${encodeURIComponent(stale.id)}`,
 					});
 				}
+				const channels = selectedChannels(this);
 				const subscription: CreateWebhookRequest = {
 					url,
 					events: events as CreateWebhookRequest['events'],
 					description: `n8n workflow "${this.getWorkflow().name ?? this.getWorkflow().id}"`,
+					scope: selectedScope(this),
+					...(channels.length > 0 ? { channels } : {}),
 				};
 				const { body } = await batonApiRequest<Webhook>(this, {
 					method: 'POST',
@@ -231,16 +272,34 @@ export class BatonTrigger implements INodeType {
 		const data = subscriptionOf(this);
 		const credentials = await this.getCredentials('batonApi');
 		const raw = rawBodyOf(this);
-		// Index 0: our subscription's secret; index 1: the API key's secret, which signs the
-		// callbacks of takeovers whose reply webhook points here.
+		// Index 0: our subscription's secret; index 1: the API key's secret. A takeover's own
+		// callback to this URL is signed with both (Baton sends it instead of a subscription copy).
+		const headers = signatureHeaders(this.getHeaderData() as Record<string, unknown>);
 		const verdict = verifySignature(
 			[data.secret ?? '', String(credentials.signingSecret ?? '')],
-			signatureHeaders(this.getHeaderData() as Record<string, unknown>),
+			headers,
 			raw,
 		);
 		if (!verdict.valid) {
-			response.status(401).json({ error: `invalid signature: ${verdict.reason}` });
-			return { noWebhookResponse: true };
+			// Not a Baton callback at all (no signature headers): refuse it quietly, so strangers
+			// cannot fill the execution log.
+			if (!headers.id || !headers.signature) {
+				response.status(401).json({ error: `invalid signature: ${verdict.reason}` });
+				return { noWebhookResponse: true };
+			}
+			// A signed callback we cannot verify is a setup error the builder must see: thrown, it
+			// is a failed execution of this workflow with this message (n8n answers Baton 500, and
+			// Baton retries it once the credential is fixed).
+			throw new NodeOperationError(
+				this.getNode(),
+				`Baton callback refused: ${verdict.reason} (webhook-id ${headers.id})`,
+				{
+					description:
+						verdict.reason === 'signature does not match'
+							? 'Neither this trigger\'s subscription secret nor the Signing Secret of the Baton API credential verifies it. Open the credential, paste the "signing_secret" printed with the API key, and run its Test: it checks the secret against Baton. Then deactivate and activate this workflow.'
+							: "Check that the clocks of Baton and n8n agree (Baton's callbacks are valid for 5 minutes).",
+				},
+			);
 		}
 		const event = parseEvent(raw) as BatonEvent | undefined;
 		if (!event || typeof event.type !== 'string' || typeof event.session_id !== 'string') {
@@ -254,22 +313,15 @@ export class BatonTrigger implements INodeType {
 			return { noWebhookResponse: true };
 		}
 		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const channels = String(options.channels ?? '')
-			.split(',')
-			.map((c) => c.trim())
-			.filter((c) => c !== '');
+		const channels = selectedChannels(this);
 		if (channels.length > 0 && !channels.includes(String(event.channel ?? ''))) {
 			response
 				.status(200)
 				.json({ received: true, ignored: `channel ${event.channel ?? '(none)'} is not selected` });
 			return { noWebhookResponse: true };
 		}
-		// A takeover's own callback while our subscription delivers the same event type: the
-		// subscription's copy starts the workflow, this one is acknowledged so it is not sent twice.
-		if (verdict.secretIndex === 1 && data.webhookId && (data.events ?? []).includes(event.type)) {
-			response.status(200).json({ received: true, ignored: 'delivered through the subscription' });
-			return { noWebhookResponse: true };
-		}
+		// No deduplication here: Baton sends a takeover's own callback to this URL instead of a
+		// subscription copy, so each event arrives once (docs: "one delivery per event per URL").
 		const item = eventToItem(event, { prefixReviewerName: options.prefixReviewerName !== false });
 		return {
 			webhookResponse: { received: true, event_id: event.id },

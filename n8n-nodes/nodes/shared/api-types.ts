@@ -387,7 +387,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who these credentials belong to (the n8n credential test calls this). */
+        /** Who these credentials belong to. */
         get: operations["get_me"];
         put?: never;
         post?: never;
@@ -768,6 +768,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/signature-tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a sample event with this API key's signing secret. Nothing is sent anywhere and the
+         *     secret is not in the answer: the caller verifies `webhook_signature` over
+         *     `webhook_id.webhook_timestamp.body` with the secret it holds, as it would a callback. A
+         *     mismatch means that secret is not this key's (the n8n credential test fails on it).
+         */
+        post: operations["create_signature_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats": {
         parameters: {
             query?: never;
@@ -962,7 +984,13 @@ export interface paths {
         /** The subscriptions made with this API key. */
         get: operations["list_webhooks"];
         put?: never;
-        /** Subscribe a URL to events. The answer holds the signing secret; it is not shown again. */
+        /**
+         * Subscribe a URL to events. The answer holds the signing secret; it is not shown again.
+         * @description One delivery per event per URL: when a takeover's own callback goes to a subscription's URL
+         *     (made with the same API key), that callback is the only delivery, signed with the key's
+         *     signing secret and the subscription's secret. Choose `scope: own_takeovers` to hear only
+         *     about the takeovers whose callbacks point at this URL.
+         */
         post: operations["create_webhook"];
         delete?: never;
         options?: never;
@@ -2355,6 +2383,23 @@ export interface components {
             /** @description Out-of-scope categories, checked first and in order; the first one that matches decides. */
             scope?: components["schemas"]["ScopeCategory"][];
         };
+        /** @description A sample event, signed as every callback of this API key's takeovers is. */
+        SignatureTest: {
+            /**
+             * @description The exact body that was signed (a JSON text with `type` `signature.test`); verify these
+             *     bytes, not a re-serialisation.
+             */
+            body: string;
+            /** @description The `webhook-id` header the event would carry. */
+            webhook_id: string;
+            /**
+             * @description The `webhook-signature` header: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the
+             *     key's signing secret.
+             */
+            webhook_signature: string;
+            /** @description The `webhook-timestamp` header: unix time in seconds. */
+            webhook_timestamp: string;
+        };
         /** @description A piece of a snippet. */
         SnippetPart: {
             /** @description Whether this is a word the search matched. */
@@ -2401,6 +2446,11 @@ export interface components {
             /** @description 1 second to 30 days: "90s", "30m", "2h", "1d" or whole seconds */
             wait: string | number;
         };
+        /**
+         * @description Whose sessions a subscription hears about.
+         * @enum {string}
+         */
+        SubscriptionScope: "all" | "own_takeovers";
         /** @description A takeover and where it stands. */
         Takeover: {
             /** @description The team or reviewer it is assigned to (changes as it escalates). */
@@ -2750,6 +2800,8 @@ export interface components {
         };
         /** @description A subscription. */
         Webhook: {
+            /** @description The channels it receives events of; `null`: every channel. */
+            channels?: string[] | null;
             /**
              * Format: date-time
              * @description When it was created.
@@ -2766,6 +2818,8 @@ export interface components {
             events: string[];
             /** @description Subscription id. */
             id: string;
+            /** @description Whose sessions it hears about (see the request's `scope`). */
+            scope: components["schemas"]["SubscriptionScope"];
             /** @description The `whsec_` signing secret: only in the answer to the creating request. */
             secret?: string | null;
             /** @description Where events are POSTed. */
@@ -2778,9 +2832,12 @@ export interface components {
         };
         /** @description A new subscription. */
         WebhookRequest: {
+            /** @description Only events of sessions on these channels (`telegram`, `web`...); left out: every channel. */
+            channels?: string[] | null;
             /** @description A note for people (e.g. the n8n workflow's name). */
             description?: string | null;
             events: ("reply" | "typing" | "takeover.claimed" | "takeover.released" | "takeover.transferred" | "takeover.escalated" | "takeover.timed_out" | "session.handed_back" | "session.closed" | "approval.decided" | "queue.updated" | "takeover.off_hours" | "customer.message" | "*")[];
+            scope?: null | components["schemas"]["SubscriptionScope"];
             /** Format: uri */
             url: string;
         };
@@ -5983,6 +6040,44 @@ export interface operations {
             };
             /** @description The body is not sent as `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_signature_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed sample event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignatureTest"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an API key */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,2 @@
+ALTER TABLE webhooks DROP COLUMN channels;
+ALTER TABLE webhooks DROP COLUMN scope;
