@@ -165,7 +165,11 @@ pub fn search(
         (DbConnection::Postgresql(c), Some(words)) => Some(pg_candidates(c, &words)?),
         _ => None,
     };
-    let sql = hits_sql(pg, caller, s, newest.as_deref());
+    let sql = if s.text.is_none() {
+        listing_sql(pg, caller, s)
+    } else {
+        hits_sql(pg, caller, s, newest.as_deref())
+    };
     let hits: Vec<Hit> = match conn {
         DbConnection::Postgresql(c) => load!(c, diesel::pg::Pg, sql, Hit),
         DbConnection::Sqlite(c) => load!(c, diesel::sqlite::Sqlite, sql, Hit),
@@ -317,32 +321,94 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[String]>)
         }
     }
     if parts == 0 {
+        // Text without a word and with blanks inside ("- -"): nothing can match it.
         let mid = if pg { "CAST(NULL AS TEXT)" } else { "NULL" };
-        if s.text.is_some() {
-            // Text without a word and with blanks inside ("- -"): nothing can match it.
-            sql.push(&format!(
-                "SELECT id AS session_id, {mid} AS mid, CAST(0 AS DOUBLE PRECISION) AS score FROM sessions WHERE 1 = 0"
-            ));
-        } else {
-            sql.push(&format!(
-                "SELECT id AS session_id, {mid} AS mid, CAST(0 AS DOUBLE PRECISION) AS score FROM sessions"
-            ));
-        }
+        sql.push(&format!(
+            "SELECT id AS session_id, {mid} AS mid, CAST(0 AS DOUBLE PRECISION) AS score FROM sessions WHERE 1 = 0"
+        ));
     }
     sql.push(
-        "), cand AS (SELECT session_id, MAX(mid) AS mid, MIN(score) AS score FROM found GROUP BY session_id) \
-         SELECT s.id AS session_id, s.channel, s.user_id, s.status, s.updated_at, \
-         t.id AS takeover_id, t.reason, t.outcome, tm.name AS team, t.claimed_by, ",
+        "), cand AS (SELECT session_id, MAX(mid) AS mid, MIN(score) AS score FROM found GROUP BY session_id) ",
     );
-    sql.push(if pg {
-        "c.mid AS best"
-    } else {
-        "CAST(c.mid AS TEXT) AS best"
+    let best = if pg { "c.mid" } else { "CAST(c.mid AS TEXT)" };
+    push_conversations(
+        &mut sql,
+        caller,
+        s,
+        "cand c JOIN sessions s ON s.id = c.session_id",
+        best,
+    );
+    sql.push(match s.sort {
+        SearchSort::Oldest => " ORDER BY s.updated_at ASC, s.id ASC",
+        SearchSort::Relevance if words.is_some() || prefix.is_some() => {
+            " ORDER BY c.score ASC, s.updated_at DESC, s.id DESC"
+        }
+        _ => " ORDER BY s.updated_at DESC, s.id DESC",
     });
+    sql.push(" LIMIT ").bind(Bind::Int(s.limit));
+    sql.push(" OFFSET ").bind(Bind::Int(s.offset));
+    sql
+}
+
+/// The listing without words: conversations by last activity, filtered. One branch per session
+/// status walks that status's index on last activity (SQLite `sessions_status (status,
+/// updated_at)`, PostgreSQL `sessions_idle (status, active_minute)`, the minute then sorted
+/// within) and stops after `offset + limit` that pass the filters; the branches are then merged.
+/// The cost follows the page asked for, not the number of sessions.
+fn listing_sql(pg: bool, caller: &Caller, s: &Search) -> Sql {
+    let mut sql = Sql::new(pg);
+    let dir = if s.sort == SearchSort::Oldest {
+        "ASC"
+    } else {
+        "DESC"
+    };
+    let statuses: Vec<SessionStatus> = SessionStatus::ALL
+        .into_iter()
+        .filter(|st| match s.status {
+            Some(StatusFilter::Closed) => *st == SessionStatus::Closed,
+            Some(StatusFilter::Open) => *st != SessionStatus::Closed,
+            None => true,
+        })
+        .collect();
+    let best = if pg { "CAST(NULL AS TEXT)" } else { "NULL" };
+    sql.push("SELECT * FROM (");
+    for (i, status) in statuses.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT * FROM (");
+        push_conversations(&mut sql, caller, s, "sessions s", best);
+        sql.push(" AND s.status = ").text(status.as_str());
+        if pg {
+            sql.push(&format!(
+                " ORDER BY s.active_minute {dir}, s.updated_at {dir}, s.id {dir}"
+            ));
+        } else {
+            sql.push(&format!(" ORDER BY s.updated_at {dir}, s.id {dir}"));
+        }
+        sql.push(" LIMIT ").bind(Bind::Int(s.offset + s.limit));
+        sql.push(&format!(") b{i}"));
+    }
+    sql.push(&format!(
+        ") listed ORDER BY updated_at {dir}, session_id {dir} LIMIT "
+    ))
+    .bind(Bind::Int(s.limit));
+    sql.push(" OFFSET ").bind(Bind::Int(s.offset));
+    sql
+}
+
+/// `SELECT` of [`Hit`]'s columns from `from` (which names the session `s`), with the session's
+/// latest takeover and its team, `WHERE` the caller may see it and the search's filters hold.
+fn push_conversations(sql: &mut Sql, caller: &Caller, s: &Search, from: &str, best: &str) {
+    let pg = sql.pg;
+    sql.push(&format!(
+        "SELECT s.id AS session_id, s.channel, s.user_id, s.status, s.updated_at, \
+         t.id AS takeover_id, t.reason, t.outcome, tm.name AS team, t.claimed_by, {best} AS best \
+         FROM {from} "
+    ));
     // The latest takeover of each session: one index lookup per session (PostgreSQL's planner
     // would rather hash-join the whole table for `t.id = (subquery)`; SQLite has no LATERAL and
     // does the lookup anyway).
-    sql.push(" FROM cand c JOIN sessions s ON s.id = c.session_id ");
     sql.push(if pg {
         "JOIN LATERAL (SELECT * FROM takeovers t2 WHERE t2.session_id = s.id \
          ORDER BY t2.created_at DESC LIMIT 1) t ON TRUE"
@@ -404,16 +470,6 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[String]>)
     if let Some(to) = s.to {
         sql.push(" AND s.updated_at < ").bind(Bind::At(to));
     }
-    sql.push(match s.sort {
-        SearchSort::Oldest => " ORDER BY s.updated_at ASC, s.id ASC",
-        SearchSort::Relevance if words.is_some() || prefix.is_some() => {
-            " ORDER BY c.score ASC, s.updated_at DESC, s.id DESC"
-        }
-        _ => " ORDER BY s.updated_at DESC, s.id DESC",
-    });
-    sql.push(" LIMIT ").bind(Bind::Int(s.limit));
-    sql.push(" OFFSET ").bind(Bind::Int(s.offset));
-    sql
 }
 
 #[derive(QueryableByName)]

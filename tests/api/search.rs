@@ -606,4 +606,25 @@ async fn the_newest_matches_are_found_however_common_the_words_are(backend: Back
             "{word}, oldest first: the oldest of the newest 2 000 matches"
         );
     }
+    // Without words: every conversation by last activity, a page at a time, either way.
+    let name = |k: usize| format!("w-{k:05}");
+    let got = found(&app, &app.api_key, "limit=50&offset=100").await;
+    assert_eq!(
+        got,
+        (1..=1500)
+            .rev()
+            .skip(100)
+            .take(50)
+            .map(name)
+            .collect::<Vec<_>>()
+    );
+    let got = found(
+        &app,
+        &app.api_key,
+        "sort=oldest&limit=20&offset=40&status=closed",
+    )
+    .await;
+    assert_eq!(got, (41..=60).map(name).collect::<Vec<_>>());
+    let got = found(&app, &app.api_key, "status=open").await;
+    assert!(got.is_empty(), "{got:?}");
 }
