@@ -161,8 +161,10 @@ pub fn search(
     s: &Search,
 ) -> Result<Vec<Found>, ApiError> {
     let pg = matches!(conn, DbConnection::Postgresql(_));
-    let newest = match (&mut *conn, s.text.as_ref().and_then(|t| t.plain_query())) {
-        (DbConnection::Postgresql(c), Some(words)) => Some(pg_candidates(c, &words)?),
+    let newest = match (&mut *conn, s.text.as_ref().map(|t| t.words())) {
+        (DbConnection::Postgresql(c), Some(words)) if !words.is_empty() => {
+            Some(pg_candidates(c, words)?)
+        }
         _ => None,
     };
     let sql = if s.text.is_none() {
@@ -479,11 +481,17 @@ struct MessageKey {
 }
 
 #[derive(QueryableByName)]
-struct Sample {
+struct TermHits {
+    #[diesel(sql_type = BigInt)]
+    term: i64,
     #[diesel(sql_type = BigInt)]
     hits: i64,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    newest: Option<NaiveDateTime>,
+}
+
+#[derive(QueryableByName)]
+struct Newest {
+    #[diesel(sql_type = Timestamp)]
+    recorded_at: NaiveDateTime,
 }
 
 #[derive(QueryableByName)]
@@ -526,44 +534,77 @@ fn time_lexemes(newest: NaiveDateTime, oldest: NaiveDateTime) -> Vec<String> {
     lexemes
 }
 
-/// PostgreSQL: the ids of the newest [`CANDIDATES`] messages that hold every word of the
-/// `plainto_tsquery` text `words` (in no particular order).
-fn pg_candidates(c: &mut diesel::PgConnection, words: &str) -> QueryResult<Vec<String>> {
+/// PostgreSQL: the ids of the newest [`CANDIDATES`] messages that hold every one of `words`
+/// (in no particular order).
+fn pg_candidates(c: &mut diesel::PgConnection, words: &[String]) -> QueryResult<Vec<String>> {
     use diesel::sql_query;
+    use diesel::sql_types::Array;
     let ids = |rows: Vec<MessageKey>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
-    // How common the words are among the newest messages.
-    let sample: Sample = sql_query(
-        "SELECT count(*) FILTER (WHERE r.search @@ plainto_tsquery('simple', $1)) AS hits, \
-         max(r.recorded_at) AS newest FROM (SELECT m.search, m.recorded_at FROM messages m \
-         ORDER BY m.id DESC LIMIT $2) r",
-    )
-    .bind::<Text, _>(words)
-    .bind::<BigInt, _>(SAMPLE)
-    .get_result(c)?;
-    let Some(newest) = sample.newest else {
+    let all_words = words.join(" ");
+    let Some(newest) = sql_query("SELECT m.recorded_at FROM messages m ORDER BY m.id DESC LIMIT 1")
+        .get_result::<Newest>(c)
+        .optional()?
+    else {
         return Ok(Vec::new());
     };
-    if sample.hits >= DENSE {
+    // How common the words are among the newest messages: all of them together (term 0), and
+    // each alone when there are several.
+    let mut terms = vec![all_words.clone()];
+    if words.len() > 1 {
+        terms.extend(words.iter().cloned());
+    }
+    let mut hits = vec![0; terms.len()];
+    for row in sql_query(
+        "SELECT w.term - 1 AS term, count(*) FILTER (WHERE r.search @@ plainto_tsquery('simple', w.text)) AS hits \
+         FROM (SELECT m.search FROM messages m ORDER BY m.id DESC LIMIT $2) r, \
+         unnest($1) WITH ORDINALITY AS w(text, term) GROUP BY w.term",
+    )
+    .bind::<Array<Text>, _>(&terms)
+    .bind::<BigInt, _>(SAMPLE)
+    .load::<TermHits>(c)?
+    {
+        hits[row.term as usize] = row.hits;
+    }
+    if hits[0] >= DENSE {
         // Common: the newest messages hold enough of them.
         return planned(c, WALK, |c| {
             sql_query(
                 "SELECT m.id FROM messages m WHERE m.search @@ plainto_tsquery('simple', $1) \
                  ORDER BY m.id DESC LIMIT $2",
             )
-            .bind::<Text, _>(words)
+            .bind::<Text, _>(&all_words)
             .bind::<BigInt, _>(CANDIDATES)
             .load(c)
             .map(ids)
         });
     }
-    let doc_matches = format!("{PG_DOC} @@ plainto_tsquery('simple', $1)");
-    if sample.hits < SPARSE {
+    // The index is asked for the words that narrow the search (a word in a tenth or more of the
+    // newest messages would only make it read a long list: the recheck of all the words
+    // handles it), the rarest at least.
+    let mut narrow: Vec<&str> = words
+        .iter()
+        .zip(hits.iter().skip(1))
+        .filter(|(_, h)| **h < DENSE)
+        .map(|(w, _)| w.as_str())
+        .collect();
+    if narrow.is_empty() || words.len() == 1 {
+        narrow = match hits.iter().skip(1).zip(words).min_by_key(|(h, _)| **h) {
+            Some((_, w)) if words.len() > 1 => vec![w.as_str()],
+            _ => words.iter().map(String::as_str).collect(),
+        };
+    }
+    let index_words = narrow.join(" ");
+    let matches = format!(
+        "{PG_DOC} @@ plainto_tsquery('simple', $1) AND m.search @@ plainto_tsquery('simple', $2)"
+    );
+    if hits[0] < SPARSE {
         // Perhaps rare: all of its matches, when there are no more than we look at.
         let all = planned(c, INDEX, |c| {
             sql_query(format!(
-                "SELECT m.id FROM messages m WHERE {doc_matches} LIMIT $2"
+                "SELECT m.id FROM messages m WHERE {matches} LIMIT $3"
             ))
-            .bind::<Text, _>(words)
+            .bind::<Text, _>(&index_words)
+            .bind::<Text, _>(&all_words)
             .bind::<BigInt, _>(CANDIDATES + 1)
             .load(c)
             .map(ids)
@@ -576,7 +617,7 @@ fn pg_candidates(c: &mut diesel::PgConnection, words: &str) -> QueryResult<Vec<S
     let oldest: Oldest =
         sql_query("SELECT m.recorded_at FROM messages m ORDER BY m.id ASC LIMIT 1")
             .get_result(c)?;
-    let lexemes = time_lexemes(newest, oldest.recorded_at);
+    let lexemes = time_lexemes(newest.recorded_at, oldest.recorded_at);
     let mut found = Vec::new();
     let (mut from, mut size) = (0, 1);
     while from < lexemes.len() && (found.len() as i64) < CANDIDATES {
@@ -591,10 +632,12 @@ fn pg_candidates(c: &mut diesel::PgConnection, words: &str) -> QueryResult<Vec<S
             sql_query(format!(
                 "SELECT m.id FROM messages m WHERE {PG_DOC} @@ \
                  (plainto_tsquery('simple', $1) && CAST($2 AS tsquery)) \
-                 ORDER BY m.id DESC LIMIT $3"
+                 AND m.search @@ plainto_tsquery('simple', $3) \
+                 ORDER BY m.id DESC LIMIT $4"
             ))
-            .bind::<Text, _>(words)
+            .bind::<Text, _>(&index_words)
             .bind::<Text, _>(window)
+            .bind::<Text, _>(&all_words)
             .bind::<BigInt, _>(need)
             .load(c)
             .map(ids)

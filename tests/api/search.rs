@@ -509,7 +509,11 @@ async fn the_search_page_marks_the_words_and_escapes_the_rest(backend: Backend) 
 }
 
 /// Message `i` of [`seed_many`] (1 to [`MANY`]): which of the test words it holds.
-fn holds(word: &str, i: usize) -> bool {
+fn holds(words: &str, i: usize) -> bool {
+    words.split(' ').all(|word| holds_one(word, i))
+}
+
+fn holds_one(word: &str, i: usize) -> bool {
     match word {
         "dense" => i % 2 == 0,
         "middle" => i % 13 == 0,
@@ -580,12 +584,21 @@ fn seed_many(app: &TestApp) {
 /// A search looks at the newest 2 000 messages holding its words. PostgreSQL reaches them in
 /// four ways depending on how common the words are (db::search::pg_candidates): a word in every
 /// other message, one in every 13th (more than 2 000, too few among the newest to walk to
-/// them), one in 120 messages, and one found 5 000 times but only in the oldest third. Newest
-/// first and oldest first show both ends of what was looked at.
+/// them), one in 120 messages, and one found 5 000 times but only in the oldest third; and two
+/// pairs of them. Newest first and oldest first show both ends of what was looked at.
 async fn the_newest_matches_are_found_however_common_the_words_are(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_many(&app);
-    for word in ["dense", "middle", "sparse", "olden"] {
+    // Two words: one common and one not (the index is asked for the second only), and two
+    // uncommon ones.
+    for word in [
+        "dense",
+        "middle",
+        "sparse",
+        "olden",
+        "dense middle",
+        "middle olden",
+    ] {
         let matches: Vec<usize> = (1..=MANY).filter(|&i| holds(word, i)).collect();
         let newest = &matches[matches.len().saturating_sub(2_000)..];
         let mut sessions: Vec<usize> = newest.iter().map(|i| (i - 1) / 20 + 1).collect();
@@ -593,12 +606,12 @@ async fn the_newest_matches_are_found_however_common_the_words_are(backend: Back
         let name = |k: &usize| format!("w-{k:05}");
         let recent: Vec<String> = sessions.iter().rev().take(50).map(name).collect();
         let oldest: Vec<String> = sessions.iter().take(50).map(name).collect();
-        let got = found(&app, &app.api_key, &format!("q={word}&limit=50")).await;
+        let got = found(&app, &app.api_key, &format!("q={}&limit=50", enc(word))).await;
         assert_eq!(got, recent, "{word}, newest first");
         let got = found(
             &app,
             &app.api_key,
-            &format!("q={word}&limit=50&sort=oldest"),
+            &format!("q={}&limit=50&sort=oldest", enc(word)),
         )
         .await;
         assert_eq!(
