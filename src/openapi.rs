@@ -5,6 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes;
 
+mod examples;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -69,6 +71,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     NoNul.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
     Conditions.modify(&mut doc);
+    examples::Examples.modify(&mut doc);
     doc
 }
 
@@ -193,6 +196,17 @@ impl NoNul {
                     SchemaType::Array(ts) => ts.contains(&Type::String),
                     SchemaType::AnyValue => false,
                 };
+                // Any JSON (a turn's `meta`, a takeover's `context`, an edited proposal...): no
+                // NUL at any depth either.
+                if o.schema_type == SchemaType::AnyValue
+                    && o.properties.is_empty()
+                    && o.additional_properties.is_none()
+                {
+                    o.extensions.get_or_insert_with(Default::default).insert(
+                        "$ref".into(),
+                        serde_json::json!(format!("#/components/schemas/{JSON_WITHOUT_NUL}")),
+                    );
+                }
                 if is_string && o.format.is_none() && o.enum_values.is_none() {
                     o.extensions.get_or_insert_with(Default::default).insert(
                         "not".into(),
@@ -218,6 +232,47 @@ impl NoNul {
     }
 }
 
+/// The component that any JSON value refers to.
+const JSON_WITHOUT_NUL: &str = "JsonWithoutNul";
+
+impl NoNul {
+    /// Any JSON value with no U+0000 in a string or a key, at any depth (recursive).
+    fn any_json() -> utoipa::openapi::schema::Schema {
+        use utoipa::openapi::schema::{
+            AnyOfBuilder, ArrayBuilder, ObjectBuilder, Ref, SchemaType, Type,
+        };
+        let itself = || Ref::from_schema_name(JSON_WITHOUT_NUL);
+        let no_nul = || serde_json::json!({"pattern": "\\u0000"});
+        let mut string = ObjectBuilder::new().schema_type(Type::String).build();
+        string
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("not".into(), no_nul());
+        let mut object = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(itself()))
+            .build();
+        object
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("propertyNames".into(), serde_json::json!({"not": no_nul()}));
+        AnyOfBuilder::new()
+            .description(Some(
+                "Any JSON value without U+0000 in a string or a key, at any depth.",
+            ))
+            .item(ObjectBuilder::new().schema_type(SchemaType::from_iter([
+                Type::Null,
+                Type::Boolean,
+                Type::Number,
+            ])))
+            .item(string)
+            .item(ArrayBuilder::new().items(itself()))
+            .item(object)
+            .build()
+            .into()
+    }
+}
+
 impl Modify for NoNul {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
@@ -227,6 +282,8 @@ impl Modify for NoNul {
                     NoNul::schema(s);
                 }
             }
+            c.schemas
+                .insert(JSON_WITHOUT_NUL.into(), RefOr::T(NoNul::any_json()));
         }
         for item in openapi.paths.paths.values_mut() {
             for op in operations(item) {
@@ -320,7 +377,9 @@ impl Modify for ParameterRules {
 pub fn spec_json() -> String {
     let mut json = document()
         .to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        // utoipa 5 writes a link's `operationId` in snake case; no schema has such a property.
+        .replace("\"operation_id\": ", "\"operationId\": ");
     json.push('\n');
     json
 }

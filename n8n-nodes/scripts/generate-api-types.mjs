@@ -42,6 +42,12 @@ export async function generate(specPath = SPEC) {
 	for (const name of missing) {
 		spec.components.schemas[name] = { description: `Referenced but not defined in openapi.json` };
 	}
+	// Any JSON without U+0000 at any depth is a recursive schema, which openapi-typescript writes
+	// as a type that refers to itself (TS2502): in TypeScript it is any JSON value, `unknown`.
+	const anyJson = spec.components?.schemas?.JsonWithoutNul;
+	if (anyJson) {
+		spec.components.schemas.JsonWithoutNul = { description: anyJson.description };
+	}
 	const ast = await openapiTS(spec, { alphabetize: true });
 	const warning =
 		missing.length > 0

@@ -233,7 +233,7 @@ pub struct TakeoverRequest {
     /// the fallback message after `timeout`.
     pub escalation_policy: Option<String>,
     /// How long the takeover may wait unclaimed: `"90s"`, `"30m"`, `"2h"`, `"1d"` or seconds.
-    #[schema(schema_with = duration_schema)]
+    #[schema(schema_with = optional_duration_schema)]
     pub timeout: Option<serde_json::Value>,
     /// Why the bot stopped.
     #[serde(default)]
@@ -691,6 +691,19 @@ pub fn delivery_status_schema() -> utoipa::openapi::schema::Schema {
 }
 
 pub fn duration_schema() -> utoipa::openapi::schema::Schema {
+    duration_one_of().into()
+}
+
+/// [`duration_schema`], or `null` for the default (an optional field).
+pub fn optional_duration_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    duration_one_of()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build()
+        .into()
+}
+
+fn duration_one_of() -> utoipa::openapi::schema::OneOfBuilder {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
     OneOfBuilder::new()
         .item(
@@ -707,8 +720,6 @@ pub fn duration_schema() -> utoipa::openapi::schema::Schema {
         .description(Some(
             "1 second to 30 days: \"90s\", \"30m\", \"2h\", \"1d\" or whole seconds",
         ))
-        .build()
-        .into()
 }
 
 /// A reviewer's decision on an approval.

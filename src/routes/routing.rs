@@ -5,7 +5,7 @@ use actix_web::{get, put, web, HttpRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::dto::{duration_schema, find_team, team_view, TeamRouting};
+use super::dto::{find_team, optional_duration_schema, team_view, TeamRouting};
 use super::parse_json;
 use crate::auth::{Caller, ReviewerAuth};
 use crate::db::models::TeamRoutingRow;
@@ -25,7 +25,7 @@ pub struct TeamRoutingRequest {
     /// How long an automatic offer waits for its reviewer to accept (claim) before the
     /// conversation goes back to the queue and the reviewer is set away: `"2m"` or seconds.
     /// Default 2 minutes.
-    #[schema(schema_with = duration_schema)]
+    #[schema(schema_with = optional_duration_schema)]
     pub offer_timeout: Option<serde_json::Value>,
     /// Weekly opening hours, holidays and the off-hours answer; null means always open.
     pub business_hours: Option<BusinessHoursBody>,

@@ -39,8 +39,27 @@ pub struct WebhookRequest {
     /// API key) is not copied here: that one callback, signed with both the key's and this
     /// subscription's secret, is the only delivery.
     pub scope: Option<SubscriptionScope>,
-    /// Only events of sessions on these channels (`telegram`, `web`...); left out: every channel.
+    /// Only events of sessions on these channels (`telegram`, `web`...), at least one, each 1 to
+    /// 64 characters; left out: every channel.
+    #[schema(schema_with = channels_schema)]
     pub channels: Option<Vec<String>>,
+}
+
+/// `channels`: `null`, or one or more channel names of 1 to 64 characters, not blank.
+fn channels_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(utoipa::openapi::RefOr::T(super::dto::text_schema(
+            64, false,
+        )))
+        .min_items(Some(1))
+        .description(Some(
+            "Only events of sessions on these channels (`telegram`, `web`...), at least one; \
+             left out: every channel.",
+        ))
+        .build()
+        .into()
 }
 
 /// A subscription.
@@ -154,7 +173,7 @@ pub async fn create_webhook(
             });
         }
         for (i, c) in channels.iter().enumerate() {
-            if c.trim().is_empty() || c.len() > 64 {
+            if crate::domain::takeover::is_blank(c) || c.chars().count() > 64 {
                 errors.push(FieldError {
                     field: format!("channels[{i}]"),
                     message: "a channel name is 1 to 64 characters".into(),

@@ -1244,7 +1244,7 @@ export interface components {
              */
             at: string;
             /** @description Details of the action. */
-            detail?: unknown;
+            detail?: components["schemas"]["JsonWithoutNul"];
             /** @description Session status before. */
             from_status?: string | null;
             /** @description Entry id. */
@@ -1349,7 +1349,7 @@ export interface components {
             /** @description For `approval.decided`: approve, reject or edit. */
             decision?: string | null;
             /** @description For `approval.decided` with `edit`: the edited proposal. */
-            edited?: unknown;
+            edited?: components["schemas"]["JsonWithoutNul"];
             /**
              * Format: int64
              * @description For `queue.updated`: the expected wait in seconds, when known.
@@ -1582,7 +1582,7 @@ export interface components {
             /** @enum {string} */
             decision: "approve" | "reject" | "edit";
             /** @description For `edit`: the proposal as changed by the reviewer. */
-            edited?: unknown;
+            edited?: components["schemas"]["JsonWithoutNul"];
         } & unknown;
         /** @description One callback in the outbox. */
         Delivery: {
@@ -1622,7 +1622,7 @@ export interface components {
              */
             next_attempt_at?: string | null;
             /** @description The body as sent. */
-            payload: unknown;
+            payload: components["schemas"]["JsonWithoutNul"];
             /** @description The session it belongs to. */
             session_id?: string | null;
             /** @description `pending`, `delivered` or `parked` (out of attempts, or the endpoint is gone). */
@@ -1721,11 +1721,11 @@ export interface components {
              */
             id?: string | null;
             /** @description Other context of the turn. */
-            meta?: unknown;
+            meta?: components["schemas"]["JsonWithoutNul"];
             /** @description `user`, `ai`, `system` or `human:<reviewer name>`. */
             sender: string;
             /** @description Tool calls behind the turn. */
-            tool_calls?: unknown;
+            tool_calls?: components["schemas"]["JsonWithoutNul"];
         };
         /** @description Settings of the explicit-request detector. */
         HumanRequestRules: {
@@ -1789,6 +1789,8 @@ export interface components {
          * @enum {string}
          */
         InboxView: "waiting" | "mine" | "team" | "handed_back";
+        /** @description Any JSON value without U+0000 in a string or a key, at any depth. */
+        JsonWithoutNul: unknown;
         /** @description One change notice, sent as the `data:` of a server-sent event. */
         LiveEvent: {
             /**
@@ -1845,7 +1847,7 @@ export interface components {
             /** @description Message id. */
             id: string;
             /** @description Other context of the turn. */
-            meta?: unknown;
+            meta?: components["schemas"]["JsonWithoutNul"];
             /** @description `user`, `ai`, `system` or `human:<reviewer name>`. */
             sender: string;
             /**
@@ -1854,7 +1856,7 @@ export interface components {
              */
             seq: number;
             /** @description Tool calls behind the turn. */
-            tool_calls?: unknown;
+            tool_calls?: components["schemas"]["JsonWithoutNul"];
         };
         /** @description A page of history, oldest first. */
         MessagePage: {
@@ -2081,11 +2083,11 @@ export interface components {
             content: string;
             id?: string | null;
             /** @description Anything else the AI saw for this turn (any JSON). */
-            meta?: unknown;
+            meta?: components["schemas"]["JsonWithoutNul"];
             /** @enum {string} */
             sender: "user" | "ai" | "system";
             /** @description Tool calls behind an `ai` turn (any JSON). */
-            tool_calls?: unknown;
+            tool_calls?: components["schemas"]["JsonWithoutNul"];
             user_id?: string | null;
         };
         /** @description A reviewer's reply as stored and queued for delivery. */
@@ -2463,7 +2465,7 @@ export interface components {
             /** @description The reviewer holding it. */
             claimed_by?: string | null;
             /** @description Everything the AI saw. */
-            context?: unknown;
+            context?: components["schemas"]["JsonWithoutNul"];
             /**
              * Format: date-time
              * @description When it was requested.
@@ -2474,7 +2476,7 @@ export interface components {
             /** @description For approvals: the decision applied on timeout. */
             default_decision?: string | null;
             /** @description For decided approvals with `edit`: the edited proposal. */
-            edited?: unknown;
+            edited?: components["schemas"]["JsonWithoutNul"];
             /**
              * Format: int32
              * @description How many escalation steps it has taken.
@@ -2502,7 +2504,7 @@ export interface components {
              */
             priority: number;
             /** @description For approvals: the proposal. */
-            proposal?: unknown;
+            proposal?: components["schemas"]["JsonWithoutNul"];
             queue?: null | components["schemas"]["QueueInfo"];
             /** @description Why the bot stopped. */
             reason: components["schemas"]["Reason"];
@@ -2531,7 +2533,7 @@ export interface components {
             channel?: string | null;
             channel_ref?: string | null;
             /** @description Everything the AI saw: tool calls, retrieved chunks, classifier output (any JSON). */
-            context?: unknown;
+            context?: components["schemas"]["JsonWithoutNul"];
             customer?: {
                 [key: string]: string;
             } | null;
@@ -2557,7 +2559,7 @@ export interface components {
              */
             priority?: number | null;
             /** @description For `approval`: what is to be decided (text or JSON). */
-            proposal?: unknown;
+            proposal?: components["schemas"]["JsonWithoutNul"];
             /**
              * @description Send `queue.updated` callbacks to `reply_webhook` while the customer waits: when the
              *     place in the queue changes, at most once a minute (`BATON_QUEUE_UPDATE_INTERVAL`).
@@ -2572,7 +2574,7 @@ export interface components {
             /** @description A short summary for the reviewer, at most 10 000 characters. */
             summary?: string | null;
             /** @description 1 second to 30 days: "90s", "30m", "2h", "1d" or whole seconds */
-            timeout?: string | number;
+            timeout?: string | number | null;
             user_id?: string | null;
         } & unknown;
         /**
@@ -2630,7 +2632,7 @@ export interface components {
         TeamRoutingRequest: {
             business_hours?: null | components["schemas"]["BusinessHoursBody"];
             /** @description 1 second to 30 days: "90s", "30m", "2h", "1d" or whole seconds */
-            offer_timeout?: string | number;
+            offer_timeout?: string | number | null;
             /** @description `manual` (reviewers claim from the queue), `round_robin` or `least_busy`. */
             policy: components["schemas"]["AssignmentPolicy"];
         };
@@ -2832,7 +2834,7 @@ export interface components {
         };
         /** @description A new subscription. */
         WebhookRequest: {
-            /** @description Only events of sessions on these channels (`telegram`, `web`...); left out: every channel. */
+            /** @description Only events of sessions on these channels (`telegram`, `web`...), at least one; left out: every channel. */
             channels?: string[] | null;
             /** @description A note for people (e.g. the n8n workflow's name). */
             description?: string | null;
@@ -3092,6 +3094,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "n8n production"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ApiKeyRequest"];
             };
         };
@@ -3283,6 +3290,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "alice",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };
@@ -3438,6 +3451,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": "Hi {customer_name}, refunds reach your card within 5 working days.",
+                 *       "shortcut": "refund",
+                 *       "team": null,
+                 *       "title": "Refund timeline"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CannedResponseRequest"];
             };
         };
@@ -3576,6 +3597,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": "Hi {customer_name}, refunds take 3 to 5 working days."
+                 *     }
+                 */
                 "application/json": components["schemas"]["CannedResponsePatch"];
             };
         };
@@ -3704,6 +3730,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "locale": "en",
+                 *       "team": null,
+                 *       "template": "You are now talking with {reviewer}."
+                 *     }
+                 */
                 "application/json": components["schemas"]["CustomerTextRequest"];
             };
         };
@@ -4065,6 +4098,23 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "fallback_action": "handback",
+                 *       "fallback_message": "Sorry, nobody is free right now. The assistant will help you meanwhile.",
+                 *       "steps": [
+                 *         {
+                 *           "assignee": "support",
+                 *           "wait": "5m"
+                 *         },
+                 *         {
+                 *           "assignee": "billing",
+                 *           "wait": "15m"
+                 *         }
+                 *       ],
+                 *       "team": "support"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PolicyRequest"];
             };
         };
@@ -4398,6 +4448,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "availability": "online"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AvailabilityRequest"];
             };
         };
@@ -4505,6 +4560,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "admin": false,
+                 *       "display_name": "Bob Martin",
+                 *       "name": "bob",
+                 *       "password": "a long pass phrase 42",
+                 *       "teams": [
+                 *         "support"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReviewerCreate"];
             };
         };
@@ -4586,6 +4652,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "display_name": "Robert Martin",
+                 *       "teams": [
+                 *         "support",
+                 *         "billing"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReviewerPatch"];
             };
         };
@@ -4676,6 +4751,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "availability": "away",
+                 *       "capacity": 3
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReviewerRoutingRequest"];
             };
         };
@@ -4883,6 +4964,11 @@ export interface operations {
         /** @description Optional */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "take_over": false
+                 *     }
+                 */
                 "application/json": null | components["schemas"]["ClaimRequest"];
             };
         };
@@ -4974,6 +5060,11 @@ export interface operations {
         /** @description Optional */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "resolved"
+                 *     }
+                 */
                 "application/json": null | components["schemas"]["CloseRequest"];
             };
         };
@@ -5056,6 +5147,11 @@ export interface operations {
         /** @description Optional for the integration; `summary` required for reviewers */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "summary": "Refund of 42 EUR approved; told the customer it arrives within 5 days."
+                 *     }
+                 */
                 "application/json": null | components["schemas"]["HandbackRequest"];
             };
         };
@@ -5192,6 +5288,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "channel": "telegram",
+                 *       "channel_ref": "123456789",
+                 *       "content": "Can I talk to a person? I was charged twice.",
+                 *       "id": "tg-5512",
+                 *       "sender": "user",
+                 *       "user_id": "tg-123456789"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RecordMessage"];
             };
         };
@@ -5211,6 +5317,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "assigned_to": "alice",
+                     *       "channel": "telegram",
+                     *       "channel_ref": "123456789",
+                     *       "created_at": "2026-12-05T09:12:03Z",
+                     *       "duplicate": false,
+                     *       "last_user_message_at": "2026-12-05T09:20:41Z",
+                     *       "message_id": "0193a4ca-0c55-7b21-8e3f-5d9a2b7c1e44",
+                     *       "owner": "human",
+                     *       "seq": 7,
+                     *       "session_id": "tg-123456789",
+                     *       "status": "human_active",
+                     *       "takeover_id": "0193a4c2-6f1e-7d3a-9b8e-2f4c6a1d9e07",
+                     *       "updated_at": "2026-12-05T09:20:41Z",
+                     *       "user_id": "tg-123456789"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TurnRecorded"];
                 };
             };
@@ -5341,6 +5465,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": "Charged twice on 3 December; the second charge is pending."
+                 *     }
+                 */
                 "application/json": components["schemas"]["TextRequest"];
             };
         };
@@ -5431,6 +5560,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "seq": 12
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReadRequest"];
             };
         };
@@ -5580,6 +5714,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": "Hi Dana, I'm Alice from support. I can see both charges; let me fix that."
+                 *     }
+                 */
                 "application/json": components["schemas"]["TextRequest"];
             };
         };
@@ -5740,6 +5879,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "Refund above 100 EUR: billing decides.",
+                 *       "to": "billing"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TransferRequest"];
             };
         };
@@ -5929,6 +6074,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "confidence": {
+                 *         "min_confidence": 0.5,
+                 *         "min_grounding": 0.3,
+                 *         "require_retrieved_chunks": true
+                 *       },
+                 *       "human_request": {
+                 *         "enabled": true,
+                 *         "extra_phrases": [
+                 *           "talk to a Baton buddy"
+                 *         ]
+                 *       },
+                 *       "scope": [
+                 *         {
+                 *           "amount_threshold": 100,
+                 *           "name": "refunds",
+                 *           "phrases": [
+                 *             "refund",
+                 *             "money back"
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SignalRules"];
             };
         };
@@ -5998,6 +6168,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "confidence": 0.42,
+                 *       "language": "en",
+                 *       "retrieved_chunks": 3,
+                 *       "text": "can I speak to a human please"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SignalInput"];
             };
         };
@@ -6008,6 +6186,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "handoff": true,
+                     *       "matched": "speak to a human",
+                     *       "reason": "user_requested",
+                     *       "rule": "human_request:en",
+                     *       "rules_version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Evaluation"];
                 };
             };
@@ -6195,6 +6382,48 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "assignee": "support",
+                 *       "channel": "telegram",
+                 *       "channel_ref": "123456789",
+                 *       "context": {
+                 *         "confidence": 0.42,
+                 *         "retrieved_chunks": [
+                 *           "Refunds are issued within 5 working days."
+                 *         ]
+                 *       },
+                 *       "customer": {
+                 *         "language": "en",
+                 *         "name": "Dana",
+                 *         "plan": "pro"
+                 *       },
+                 *       "history": [
+                 *         {
+                 *           "content": "I was charged twice for order 1042",
+                 *           "id": "tg-5510",
+                 *           "sender": "user"
+                 *         },
+                 *         {
+                 *           "content": "I'm sorry to hear that. Let me check your order.",
+                 *           "sender": "ai"
+                 *         },
+                 *         {
+                 *           "content": "Can I talk to a person?",
+                 *           "id": "tg-5512",
+                 *           "sender": "user"
+                 *         }
+                 *       ],
+                 *       "mode": "takeover",
+                 *       "priority": 1,
+                 *       "reason": "user_requested",
+                 *       "reply_webhook": "http://127.0.0.1:5678/webhook/baton",
+                 *       "session_id": "tg-123456789",
+                 *       "summary": "Customer was charged twice for order 1042 and asks for a person.",
+                 *       "timeout": "10m",
+                 *       "user_id": "tg-123456789"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TakeoverRequest"];
             };
         };
@@ -6335,6 +6564,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "comment": "Within the refund policy.",
+                 *       "decision": "approve"
+                 *     }
+                 */
                 "application/json": components["schemas"]["DecisionRequest"];
             };
         };
@@ -6464,6 +6699,7 @@ export interface operations {
         /** @description Optional: a team is created or kept by its name alone */
         requestBody?: {
             content: {
+                /** @example {} */
                 "application/json": null | components["schemas"]["TeamRequest"];
             };
         };
@@ -6679,6 +6915,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "webhook",
+                 *       "url": "http://127.0.0.1:5678/webhook/baton-alerts"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ChannelRequest"];
             };
         };
@@ -6810,6 +7052,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "offer_timeout": "2m",
+                 *       "policy": "round_robin"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TeamRoutingRequest"];
             };
         };
@@ -6926,6 +7174,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "description": "n8n Baton Trigger",
+                 *       "events": [
+                 *         "reply",
+                 *         "takeover.claimed",
+                 *         "session.handed_back"
+                 *       ],
+                 *       "scope": "own_takeovers",
+                 *       "url": "http://127.0.0.1:5678/webhook/baton"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookRequest"];
             };
         };
@@ -7149,6 +7409,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "allowed_origins": [
+                 *         "https://shop.example.com"
+                 *       ],
+                 *       "name": "Shop",
+                 *       "team": "support",
+                 *       "title": "Chat with us",
+                 *       "welcome": "Hi! How can we help?"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WidgetRequest"];
             };
         };
@@ -7315,6 +7586,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "key": "wk_3f9c2a7d5e8b4c1a9f0e6d2b7c4a8e1f",
+                 *       "locale": "en"
+                 *     }
+                 */
                 "application/json": components["schemas"]["VisitorStart"];
             };
         };
@@ -7393,6 +7670,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "client_id": "c-7f3a",
+                 *       "text": "Where is my order?"
+                 *     }
+                 */
                 "application/json": components["schemas"]["VisitorMessage"];
             };
         };
