@@ -380,6 +380,19 @@ mod tests {
     }
 
     #[test]
+    fn setup_tokens_are_long_random_and_url_safe() {
+        let a = generate_setup_token();
+        assert_eq!(a.len(), 43);
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_ne!(a, generate_setup_token());
+        assert!(secret_matches(&a, &a.clone()));
+        assert!(!secret_matches(&a, &a[..42]));
+        assert!(!secret_matches(&a, ""));
+    }
+
+    #[test]
     fn csrf_tokens_belong_to_one_session() {
         let a = generate_reviewer_token();
         let b = generate_reviewer_token();

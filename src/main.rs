@@ -52,10 +52,28 @@ fn serve(config: Config) -> anyhow::Result<()> {
         let app = App::build(config).await?;
         let addr = app.addr();
         tracing::info!(%addr, "listening; Swagger UI at /docs/");
+        if let Some(link) = app.setup_url() {
+            announce_setup(link);
+        }
         // Tests and scripts read the bound port from this line.
         println!("baton listening on http://{addr}");
         std::io::stdout().flush()?;
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+/// A new Baton has no reviewer: the one-time setup link goes to the log and, framed so that it
+/// stands out of the log lines around it, to stderr (whatever `BATON_LOG` filters). Before the
+/// "listening" line on stdout, so whoever waits for that line finds the link already written.
+fn announce_setup(link: &str) {
+    tracing::warn!(
+        setup_link = %link,
+        "no reviewer yet: open the setup link to create the first admin, team and API key (it works once)"
+    );
+    let rule = "=".repeat(78);
+    eprintln!(
+        "\n{rule}\n  Baton has no reviewer yet. Open this link to create the first admin,\n  \
+         their team and an API key for n8n (it works once):\n\n  {link}\n{rule}\n"
+    );
 }

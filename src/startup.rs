@@ -31,6 +31,8 @@ pub struct App {
     workers: Vec<tokio::task::JoinHandle<()>>,
     /// How long the delivery worker may take to finish the callbacks in flight.
     drain: Duration,
+    /// The one-time setup link, when the database had no reviewer at start.
+    setup_url: Option<String>,
 }
 
 impl App {
@@ -62,9 +64,16 @@ impl App {
             crate::live::bridge_postgres(live.clone(), url.clone());
         }
         let (direct, direct_rx) = tokio::sync::mpsc::unbounded_channel();
+        // A new Baton has nobody to sign in: it offers a one-time link to create the first admin.
+        let setup =
+            (!db.read(crate::db::accounts::any_reviewer).await?).then(crate::state::SetupLink::new);
+        let public_base = config.public_base(addr);
+        let setup_url = setup
+            .as_ref()
+            .map(|link| format!("{}{}", public_base.trim_end_matches('/'), link.path()));
         let state = web::Data::new(AppState {
             db: db.clone(),
-            public_base: config.public_base(addr),
+            public_base,
             outbox: notify.clone(),
             key_cache,
             live,
@@ -78,6 +87,7 @@ impl App {
             config: config.clone(),
             direct,
             delivery_lease: config.delivery_timeout + Duration::from_secs(5),
+            setup,
         });
         let worker = Worker {
             db,
@@ -169,11 +179,18 @@ impl App {
             stop,
             workers,
             drain,
+            setup_url,
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The one-time setup link (`<public base>/setup/<token>`) while the database had no
+    /// reviewer at start; `None` otherwise.
+    pub fn setup_url(&self) -> Option<&str> {
+        self.setup_url.as_deref()
     }
 
     /// Serves until SIGTERM or SIGINT: the server stops taking connections and finishes the

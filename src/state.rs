@@ -1,6 +1,7 @@
 //! What every handler can reach through `web::Data<AppState>`: the database, the config, the
-//! live bus, and the wake-ups a committed change sends (`notify`).
+//! live bus, the wake-ups a committed change sends (`notify`), and the first-run setup link.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +40,48 @@ pub struct AppState {
     pub direct: tokio::sync::mpsc::UnboundedSender<crate::db::outbox::Leased>,
     /// How long the worker holds a delivery it sends (the request timeout and a margin).
     pub delivery_lease: Duration,
+    /// The one-time setup link's token, when this process started without any reviewer.
+    pub setup: Option<SetupLink>,
+}
+
+/// The token of the setup link `baton serve` prints while no reviewer exists. It lives in this
+/// process only (each replica prints its own); whether setup is still open is the database's
+/// to say (no reviewer yet), so every replica's link dies with the first reviewer, however
+/// that reviewer came. Once this process has seen a reviewer it stops asking.
+pub struct SetupLink {
+    token: String,
+    open: AtomicBool,
+}
+
+impl SetupLink {
+    pub fn new() -> SetupLink {
+        SetupLink {
+            token: crate::domain::credentials::generate_setup_token(),
+            open: AtomicBool::new(true),
+        }
+    }
+
+    /// The path of the link: `/setup/<token>`.
+    pub fn path(&self) -> String {
+        format!("/setup/{}", self.token)
+    }
+
+    /// Is `sent` this link's token, and has this process not yet seen a reviewer?
+    pub fn admits(&self, sent: &str) -> bool {
+        self.open.load(Ordering::Acquire)
+            && crate::domain::credentials::secret_matches(&self.token, sent)
+    }
+
+    /// A reviewer exists: the link is dead for good.
+    pub fn close(&self) {
+        self.open.store(false, Ordering::Release);
+    }
+}
+
+impl Default for SetupLink {
+    fn default() -> SetupLink {
+        SetupLink::new()
+    }
 }
 
 /// A passing signal for the web chat's visitor streams; nothing is stored.

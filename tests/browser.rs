@@ -12,7 +12,7 @@ mod helpers;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use helpers::{spawn_app, Backend, Receiver, PASSWORD};
+use helpers::{spawn_app, spawn_new_app, Backend, Receiver, PASSWORD};
 
 fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
@@ -388,4 +388,72 @@ async fn a_reviewer_inserts_a_canned_response_with_slash_and_sends_it_in_chromiu
     assert_eq!(replies[0].body["message"]["content"], filled);
     assert_eq!(replies[0].path, "/reply");
     assert!(helpers::verify_signature(&app.signing_secret, &replies[0]));
+}
+
+/// First-run setup (issue 17): on a Baton without reviewers, the link it printed makes the first
+/// admin, their team and an API key once, shows what n8n's credential takes with working copy
+/// buttons, signs the admin in, then is a 404; the pages fit a phone and a laptop, axe-clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_admin_sets_baton_up_from_the_printed_link_in_chromium() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            !under_ci(),
+            "Chromium is required under CI: apt-get install -y chromium"
+        );
+        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/browser");
+    ensure_packages(&dir);
+    let app = spawn_new_app(Backend::Sqlite).await;
+    let links = app.setup_links();
+    assert_eq!(links.len(), 1, "one setup link in the log:\n{}", app.log());
+    let out = tokio::process::Command::new("node")
+        .arg("setup.test.mjs")
+        .current_dir(&dir)
+        .env("BATON_URL", &app.base)
+        .env("SETUP_URL", &links[0])
+        .env("BATON_PASSWORD", PASSWORD)
+        .env("ARTIFACTS", root.join("artifacts"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the setup browser tests failed:\n{}\n{}\nbaton log:\n{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr),
+        app.log()
+    );
+    // What the browser made, seen through the API: one admin, one team, the key it showed.
+    let shown: serde_json::Value = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("SETUP_DONE "))
+        .map(|json| serde_json::from_str(json).expect("the values shown"))
+        .expect("the script reports what the page showed");
+    let admin = app.login("ada").await;
+    for (path, names) in [
+        ("/v1/reviewers", vec!["ada"]),
+        ("/v1/teams", vec!["Front desk"]),
+        ("/v1/api-keys", vec!["n8n"]),
+    ] {
+        let (status, list) = app.get(path, &admin).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{list}");
+        let got: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, names, "{path}");
+    }
+    let key = shown["api_key"].as_str().unwrap();
+    let (status, me) = app.get("/v1/me", key).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{me}");
+    let dead = reqwest::get(&links[0]).await.unwrap();
+    assert_eq!(dead.status(), reqwest::StatusCode::NOT_FOUND);
 }

@@ -1,10 +1,12 @@
-//! API keys, teams, reviewers and sign-in tokens: what the CLI and the admin API manage.
+//! API keys, teams, reviewers and sign-in tokens: what the CLI, the admin API and the first-run
+//! setup manage.
 //! Every change an admin makes through the API is written to the audit trail here, in the
 //! same transaction. Nothing is deleted outright: reviewers are disabled, teams marked deleted and
 //! keys revoked, because takeovers, messages and the audit trail keep referring to them.
 
 use std::collections::BTreeMap;
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -582,6 +584,63 @@ pub fn create_reviewer(
         reviewer: row,
         teams,
     })
+}
+
+/// Is there any reviewer at all (disabled ones count)? While there is none, `baton serve` offers
+/// its one-time setup link.
+pub fn any_reviewer(conn: &mut DbConnection) -> Result<bool, ApiError> {
+    Ok(reviewers::table
+        .select(reviewers::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// What the first-run setup creates: the first admin, the team they are in, and an API key.
+pub struct FirstRun<'a> {
+    pub name: &'a ReviewerName,
+    pub display_name: Option<&'a Label>,
+    pub password_hash: String,
+    pub team: &'a TeamName,
+    pub key_name: &'a Label,
+}
+
+/// What the first-run setup created.
+pub struct FirstRunDone {
+    pub admin: ReviewerWithTeams,
+    pub key: CreatedKey,
+}
+
+/// Creates the first admin, their team and an API key, as an admin would one by one (audit
+/// trail included, under `actor`) — but only while no reviewer exists: `None` once one does,
+/// however it came (this setup on another replica, the CLI). Replicas setting up at the same
+/// moment take turns: on PostgreSQL under an advisory lock held to the end of the transaction,
+/// on SQLite behind its single writer; the second then finds the first's admin.
+pub fn create_first_admin(
+    conn: &mut DbConnection,
+    new: FirstRun<'_>,
+    actor: &str,
+) -> Result<Option<FirstRunDone>, ApiError> {
+    if matches!(conn, DbConnection::Postgresql(_)) {
+        conn.batch_execute("SELECT pg_advisory_xact_lock(727276)")?;
+    }
+    if any_reviewer(conn)? {
+        return Ok(None);
+    }
+    put_team(conn, new.team, actor)?;
+    let admin = create_reviewer(
+        conn,
+        NewAccount {
+            name: new.name,
+            display_name: new.display_name,
+            password_hash: new.password_hash,
+            teams: std::slice::from_ref(new.team),
+            admin: true,
+        },
+        actor,
+    )?;
+    let key = create_api_key(conn, new.key_name.as_str(), actor)?;
+    Ok(Some(FirstRunDone { admin, key }))
 }
 
 /// What an admin changes about a reviewer; `None` leaves a field as it is.

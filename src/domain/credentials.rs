@@ -1,5 +1,5 @@
-//! Credentials as values: API keys, reviewer tokens and signing secrets (made and digested),
-//! password hashes, CSRF tokens, and who an authenticated caller is. No HTTP, no SQL: `auth`
+//! Credentials as values: API keys, reviewer tokens, signing secrets and the first-run setup
+//! token (made and digested), password hashes, CSRF tokens, and who an authenticated caller is. No HTTP, no SQL: `auth`
 //! reads them from requests and `db::accounts` stores them.
 //! Keys and tokens are 256-bit random strings stored as SHA-256 digests: their entropy makes a
 //! slow hash pointless, and a fast lookup keeps the turn gate cheap. Passwords, which people
@@ -40,6 +40,12 @@ pub fn generate_reviewer_token() -> String {
         "{REVIEWER_TOKEN_PREFIX}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>())
     )
+}
+
+/// A new first-run setup token: 43 URL-safe characters (256 random bits), the last part of the
+/// one-time setup link `baton serve` prints while no reviewer exists.
+pub fn generate_setup_token() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
 /// A new Standard Webhooks signing secret: `whsec_` and base64 of 24 random bytes.
@@ -83,8 +89,13 @@ pub fn csrf_token(session_token: &str) -> String {
 
 /// Does `sent` match the CSRF token of this session (compared in constant time)?
 pub fn csrf_matches(session_token: &str, sent: &str) -> bool {
+    secret_matches(&csrf_token(session_token), sent)
+}
+
+/// Is `sent` the secret `expected`? Compared in constant time, so the time an answer takes says
+/// nothing about how much of a guess was right.
+pub fn secret_matches(expected: &str, sent: &str) -> bool {
     use subtle::ConstantTimeEq;
-    let expected = csrf_token(session_token);
     expected.len() == sent.len() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
 }
 

@@ -1,5 +1,6 @@
 //! The reviewer inbox at `/inbox`: server-rendered pages (queue, conversation, insights, and
-//! the admin pages), their script and style sheet, and the security headers that go with them.
+//! the admin pages), their script and style sheet, and the security headers that go with them;
+//! and the first-run setup page at `/setup/<token>`, under the same rules.
 //! The pages act through the JSON API (`/v1/...`) with the inbox's session cookie and CSRF
 //! token; live updates come from `GET /v1/events`.
 
@@ -10,6 +11,7 @@ pub mod insights;
 pub mod pages;
 pub mod routing;
 pub mod search;
+pub mod setup;
 pub mod texts;
 pub mod views;
 pub mod widgets;
@@ -21,16 +23,26 @@ use actix_web::web;
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Registers the inbox under `/inbox`.
+/// The security headers of every page: the CSP above, no framing, no referrer.
+fn page_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("Content-Security-Policy", CSP))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+}
+
+/// Registers the inbox under `/inbox`, and the first-run setup under `/setup`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        web::scope("/setup")
+            .wrap(page_headers())
+            .route("/{token}", web::get().to(setup::get_setup))
+            .route("/{token}", web::post().to(setup::create_setup))
+            .default_service(web::to(setup::no_setup)),
+    );
+    cfg.service(
         web::scope("/inbox")
-            .wrap(
-                DefaultHeaders::new()
-                    .add(("Content-Security-Policy", CSP))
-                    .add(("X-Frame-Options", "DENY"))
-                    .add(("Referrer-Policy", "no-referrer")),
-            )
+            .wrap(page_headers())
             .route("", web::get().to(pages::get_queue))
             .route("/", web::get().to(pages::get_queue))
             .route("/login", web::get().to(pages::get_login))

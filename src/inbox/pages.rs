@@ -92,6 +92,42 @@ pub async fn get_login(
     ))
 }
 
+/// Did a form come from another site? Browsers say where a request comes from in
+/// Sec-Fetch-Site; older ones only send Origin, which must then be this server's own. (The
+/// inbox's no-referrer policy makes a browser send `Origin: null` for its own form, so `null`
+/// alone decides nothing.) For the forms that need no session: signing in, the first-run setup.
+pub(super) fn from_another_site(req: &HttpRequest, public_base: &str) -> bool {
+    let headers = req.headers();
+    let fetch_site = headers.get("sec-fetch-site");
+    let cross_site = fetch_site.is_some_and(|v| v == "cross-site" || v == "same-site");
+    let foreign_origin = fetch_site.is_none()
+        && headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .filter(|origin| *origin != "null")
+            .is_some_and(|origin| {
+                let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+                let ours = public_base.trim_end_matches('/');
+                origin != ours
+                    && !host.is_some_and(|h| {
+                        origin == format!("http://{h}") || origin == format!("https://{h}")
+                    })
+            });
+    cross_site || foreign_origin
+}
+
+/// The inbox's session cookie holding a new sign-in token.
+pub(super) fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    let ttl = state.config.token_ttl.as_secs() as i64;
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.public_base.starts_with("https://"))
+        .max_age(time::Duration::seconds(ttl))
+        .finish()
+}
+
 #[derive(Deserialize)]
 pub struct LoginForm {
     name: String,
@@ -105,27 +141,8 @@ pub async fn create_login(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, ApiError> {
     // A sign-in form posted from another site would sign the victim in as the attacker
-    // (login CSRF). Browsers say where a request comes from in Sec-Fetch-Site; older ones only
-    // send Origin, which must then be this server's own. (The inbox's no-referrer policy makes
-    // a browser send `Origin: null` for its own form, so `null` alone decides nothing.)
-    let headers = req.headers();
-    let fetch_site = headers.get("sec-fetch-site");
-    let cross_site = fetch_site.is_some_and(|v| v == "cross-site" || v == "same-site");
-    let foreign_origin = fetch_site.is_none()
-        && headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .filter(|origin| *origin != "null")
-            .is_some_and(|origin| {
-                let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-                let ours = state.public_base.trim_end_matches('/');
-                origin != ours
-                    && !host.is_some_and(|h| {
-                        origin == format!("http://{h}") || origin == format!("https://{h}")
-                    })
-            });
-    let cross_site = cross_site || foreign_origin;
-    if cross_site {
+    // (login CSRF).
+    if from_another_site(&req, &state.public_base) {
         return Err(ApiError::forbidden(
             "sign-in forms are accepted from the inbox only",
         ));
@@ -155,16 +172,8 @@ pub async fn create_login(
                 .write(move |conn| crate::db::routing::online_at_sign_in(conn, &id))
                 .await?;
             state.wake_router();
-            let ttl = state.config.token_ttl.as_secs() as i64;
-            let cookie = Cookie::build(SESSION_COOKIE, signed_in.token)
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Lax)
-                .secure(state.public_base.starts_with("https://"))
-                .max_age(time::Duration::seconds(ttl))
-                .finish();
             Ok(HttpResponse::SeeOther()
-                .cookie(cookie)
+                .cookie(session_cookie(&state, signed_in.token))
                 .insert_header((header::LOCATION, next))
                 .finish())
         }

@@ -17,7 +17,7 @@ use crate::domain::types::{Mode, Outcome, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "10";
+pub const ASSET_VERSION: &str = "11";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -258,7 +258,7 @@ pub fn login(error: Option<&str>, name: &str, next: &str) -> Markup {
                     input #password name="password" type="password" autocomplete="current-password" required;
                     button.primary type="submit" { "Sign in" }
                 }
-                p.muted.small { "No account yet? An administrator creates one with " code { "baton reviewer add" } "." }
+                p.muted.small { "No account yet? An admin adds you under Admin · Reviewers. On a new Baton, the first admin is made with the setup link " code { "baton serve" } " printed." }
             }
         },
     )

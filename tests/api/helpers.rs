@@ -138,11 +138,26 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     ] {
         testkit::add_reviewer(bin, &db.url, name, team, &extra).expect("reviewer");
     }
+    launch_on(db, key.key, key.signing_secret, options)
+}
+
+/// A Baton as `cargo run` first starts one: a fresh database with no reviewer and no API key
+/// (`api_key` and `signing_secret` are empty), so it prints its one-time setup link.
+pub async fn spawn_new_app(backend: Backend) -> TestApp {
+    launch_on(
+        TestDb::new(backend),
+        String::new(),
+        String::new(),
+        Options::default(),
+    )
+}
+
+fn launch_on(db: TestDb, api_key: String, signing_secret: String, options: Options) -> TestApp {
     let log_path = db.dir().join("baton.log");
     let mut app = TestApp {
         base: String::new(),
-        api_key: key.key,
-        signing_secret: key.signing_secret,
+        api_key,
+        signing_secret,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -210,6 +225,19 @@ impl TestApp {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// The setup links (`<base>/setup/<token>`) the processes of this app printed, in order:
+    /// the first process's first (replicas share the log).
+    pub fn setup_links(&self) -> Vec<String> {
+        let re = regex::Regex::new(r"http://127\.0\.0\.1:\d+/setup/[A-Za-z0-9_-]+").unwrap();
+        let mut links: Vec<String> = Vec::new();
+        for m in re.find_iter(&self.log()) {
+            if !links.iter().any(|l| l == m.as_str()) {
+                links.push(m.as_str().to_string());
+            }
+        }
+        links
     }
 
     pub fn url(&self, path: &str) -> String {

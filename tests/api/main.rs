@@ -19,6 +19,7 @@ mod races;
 mod routing;
 mod search;
 mod security;
+mod setup;
 mod signals;
 mod subscriptions;
 mod timers;
