@@ -13,8 +13,11 @@
 // as widget.js calls it (start, write, the live event stream): the AI's answer, the takeover's
 // notices, Alice's reply and the handback reach the stream, and the AI answers again after it.
 // The web chat example runs beside it (its push URL pointed at a local stand-in widget backend),
-// and the approval example pauses until a signed decision arrives at its resume URL; last, n8n
-// restarts and the triggers keep working.
+// and the approval example pauses until a signed decision arrives at its resume URL. The AI Agent
+// example runs a real n8n AI Agent against a fake OpenAI-compatible model server: the model calls
+// the Baton Handoff tool, a reviewer replies and hands back, and the model's next request carries
+// the handback's summary and the person's turns from the agent's memory; an answer that comes back
+// after a person took the chat is not sent. Last, n8n restarts and the triggers keep working.
 // Ends with "N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -34,6 +37,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sign } from './sign.mjs';
 import { startFakeTelegram } from './fakeTelegram.mjs';
+import { startFakeOpenAi } from './fakeOpenAi.mjs';
 import { cacheDir, ensureN8n } from './install-n8n.mjs';
 import { installAsDocumented, pack } from '../scripts/install-packed.mjs';
 import { createRequire } from 'node:module';
@@ -48,6 +52,10 @@ const WORKFLOW_ID = 'BatonTelegramBot1';
 const WEB_WORKFLOW_ID = 'BatonWebChat1';
 const APPROVAL_WORKFLOW_ID = 'BatonApproval1';
 const WIDGET_WORKFLOW_ID = 'BatonWebChatWidget1';
+const AGENT_WORKFLOW_ID = 'BatonAiAgent1';
+const AGENT_SESSION = 'agent-e2e-1';
+// What the fake model writes as the handoff tool's summary.
+const HANDOFF_SUMMARY = 'Charged twice for order 1234; wants a person to refund the duplicate.';
 // The shop page that embeds Baton's widget (only its origin matters: nothing is served there).
 const SHOP_ORIGIN = 'http://127.0.0.1:8089';
 const WIDGET_PLACEHOLDER = 'http://127.0.0.1:3000/chat/push';
@@ -272,7 +280,16 @@ function latestExecution(userFolder, workflowId) {
 	});
 }
 
-/** Error messages of failed n8n executions (from the stored execution data), to explain a failure. */
+/**
+ * Executions a step made fail on purpose and has checked itself (the forged callback's); they are
+ * not counted by the steps that assert "no n8n execution failed".
+ */
+const expectedFailures = new Set();
+
+/**
+ * Error messages of failed n8n executions (from the stored execution data), to explain a failure;
+ * the ones in `expectedFailures` left out.
+ */
 function failedExecutions(userFolder) {
 	const sqlite3 = createRequire(join(cacheDir(), 'node_modules', 'n8n', 'package.json'))('sqlite3');
 	return new Promise((resolveRows) => {
@@ -289,20 +306,22 @@ function failedExecutions(userFolder) {
 						if (error) return resolveRows([]);
 						// Execution data is stored "flatted": pick out the readable strings near the error.
 						resolveRows(
-							rows.map((row) => {
-								const strings = [...row.data.matchAll(/"((?:[^"\\]|\\.){12,300})"/g)].map(
-									(m) => m[1],
-								);
-								const hints = strings.filter(
-									(s) =>
-										s.includes(' ') &&
-										/problem|no such|not found|error|refused|invalid|cannot|failed|denied|unauthori/i.test(
-											s,
-										) &&
-										!s.includes('\\n    at '),
-								);
-								return `execution ${row.id} of ${row.workflowId}: ${hints.slice(0, 3).join(' | ')}`;
-							}),
+							rows
+								.filter((row) => !expectedFailures.has(row.id))
+								.map((row) => {
+									const strings = [...row.data.matchAll(/"((?:[^"\\]|\\.){12,300})"/g)].map(
+										(m) => m[1],
+									);
+									const hints = strings.filter(
+										(s) =>
+											s.includes(' ') &&
+											/problem|no such|not found|error|refused|invalid|cannot|failed|denied|unauthori/i.test(
+												s,
+											) &&
+											!s.includes('\\n    at '),
+									);
+									return `execution ${row.id} of ${row.workflowId}: ${hints.slice(0, 3).join(' | ')}`;
+								}),
 						);
 					},
 				);
@@ -344,6 +363,71 @@ async function expectOk(method, url, options, expected = [200, 201, 204]) {
 		`${method} ${url} answered ${response.status}: ${response.text.slice(0, 500)}`,
 	);
 	return response.json;
+}
+
+/** The text of a chat message as OpenAI clients send it (a string or a list of parts). */
+function contentText(message) {
+	const content = message?.content;
+	if (typeof content === 'string') return content;
+	if (Array.isArray(content)) return content.map((part) => part.text ?? '').join('');
+	return '';
+}
+
+/** The Baton Handoff tool among the tools an agent offers the model ("Hand off to a person"). */
+function handoffTool(body) {
+	return (body.tools ?? []).find((t) => /^hand_off_to_a_person$/i.test(t.function?.name ?? ''));
+}
+
+/** `tell_customer` out of a tool result, however n8n wrapped the node's output. */
+function tellCustomer(content) {
+	const find = (value) => {
+		if (value && typeof value === 'object') {
+			if (typeof value.tell_customer === 'string') return value.tell_customer;
+			for (const inner of Object.values(value)) {
+				const found = find(inner);
+				if (found) return found;
+			}
+		}
+		if (typeof value === 'string' && value.includes('tell_customer')) {
+			try {
+				return find(JSON.parse(value));
+			} catch {
+				return undefined;
+			}
+		}
+		return undefined;
+	};
+	return find(content);
+}
+
+/** Set by a step to hold the model's answer to one message until it is released. */
+let modelHold;
+
+/**
+ * The fake model: asked for a person, it calls the handoff tool with a reason and a summary; given
+ * the tool's result, it says what the tool told it to; otherwise it echoes the customer.
+ */
+async function modelAnswer(body) {
+	const messages = body.messages ?? [];
+	const last = messages[messages.length - 1] ?? {};
+	if (last.role === 'tool') {
+		return { content: tellCustomer(contentText(last)) ?? 'The handoff tool gave no message.' };
+	}
+	const text = contentText(last);
+	const tool = handoffTool(body);
+	if (tool && /\b(person|human)\b/i.test(text)) {
+		return {
+			toolCall: {
+				name: tool.function.name,
+				arguments: {
+					reason: 'user_requested',
+					summary: HANDOFF_SUMMARY,
+				},
+			},
+		};
+	}
+	if (modelHold && text.includes(modelHold.text)) await modelHold.released;
+	return { content: `Model: you said "${text}"` };
 }
 
 async function main() {
@@ -449,6 +533,10 @@ async function main() {
 	const telegram = await startFakeTelegram({ token: TG_TOKEN });
 	cleanups.push(() => telegram.close());
 
+	// --- fake model server (OpenAI-compatible) --------------------------------------------------
+	const model = await startFakeOpenAi({ respond: (body) => modelAnswer(body) });
+	cleanups.push(() => model.close());
+
 	// --- n8n -----------------------------------------------------------------------------
 	const n8nPort = await freePort();
 	const n8nUrl = `http://127.0.0.1:${n8nPort}`;
@@ -494,6 +582,12 @@ async function main() {
 			type: 'telegramApi',
 			data: { accessToken: TG_TOKEN, baseUrl: telegram.url },
 		},
+		{
+			id: 'openai-credential',
+			name: 'OpenAI account',
+			type: 'openAiApi',
+			data: { apiKey: 'sk-e2e-fake-key', url: `${model.url}/v1` },
+		},
 	];
 	writeFileSync(join(work, 'credentials.json'), JSON.stringify(credentials));
 	mkdirSync(join(work, 'workflows'));
@@ -514,12 +608,25 @@ async function main() {
 		join(work, 'workflows', 'web-chat.json'),
 		webChat.replaceAll(WIDGET_PLACEHOLDER, `${widget.url}/chat/push`),
 	);
+	// The AI Agent example, its push URL pointed at the same stand-in (its pushes carry its session).
+	const agentExample = readFileSync(
+		join(root, 'examples', 'ai-agent-handoff', 'workflow.json'),
+		'utf8',
+	);
+	assert(
+		agentExample.includes(WIDGET_PLACEHOLDER),
+		'the AI Agent example pushes to its documented placeholder URL',
+	);
+	writeFileSync(
+		join(work, 'workflows', 'ai-agent.json'),
+		agentExample.replaceAll(WIDGET_PLACEHOLDER, `${widget.url}/chat/push`),
+	);
 	// The widget example exactly as shipped, like the Telegram one.
 	cpSync(
 		join(root, 'examples', 'web-chat-widget', 'workflow.json'),
 		join(work, 'workflows', 'web-chat-widget.json'),
 	);
-	log('importing credentials and the four example workflows');
+	log('importing credentials and the five example workflows');
 	run(
 		process.execPath,
 		[n8nBin, 'import:credentials', `--input=${join(work, 'credentials.json')}`],
@@ -534,7 +641,13 @@ async function main() {
 		[n8nBin, 'import:workflow', '--separate', `--input=${join(work, 'workflows')}`],
 		{ env: n8nEnv },
 	);
-	for (const id of [WORKFLOW_ID, WEB_WORKFLOW_ID, APPROVAL_WORKFLOW_ID, WIDGET_WORKFLOW_ID]) {
+	for (const id of [
+		WORKFLOW_ID,
+		WEB_WORKFLOW_ID,
+		APPROVAL_WORKFLOW_ID,
+		WIDGET_WORKFLOW_ID,
+		AGENT_WORKFLOW_ID,
+	]) {
 		run(process.execPath, [n8nBin, 'publish:workflow', `--id=${id}`], { env: n8nEnv });
 	}
 
@@ -560,34 +673,33 @@ async function main() {
 	const triggerUrl = `${n8nUrl}/webhook/baton`;
 
 	await step(
-		'n8n loads both Baton nodes with their codex: categories and aliases for the node panel',
+		'n8n loads the three Baton nodes with their codex, and offers Baton Handoff to AI Agents as a tool',
 		async () => {
 			// What the editor fetches as /types/nodes.json, written by n8n at start.
 			const file = join(userFolder, '.cache', 'n8n', 'public', 'types', 'nodes.json');
 			const types = await waitFor('types/nodes.json', () =>
 				existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined,
 			);
-			for (const name of ['n8n-nodes-baton.baton', 'n8n-nodes-baton.batonTrigger']) {
+			const folders = {
+				'n8n-nodes-baton.baton': 'Baton/Baton.node.json',
+				'n8n-nodes-baton.batonHandoff': 'BatonHandoff/BatonHandoff.node.json',
+				'n8n-nodes-baton.batonTrigger': 'BatonTrigger/BatonTrigger.node.json',
+			};
+			for (const [name, codexFile] of Object.entries(folders)) {
 				const type = types.find((t) => t.name === name);
 				assert(type, `${name} is loaded`);
-				const codex = JSON.parse(
-					readFileSync(
-						join(
-							root,
-							'nodes',
-							name.endsWith('Trigger')
-								? 'BatonTrigger/BatonTrigger.node.json'
-								: 'Baton/Baton.node.json',
-						),
-						'utf8',
-					),
-				);
+				const codex = JSON.parse(readFileSync(join(root, 'nodes', codexFile), 'utf8'));
 				assert(
 					JSON.stringify(type.codex?.categories) === JSON.stringify(codex.categories) &&
 						JSON.stringify(type.codex?.alias) === JSON.stringify(codex.alias),
 					`${name} codex as n8n reports it: ${JSON.stringify(type.codex)}`,
 				);
 			}
+			const tool = types.find((t) => t.name === 'n8n-nodes-baton.batonHandoffTool');
+			assert(
+				tool && JSON.stringify(tool.outputs) === '["ai_tool"]',
+				`n8n derives the Baton Handoff Tool for AI Agents: ${JSON.stringify(tool && { name: tool.name, outputs: tool.outputs })}`,
+			);
 		},
 	);
 
@@ -676,6 +788,7 @@ async function main() {
 					String(execution.data).includes('Baton callback refused: signature does not match'),
 				`a failed execution names the refused signature (latest: ${execution?.status})`,
 			);
+			expectedFailures.add(execution.id);
 			await sleep(500);
 			assert(
 				!sentTo().some((text) => text.includes('pay here')),
@@ -1408,6 +1521,227 @@ async function main() {
 				done.data.includes('Partial refund') && done.data.includes('Bob'),
 				'the decision reached the workflow',
 			);
+		},
+	);
+
+	// --- the AI Agent example: the model hands off, the handback restores its memory ---------------
+	const agentChat = (text, id) =>
+		expectOk(
+			'POST',
+			`${n8nUrl}/webhook/agent-chat`,
+			{ body: { session_id: AGENT_SESSION, text, message_id: id } },
+			[200],
+		);
+	const agentPushes = () => widget.pushed.filter((p) => p.session_id === AGENT_SESSION);
+	const agentHistory = async () =>
+		(await api('GET', `/v1/sessions/${AGENT_SESSION}/messages?limit=200`)).items.map((m) => [
+			m.sender,
+			m.content,
+		]);
+	const ALICE_AGENT_REPLY = 'I have refunded the second charge of order 1234.';
+	const HANDBACK_SUMMARY = 'Refunded the duplicate charge on order 1234; nothing else is open.';
+
+	await step(
+		'the AI Agent example answers through the model, offered the Baton Handoff tool; the turn gate records both turns',
+		async () => {
+			const before = model.requests.length;
+			const answer = await agentChat('Hi, where is my parcel?', 'a1');
+			assert(
+				answer?.owner === 'ai' && answer.reply === 'Model: you said "Hi, where is my parcel?"',
+				`AI answer: ${JSON.stringify(answer)}`,
+			);
+			assert(model.requests.length === before + 1, 'one model request');
+			const tool = handoffTool(model.requests[before]);
+			assert(
+				tool,
+				`the model is offered the handoff tool: ${JSON.stringify(model.requests[before].tools)}`,
+			);
+			const properties = Object.keys(tool.function.parameters?.properties ?? {}).sort();
+			assert(
+				JSON.stringify(properties) === '["reason","summary"]',
+				`the model fills reason and summary ($fromAI): ${JSON.stringify(tool.function.parameters)}`,
+			);
+			const history = await agentHistory();
+			assert(
+				JSON.stringify(history) ===
+					JSON.stringify([
+						['user', 'Hi, where is my parcel?'],
+						['ai', 'Model: you said "Hi, where is my parcel?"'],
+					]),
+				`history: ${JSON.stringify(history)}`,
+			);
+		},
+	);
+
+	await step(
+		'the model calls Hand off to a person: Baton holds its takeover and the customer gets what the tool told the agent',
+		async () => {
+			const before = model.requests.length;
+			const answer = await agentChat('I was charged twice. I want to talk to a person.', 'a2');
+			assert(
+				answer?.owner === 'human' &&
+					answer.handed_off === true &&
+					String(answer.reply).startsWith(
+						'Connecting you with a person. Stay here: they will answer in this chat.',
+					) &&
+					String(answer.reply).includes('You are number 1 in the queue'),
+				`handoff answer: ${JSON.stringify(answer)}`,
+			);
+			assert(model.requests.length === before + 2, 'the tool call and the answer after it');
+			const toolMessages = model.requests[before + 1].messages.filter((m) => m.role === 'tool');
+			assert(
+				toolMessages.length === 1 && contentText(toolMessages[0]).includes('"handed_off":true'),
+				`the tool's answer reached the model: ${JSON.stringify(toolMessages)}`,
+			);
+			const session = await api('GET', `/v1/sessions/${AGENT_SESSION}`);
+			assert(
+				session.owner === 'human' && session.status === 'human_requested',
+				`a person owns the session: ${JSON.stringify(session)}`,
+			);
+			const takeover = await api('GET', `/v1/takeovers/${session.takeover_id}`);
+			assert(
+				takeover.reason === 'user_requested' &&
+					takeover.summary === HANDOFF_SUMMARY &&
+					takeover.assignee === 'support' &&
+					takeover.reply_webhook === `${n8nUrl}/webhook/baton-agent`,
+				`takeover: ${JSON.stringify({ ...takeover, context: undefined })}`,
+			);
+		},
+	);
+
+	await step(
+		'while a person owns the chat the agent is not asked and nothing is sent',
+		async () => {
+			const before = model.requests.length;
+			const answer = await agentChat('Hello? Anyone there?', 'a3');
+			assert(
+				answer?.owner === 'human' && answer.reply === null,
+				`quiet while a person owns the chat: ${JSON.stringify(answer)}`,
+			);
+			await sleep(500);
+			assert(model.requests.length === before, 'the model was not asked');
+		},
+	);
+
+	await step(
+		"Alice replies and hands back: the handback's memory messages go into the agent's memory",
+		async () => {
+			await expectOk('POST', `${batonUrl}/v1/sessions/${AGENT_SESSION}/claim`, { token: reviewer });
+			await expectOk('POST', `${batonUrl}/v1/sessions/${AGENT_SESSION}/replies`, {
+				token: reviewer,
+				body: { content: ALICE_AGENT_REPLY },
+			});
+			await waitFor(
+				"Alice's reply pushed to the chat",
+				() =>
+					agentPushes().find(
+						(p) => p.event === 'reply' && p.text === `[Alice] ${ALICE_AGENT_REPLY}`,
+					),
+				30_000,
+			);
+			const thanks = await agentChat('Thank you!', 'a4');
+			assert(thanks?.reply === null, `quiet while Alice has it: ${JSON.stringify(thanks)}`);
+			await expectOk('POST', `${batonUrl}/v1/sessions/${AGENT_SESSION}/handback`, {
+				token: reviewer,
+				body: { summary: HANDBACK_SUMMARY },
+			});
+			const done = await waitFor(
+				'the handback execution to restore the memory',
+				async () => {
+					const row = await latestExecution(userFolder, AGENT_WORKFLOW_ID);
+					return row?.status === 'success' && row.data.includes("Restore the AI's memory")
+						? row
+						: undefined;
+				},
+				30_000,
+				250,
+			);
+			assert(done.data.includes(HANDBACK_SUMMARY), 'the summary reached the workflow');
+			assert(
+				agentPushes().some(
+					(p) =>
+						p.event === 'session.handed_back' &&
+						p.text === 'Alice is handing you back to the assistant',
+				),
+				`the handback notice was pushed: ${JSON.stringify(agentPushes())}`,
+			);
+		},
+	);
+
+	await step(
+		"after the handback the model's next request carries the summary and the person's turns from memory",
+		async () => {
+			const before = model.requests.length;
+			const answer = await agentChat('Is my refund done?', 'a5');
+			assert(
+				answer?.owner === 'ai' && answer.reply === 'Model: you said "Is my refund done?"',
+				`AI answer after the handback: ${JSON.stringify(answer)}`,
+			);
+			assert(model.requests.length === before + 1, 'one model request');
+			const messages = model.requests[before].messages.map((m) => [m.role, contentText(m)]);
+			const at = (role, matches) => messages.findIndex(([r, text]) => r === role && matches(text));
+			const order = [
+				at('user', (t) => t === 'I was charged twice. I want to talk to a person.'),
+				at('user', (t) => t === 'Hello? Anyone there?'),
+				at('assistant', (t) => t === `[Alice] ${ALICE_AGENT_REPLY}`),
+				at('user', (t) => t === 'Thank you!'),
+				at(
+					'system',
+					(t) =>
+						t.startsWith('Alice, a person from the team, answered the customer') &&
+						t.endsWith(`Summary: ${HANDBACK_SUMMARY}`),
+				),
+				messages.length - 1,
+			];
+			assert(
+				order.every((i) => i >= 0) &&
+					order.every((i, k) => k === 0 || i > order[k - 1]) &&
+					messages[messages.length - 1][0] === 'user' &&
+					messages[messages.length - 1][1] === 'Is my refund done?',
+				`the model saw the person's stretch in order (${order}): ${JSON.stringify(messages)}`,
+			);
+		},
+	);
+
+	await step(
+		'an answer the model gives after a person took the chat is refused by the turn gate and not sent',
+		async () => {
+			let release;
+			modelHold = {
+				text: 'Can you also check my invoice?',
+				released: new Promise((r) => (release = r)),
+			};
+			const pending = agentChat('Can you also check my invoice?', 'a6');
+			await waitFor(
+				'the model to be asked',
+				() => model.requests.some((b) => JSON.stringify(b.messages).includes('check my invoice')),
+				30_000,
+				50,
+			);
+			// A person is asked for while the model thinks (here by the integration, as a signal would).
+			await api('POST', '/v1/takeovers', {
+				session_id: AGENT_SESSION,
+				reply_webhook: `${n8nUrl}/webhook/baton-agent`,
+				reason: 'other',
+				assignee: 'support',
+				channel: 'web',
+			});
+			release();
+			const answer = await pending;
+			modelHold = undefined;
+			assert(
+				answer?.owner === 'human' && answer.reply === null && answer.handed_off === false,
+				`nothing sent: ${JSON.stringify(answer)}`,
+			);
+			const history = await agentHistory();
+			assert(
+				!history.some(
+					([sender, content]) => sender === 'ai' && content.includes('check my invoice'),
+				),
+				`the refused answer is not in the history: ${JSON.stringify(history)}`,
+			);
+			const failures = await failedExecutions(userFolder);
+			assert(failures.length === 0, `no n8n execution failed: ${failures.join('; ')}`);
 		},
 	);
 

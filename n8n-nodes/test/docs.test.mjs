@@ -77,7 +77,11 @@ describe('documentation', () => {
 			assert.ok(setup, 'a paragraph starting with **Setup**');
 			const words = setup.replace(/\s+/g, ' ');
 			const workflow = JSON.parse(readFileSync(join(examplesDir, name, 'workflow.json'), 'utf8'));
-			const credentialNames = { batonApi: 'Baton API', telegramApi: 'Telegram API' };
+			const credentialNames = {
+				batonApi: 'Baton API',
+				telegramApi: 'Telegram API',
+				openAiApi: 'OpenAI',
+			};
 			for (const node of workflow.nodes) {
 				for (const type of Object.keys(node.credentials ?? {})) {
 					assert.ok(credentialNames[type], `a name for credential type ${type}`);

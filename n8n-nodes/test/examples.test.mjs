@@ -6,15 +6,58 @@ import { describe, it } from 'node:test';
 const require = createRequire(import.meta.url);
 const { Baton } = require('../dist/nodes/Baton/Baton.node.js');
 const { BatonTrigger } = require('../dist/nodes/BatonTrigger/BatonTrigger.node.js');
+const { BatonHandoff } = require('../dist/nodes/BatonHandoff/BatonHandoff.node.js');
 
 const dir = new URL('../examples/', import.meta.url).pathname;
 const examples = readdirSync(dir, { withFileTypes: true })
 	.filter((d) => d.isDirectory())
 	.map((d) => d.name);
-const descriptions = {
-	'n8n-nodes-baton.baton': new Baton().description,
-	'n8n-nodes-baton.batonTrigger': new BatonTrigger().description,
-};
+/**
+ * The "<name>Tool" variant n8n 2.8.4 derives from a node marked `usableAsTool` (its loader's
+ * convertNodeToAiTool): same parameters plus the tool's Description, and `descriptionType` when
+ * the node has resources or operations.
+ */
+function asTool(description) {
+	const hasOperations = description.properties.some(
+		(p) => p.name === 'resource' || p.name === 'operation',
+	);
+	const toolDescription = {
+		displayName: 'Description',
+		name: 'toolDescription',
+		type: 'string',
+		default: description.description,
+		required: true,
+		...(hasOperations ? { displayOptions: { show: { descriptionType: ['manual'] } } } : {}),
+	};
+	const descriptionType = {
+		displayName: 'Tool Description',
+		name: 'descriptionType',
+		type: 'options',
+		options: [{ value: 'auto' }, { value: 'manual' }],
+		default: 'auto',
+	};
+	return {
+		...description,
+		name: `${description.name}Tool`,
+		properties: [
+			...(hasOperations ? [descriptionType] : []),
+			toolDescription,
+			...description.properties,
+		],
+	};
+}
+
+const nodes = [
+	new Baton().description,
+	new BatonTrigger().description,
+	new BatonHandoff().description,
+];
+const descriptions = Object.fromEntries(
+	[...nodes, ...nodes.filter((d) => d.usableAsTool).map(asTool)].map((d) => [
+		`n8n-nodes-baton.${d.name}`,
+		d,
+	]),
+);
 
 /** `resource.operation` of every operation the built Baton node offers. */
 const batonOperations = descriptions['n8n-nodes-baton.baton'].properties
@@ -35,8 +78,9 @@ function visibleParameters(description, parameters) {
 }
 
 describe('example workflows', () => {
-	it('there are the Telegram, web chat, web chat widget and approval examples, each with a README', () => {
+	it('there are the Telegram, web chat, web chat widget, approval and AI Agent examples, each with a README', () => {
 		assert.deepEqual(examples.sort(), [
+			'ai-agent-handoff',
 			'approval',
 			'telegram-support-bot',
 			'web-chat',
@@ -55,18 +99,22 @@ describe('example workflows', () => {
 				assert.equal(typeof workflow.id, 'string');
 				assert.equal(names.size, workflow.nodes.length);
 				assert.equal(new Set(workflow.nodes.map((n) => n.id)).size, workflow.nodes.length);
-				for (const [from, outputs] of Object.entries(workflow.connections)) {
+				for (const [from, byType] of Object.entries(workflow.connections)) {
 					assert.ok(names.has(from), `connection from unknown node ${from}`);
-					for (const output of outputs.main)
-						for (const link of output)
-							assert.ok(names.has(link.node), `connection to unknown node ${link.node}`);
+					for (const [type, outputs] of Object.entries(byType))
+						for (const output of outputs)
+							for (const link of output) {
+								assert.ok(names.has(link.node), `connection to unknown node ${link.node}`);
+								assert.equal(link.type, type, `${from} -> ${link.node} keeps its connection type`);
+							}
 				}
 			});
 
 			it("uses only this package's node types, and for the Baton node only its resources and operations", () => {
 				for (const node of workflow.nodes.filter((n) => n.type.startsWith('n8n-nodes-baton.'))) {
 					assert.ok(descriptions[node.type], `${node.name}: ${node.type} is a node of the package`);
-					if (node.type !== 'n8n-nodes-baton.baton') continue;
+					if (node.type !== 'n8n-nodes-baton.baton' && node.type !== 'n8n-nodes-baton.batonTool')
+						continue;
 					const { resource, operation } = node.parameters;
 					assert.ok(
 						batonOperations.includes(`${resource}.${operation}`),
@@ -214,6 +262,85 @@ describe('example workflows', () => {
 			assert.match(
 				readme,
 				/<script src="https:\/\/[^"]+\/widget\.js" data-baton-key="pk_[^"]*" async><\/script>/,
+			);
+		});
+	});
+	describe('the AI Agent with handoff example', () => {
+		const workflow = JSON.parse(readFileSync(`${dir}ai-agent-handoff/workflow.json`, 'utf8'));
+		const byName = (name) => workflow.nodes.find((n) => n.name === name);
+		const next = (name, output = 0, type = 'main') =>
+			(workflow.connections[name]?.[type]?.[output] ?? []).map((link) => link.node);
+		const parentOf = (name, type) => next(name, 0, type);
+		const agent = workflow.nodes.find((n) => n.type === '@n8n/n8n-nodes-langchain.agent');
+		const tool = workflow.nodes.find((n) => n.type === 'n8n-nodes-baton.batonHandoffTool');
+		const trigger = workflow.nodes.find((n) => n.type === 'n8n-nodes-baton.batonTrigger');
+		// `.first()`: an agent that called a tool runs again, and `.item` would lose its way back.
+		const sessionOfChat = "={{ $('Chat message').first().json.body.session_id }}";
+
+		it('records the customer turn first and asks the agent only while the AI owns the chat', () => {
+			assert.deepEqual(next('Chat message'), ['Record customer message']);
+			const record = byName('Record customer message');
+			assert.equal(record.parameters.sender, 'user');
+			assert.equal(record.parameters.sessionId, "={{ $('Chat message').item.json.body.session_id }}");
+			assert.deepEqual(next('Record customer message'), ['Person owns the chat?']);
+			assert.deepEqual(next('Person owns the chat?', 0), ['Respond: with a person']);
+			assert.deepEqual(next('Person owns the chat?', 1), [agent.name]);
+		});
+
+		it("gives the agent a chat model, a memory keyed by the chat's session and the Baton Handoff tool", () => {
+			assert.deepEqual(parentOf('OpenAI Chat Model', 'ai_languageModel'), [agent.name]);
+			assert.deepEqual(parentOf('Simple Memory', 'ai_memory'), [agent.name]);
+			assert.equal(byName('Simple Memory').parameters.sessionKey, sessionOfChat);
+			assert.deepEqual(parentOf(tool.name, 'ai_tool'), [agent.name]);
+			assert.equal(tool.parameters.sessionId, sessionOfChat);
+			assert.match(tool.parameters.reason, /^=\{\{ \$fromAI\('reason'/);
+			assert.match(tool.parameters.summary, /^=\{\{ \$fromAI\('summary'/);
+			assert.equal(tool.parameters.triggerPath, trigger.parameters.path);
+			assert.match(
+				agent.parameters.options.systemMessage,
+				new RegExp(tool.name.replaceAll(' ', '_')),
+			);
+		});
+
+		it("sends the agent's answer only when the turn gate took it or this run handed off", () => {
+			assert.deepEqual(next(agent.name), ['Record AI answer']);
+			const gate = byName('Record AI answer');
+			assert.equal(
+				`${gate.parameters.resource}.${gate.parameters.operation}`,
+				'session.recordMessage',
+			);
+			assert.equal(gate.parameters.sender, 'ai');
+			assert.equal(gate.parameters.sessionId, sessionOfChat);
+			assert.deepEqual(next('Record AI answer'), ['Respond: AI answer']);
+			const body = byName('Respond: AI answer').parameters.responseBody;
+			assert.match(
+				body,
+				/reply: \$json\.accepted \|\| \$\('Hand off to a person'\)\.isExecuted \? /,
+			);
+		});
+
+		it("puts the handback's memory messages into a memory keyed by the event's session", () => {
+			assert.ok(trigger.parameters.events.includes('session.handed_back'));
+			assert.deepEqual(next(trigger.name).sort(), ['Handed back?', 'Push to the chat']);
+			assert.deepEqual(next('Handed back?', 0), ['One item per memory message']);
+			assert.deepEqual(next('Handed back?', 1), []);
+			assert.equal(
+				byName('One item per memory message').parameters.fieldToSplitOut,
+				'memory_messages',
+			);
+			assert.deepEqual(next('One item per memory message'), ["Restore the AI's memory"]);
+			const manager = byName("Restore the AI's memory");
+			assert.equal(manager.parameters.mode, 'insert');
+			assert.equal(manager.parameters.insertMode, 'insert');
+			assert.deepEqual(manager.parameters.messages.messageValues, [
+				{ type: '={{ $json.type }}', message: '={{ $json.message }}' },
+			]);
+			assert.deepEqual(parentOf('Simple Memory (handback)', 'ai_memory'), [
+				"Restore the AI's memory",
+			]);
+			assert.equal(
+				byName('Simple Memory (handback)').parameters.sessionKey,
+				`={{ $('${trigger.name}').item.json.session_id }}`,
 			);
 		});
 	});

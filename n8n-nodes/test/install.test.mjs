@@ -48,7 +48,7 @@ describe('manual install as the README documents it', () => {
 	it('the installed nodes and credential load when n8n-workflow comes from the host, as in n8n', () => {
 		const installedPkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
 		const files = [...installedPkg.n8n.nodes, ...installedPkg.n8n.credentials];
-		assert.equal(files.length, 3);
+		assert.equal(files.length, 4);
 		// n8n resolves n8n-workflow for community packages to its own copy; NODE_PATH stands in
 		// for that here with the copy this package is developed against.
 		const script = `for (const f of ${JSON.stringify(files)}) {
@@ -63,11 +63,16 @@ describe('manual install as the README documents it', () => {
 			env: { ...userEnv(), NODE_PATH: join(root, 'node_modules') },
 		});
 		assert.equal(result.status, 0, result.stderr);
-		assert.deepEqual(result.stdout.trim().split('\n'), ['baton', 'batonTrigger', 'batonApi']);
+		assert.deepEqual(result.stdout.trim().split('\n'), [
+			'baton',
+			'batonHandoff',
+			'batonTrigger',
+			'batonApi',
+		]);
 	});
 
 	it('ships the codex files next to the nodes', () => {
-		for (const node of ['Baton/Baton', 'BatonTrigger/BatonTrigger']) {
+		for (const node of ['Baton/Baton', 'BatonHandoff/BatonHandoff', 'BatonTrigger/BatonTrigger']) {
 			assert.ok(existsSync(join(installed, 'dist', 'nodes', `${node}.node.json`)), node);
 		}
 	});

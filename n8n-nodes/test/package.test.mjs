@@ -55,6 +55,7 @@ describe('package', () => {
 	it('icons are shipped next to the built nodes', () => {
 		for (const file of [
 			'dist/nodes/Baton/baton.svg',
+			'dist/nodes/BatonHandoff/baton.svg',
 			'dist/nodes/BatonTrigger/baton.svg',
 			'dist/credentials/baton.svg',
 		]) {

@@ -296,6 +296,7 @@ describe('Baton Trigger callbacks', () => {
 					content: "Hi, I'm Alice",
 					prefixed_content: "[Alice] Hi, I'm Alice",
 					summary: null,
+					memory_messages: null,
 					decision: null,
 					edited: null,
 					comment: null,
@@ -390,17 +391,24 @@ describe('Baton Trigger callbacks', () => {
 		assert.equal(result.workflowData[0][0].json.text, "Hi, I'm Alice");
 	});
 
-	it('uses the ready sentence of a handback and keeps the summary', async () => {
+	it("uses the ready sentence of a handback and keeps the summary and the AI's memory messages", async () => {
+		const memory = [
+			{ type: 'user', message: 'Charged twice' },
+			{ type: 'ai', message: '[Alice] Refunded' },
+			{ type: 'system', message: 'Alice, a person from the team, … Summary: Refund issued' },
+		];
 		const body = event({
 			type: 'session.handed_back',
 			message: null,
 			text: 'Alice is handing you back to the assistant',
 			summary: 'Refund issued',
+			memory_messages: memory,
 		});
 		const { result } = await receive({ body, secret: SUB_SECRET });
 		const item = result.workflowData[0][0].json;
 		assert.equal(item.text, 'Alice is handing you back to the assistant');
 		assert.equal(item.summary, 'Refund issued');
+		assert.deepEqual(item.memory_messages, memory);
 		assert.equal(item.channel_ref, '12345');
 	});
 

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::domain::types::DeliveryStatus;
 
 use super::models::{NoteRow, SessionRow, TakeoverRow};
-use super::schema::{deliveries, messages, notes, takeovers};
+use super::schema::{deliveries, messages, notes, reviewers, takeovers};
 use super::sessions::{self, status_of, NewTurn, SessionFields};
 use super::{accounts, audit, escalation, now, routing, texts, DbConnection};
 use crate::db::outbox::{self, Destination};
@@ -17,6 +17,7 @@ use crate::domain::effects::{Audience, Callback, Effects};
 use crate::domain::escalation::{self as escalation_rules, FallbackDefaults};
 use crate::domain::event::{CallbackEvent, CallbackMessage, EventType, ReviewerRef};
 use crate::domain::hours::OffHoursAction;
+use crate::domain::memory::{self, StretchTurn};
 use crate::domain::notices;
 use crate::domain::session::{transition, SessionEvent, SessionStatus};
 use crate::domain::takeover::{new_history_items, TakeoverSpec};
@@ -142,6 +143,7 @@ pub fn apply_effects(
         ev.reviewer = cb.reviewer;
         ev.text = cb.text;
         ev.summary = cb.summary;
+        ev.memory_messages = cb.memory_messages;
         if cb.assignee.is_some() {
             ev.assignee = cb.assignee;
         }
@@ -815,6 +817,13 @@ pub fn handback(
         Caller::Reviewer(r) => Some(r),
         Caller::ApiKey(_) => None,
     };
+    // Read before the summary turn is written: the stretch is what the customer and the
+    // reviewers said to each other.
+    let memory_messages = memory::handback_memory(
+        &person_stretch(conn, &s.id, &t)?,
+        reviewer.map(|r| r.display_name.as_str()),
+        summary,
+    );
     if let Some(text) = summary {
         let by = reviewer
             .map(|r| r.display_name.as_str())
@@ -844,6 +853,7 @@ pub fn handback(
     let handed_back = Callback {
         reviewer: reviewer.map(reviewer_ref),
         summary: summary.map(str::to_string),
+        memory_messages: Some(memory_messages),
         text: Some(match reviewer {
             Some(r) => texts::say(
                 conn,
@@ -858,6 +868,56 @@ pub fn handback(
     let effects = Effects::new(caller.actor(), "session.handed_back", from, to);
     apply_effects(conn, &s, Some(&t), effects.announce(handed_back))?;
     Ok(s)
+}
+
+/// The customer's and the reviewers' turns since `t` was requested, oldest first, each reviewer
+/// with the name the customer saw. History imported with the request was recorded before the
+/// takeover row, so it is not part of the stretch.
+fn person_stretch(
+    conn: &mut DbConnection,
+    session_id: &str,
+    t: &TakeoverRow,
+) -> Result<Vec<StretchTurn>, ApiError> {
+    let rows: Vec<(String, String)> = messages::table
+        .filter(messages::session_id.eq(session_id))
+        .filter(messages::recorded_at.gt(t.created_at))
+        .filter(
+            messages::sender
+                .eq(Sender::User.as_string())
+                .or(messages::sender.like("human:%")),
+        )
+        .order(messages::seq.asc())
+        .select((messages::sender, messages::content))
+        .load(conn)?;
+    let names: Vec<String> = rows
+        .iter()
+        .filter_map(|(sender, _)| sender.strip_prefix("human:").map(str::to_string))
+        .collect();
+    let display: std::collections::HashMap<String, String> = if names.is_empty() {
+        Default::default()
+    } else {
+        reviewers::table
+            .filter(reviewers::name.eq_any(&names))
+            .select((reviewers::name, reviewers::display_name))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|(sender, content)| {
+            let sender = Sender::parse(&sender).ok()?;
+            let display_name = match &sender {
+                Sender::Human(name) => display.get(name).cloned(),
+                _ => None,
+            };
+            Some(StretchTurn {
+                sender,
+                content,
+                display_name,
+            })
+        })
+        .collect())
 }
 
 /// Closes a conversation (and its open takeover, if any).

@@ -4,6 +4,7 @@
 //! record one and forget the other.
 
 use super::event::{EventType, ReviewerRef};
+use super::memory::MemoryMessage;
 use super::session::SessionStatus;
 
 /// Who hears a step's callback.
@@ -24,6 +25,8 @@ pub struct Callback {
     pub reviewer: Option<ReviewerRef>,
     pub text: Option<String>,
     pub summary: Option<String>,
+    /// For a handback: the person's stretch for the AI's chat memory.
+    pub memory_messages: Option<Vec<MemoryMessage>>,
     pub assignee: Option<String>,
 }
 
@@ -35,6 +38,7 @@ impl Callback {
             reviewer: None,
             text: None,
             summary: None,
+            memory_messages: None,
             assignee: None,
         }
     }

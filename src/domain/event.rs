@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::memory::MemoryMessage;
+
 /// The kinds of callback Baton sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum EventType {
@@ -144,6 +146,12 @@ pub struct CallbackEvent {
     /// For `session.handed_back`: the reviewer's summary for the AI.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// For `session.handed_back`: the person's stretch for the AI's chat memory, ready to insert
+    /// with n8n's Chat Memory Manager ("Insert Messages"): the customer's and the reviewers' turns
+    /// since the takeover (`user`; `ai` prefixed `[Alice] `), oldest first, then a `system`
+    /// message saying who handed back, with the summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_messages: Option<Vec<MemoryMessage>>,
     /// For `approval.decided`: approve, reject or edit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<String>,
@@ -191,6 +199,7 @@ impl CallbackEvent {
             message: None,
             text: None,
             summary: None,
+            memory_messages: None,
             decision: None,
             edited: None,
             comment: None,

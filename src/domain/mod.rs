@@ -11,6 +11,7 @@ pub mod effects;
 pub mod escalation;
 pub mod event;
 pub mod hours;
+pub mod memory;
 pub mod notices;
 pub mod policy;
 pub mod review;

@@ -13,6 +13,7 @@ mod flow;
 mod fuzz;
 mod inbox;
 mod insight;
+mod memory;
 mod openapi;
 mod parsers;
 mod races;

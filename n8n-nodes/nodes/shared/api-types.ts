@@ -1357,6 +1357,13 @@ export interface components {
             expected_wait_seconds?: number | null;
             /** @description Equals the `webhook-id` header; stable across retries, so receivers can deduplicate. */
             id: string;
+            /**
+             * @description For `session.handed_back`: the person's stretch for the AI's chat memory, ready to insert
+             *     with n8n's Chat Memory Manager ("Insert Messages"): the customer's and the reviewers' turns
+             *     since the takeover (`user`; `ai` prefixed `[Alice] `), oldest first, then a `system`
+             *     message saying who handed back, with the summary.
+             */
+            memory_messages?: components["schemas"]["MemoryMessage"][] | null;
             message?: null | components["schemas"]["CallbackMessage"];
             /**
              * Format: date-time
@@ -1833,6 +1840,24 @@ export interface components {
             name: string;
             reviewer?: null | components["schemas"]["ReviewerView"];
         };
+        /**
+         * @description One message for the AI's chat memory, in the shape of an "Insert Messages" entry of n8n's
+         *     Chat Memory Manager node.
+         */
+        MemoryMessage: {
+            /** @description The text. */
+            message: string;
+            /**
+             * @description `user` (the customer), `ai` (the reviewer, prefixed with their name) or `system` (the
+             *     closing handback note with the summary).
+             */
+            type: components["schemas"]["MemoryRole"];
+        };
+        /**
+         * @description Whose words a chat-memory message holds, as n8n's Chat Memory Manager names them.
+         * @enum {string}
+         */
+        MemoryRole: "user" | "ai" | "system";
         /** @description One turn of a conversation. */
         Message: {
             /**

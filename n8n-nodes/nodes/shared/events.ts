@@ -36,7 +36,8 @@ export const EVENT_OPTIONS: INodePropertyOptions[] = [
 	{
 		name: 'Session Handed Back',
 		value: 'session.handed_back',
-		description: 'The reviewer handed the conversation back to the AI, with a summary',
+		description:
+			"The reviewer handed the conversation back to the AI, with a summary; 'memory_messages' are what the person and the customer said, ready for the Chat Memory Manager",
 	},
 	{
 		name: 'Takeover Claimed',
@@ -114,6 +115,7 @@ export function eventToItem(event: BatonEvent, options: EventItemOptions): IData
 		content: message?.content ?? null,
 		prefixed_content: message?.prefixed_content ?? null,
 		summary: event.summary ?? null,
+		memory_messages: (event.memory_messages ?? null) as IDataObject[] | null,
 		decision: event.decision ?? null,
 		edited: (event.edited as IDataObject | undefined) ?? null,
 		comment: event.comment ?? null,
