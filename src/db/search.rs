@@ -333,13 +333,15 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[String]>)
         "), cand AS (SELECT session_id, MAX(mid) AS mid, MIN(score) AS score FROM found GROUP BY session_id) ",
     );
     let best = if pg { "c.mid" } else { "CAST(c.mid AS TEXT)" };
-    push_conversations(
-        &mut sql,
-        caller,
-        s,
-        "cand c JOIN sessions s ON s.id = c.session_id",
-        best,
-    );
+    // PostgreSQL would hash the whole sessions table against the few found (its estimate of
+    // the candidates is blind): a lateral lookup per candidate keeps it to an index probe each
+    // (`OFFSET 0` keeps the subquery from being flattened back into a join).
+    let from = if pg {
+        "cand c JOIN LATERAL (SELECT * FROM sessions s0 WHERE s0.id = c.session_id OFFSET 0) s ON TRUE"
+    } else {
+        "cand c JOIN sessions s ON s.id = c.session_id"
+    };
+    push_conversations(&mut sql, caller, s, from, best);
     sql.push(match s.sort {
         SearchSort::Oldest => " ORDER BY s.updated_at ASC, s.id ASC",
         SearchSort::Relevance if words.is_some() || prefix.is_some() => {
