@@ -243,7 +243,7 @@ pub fn search(
 
 /// The search as one statement. Scores are "lower is better" on both backends (SQLite's bm25
 /// is negative; PostgreSQL's `ts_rank` is negated); an id or user id match ranks first.
-fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[String]>) -> Sql {
+fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[(String, String)]>) -> Sql {
     let mut sql = Sql::new(pg);
     let relevance = s.sort == SearchSort::Relevance;
     let words = s
@@ -256,32 +256,33 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[String]>)
     if let Some(words) = &words {
         parts += 1;
         if pg {
-            // The newest matching messages, found by `pg_candidates`: the best of each session.
-            sql.push("SELECT * FROM (SELECT DISTINCT ON (session_id) session_id, mid, score FROM (SELECT m.session_id, m.id AS mid, ");
-            if relevance {
-                sql.push("CAST(-ts_rank(m.search, plainto_tsquery('simple', ")
+            // The newest matching messages, found by `pg_candidates` with their sessions: the
+            // newest of each session, or its best for `relevance` (which reads the messages
+            // again for their rank).
+            let pairs = pg_newest.unwrap_or_default();
+            if pairs.is_empty() {
+                sql.push("SELECT CAST(NULL AS TEXT) AS session_id, CAST(NULL AS TEXT) AS mid, CAST(0 AS DOUBLE PRECISION) AS score WHERE 1 = 0");
+            } else if relevance {
+                sql.push("SELECT * FROM (SELECT DISTINCT ON (session_id) session_id, mid, score FROM (SELECT m.session_id, m.id AS mid, CAST(-ts_rank(m.search, plainto_tsquery('simple', ")
                     .text(words)
-                    .push(")) AS DOUBLE PRECISION)");
-            } else {
-                sql.push("CAST(0 AS DOUBLE PRECISION)");
-            }
-            sql.push(" AS score FROM messages m WHERE ");
-            match pg_newest {
-                Some(ids) if !ids.is_empty() => {
-                    sql.push("m.id IN (");
-                    for (i, id) in ids.iter().enumerate() {
-                        if i > 0 {
-                            sql.push(", ");
-                        }
-                        sql.text(id);
+                    .push(")) AS DOUBLE PRECISION) AS score FROM messages m WHERE m.id IN (");
+                for (i, (id, _)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
                     }
-                    sql.push(")");
+                    sql.text(id);
                 }
-                _ => {
-                    sql.push("1 = 0");
+                sql.push(")) hits ORDER BY session_id, score, mid DESC) w");
+            } else {
+                sql.push("SELECT v.session_id, MAX(v.mid) AS mid, CAST(0 AS DOUBLE PRECISION) AS score FROM (VALUES ");
+                for (i, (id, session)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.push("(").text(session).push(", ").text(id).push(")");
                 }
+                sql.push(") AS v(session_id, mid) GROUP BY v.session_id");
             }
-            sql.push(") hits ORDER BY session_id, score, mid DESC) w");
         } else {
             // With MIN, SQLite takes the row's other columns from the row that holds it.
             let (mid, score, rank) = if relevance {
@@ -480,6 +481,8 @@ fn push_conversations(sql: &mut Sql, caller: &Caller, s: &Search, from: &str, be
 struct MessageKey {
     #[diesel(sql_type = Text)]
     id: String,
+    #[diesel(sql_type = Text)]
+    session_id: String,
 }
 
 #[derive(QueryableByName)]
@@ -536,12 +539,19 @@ fn time_lexemes(newest: NaiveDateTime, oldest: NaiveDateTime) -> Vec<String> {
     lexemes
 }
 
-/// PostgreSQL: the ids of the newest [`CANDIDATES`] messages that hold every one of `words`
-/// (in no particular order).
-fn pg_candidates(c: &mut diesel::PgConnection, words: &[String]) -> QueryResult<Vec<String>> {
+/// PostgreSQL: the ids of the newest [`CANDIDATES`] messages that hold every one of `words`,
+/// each with its session (in no particular order).
+fn pg_candidates(
+    c: &mut diesel::PgConnection,
+    words: &[String],
+) -> QueryResult<Vec<(String, String)>> {
     use diesel::sql_query;
     use diesel::sql_types::Array;
-    let ids = |rows: Vec<MessageKey>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let ids = |rows: Vec<MessageKey>| {
+        rows.into_iter()
+            .map(|r| (r.id, r.session_id))
+            .collect::<Vec<_>>()
+    };
     let all_words = words.join(" ");
     let Some(newest) = sql_query("SELECT m.recorded_at FROM messages m ORDER BY m.id DESC LIMIT 1")
         .get_result::<Newest>(c)
@@ -571,7 +581,7 @@ fn pg_candidates(c: &mut diesel::PgConnection, words: &[String]) -> QueryResult<
         // Common: the newest messages hold enough of them.
         return planned(c, WALK, |c| {
             sql_query(
-                "SELECT m.id FROM messages m WHERE m.search @@ plainto_tsquery('simple', $1) \
+                "SELECT m.id, m.session_id FROM messages m WHERE m.search @@ plainto_tsquery('simple', $1) \
                  ORDER BY m.id DESC LIMIT $2",
             )
             .bind::<Text, _>(&all_words)
@@ -603,7 +613,7 @@ fn pg_candidates(c: &mut diesel::PgConnection, words: &[String]) -> QueryResult<
         // Perhaps rare: all of its matches, when there are no more than we look at.
         let all = planned(c, INDEX, |c| {
             sql_query(format!(
-                "SELECT m.id FROM messages m WHERE {matches} LIMIT $3"
+                "SELECT m.id, m.session_id FROM messages m WHERE {matches} LIMIT $3"
             ))
             .bind::<Text, _>(&index_words)
             .bind::<Text, _>(&all_words)
@@ -632,7 +642,7 @@ fn pg_candidates(c: &mut diesel::PgConnection, words: &[String]) -> QueryResult<
         let need = CANDIDATES - found.len() as i64;
         let more = planned(c, INDEX, |c| {
             sql_query(format!(
-                "SELECT m.id FROM messages m WHERE {PG_DOC} @@ \
+                "SELECT m.id, m.session_id FROM messages m WHERE {PG_DOC} @@ \
                  (plainto_tsquery('simple', $1) && CAST($2 AS tsquery)) \
                  AND m.search @@ plainto_tsquery('simple', $3) \
                  ORDER BY m.id DESC LIMIT $4"
