@@ -280,6 +280,30 @@ function latestExecution(userFolder, workflowId) {
 	});
 }
 
+/** How many executions of a workflow carry `needle` anywhere in their stored data. */
+function executionsMentioning(userFolder, workflowId, needle) {
+	const sqlite3 = createRequire(join(cacheDir(), 'node_modules', 'n8n', 'package.json'))('sqlite3');
+	return new Promise((resolveCount, reject) => {
+		const db = new sqlite3.Database(
+			join(userFolder, '.n8n', 'database.sqlite'),
+			sqlite3.OPEN_READONLY,
+			(openError) => {
+				if (openError) return reject(openError);
+				db.configure('busyTimeout', 5000);
+				db.get(
+					'SELECT count(*) AS n FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? AND instr(d.data, ?) > 0',
+					[workflowId, needle],
+					(error, row) => {
+						db.close();
+						if (error) reject(error);
+						else resolveCount(row.n);
+					},
+				);
+			},
+		);
+	});
+}
+
 /**
  * Executions a step made fail on purpose and has checked itself (the forged callback's); they are
  * not counted by the steps that assert "no n8n execution failed".
@@ -992,6 +1016,21 @@ async function main() {
 		assert(senders.includes('human:alice'), `Alice's reply is in the history: ${senders}`);
 		assert(senders[senders.length - 1] === 'ai', `the AI answer is the last turn: ${senders}`);
 	});
+
+	await step(
+		"each Baton event reached only the workflow whose takeover it was (five workflows, one API key)",
+		async () => {
+			// Every example workflow runs on the same credential, and four of them have a Baton
+			// Trigger; each trigger hears only its own workflow's takeovers (scope own_takeovers).
+			const session = `"${CHAT}"`;
+			const own = await executionsMentioning(userFolder, WORKFLOW_ID, session);
+			assert(own > 0, `the Telegram workflow's executions carry its session ${session}`);
+			for (const other of [WEB_WORKFLOW_ID, APPROVAL_WORKFLOW_ID, WIDGET_WORKFLOW_ID, AGENT_WORKFLOW_ID]) {
+				const n = await executionsMentioning(userFolder, other, session);
+				assert(n === 0, `${other} ran ${n} time(s) for the Telegram session ${session}`);
+			}
+		},
+	);
 
 	await step(
 		'outside business hours the customer gets the team\'s off-hours message instead of "connecting you"',
