@@ -36,7 +36,7 @@ export class BatonApi implements ICredentialType {
 			default: '',
 			required: true,
 			description:
-				'The "key" printed by <code>baton api-key create --name n8n</code> (starts with bk_)',
+				'The API Key that Baton\'s first-run setup page shows, or the "key" printed by <code>baton api-key create --name n8n</code> (starts with bk_)',
 		},
 		{
 			displayName: 'Signing Secret',
@@ -46,7 +46,7 @@ export class BatonApi implements ICredentialType {
 			default: '',
 			placeholder: 'whsec_...',
 			description:
-				'The "signing_secret" printed with the API key. Needed to verify callbacks of takeovers and approvals that point at n8n; the credential test checks it against Baton.',
+				'The Signing Secret shown with the API key (setup page, Admin · API keys, or "signing_secret" from baton api-key create). Needed to verify callbacks of takeovers and approvals that point at n8n; the credential test checks it against Baton.',
 		},
 	];
 

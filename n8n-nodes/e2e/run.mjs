@@ -255,8 +255,8 @@ async function openVisitorStream(batonUrl, token, origin, lastEventId) {
 	return stream;
 }
 
-/** The latest execution of a workflow, read from n8n's own SQLite database (n8n's sqlite3 module). */
-function latestExecution(userFolder, workflowId) {
+/** One row of a query on n8n's own SQLite database (with n8n's sqlite3 module), read-only. */
+function n8nRow(userFolder, sql, params) {
 	const sqlite3 = createRequire(join(cacheDir(), 'node_modules', 'n8n', 'package.json'))('sqlite3');
 	return new Promise((resolveRow, reject) => {
 		const db = new sqlite3.Database(
@@ -266,42 +266,33 @@ function latestExecution(userFolder, workflowId) {
 				if (openError) return reject(openError);
 				// n8n may be writing: wait for its lock instead of failing with SQLITE_BUSY.
 				db.configure('busyTimeout', 5000);
-				db.get(
-					'SELECT e.id, e.status, d.data FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? ORDER BY e.id DESC LIMIT 1',
-					[workflowId],
-					(error, row) => {
-						db.close();
-						if (error) reject(error);
-						else resolveRow(row);
-					},
-				);
+				db.get(sql, params, (error, row) => {
+					db.close();
+					if (error) reject(error);
+					else resolveRow(row);
+				});
 			},
 		);
 	});
 }
 
+/** The latest execution of a workflow. */
+function latestExecution(userFolder, workflowId) {
+	return n8nRow(
+		userFolder,
+		'SELECT e.id, e.status, d.data FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? ORDER BY e.id DESC LIMIT 1',
+		[workflowId],
+	);
+}
+
 /** How many executions of a workflow carry `needle` anywhere in their stored data. */
-function executionsMentioning(userFolder, workflowId, needle) {
-	const sqlite3 = createRequire(join(cacheDir(), 'node_modules', 'n8n', 'package.json'))('sqlite3');
-	return new Promise((resolveCount, reject) => {
-		const db = new sqlite3.Database(
-			join(userFolder, '.n8n', 'database.sqlite'),
-			sqlite3.OPEN_READONLY,
-			(openError) => {
-				if (openError) return reject(openError);
-				db.configure('busyTimeout', 5000);
-				db.get(
-					'SELECT count(*) AS n FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? AND instr(d.data, ?) > 0',
-					[workflowId, needle],
-					(error, row) => {
-						db.close();
-						if (error) reject(error);
-						else resolveCount(row.n);
-					},
-				);
-			},
-		);
-	});
+async function executionsMentioning(userFolder, workflowId, needle) {
+	const row = await n8nRow(
+		userFolder,
+		'SELECT count(*) AS n FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? AND instr(d.data, ?) > 0',
+		[workflowId, needle],
+	);
+	return row.n;
 }
 
 /**

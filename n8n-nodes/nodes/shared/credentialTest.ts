@@ -12,7 +12,7 @@ import { baseUrlOf } from './transport';
 export const CREDENTIAL_TEST = 'batonApiCredentialTest';
 
 const SIGNING_SECRET_HINT =
-	'Paste the "signing_secret" printed together with this API key by baton api-key create (it starts with whsec_).';
+	'Paste the Signing Secret shown together with this API key (on Baton\'s setup page, or "signing_secret" from baton api-key create; it starts with whsec_).';
 
 /**
  * Whether `secret` verifies the sample event Baton signed with the API key's signing secret
@@ -106,7 +106,7 @@ export async function batonApiCredentialTest(
 	if (response.status === 401 || response.status === 403) {
 		return {
 			status: 'Error',
-			message: `Baton refused the API key (${problemText(response.status, body)}). Use the "key" printed by baton api-key create (it starts with bk_).`,
+			message: `Baton refused the API key (${problemText(response.status, body)}). Use the API Key Baton's setup page showed, or the "key" printed by baton api-key create (it starts with bk_).`,
 		};
 	}
 	if (response.status === 404) {
