@@ -593,17 +593,27 @@ fn pg_candidates(
     // The index is asked for the words that narrow the search (a word in a tenth or more of the
     // newest messages would only make it read a long list: the recheck of all the words
     // handles it), the rarest at least.
+    // Each word's own count (a single word's is the whole search's).
+    let each = if words.len() > 1 {
+        &hits[1..]
+    } else {
+        &hits[..1]
+    };
     let mut narrow: Vec<&str> = words
         .iter()
-        .zip(hits.iter().skip(1))
+        .zip(each)
         .filter(|(_, h)| **h < DENSE)
         .map(|(w, _)| w.as_str())
         .collect();
-    if narrow.is_empty() || words.len() == 1 {
-        narrow = match hits.iter().skip(1).zip(words).min_by_key(|(h, _)| **h) {
-            Some((_, w)) if words.len() > 1 => vec![w.as_str()],
-            _ => words.iter().map(String::as_str).collect(),
-        };
+    if narrow.is_empty() {
+        // Every word is common on its own, not together: the rarest.
+        narrow.extend(
+            words
+                .iter()
+                .zip(each)
+                .min_by_key(|(_, h)| **h)
+                .map(|(w, _)| w.as_str()),
+        );
     }
     let index_words = narrow.join(" ");
     let matches = format!(
