@@ -53,6 +53,7 @@ pub enum Kind {
     Conflict,
     IdempotencyMismatch,
     PayloadTooLarge,
+    UriTooLong,
     UnsupportedMediaType,
     TooManyRequests,
     Unavailable,
@@ -60,7 +61,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Validation,
         Kind::MalformedJson,
         Kind::Unauthorized,
@@ -74,6 +75,7 @@ impl Kind {
         Kind::Conflict,
         Kind::IdempotencyMismatch,
         Kind::PayloadTooLarge,
+        Kind::UriTooLong,
         Kind::UnsupportedMediaType,
         Kind::TooManyRequests,
         Kind::Unavailable,
@@ -91,6 +93,7 @@ impl Kind {
             405 => Kind::MethodNotAllowed,
             409 => Kind::Conflict,
             413 => Kind::PayloadTooLarge,
+            414 => Kind::UriTooLong,
             415 => Kind::UnsupportedMediaType,
             429 => Kind::TooManyRequests,
             503 => Kind::Unavailable,
@@ -113,6 +116,7 @@ impl Kind {
             | Kind::Conflict => StatusCode::CONFLICT,
             Kind::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::UriTooLong => StatusCode::URI_TOO_LONG,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -135,6 +139,7 @@ impl Kind {
             Kind::Conflict => "conflict",
             Kind::IdempotencyMismatch => "idempotency-key-reused",
             Kind::PayloadTooLarge => "payload-too-large",
+            Kind::UriTooLong => "uri-too-long",
             Kind::UnsupportedMediaType => "unsupported-media-type",
             Kind::TooManyRequests => "too-many-requests",
             Kind::Unavailable => "unavailable",
@@ -157,6 +162,7 @@ impl Kind {
             Kind::Conflict => "The resource is not in a state that allows this",
             Kind::IdempotencyMismatch => "Idempotency-Key reused with a different request",
             Kind::PayloadTooLarge => "The request body is too large",
+            Kind::UriTooLong => "The request line is too long",
             Kind::UnsupportedMediaType => "The request body must be application/json",
             Kind::TooManyRequests => "Too many requests",
             Kind::Unavailable => "A dependency is unavailable; try again",

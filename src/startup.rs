@@ -8,7 +8,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, App as ActixApp, HttpResponse, HttpServer};
+use actix_web::{web, App as ActixApp, HttpResponse};
 use tokio::sync::Notify;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -21,6 +21,8 @@ use crate::live::LiveBus;
 use crate::routes;
 use crate::state::AppState;
 use crate::throttle::LoginThrottle;
+
+mod request_line;
 
 /// A built server, bound and ready to run.
 pub struct App {
@@ -125,7 +127,7 @@ impl App {
         let auth_db = web::Data::new(state.db.clone());
         let auth_keys = web::Data::from(state.key_cache.clone());
         let methods = Arc::new(KnownMethods::from_document());
-        let server = HttpServer::new(move || {
+        let app = move || {
             ActixApp::new()
                 .app_data(state.clone())
                 .app_data(auth_db.clone())
@@ -169,10 +171,8 @@ impl App {
                         async move { Err::<HttpResponse, _>(unmatched(allowed)) }
                     }
                 }))
-        })
-        .listen(listener)?
-        .shutdown_timeout(10)
-        .run();
+        };
+        let server = serve(listener, app)?;
         Ok(App {
             server,
             addr,
@@ -210,6 +210,58 @@ impl App {
         }
         served
     }
+}
+
+/// Serves `app` on `listener` over HTTP/1.1, as actix-web's `HttpServer::listen` does (same
+/// timeouts, workers and signals, 10 s to finish on shutdown), with each connection's first
+/// request line checked by [`request_line::check`] before actix-http reads it.
+fn serve<F, I, S, B>(listener: TcpListener, app: F) -> std::io::Result<Server>
+where
+    F: Fn() -> I + Send + Clone + 'static,
+    I: actix_service::IntoServiceFactory<S, actix_http::Request>,
+    S: actix_web::dev::ServiceFactory<
+            actix_http::Request,
+            Config = actix_web::dev::AppConfig,
+            InitError = (),
+        > + 'static,
+    S::Error: Into<actix_web::Error> + 'static,
+    S::Response: Into<actix_http::Response<B>> + 'static,
+    <S::Service as actix_web::dev::Service<actix_http::Request>>::Future: 'static,
+    S::Service: 'static,
+    B: MessageBody + 'static,
+{
+    use actix_http::{HttpService, KeepAlive, Protocol};
+    use actix_service::{fn_service, map_config, ServiceFactoryExt};
+    use actix_web::rt::net::TcpStream;
+    let addr = listener.local_addr()?;
+    listener.set_nonblocking(true)?;
+    Ok(Server::build()
+        .shutdown_timeout(10)
+        .listen("baton", listener, move || {
+            let app = app().into_factory().map_err(|e| {
+                let e: actix_web::Error = e.into();
+                e.error_response()
+            });
+            let checked = fn_service(|io: TcpStream| async move {
+                let peer = io.peer_addr().ok();
+                match request_line::check(io).await {
+                    Ok(Some(io)) => Ok((io, Protocol::Http1, peer)),
+                    Ok(None) => Err(actix_http::error::DispatchError::InternalError),
+                    Err(e) => Err(actix_http::error::DispatchError::Io(e)),
+                }
+            });
+            checked.and_then(
+                HttpService::build()
+                    .keep_alive(KeepAlive::Timeout(Duration::from_secs(5)))
+                    .client_request_timeout(Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(addr)
+                    .finish(map_config(app, move |_| {
+                        actix_web::dev::AppConfig::default()
+                    })),
+            )
+        })?
+        .run())
 }
 
 /// The methods each documented path answers, to tell "no such endpoint" (404) from "not with

@@ -15,6 +15,54 @@ backend_tests!(
     a_status_this_version_does_not_know_is_an_error_not_a_close,
 );
 
+/// actix-http answered a URL the `http` crate cannot hold (64 KiB and up) with a bare 400 and no
+/// body. A request line over 16 KiB now gets a 414 problem, on a fresh connection and whether
+/// the line arrives at once or in pieces; a line under the limit that arrives in pieces is
+/// served as before, and the server keeps serving.
+#[tokio::test]
+async fn a_request_line_too_long_gets_a_problem_not_a_bare_400() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(Backend::Sqlite).await;
+    let key = app.api_key.clone();
+    let addr = app.base.trim_start_matches("http://").to_string();
+    // Raw requests (no client sends a URL over 64 KiB), written in two pieces 50 ms apart:
+    // (path, expected status line start).
+    let long = format!("/v1/search?q={}", "a".repeat(100 * 1024));
+    let just_over = format!("/v1/sessions/{}", "b".repeat(17 * 1024));
+    let just_under = format!("/v1/sessions/{}", "c".repeat(1000));
+    for (path, expected) in [
+        (long.as_str(), "HTTP/1.1 414"),
+        (just_over.as_str(), "HTTP/1.1 414"),
+        (just_under.as_str(), "HTTP/1.1 400"),
+    ] {
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n"
+        );
+        let (first, rest) = request.as_bytes().split_at(path.len() / 2);
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        conn.write_all(first).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        conn.write_all(rest).await.unwrap();
+        let mut answer = Vec::new();
+        conn.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with(expected), "{path:.40}…: {answer}");
+        assert!(
+            answer.contains("application/problem+json"),
+            "{path:.40}…: {answer}"
+        );
+        if expected.ends_with("414") {
+            let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+            let p: Value = serde_json::from_str(body).expect("a problem document");
+            assert_eq!(p["type"], "/problems/uri-too-long", "{p}");
+            assert_eq!(p["status"], 414, "{p}");
+        }
+    }
+    // The id of 1 000 characters was read and judged by the API (too long for a session id).
+    let (s, p) = app.get(&just_under, &key).await;
+    assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
+}
+
 async fn bad_inputs_get_precise_problems(backend: Backend) {
     let app = spawn_app(backend).await;
     let key = app.api_key.clone();
