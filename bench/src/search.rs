@@ -211,6 +211,10 @@ pub async fn run(
             "≤ 50 ms",
         ));
     }
+    if std::env::var("BENCH_KEEP_DB").is_ok() {
+        eprintln!("   search: kept database {}", db.url);
+        std::mem::forget(db);
+    }
     Ok(rows)
 }
 

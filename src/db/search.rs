@@ -12,7 +12,10 @@
 //! time-ordered primary key for a common word, all matches of a rare one, and otherwise the
 //! index asked for the words within the newest hours, then days, widening the window until it
 //! holds enough (each message's index entry also holds its hour and day, see the migration
-//! `search_recent_first`). The cost stays flat at any table size.
+//! `search_recent_first`). The cost stays flat at any table size. On PostgreSQL the candidates'
+//! sessions are then sorted first and each one's latest takeover is read, and filtered, in that
+//! order until the page is full, so a page costs a few dozen takeover lookups, not one per
+//! candidate.
 //! Without words the search lists sessions (by id or user id prefix, or all of them, filtered).
 //!
 //! The SQL differs per backend only in the full-text parts, so one builder writes both, with
@@ -33,6 +36,9 @@ use crate::error::ApiError;
 pub const CANDIDATES: i64 = 2_000;
 /// PostgreSQL: the document the GIN index holds for message `m`, its words and its hour and day.
 const PG_DOC: &str = "(m.search || baton_search_buckets(m.recorded_at))";
+/// PostgreSQL: the candidates as rows `(mid, session_id)`, from one JSON parameter (one value,
+/// not two per candidate, to bind and to parse).
+const PG_PAIRS: &str = "json_to_recordset(CAST(";
 /// PostgreSQL: how many of the newest messages tell how common the words are now.
 const SAMPLE: i64 = 4_000;
 /// PostgreSQL: this many matches in the sample (10 %) make the words common: the newest
@@ -241,6 +247,17 @@ pub fn search(
         .collect())
 }
 
+/// `[{"mid": …, "session_id": …}, …]` for [`PG_PAIRS`].
+fn pairs_json(pairs: &[(String, String)]) -> String {
+    serde_json::Value::Array(
+        pairs
+            .iter()
+            .map(|(mid, session)| serde_json::json!({"mid": mid, "session_id": session}))
+            .collect(),
+    )
+    .to_string()
+}
+
 /// The search as one statement. Scores are "lower is better" on both backends (SQLite's bm25
 /// is negative; PostgreSQL's `ts_rank` is negated); an id or user id match ranks first.
 fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[(String, String)]>) -> Sql {
@@ -265,23 +282,17 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[(String, 
             } else if relevance {
                 sql.push("SELECT * FROM (SELECT DISTINCT ON (session_id) session_id, mid, score FROM (SELECT m.session_id, m.id AS mid, CAST(-ts_rank(m.search, plainto_tsquery('simple', ")
                     .text(words)
-                    .push(")) AS DOUBLE PRECISION) AS score FROM messages m WHERE m.id IN (");
-                for (i, (id, _)) in pairs.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.text(id);
-                }
-                sql.push(")) hits ORDER BY session_id, score, mid DESC) w");
+                    .push(")) AS DOUBLE PRECISION) AS score FROM messages m WHERE m.id IN (SELECT v.mid FROM ")
+                    .push(PG_PAIRS)
+                    .text(&pairs_json(pairs))
+                    .push(
+                        " AS JSON)) AS v(mid TEXT, session_id TEXT))) hits ORDER BY session_id, score, mid DESC) w",
+                    );
             } else {
-                sql.push("SELECT v.session_id, MAX(v.mid) AS mid, CAST(0 AS DOUBLE PRECISION) AS score FROM (VALUES ");
-                for (i, (id, session)) in pairs.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.push("(").text(session).push(", ").text(id).push(")");
-                }
-                sql.push(") AS v(session_id, mid) GROUP BY v.session_id");
+                sql.push("SELECT v.session_id, MAX(v.mid) AS mid, CAST(0 AS DOUBLE PRECISION) AS score FROM ")
+                    .push(PG_PAIRS)
+                    .text(&pairs_json(pairs))
+                    .push(" AS JSON)) AS v(mid TEXT, session_id TEXT) GROUP BY v.session_id");
             }
         } else {
             // With MIN, SQLite takes the row's other columns from the row that holds it.
@@ -333,23 +344,40 @@ fn hits_sql(pg: bool, caller: &Caller, s: &Search, pg_newest: Option<&[(String, 
     sql.push(
         "), cand AS (SELECT session_id, MAX(mid) AS mid, MIN(score) AS score FROM found GROUP BY session_id) ",
     );
-    let best = if pg { "c.mid" } else { "CAST(c.mid AS TEXT)" };
-    // PostgreSQL would hash the whole sessions table against the few found (its estimate of
-    // the candidates is blind): a lateral lookup per candidate keeps it to an index probe each
-    // (`OFFSET 0` keeps the subquery from being flattened back into a join).
-    let from = if pg {
-        "cand c JOIN LATERAL (SELECT * FROM sessions s0 WHERE s0.id = c.session_id OFFSET 0) s ON TRUE"
-    } else {
-        "cand c JOIN sessions s ON s.id = c.session_id"
-    };
-    push_conversations(&mut sql, caller, s, from, best);
-    sql.push(match s.sort {
-        SearchSort::Oldest => " ORDER BY s.updated_at ASC, s.id ASC",
+    let order = match s.sort {
+        SearchSort::Oldest => "{s}.updated_at ASC, {s}.id ASC",
         SearchSort::Relevance if words.is_some() || prefix.is_some() => {
-            " ORDER BY c.score ASC, s.updated_at DESC, s.id DESC"
+            "{c}score ASC, {s}.updated_at DESC, {s}.id DESC"
         }
-        _ => " ORDER BY s.updated_at DESC, s.id DESC",
-    });
+        _ => "{s}.updated_at DESC, {s}.id DESC",
+    };
+    if pg {
+        // The candidates' sessions, in the search's order; then each one's latest takeover and
+        // the filters, in that order, until the page is full: the takeovers of the candidates
+        // past the page are never read. (PostgreSQL would hash the whole sessions table against
+        // the few candidates, its estimate of them being blind: a lateral lookup per candidate
+        // keeps it to an index probe each, and `OFFSET 0` keeps the subquery from being
+        // flattened back into a join.)
+        let inner = order.replace("{s}", "s1").replace("{c}", "c.");
+        let from = format!(
+            "(SELECT c.mid AS c_mid, c.score AS c_score, s1.* FROM cand c JOIN LATERAL \
+             (SELECT * FROM sessions s0 WHERE s0.id = c.session_id OFFSET 0) s1 ON TRUE \
+             ORDER BY {inner}) s"
+        );
+        push_conversations(&mut sql, caller, s, &from, "s.c_mid");
+    } else {
+        push_conversations(
+            &mut sql,
+            caller,
+            s,
+            "cand c JOIN sessions s ON s.id = c.session_id",
+            "CAST(c.mid AS TEXT)",
+        );
+    }
+    let outer = order
+        .replace("{s}", "s")
+        .replace("{c}", if pg { "s.c_" } else { "c." });
+    sql.push(&format!(" ORDER BY {outer}"));
     sql.push(" LIMIT ").bind(Bind::Int(s.limit));
     sql.push(" OFFSET ").bind(Bind::Int(s.offset));
     sql
@@ -560,16 +588,18 @@ fn pg_candidates(
         return Ok(Vec::new());
     };
     // How common the words are among the newest messages: all of them together (term 0), and
-    // each alone when there are several.
+    // each alone when there are several. Each query is parsed once, not once per message
+    // (`OFFSET 0` keeps the planner from moving the parse into the count).
     let mut terms = vec![all_words.clone()];
     if words.len() > 1 {
         terms.extend(words.iter().cloned());
     }
     let mut hits = vec![0; terms.len()];
     for row in sql_query(
-        "SELECT w.term - 1 AS term, count(*) FILTER (WHERE r.search @@ plainto_tsquery('simple', w.text)) AS hits \
+        "SELECT w.term - 1 AS term, count(*) FILTER (WHERE r.search @@ w.query) AS hits \
          FROM (SELECT m.search FROM messages m ORDER BY m.id DESC LIMIT $2) r, \
-         unnest($1) WITH ORDINALITY AS w(text, term) GROUP BY w.term",
+         (SELECT u.term, plainto_tsquery('simple', u.text) AS query \
+          FROM unnest($1) WITH ORDINALITY AS u(text, term) OFFSET 0) w GROUP BY w.term",
     )
     .bind::<Array<Text>, _>(&terms)
     .bind::<BigInt, _>(SAMPLE)
