@@ -219,7 +219,9 @@ fn main() -> anyhow::Result<()> {
                 queue_pages(&bins, backend, &args.pg, &client, plan).await
             }),
             Some(other) => {
-                anyhow::bail!("--only {other:?}: the scenarios run alone are search, queue and detector")
+                anyhow::bail!(
+                    "--only {other:?}: the scenarios run alone are search, queue and detector"
+                )
             }
         };
         rows.extend(result?);
