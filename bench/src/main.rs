@@ -23,6 +23,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use testkit::{login, Backend, Process, Received, Receiver, TestDb};
 
+mod detector;
 mod search;
 mod widget;
 
@@ -62,7 +63,7 @@ struct Args {
     /// Messages written for the search scenario (default 1 000 000; 100 000 with --quick).
     #[arg(long)]
     search_messages: Option<usize>,
-    /// Run only this scenario (`search` or `queue`), not the whole bench.
+    /// Run only this scenario (`search`, `queue` or `detector`), not the whole bench.
     #[arg(long)]
     only: Option<String>,
     /// Where to write the JSON results.
@@ -188,6 +189,12 @@ fn main() -> anyhow::Result<()> {
             search_messages: args.search_messages.unwrap_or(1_000_000),
         }
     };
+    if args.only.as_deref() == Some("detector") {
+        // In process, no server or database: the per-message cost of signal evaluation.
+        let rows = detector::run(args.quick)?;
+        print_table(&rows);
+        return Ok(());
+    }
     let bins = Binaries::locate()?;
     let backends = match args.backend.as_str() {
         "sqlite" => vec![Backend::Sqlite],
@@ -212,7 +219,9 @@ fn main() -> anyhow::Result<()> {
                 queue_pages(&bins, backend, &args.pg, &client, plan).await
             }),
             Some(other) => {
-                anyhow::bail!("--only {other:?}: the scenarios run alone are search and queue")
+                anyhow::bail!(
+                    "--only {other:?}: the scenarios run alone are search, queue and detector"
+                )
             }
         };
         rows.extend(result?);

@@ -743,26 +743,42 @@ impl Counts {
             self.tp as f64 / (self.tp + self.fn_) as f64
         }
     }
+
+    fn n(&self) -> usize {
+        self.tp + self.fp + self.fn_ + self.tn
+    }
 }
 
-#[test]
-fn dev_set_precision_and_recall() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/signals/dev.jsonl");
-    let data = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read the dev set {path}: {e}"));
-    let mut overall = Counts::default();
-    let mut per_lang: std::collections::BTreeMap<String, Counts> = Default::default();
-    let mut misses = Vec::new();
-    for (line_no, line) in data
-        .lines()
+/// A labelled set scored by the detector: overall, per language, and the misses.
+struct Scored {
+    overall: Counts,
+    per_lang: std::collections::BTreeMap<String, Counts>,
+    misses: Vec<String>,
+}
+
+fn parse_cases(name: &str, data: &str) -> Vec<DevCase> {
+    data.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let case: DevCase = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("{path}:{}: not a dev case: {e}", line_no + 1));
+        .map(|(line_no, line)| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{name}:{}: not a labelled case: {e}", line_no + 1))
+        })
+        .collect()
+}
+
+/// Runs the detector over a labelled set and prints its table (precision, recall, n per
+/// language; `--nocapture` shows it), then every miss with what matched.
+fn score(name: &str, data: &str) -> Scored {
+    let mut scored = Scored {
+        overall: Counts::default(),
+        per_lang: Default::default(),
+        misses: Vec::new(),
+    };
+    for case in parse_cases(name, data) {
         let found = detect_human_request(&case.text, &[]);
-        let counts = per_lang.entry(case.lang.clone()).or_default();
-        for c in [&mut overall, counts] {
+        let counts = scored.per_lang.entry(case.lang.clone()).or_default();
+        for c in [&mut scored.overall, counts] {
             match (case.human_request, found.is_some()) {
                 (true, true) => c.tp += 1,
                 (false, true) => c.fp += 1,
@@ -771,32 +787,42 @@ fn dev_set_precision_and_recall() {
             }
         }
         if case.human_request != found.is_some() {
-            misses.push(format!(
-                "  expected {}: {:?} -> {:?}",
-                case.human_request, case.text, found
+            scored.misses.push(format!(
+                "  [{}] expected {}: {:?} -> {:?}",
+                case.lang, case.human_request, case.text, found
             ));
         }
     }
-    println!("dev set {path}");
-    println!("lang  cases  precision  recall");
-    for (lang, c) in &per_lang {
-        let n = c.tp + c.fp + c.fn_ + c.tn;
+    println!("{name}");
+    println!("lang      n  precision  recall");
+    for (lang, c) in &scored.per_lang {
         println!(
-            "{lang:<5} {n:>5}  {:>9.3}  {:>6.3}",
+            "{lang:<5} {:>5}  {:>9.3}  {:>6.3}",
+            c.n(),
             c.precision(),
             c.recall()
         );
     }
-    let n = overall.tp + overall.fp + overall.fn_ + overall.tn;
+    let all = &scored.overall;
     println!(
-        "all   {n:>5}  {:>9.3}  {:>6.3}",
-        overall.precision(),
-        overall.recall()
+        "all   {:>5}  {:>9.3}  {:>6.3}",
+        all.n(),
+        all.precision(),
+        all.recall()
     );
-    for miss in &misses {
+    for miss in &scored.misses {
         println!("{miss}");
     }
-    assert!(n > 0, "the dev set is empty");
+    assert!(all.n() > 0, "{name} is empty");
+    scored
+}
+
+#[test]
+fn dev_set_precision_and_recall() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/signals/dev.jsonl");
+    let data = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read the dev set {path}: {e}"));
+    let overall = score(path, &data).overall;
     assert!(
         overall.precision() >= 0.98,
         "precision {:.3} < 0.98",
@@ -806,6 +832,118 @@ fn dev_set_precision_and_recall() {
         overall.recall() >= 0.95,
         "recall {:.3} < 0.95",
         overall.recall()
+    );
+}
+
+const TUNE_SET: &str = include_str!("../../../tests/data/signals/tune.jsonl");
+const HELDOUT_SET: &str = include_str!("../../../tests/data/signals/heldout.jsonl");
+const FRESH_SET: &str = include_str!("../../../tests/data/signals/fresh.jsonl");
+
+/// The broad set's targets: precision >= 0.98 and recall >= 0.97 overall, and recall >= 0.9
+/// in every one of the eleven languages (each has a third of its requests in each file).
+fn assert_broad_targets(name: &str, data: &str) {
+    let scored = score(name, data);
+    let mut failures = Vec::new();
+    let all = &scored.overall;
+    if all.precision() < 0.98 {
+        failures.push(format!("precision {:.3} < 0.98", all.precision()));
+    }
+    if all.recall() < 0.97 {
+        failures.push(format!("recall {:.3} < 0.97", all.recall()));
+    }
+    for (lang, c) in &scored.per_lang {
+        if c.recall() < 0.9 {
+            failures.push(format!("{lang}: recall {:.3} < 0.9", c.recall()));
+        }
+    }
+    let langs: Vec<&str> = scored.per_lang.keys().map(String::as_str).collect();
+    let mut expected: Vec<&str> = LEXICONS.iter().map(|(_, code, _)| *code).collect();
+    expected.sort_unstable();
+    assert_eq!(langs, expected, "{name} must cover every language");
+    assert!(failures.is_empty(), "{name}: {}", failures.join("; "));
+}
+
+#[test]
+fn tune_set_meets_the_targets() {
+    assert_broad_targets("tests/data/signals/tune.jsonl", TUNE_SET);
+}
+
+#[test]
+fn heldout_set_meets_the_targets() {
+    assert_broad_targets("tests/data/signals/heldout.jsonl", HELDOUT_SET);
+}
+
+/// Messages written after the tuning and never used to tune (see the README): the only clean
+/// measure of how the detector does on wording it has not seen. It does NOT meet the issue's
+/// targets (measured once: precision 0.979, recall 0.705), so this guards the measured level
+/// against regressions and prints the table; raising the floors needs new unseen messages.
+#[test]
+fn fresh_set_keeps_its_measured_level() {
+    let scored = score("tests/data/signals/fresh.jsonl", FRESH_SET);
+    let all = &scored.overall;
+    assert!(
+        all.precision() >= 0.97,
+        "precision {:.3} < 0.97",
+        all.precision()
+    );
+    assert!(all.recall() >= 0.70, "recall {:.3} < 0.70", all.recall());
+    assert_eq!(
+        scored.per_lang.len(),
+        LEXICONS.len(),
+        "every language is in the set"
+    );
+}
+
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// One broad-set message for the split check: its hash, its text and whether it is held out.
+type SplitEntry = (u64, String, bool);
+
+/// The held-out third is fixed by a rule, not by hand: within each (language, label) group,
+/// ordered by the FNV-1a hash of the text, positions 0, 3, 6, … are held out. Recomputing it
+/// from both files catches a message moved between them.
+#[test]
+fn the_broad_split_follows_its_rule() {
+    let mut groups: std::collections::BTreeMap<(String, bool), Vec<SplitEntry>> =
+        Default::default();
+    for (data, held) in [(TUNE_SET, false), (HELDOUT_SET, true)] {
+        for case in parse_cases("broad set", data) {
+            groups
+                .entry((case.lang, case.human_request))
+                .or_default()
+                .push((fnv1a(&case.text), case.text, held));
+        }
+    }
+    let (mut total, mut held_out, group_count) = (0, 0, groups.len());
+    for ((lang, label), mut group) in groups {
+        group.sort();
+        assert!(group.len() >= 20, "{lang}/{label}: only {}", group.len());
+        for (i, (_, text, held)) in group.iter().enumerate() {
+            assert_eq!(
+                *held,
+                i % 3 == 0,
+                "{lang}/{label}: {text:?} is in the wrong file"
+            );
+            total += 1;
+            held_out += usize::from(*held);
+        }
+        let texts: std::collections::BTreeSet<&str> =
+            group.iter().map(|(_, t, _)| t.as_str()).collect();
+        assert_eq!(
+            texts.len(),
+            group.len(),
+            "{lang}/{label}: a message appears twice"
+        );
+    }
+    assert!(total >= 660, "the broad set has {total} messages");
+    // Each group holds out ceil(len / 3): a third, give or take the rounding.
+    assert!(
+        held_out * 3 >= total && held_out * 3 <= total + 2 * group_count,
+        "{held_out} of {total} held out"
     );
 }
 
