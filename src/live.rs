@@ -62,6 +62,10 @@ pub struct LiveBus {
     /// password), here or on another replica: event streams check their sign-in again when it
     /// moved, instead of before every event.
     sign_ins: AtomicU64,
+    /// Held by the event stream that is looking up whose notices these are (see
+    /// `routes::events`): one lookup at a time, so a burst of notices costs one query for all
+    /// of them instead of one per notice, and no two streams look up the same notice.
+    pub resolving: tokio::sync::Mutex<()>,
 }
 
 impl Default for LiveBus {
@@ -78,6 +82,7 @@ impl Default for LiveBus {
             outgoing: OnceLock::new(),
             on_revocation: OnceLock::new(),
             sign_ins: AtomicU64::new(0),
+            resolving: tokio::sync::Mutex::new(()),
         }
     }
 }

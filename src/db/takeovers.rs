@@ -57,6 +57,23 @@ pub fn latest_for_session(
         .optional()?)
 }
 
+/// [`latest_for_session`] for several sessions in one query: each session's latest takeover,
+/// by session id (sessions without one are absent).
+pub fn latest_for_sessions(
+    conn: &mut DbConnection,
+    session_ids: &[String],
+) -> Result<std::collections::HashMap<String, TakeoverRow>, ApiError> {
+    let rows: Vec<TakeoverRow> = takeovers::table
+        .filter(takeovers::session_id.eq_any(session_ids))
+        .order(takeovers::created_at.desc())
+        .load(conn)?;
+    let mut latest = std::collections::HashMap::new();
+    for row in rows {
+        latest.entry(row.session_id.clone()).or_insert(row);
+    }
+    Ok(latest)
+}
+
 /// May this caller read this session?
 pub fn can_read_session(
     conn: &mut DbConnection,

@@ -22,6 +22,9 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// together do not all ask at the same moment.
 const SIGN_IN_RECHECK: Duration = Duration::from_secs(15);
 
+/// The most waiting notices whose audience one lookup resolves at once.
+const RESOLVE_AHEAD: usize = 256;
+
 /// A live stream of changes to the conversations you may see, as server-sent events.
 ///
 /// Each event has an `id:` line, `event: session` and a JSON `LiveEvent` as `data:`; idle
@@ -67,6 +70,7 @@ pub async fn get_events(
         reviewer,
         rx,
         backlog,
+        lagged: false,
         sent_up_to: if reset { 0 } else { last_seen.unwrap_or(0) },
         opening: Some(if reset {
             "retry: 1000\nevent: reset\ndata: {}\n\n".to_string()
@@ -104,6 +108,9 @@ struct Stream {
     reviewer: ReviewerAuth,
     rx: broadcast::Receiver<LiveEvent>,
     backlog: VecDeque<LiveEvent>,
+    /// Fell behind the broadcast while reading ahead: once the backlog is sent, the client must
+    /// reload what it shows.
+    lagged: bool,
     sent_up_to: u64,
     opening: Option<String>,
 }
@@ -117,6 +124,10 @@ impl Stream {
         loop {
             let event = match self.backlog.pop_front() {
                 Some(e) => e,
+                None if self.lagged => {
+                    self.lagged = false;
+                    return self.sent("event: reset\ndata: {}\n\n".into());
+                }
                 None => {
                     let keep_alive = self.last_sent + KEEP_ALIVE;
                     tokio::select! {
@@ -169,6 +180,11 @@ impl Stream {
         if self.reviewer.is_admin {
             return Some(true);
         }
+        if !event.audience.initialized() {
+            self.resolve_audiences(event).await;
+        }
+        // Resolved above, or by another stream meanwhile; a failed lookup leaves it empty, and
+        // the notice is looked up alone.
         let session = event.session_id.clone();
         let db = self.state.db.clone();
         let latest = event
@@ -176,6 +192,43 @@ impl Stream {
             .get_or_try_init(|| db.read(move |conn| repo::latest_for_session(conn, &session)))
             .await;
         Some(matches!(latest, Ok(Some(t)) if repo::can_see(&self.reviewer, t)))
+    }
+
+    /// Looks up whose notices `event` and every notice already waiting for this stream are (their
+    /// sessions' latest takeovers) in one query, under the bus's `resolving` lock: a burst of
+    /// a hundred takeovers is one lookup for every stream, not a hundred one after another.
+    async fn resolve_audiences(&mut self, event: &LiveEvent) {
+        let _one_at_a_time = self.state.live.resolving.lock().await;
+        if event.audience.initialized() {
+            return;
+        }
+        while self.backlog.len() < RESOLVE_AHEAD {
+            match self.rx.try_recv() {
+                Ok(e) => self.backlog.push_back(e),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                    self.lagged = true;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        let pending: Vec<&LiveEvent> = std::iter::once(event)
+            .chain(self.backlog.iter())
+            .filter(|e| !e.audience.initialized())
+            .collect();
+        let mut sessions: Vec<String> = pending.iter().map(|e| e.session_id.clone()).collect();
+        sessions.sort_unstable();
+        sessions.dedup();
+        let found = self
+            .state
+            .db
+            .read(move |conn| repo::latest_for_sessions(conn, &sessions))
+            .await;
+        if let Ok(latest) = found {
+            for e in pending {
+                let _ = e.audience.set(latest.get(&e.session_id).cloned());
+            }
+        }
     }
 
     /// `None` when the reviewer's sign-in has ended.
