@@ -25,6 +25,7 @@ use testkit::{login, Backend, Process, Received, Receiver, TestDb};
 
 mod detector;
 mod search;
+mod wait;
 mod widget;
 
 #[derive(Parser)]
@@ -63,7 +64,11 @@ struct Args {
     /// Messages written for the search scenario (default 1 000 000; 100 000 with --quick).
     #[arg(long)]
     search_messages: Option<usize>,
-    /// Run only this scenario (`search`, `queue` or `detector`), not the whole bench.
+    /// Conversations arriving at once in the customer's-wait scenario (`--only wait`), one
+    /// round each.
+    #[arg(long, value_delimiter = ',', default_values_t = [100, 1000])]
+    wait_conversations: Vec<usize>,
+    /// Run only this scenario (`search`, `queue`, `wait` or `detector`), not the whole bench.
     #[arg(long)]
     only: Option<String>,
     /// Where to write the JSON results.
@@ -212,6 +217,15 @@ fn main() -> anyhow::Result<()> {
         let result = match args.only.as_deref() {
             None => rt.block_on(run_backend(&bins, backend, &args.pg, plan)),
             Some("search") => rt.block_on(search_only(&bins, backend, &args.pg, plan)),
+            Some("wait") => rt.block_on(async {
+                let mut rows = Vec::new();
+                for &n in &args.wait_conversations {
+                    eprintln!("   customer's wait: {n} conversations at once");
+                    let db = TestDb::create(backend, &args.pg, "baton_bench")?;
+                    rows.extend(wait::run(&bins, db, backend.as_str(), n).await?);
+                }
+                anyhow::Ok(rows)
+            }),
             Some("queue") => rt.block_on(async {
                 let client = reqwest::Client::builder()
                     .timeout(Duration::from_secs(60))
@@ -220,7 +234,7 @@ fn main() -> anyhow::Result<()> {
             }),
             Some(other) => {
                 anyhow::bail!(
-                    "--only {other:?}: the scenarios run alone are search, queue and detector"
+                    "--only {other:?}: the scenarios run alone are search, queue, wait and detector"
                 )
             }
         };
@@ -1174,7 +1188,7 @@ fn machine() -> Value {
     })
 }
 
-mod fanout {
+pub(crate) mod fanout {
     //! The live fan-out: many server-sent-event clients, one change at a time.
 
     use super::*;
