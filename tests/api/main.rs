@@ -15,6 +15,7 @@ mod inbox;
 mod insight;
 mod memory;
 mod openapi;
+mod operations;
 mod parsers;
 mod races;
 mod routing;
