@@ -1,8 +1,9 @@
-//! The `baton` command line: serve (default), migrate, api-key, reviewer, backup, openapi.
+//! The `baton` command line: serve (default), migrate, api-key, reviewer, backup, erase, openapi.
 
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, DatabaseUrl};
+use crate::db::erasure::{self, Target};
 use crate::db::{self, accounts, Db};
 
 #[derive(Parser, Debug)]
@@ -33,6 +34,17 @@ pub enum Command {
     Backup {
         /// Where to write the copy; it must not exist yet.
         path: std::path::PathBuf,
+    },
+    /// Erase everything about one customer or one conversation (as POST /v1/erasures does);
+    /// prints the counts as JSON.
+    #[command(group(clap::ArgGroup::new("whom").required(true).args(["user_id", "session_id"])))]
+    Erase {
+        /// Every conversation with this user id.
+        #[arg(long)]
+        user_id: Option<String>,
+        /// One conversation.
+        #[arg(long)]
+        session_id: Option<String>,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -94,6 +106,26 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<()> {
                 "{}",
                 serde_json::json!({"backup": path.display().to_string(), "bytes": bytes})
             );
+        }
+        Command::Erase {
+            user_id,
+            session_id,
+        } => {
+            let target = match (user_id, session_id) {
+                (Some(user), None) if !user.trim().is_empty() => Target::User(user.trim().into()),
+                (None, Some(session)) => Target::Session(
+                    crate::domain::types::SessionId::parse(&session)
+                        .map_err(|e| anyhow::anyhow!("--session-id {e}"))?
+                        .as_str()
+                        .to_string(),
+                ),
+                _ => anyhow::bail!("give exactly one of --user-id and --session-id"),
+            };
+            let db = open(config)?;
+            let erased = db
+                .write_blocking(|conn| erasure::erase(conn, &target, "cli"))
+                .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            println!("{}", serde_json::to_string(&erased)?);
         }
         Command::ApiKey(ApiKeyCommand::Create { name }) => {
             let name = name.trim().to_string();
