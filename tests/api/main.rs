@@ -26,4 +26,5 @@ mod signals;
 mod subscriptions;
 mod timers;
 mod turns;
+mod upgrade;
 mod widget;
