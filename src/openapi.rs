@@ -77,7 +77,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// Rules between fields of one body, stated as JSON Schema `if`/`then`: an approval needs a
 /// proposal, and only an approval has a default decision; an `edit` decision carries the
-/// edited proposal; a Telegram channel needs its `chat_id`.
+/// edited proposal; a Telegram channel needs its `chat_id`; an erasure names exactly one of a
+/// user id and a session id.
 struct Conditions;
 
 impl Modify for Conditions {
@@ -111,6 +112,15 @@ impl Modify for Conditions {
                     "properties": {"chat_id": {"type": "string", "pattern": crate::domain::takeover::NOT_BLANK_PATTERN}}
                 }),
                 None,
+            ),
+            (
+                "ErasureRequest",
+                json!({"required": ["user_id"], "properties": {"user_id": {"type": "string"}}}),
+                json!({"properties": {"session_id": {"type": "null"}}}),
+                Some(json!({
+                    "required": ["session_id"],
+                    "properties": {"session_id": {"type": "string"}}
+                })),
             ),
         ];
         let Some(components) = openapi.components.as_mut() else {

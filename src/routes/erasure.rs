@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::parse_json;
 use crate::auth::AdminAuth;
 use crate::db::erasure::{self, Target};
+use crate::domain::takeover::is_blank;
 use crate::domain::types::SessionId;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -17,11 +18,15 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErasureRequest {
-    /// Every conversation whose `user_id` is this (1 to 255 characters).
-    #[schema(min_length = 1, max_length = 255)]
+    /// Every conversation whose `user_id` is exactly this (1 to 255 characters, not blank).
+    #[schema(schema_with = super::dto::text_255_schema)]
     pub user_id: Option<String>,
     /// One conversation.
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\uFFFD]+$"
+    )]
     pub session_id: Option<String>,
 }
 
@@ -65,8 +70,7 @@ pub async fn create_erasure(
     let body: ErasureRequest = parse_json(&req, &body, None)?;
     let target = match (body.user_id, body.session_id) {
         (Some(user), None) => {
-            let user = user.trim().to_string();
-            if user.is_empty() || user.chars().count() > 255 {
+            if is_blank(&user) || user.chars().count() > 255 {
                 return Err(ApiError::field("user_id", "must be 1 to 255 characters"));
             }
             Target::User(user)

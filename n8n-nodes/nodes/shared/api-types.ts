@@ -1695,9 +1695,8 @@ export interface components {
         ErasureRequest: {
             /** @description One conversation. */
             session_id?: string | null;
-            /** @description Every conversation whose `user_id` is this (1 to 255 characters). */
             user_id?: string | null;
-        };
+        } & unknown;
         /** @description The handoff decision for one message. */
         Evaluation: {
             /** @description Whether the conversation should go to a person now. */
