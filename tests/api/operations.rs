@@ -269,7 +269,12 @@ async fn erasing_a_customer_removes_what_they_said_and_keeps_the_analytics_count
         json!({"sessions": 0, "messages": 0, "notes": 0, "deliveries": 0})
     );
     // Exactly one of the two, and only for admins.
-    for body in [json!({}), json!({"user_id": "a", "session_id": "b"})] {
+    for body in [
+        json!({}),
+        json!({"user_id": "a", "session_id": "b"}),
+        json!({"user_id": "  "}),
+        json!({"session_id": ""}),
+    ] {
         let (s, b) = app.post("/v1/erasures", &root, body).await;
         assert_problem(s, &b, StatusCode::BAD_REQUEST, "validation");
     }
