@@ -1,8 +1,9 @@
-//! The `baton` command line: serve (default), migrate, api-key, reviewer, openapi.
+//! The `baton` command line: serve (default), migrate, api-key, reviewer, backup, erase, openapi.
 
 use clap::{Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{Config, DatabaseUrl};
+use crate::db::erasure::{self, Target};
 use crate::db::{self, accounts, Db};
 
 #[derive(Parser, Debug)]
@@ -28,6 +29,23 @@ pub enum Command {
     /// Manage reviewers.
     #[command(subcommand)]
     Reviewer(ReviewerCommand),
+    /// Copy a live SQLite database to PATH (a consistent copy, taken while Baton runs; created
+    /// readable by its owner only). For PostgreSQL use pg_dump (see docs/OPERATIONS.md).
+    Backup {
+        /// Where to write the copy; it must not exist yet.
+        path: std::path::PathBuf,
+    },
+    /// Erase everything about one customer or one conversation (as POST /v1/erasures does);
+    /// prints the counts as JSON.
+    #[command(group(clap::ArgGroup::new("whom").required(true).args(["user_id", "session_id"])))]
+    Erase {
+        /// Every conversation with this user id.
+        #[arg(long)]
+        user_id: Option<String>,
+        /// One conversation.
+        #[arg(long)]
+        session_id: Option<String>,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -81,6 +99,33 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<()> {
                 config.database_url.redacted(),
                 applied.len()
             );
+        }
+        Command::Backup { path } => {
+            let bytes = backup(&config.database_url, &path)?;
+            println!(
+                "{}",
+                serde_json::json!({"backup": path.display().to_string(), "bytes": bytes})
+            );
+        }
+        Command::Erase {
+            user_id,
+            session_id,
+        } => {
+            let target = match (user_id, session_id) {
+                (Some(user), None) if !user.trim().is_empty() => Target::User(user.trim().into()),
+                (None, Some(session)) => Target::Session(
+                    crate::domain::types::SessionId::parse(&session)
+                        .map_err(|e| anyhow::anyhow!("--session-id {e}"))?
+                        .as_str()
+                        .to_string(),
+                ),
+                _ => anyhow::bail!("give exactly one of --user-id and --session-id"),
+            };
+            let db = open(config)?;
+            let erased = db
+                .write_blocking(|conn| erasure::erase(conn, &target, "cli"))
+                .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            println!("{}", serde_json::to_string(&erased)?);
         }
         Command::ApiKey(ApiKeyCommand::Create { name }) => {
             let name = name.trim().to_string();
@@ -136,4 +181,47 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Copies a live SQLite database with `VACUUM INTO`: one read transaction, so the copy is the
+/// database as of one commit, while writers go on (WAL). The copy is created 0600 before SQLite
+/// fills it (it holds signing secrets). VACUUM may renumber the rows of `messages`, whose rowids
+/// key the full-text index, so the copy's index is rebuilt. Returns the copy's size in bytes.
+fn backup(url: &DatabaseUrl, path: &std::path::Path) -> anyhow::Result<u64> {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, RunQueryDsl};
+    let source = match url {
+        DatabaseUrl::Sqlite(source) => source,
+        DatabaseUrl::Postgres(_) => anyhow::bail!(
+            "baton backup copies a SQLite database; for PostgreSQL use its own tools: \
+             pg_dump -Fc -h HOST -U USER -d DATABASE -f baton.dump, and to restore \
+             pg_restore -h HOST -U USER -d NEW_DATABASE baton.dump (see docs/OPERATIONS.md)"
+        ),
+    };
+    if !std::path::Path::new(source).exists() {
+        anyhow::bail!("no SQLite database at {source:?} (DATABASE_URL)");
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    let dest = path.to_string_lossy().into_owned();
+    let copied = (|| -> anyhow::Result<()> {
+        let mut conn = diesel::SqliteConnection::establish(source)?;
+        conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
+        diesel::sql_query("VACUUM INTO ?")
+            .bind::<diesel::sql_types::Text, _>(&dest)
+            .execute(&mut conn)?;
+        let mut copy = diesel::SqliteConnection::establish(&dest)?;
+        copy.batch_execute("INSERT INTO message_search(message_search) VALUES ('rebuild');")?;
+        Ok(())
+    })();
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(path);
+        anyhow::bail!("backup failed: {e:#}");
+    }
+    Ok(std::fs::metadata(path)?.len())
 }

@@ -112,6 +112,12 @@ pub struct Config {
     /// in the attempt log, shown to admins only. Default `false`: a callback URL pointed at an
     /// internal service must not make Baton a way to read that service's answers.
     pub delivery_excerpts: bool,
+    /// `BATON_RETENTION_DAYS`: closed conversations untouched for this many days are purged.
+    /// Unset: kept forever.
+    pub retention_days: Option<u32>,
+    /// `BATON_RETENTION_INTERVAL`: how often the retention timer looks for conversations past
+    /// the period, default 1 h (it also looks once at start).
+    pub retention_interval: Duration,
 }
 
 /// The default apology when nobody answers in time.
@@ -200,6 +206,7 @@ impl Config {
         let idle_close = one("BATON_IDLE_CLOSE", "24h");
         let away_grace = one("BATON_AWAY_GRACE", "60s");
         let queue_update_interval = one("BATON_QUEUE_UPDATE_INTERVAL", "60s");
+        let retention_interval = one("BATON_RETENTION_INTERVAL", "1h");
         let fallback_message = take("BATON_FALLBACK_MESSAGE", DEFAULT_FALLBACK_MESSAGE);
         let action_raw = take("BATON_FALLBACK_ACTION", "handback");
         let fallback_action = FallbackAction::parse(action_raw.trim()).unwrap_or_else(|| {
@@ -227,6 +234,9 @@ impl Config {
                 false
             }
         };
+        let retention_days = get("BATON_RETENTION_DAYS")
+            .filter(|v| !v.trim().is_empty())
+            .map(|raw| parse_num(&raw, "BATON_RETENTION_DAYS", 1, 36_500, &mut errors));
         if errors.is_empty() {
             Ok(Config {
                 bind,
@@ -248,6 +258,8 @@ impl Config {
                 fallback_action,
                 url_policy,
                 delivery_excerpts,
+                retention_days,
+                retention_interval,
             })
         } else {
             Err(errors)
@@ -311,6 +323,22 @@ mod tests {
         .unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].starts_with("BATON_BIND"));
+    }
+
+    #[test]
+    fn retention_is_off_unless_set_and_set_to_whole_days() {
+        let unset = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(unset.retention_days, None);
+        let set = Config::from_lookup(|k| (k == "BATON_RETENTION_DAYS").then(|| "30".into()));
+        assert_eq!(set.unwrap().retention_days, Some(30));
+        for bad in ["0", "-1", "30d", "forever", "36501"] {
+            let errors = Config::from_lookup(|k| (k == "BATON_RETENTION_DAYS").then(|| bad.into()))
+                .unwrap_err();
+            assert!(
+                errors[0].starts_with("BATON_RETENTION_DAYS") && errors[0].contains("1 to 36500"),
+                "{bad}: {errors:?}"
+            );
+        }
     }
 
     #[test]

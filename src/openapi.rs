@@ -30,7 +30,7 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         (name = "deliveries", description = "The outbox: callbacks, attempts, redelivery"),
         (name = "escalation", description = "Escalation policies and team notification channels"),
         (name = "routing", description = "Assignment policies, capacity, availability, business hours"),
-        (name = "admin", description = "Reviewers, teams and API keys; admin reviewers only"),
+        (name = "admin", description = "Reviewers, teams, API keys and erasure on request; admin reviewers only"),
         (name = "web chat", description = "Baton's own chat widget: widget keys (admins) and the visitor's side (`/widget/v1`)"),
         (name = "operations", description = "Health and problem types"),
     )
@@ -77,7 +77,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// Rules between fields of one body, stated as JSON Schema `if`/`then`: an approval needs a
 /// proposal, and only an approval has a default decision; an `edit` decision carries the
-/// edited proposal; a Telegram channel needs its `chat_id`.
+/// edited proposal; a Telegram channel needs its `chat_id`; an erasure names exactly one of a
+/// user id and a session id.
 struct Conditions;
 
 impl Modify for Conditions {
@@ -111,6 +112,15 @@ impl Modify for Conditions {
                     "properties": {"chat_id": {"type": "string", "pattern": crate::domain::takeover::NOT_BLANK_PATTERN}}
                 }),
                 None,
+            ),
+            (
+                "ErasureRequest",
+                json!({"required": ["user_id"], "properties": {"user_id": {"type": "string"}}}),
+                json!({"properties": {"session_id": {"type": "null"}}}),
+                Some(json!({
+                    "required": ["session_id"],
+                    "properties": {"session_id": {"type": "string"}}
+                })),
             ),
         ];
         let Some(components) = openapi.components.as_mut() else {

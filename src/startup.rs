@@ -120,6 +120,11 @@ impl App {
             away_grace: config.away_grace,
             queue_update_interval: config.queue_update_interval,
         };
+        workers.extend(crate::timers::retention::Retention::spawn(
+            &config,
+            &state.db,
+            stopped.clone(),
+        ));
         workers.push(tokio::spawn(timers.run(stopped)));
 
         let max_body = config.max_body_bytes;

@@ -20,6 +20,7 @@ fn request_examples() -> Vec<(&'static str, Value)> {
     let webhook = "http://127.0.0.1:5678/webhook/baton";
     vec![
         ("create_api_key", json!({"name": "n8n production"})),
+        ("create_erasure", json!({"user_id": "tg-48213977"})),
         (
             "create_login",
             json!({"name": "alice", "password": "correct horse battery staple"}),

@@ -8,6 +8,7 @@ pub mod canned;
 pub mod conversation;
 pub mod deliveries;
 pub mod dto;
+pub mod erasure;
 pub mod escalation;
 pub mod events;
 pub mod health;
@@ -127,6 +128,7 @@ api_handlers!(
     api_keys::list_api_keys,
     api_keys::create_api_key,
     api_keys::delete_api_key,
+    erasure::create_erasure,
 );
 
 /// Parses a JSON body; an empty body becomes `T::default()` when `empty_ok`.

@@ -3,6 +3,8 @@
 //! back offers nobody accepted, sets disconnected reviewers away and sends queue updates; the queue's counts are folded. Deadlines live in the database, so they fire after a restart too; each
 //! step re-checks its deadline under the session lock, so several replicas fire it once.
 
+pub mod retention;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -269,6 +269,12 @@ fn cases() -> Vec<Case> {
             ADMIN,
         ),
         case(M::DELETE, "/v1/api-keys/{id}", None, ADMIN),
+        case(
+            M::POST,
+            "/v1/erasures",
+            Some(json!({"session_id": "nobody-here"})),
+            ADMIN,
+        ),
         case(M::GET, "/v1/customer-texts", None, ADMIN),
         case(
             M::PUT,

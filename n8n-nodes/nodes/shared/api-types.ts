@@ -284,6 +284,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a customer or a conversation: messages, notes, callbacks, customer attributes and the
+         *     texts of its takeovers go; the takeovers' timings and outcomes stay for the analytics, under
+         *     a pseudonym. Refused with 409 while a person holds one of the conversations.
+         */
+        post: operations["create_erasure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escalation-policies": {
         parameters: {
             query?: never;
@@ -1644,6 +1665,38 @@ export interface components {
             /** @description Newest first. */
             items: components["schemas"]["Delivery"][];
         };
+        /**
+         * @description What was erased. The audit trail keeps these counts under the action `erasure`, and nothing
+         *     that names the customer.
+         */
+        Erasure: {
+            /**
+             * Format: int64
+             * @description Their callbacks, sent or not, with their attempt logs.
+             */
+            deliveries: number;
+            /**
+             * Format: int64
+             * @description Their messages (with their full-text index entries).
+             */
+            messages: number;
+            /**
+             * Format: int64
+             * @description Their internal notes.
+             */
+            notes: number;
+            /**
+             * Format: int64
+             * @description Conversations erased.
+             */
+            sessions: number;
+        };
+        /** @description Whom to erase: exactly one of `user_id` and `session_id`. */
+        ErasureRequest: {
+            /** @description One conversation. */
+            session_id?: string | null;
+            user_id?: string | null;
+        } & unknown;
         /** @description The handoff decision for one message. */
         Evaluation: {
             /** @description Whether the conversation should go to a person now. */
@@ -4064,6 +4117,89 @@ export interface operations {
             };
             /** @description It is still pending */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_erasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "user_id": "tg-48213977"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErasureRequest"];
+            };
+        };
+        responses: {
+            /** @description Erased (all counts 0 when nothing matched) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            /** @description Neither or both of `user_id` and `session_id`, or an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A person holds one of the conversations (a takeover is waiting or claimed); nothing was erased */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

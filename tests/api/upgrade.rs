@@ -1,0 +1,244 @@
+//! Upgrades keep data: a database made by the first migration only (the first released schema),
+//! filled through that schema's own SQL, is upgraded by today's Baton at start, and every row
+//! is still there and readable through the API.
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::helpers::{baton_bin, Backend, TestDb};
+
+backend_tests!(a_database_of_the_first_schema_keeps_every_row_through_todays_migrations);
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The first migration's schema, filled as Baton of that time wrote it: a team with alice
+/// (reviewer) and root (admin), an API key, a conversation handed back after a takeover (five
+/// messages, a note, its delivered callbacks with an attempt, audit entries) and one still
+/// waiting for a person.
+fn first_schema_rows(key_hash: &str, alice_hash: &str, root_hash: &str) -> String {
+    format!(
+        "INSERT INTO api_keys (id, name, key_hash, signing_secret, created_at)
+           VALUES ('0193a0c4-0003-7000-8000-000000000003', 'n8n', '{key_hash}', 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0', '2026-11-25 09:00:00');
+         INSERT INTO teams (id, name, created_at) VALUES ('0193a0c4-0004-7000-8000-000000000004', 'support', '2026-11-25 09:00:00');
+         INSERT INTO reviewers (id, name, display_name, password_hash, is_admin, created_at)
+           VALUES ('0193a0c4-0005-7000-8000-000000000005', 'alice', 'Alice', '{alice_hash}', FALSE, '2026-11-25 09:00:00'),
+                  ('0193a0c4-0006-7000-8000-000000000006', 'root', 'Root', '{root_hash}', TRUE, '2026-11-25 09:00:00');
+         INSERT INTO team_members (team_id, reviewer_id) VALUES ('0193a0c4-0004-7000-8000-000000000004', '0193a0c4-0005-7000-8000-000000000005');
+         INSERT INTO sessions (id, channel, channel_ref, user_id, status, assigned_to, open_takeover_id,
+                               next_seq, created_at, updated_at, last_user_message_at)
+           VALUES ('up-1', 'telegram', '48213977', 'tg-48213977', 'handed_back', NULL, NULL, 5,
+                   '2026-11-25 10:00:00', '2026-11-25 10:09:00', '2026-11-25 10:02:00'),
+                  ('up-2', 'whatsapp', '+4915112345678', NULL, 'human_requested', NULL, '0193a0c4-0002-7000-8000-000000000002', 1,
+                   '2026-11-25 11:00:00', '2026-11-25 11:00:01', '2026-11-25 11:00:00');
+         INSERT INTO messages (id, session_id, seq, sender, content, external_id, tool_calls, meta, at, recorded_at) VALUES
+           ('0193a0c4-0007-7000-8000-000000000007', 'up-1', 1, 'user', 'Where is my order 1234?', 'tg-1', NULL, NULL, '2026-11-25 10:00:00', '2026-11-25 10:00:00'),
+           ('0193a0c4-0008-7000-8000-000000000008', 'up-1', 2, 'ai', 'Let me look that up.', NULL, '[{{\"name\":\"order_lookup\"}}]', '{{\"model\":\"gpt\"}}', '2026-11-25 10:00:05', '2026-11-25 10:00:05'),
+           ('0193a0c4-0009-7000-8000-000000000009', 'up-1', 3, 'user', 'I want a person', 'tg-2', NULL, NULL, '2026-11-25 10:02:00', '2026-11-25 10:02:00'),
+           ('0193a0c4-000a-7000-8000-00000000000a', 'up-1', 4, 'human:alice', 'Hi, I am Alice. It ships today.', NULL, NULL, NULL, '2026-11-25 10:05:00', '2026-11-25 10:05:00'),
+           ('0193a0c4-000b-7000-8000-00000000000b', 'up-1', 5, 'system', 'Alice handed the conversation back: re-shipped', NULL, NULL, NULL, '2026-11-25 10:09:00', '2026-11-25 10:09:00'),
+           ('0193a0c4-000c-7000-8000-00000000000c', 'up-2', 1, 'user', 'Hallo, ich brauche Hilfe', NULL, NULL, NULL, '2026-11-25 11:00:00', '2026-11-25 11:00:00');
+         INSERT INTO takeovers (id, session_id, mode, status, outcome, reason, summary, priority, context, assignee,
+                                assignee_team_id, assignee_reviewer_id, timeout_seconds, expires_at, reply_webhook,
+                                handback_signal, proposal, decisions, api_key_id, idempotency_key, request_hash,
+                                claimed_by, claimed_at, resolved_at, handback_summary, escalation_step, created_at, updated_at) VALUES
+           ('0193a0c4-0001-7000-8000-000000000001', 'up-1', 'takeover', 'resolved', 'handed_back', 'user_requested', 'Order 1234 late', 0,
+            '{{\"classifier\":{{\"score\":0.4}}}}', 'support', '0193a0c4-0004-7000-8000-000000000004', NULL, 300, '2026-11-25 10:07:00',
+            'http://127.0.0.1:9/reply', NULL, NULL, NULL, '0193a0c4-0003-7000-8000-000000000003', 'idem-1', 'h1', 'alice',
+            '2026-11-25 10:03:00', '2026-11-25 10:09:00', 're-shipped', 0, '2026-11-25 10:02:00', '2026-11-25 10:09:00'),
+           ('0193a0c4-0002-7000-8000-000000000002', 'up-2', 'takeover', 'requested', NULL, 'other', 'German speaker', 1,
+            NULL, 'support', '0193a0c4-0004-7000-8000-000000000004', NULL, 86400, '2099-01-01 00:00:00',
+            'http://127.0.0.1:9/reply', NULL, NULL, NULL, '0193a0c4-0003-7000-8000-000000000003', NULL, NULL, NULL,
+            NULL, NULL, NULL, 0, '2026-11-25 11:00:01', '2026-11-25 11:00:01');
+         INSERT INTO notes (id, session_id, takeover_id, author, content, created_at)
+           VALUES ('0193a0c4-000d-7000-8000-00000000000d', 'up-1', '0193a0c4-0001-7000-8000-000000000001', 'alice', 'Customer was polite', '2026-11-25 10:04:00');
+         INSERT INTO deliveries (id, lane, session_id, takeover_id, event_type, api_key_id, webhook_id, message_id,
+                                 url, payload, status, attempts, next_attempt_at, locked_until, last_status_code,
+                                 last_error, created_at, delivered_at)
+           VALUES ('evt_0193a0c4000170008000000000000001', 'up-1', 'up-1', '0193a0c4-0001-7000-8000-000000000001', 'reply', '0193a0c4-0003-7000-8000-000000000003', NULL, '0193a0c4-000a-7000-8000-00000000000a', 'http://127.0.0.1:9/reply',
+                   '{{\"id\":\"evt_0193a0c4000170008000000000000001\",\"type\":\"reply\",\"occurred_at\":\"2026-11-25T10:05:00Z\",\"session_id\":\"up-1\",\"channel\":\"telegram\",\"channel_ref\":\"48213977\",\"takeover_id\":\"0193a0c4-0001-7000-8000-000000000001\",\"message\":{{\"id\":\"0193a0c4-000a-7000-8000-00000000000a\",\"seq\":4,\"content\":\"Hi, I am Alice. It ships today.\"}}}}',
+                   'delivered', 1, '2026-11-25 10:05:00', NULL, 200, NULL, '2026-11-25 10:05:00', '2026-11-25 10:05:01');
+         INSERT INTO delivery_attempts (id, delivery_id, attempted_at, url, status_code, latency_ms, error, response_excerpt)
+           VALUES ('0193a0c4-000e-7000-8000-00000000000e', 'evt_0193a0c4000170008000000000000001', '2026-11-25 10:05:01', 'http://127.0.0.1:9/reply', 200, 12, NULL, NULL);
+         INSERT INTO audit_events (id, at, actor, action, session_id, takeover_id, from_status, to_status, detail) VALUES
+           ('0193a0c4-000f-7000-8000-00000000000f', '2026-11-25 10:03:00', 'reviewer:alice', 'claim', 'up-1', '0193a0c4-0001-7000-8000-000000000001', 'human_requested', 'human_active', NULL),
+           ('0193a0c4-0010-7000-8000-000000000010', '2026-11-25 10:09:00', 'reviewer:alice', 'handback', 'up-1', '0193a0c4-0001-7000-8000-000000000001', 'human_active', 'handed_back', '{{\"summary\":\"re-shipped\"}}');"
+    )
+}
+
+async fn a_database_of_the_first_schema_keeps_every_row_through_todays_migrations(
+    backend: Backend,
+) {
+    let db = TestDb::new(backend);
+    let key = "bk_upgrade_test_key_0123456789abcdefghijklmnopqrstu";
+    let digest = baton::domain::credentials::token_digest(key);
+    let alice = baton::domain::credentials::hash_password(testkit::PASSWORD).unwrap();
+    let root = baton::domain::credentials::hash_password(testkit::PASSWORD).unwrap();
+    let rows = first_schema_rows(&digest, &alice, &root);
+    // The first migration only, then the rows through its SQL.
+    let first = match backend {
+        Backend::Sqlite => {
+            let mut conn = diesel::SqliteConnection::establish(&db.url).unwrap();
+            let first = conn.run_next_migration(SQLITE).unwrap().to_string();
+            assert_eq!(conn.applied_migrations().unwrap().len(), 1);
+            conn.batch_execute(&rows).unwrap();
+            first
+        }
+        Backend::Postgres => {
+            let mut conn = diesel::PgConnection::establish(&db.url).unwrap();
+            let first = conn.run_next_migration(POSTGRES).unwrap().to_string();
+            assert_eq!(conn.applied_migrations().unwrap().len(), 1);
+            conn.batch_execute(&rows).unwrap();
+            first
+        }
+    };
+    assert_eq!(first, "20261125000001");
+
+    // Today's Baton applies every later migration at start.
+    let log = db.dir().join("upgrade.log");
+    let server = testkit::Process::spawn(
+        std::process::Command::new(baton_bin())
+            .arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("BATON_LOG", "info")
+            // The old rows are days old: no idle close while the test reads them.
+            .env("BATON_IDLE_CLOSE", "30d"),
+        &log,
+        std::time::Duration::from_secs(60),
+    )
+    .unwrap_or_else(|e| panic!("baton did not start on the old database: {e:#}"));
+    let folder = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let all = std::fs::read_dir(format!(
+        "{}/migrations/{folder}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .count();
+    assert!(all > 20);
+    let applied = match backend {
+        Backend::Sqlite => diesel::SqliteConnection::establish(&db.url)
+            .unwrap()
+            .applied_migrations()
+            .unwrap()
+            .len(),
+        Backend::Postgres => diesel::PgConnection::establish(&db.url)
+            .unwrap()
+            .applied_migrations()
+            .unwrap()
+            .len(),
+    };
+    assert_eq!(applied, all);
+
+    let client = reqwest::Client::new();
+    let base = server.base.clone();
+    let get = |path: &str, token: &str| {
+        let req = client.get(format!("{base}{path}")).bearer_auth(token);
+        async move { crate::helpers::read(req.send().await.unwrap()).await }
+    };
+    // The key still answers, the conversations and their history are intact.
+    let (s, me) = get("/v1/me", key).await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    let (s, session) = get("/v1/sessions/up-1", key).await;
+    assert_eq!(s, StatusCode::OK, "{session}");
+    assert_eq!(session["status"], "handed_back");
+    assert_eq!(session["owner"], "ai");
+    assert_eq!(session["user_id"], "tg-48213977");
+    assert_eq!(session["channel_ref"], "48213977");
+    let (s, history) = get("/v1/sessions/up-1/messages", key).await;
+    assert_eq!(s, StatusCode::OK, "{history}");
+    let seen: Vec<(i64, String, String)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["seq"].as_i64().unwrap(),
+                m["sender"].as_str().unwrap().to_string(),
+                m["content"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (1, "user".into(), "Where is my order 1234?".into()),
+            (2, "ai".into(), "Let me look that up.".into()),
+            (3, "user".into(), "I want a person".into()),
+            (
+                4,
+                "human:alice".into(),
+                "Hi, I am Alice. It ships today.".into()
+            ),
+            (
+                5,
+                "system".into(),
+                "Alice handed the conversation back: re-shipped".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        history["items"][1]["tool_calls"],
+        json!([{"name": "order_lookup"}])
+    );
+    let (s, takeover) = get("/v1/takeovers/0193a0c4-0001-7000-8000-000000000001", key).await;
+    assert_eq!(s, StatusCode::OK, "{takeover}");
+    assert_eq!(takeover["outcome"], "handed_back");
+    assert_eq!(takeover["claimed_by"], "alice");
+    assert_eq!(takeover["summary"], "Order 1234 late");
+    // The delivery and its attempt.
+    let (s, delivery) = get("/v1/deliveries/evt_0193a0c4000170008000000000000001", key).await;
+    assert_eq!(s, StatusCode::OK, "{delivery}");
+    assert_eq!(delivery["status"], "delivered");
+    assert_eq!(delivery["attempts"], 1);
+    assert_eq!(delivery["last_status_code"], 200);
+    assert_eq!(delivery["payload"]["message"]["seq"], 4, "{delivery}");
+    let attempts = delivery["attempt_log"].as_array().expect("the attempt log");
+    assert_eq!(attempts.len(), 1, "{delivery}");
+    assert_eq!(attempts[0]["status_code"], 200, "{delivery}");
+    // The reviewers sign in with their passwords; the waiting conversation is in alice's queue
+    // (the queue's counts were built from the old rows), her note on the first one is there.
+    let alice = testkit::login(&client, &base, "alice").await.unwrap();
+    let (s, inbox) = get("/v1/inbox", &alice).await;
+    assert_eq!(s, StatusCode::OK, "{inbox}");
+    let waiting: Vec<&str> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["session"]["session_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(waiting, vec!["up-2"], "{inbox}");
+    assert_eq!(inbox["counts"]["waiting"], 1, "{inbox}");
+    let (s, notes) = get("/v1/sessions/up-1/notes", &alice).await;
+    assert_eq!(s, StatusCode::OK, "{notes}");
+    assert_eq!(
+        notes.to_string().matches("Customer was polite").count(),
+        1,
+        "{notes}"
+    );
+    let root = testkit::login(&client, &base, "root").await.unwrap();
+    let (_, audit) = get("/v1/audit?session_id=up-1", &root).await;
+    assert_eq!(audit.as_array().unwrap().len(), 2, "{audit}");
+    // The old conversation's words are found (the search index covers rows older than it).
+    let (s, found) = get("/v1/search?q=order%201234", &root).await;
+    assert_eq!(s, StatusCode::OK, "{found}");
+    assert_eq!(found["items"][0]["session_id"], "up-1", "{found}");
+    // And it goes on: the next turn takes the next number.
+    let r = client
+        .post(format!("{base}/v1/sessions/up-1/messages"))
+        .bearer_auth(key)
+        .json(&json!({"sender": "user", "content": "thanks"}))
+        .send()
+        .await
+        .unwrap();
+    let (s, turn) = crate::helpers::read(r).await;
+    assert!(s.is_success(), "{turn}");
+    assert_eq!(turn["seq"], 6);
+    assert_eq!(turn["status"], "ai");
+}
