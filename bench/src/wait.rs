@@ -31,6 +31,9 @@ struct Steps {
     whole: u64,
 }
 
+/// A reported step: its name, how to read it from [`Steps`], its target.
+type Column = (&'static str, fn(&Steps) -> u64, &'static str);
+
 /// When each conversation's customer wrote and when its takeover was sent.
 #[derive(Default)]
 struct Clock {
@@ -247,7 +250,7 @@ pub async fn run(
         None,
         "",
     )];
-    let columns: [(&str, fn(&Steps) -> u64, &str); 7] = [
+    let columns: [Column; 7] = [
         ("turn gate", |s| s.turn, "≤ 50 ms p99"),
         ("takeover request", |s| s.takeover, "≤ 50 ms p99"),
         ("takeover → reviewer's stream", |s| s.visible, "≤ 50 ms p99"),
