@@ -56,7 +56,10 @@ pub struct CustomerTextRequest {
     pub team: Option<String>,
     /// The language it is in (`de`, `fr`…; default: the default language, for customers whose
     /// language has no template of its own).
-    #[schema(max_length = 64)]
+    #[schema(
+        max_length = 64,
+        pattern = "^[\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*([A-Za-z]{2,3}([-_][\\s\\S]*)?[\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)?$"
+    )]
     pub locale: Option<String>,
     /// The sentence, with the key's `{variables}`.
     #[schema(min_length = 1, max_length = 1000)]
@@ -69,7 +72,12 @@ pub struct CustomerTextRequest {
 pub struct CustomerTextWhere {
     /// The team (leave out for every team).
     pub team: Option<String>,
-    /// The language (leave out for the default language).
+    /// The language (leave out for the default language). The pattern, here and on
+    /// [`CustomerTextRequest`], is what `locale_of` takes: blank, or a language tag whose
+    /// primary subtag is 2 or 3 letters, with the blanks Rust's `trim` removes around it.
+    #[param(
+        pattern = "^[\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*([A-Za-z]{2,3}([-_][\\s\\S]*)?[\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)?$"
+    )]
     pub locale: Option<String>,
 }
 

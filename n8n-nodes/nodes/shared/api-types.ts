@@ -3887,7 +3887,11 @@ export interface operations {
     delete_customer_text: {
         parameters: {
             query?: {
-                /** @description The language (leave out for the default language). */
+                /**
+                 * @description The language (leave out for the default language). The pattern, here and on
+                 *     [`CustomerTextRequest`], is what `locale_of` takes: blank, or a language tag whose
+                 *     primary subtag is 2 or 3 letters, with the blanks Rust's `trim` removes around it.
+                 */
                 locale?: string;
                 /** @description The team (leave out for every team). */
                 team?: string;
