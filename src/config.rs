@@ -61,6 +61,16 @@ impl DatabaseUrl {
     }
 }
 
+/// How log lines are written (`BATON_LOG_FORMAT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `fields`, `target`, and the request's
+    /// span (`span.request_id`) while a request is handled.
+    Json,
+}
+
 /// Everything Baton reads from its environment.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -73,6 +83,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `BATON_LOG`: tracing filter, default `info`.
     pub log: String,
+    /// `BATON_LOG_FORMAT`: `text` (default) or `json` (one JSON object per line, for a log
+    /// collector).
+    pub log_format: LogFormat,
     /// `BATON_DB_POOL_SIZE`: pooled connections, default 16.
     pub db_pool_size: u32,
     /// `BATON_MAX_BODY`: largest accepted request body in bytes, default 2 MiB.
@@ -164,6 +177,15 @@ impl Config {
             }
         }
         let log = take("BATON_LOG", "info");
+        let format_raw = take("BATON_LOG_FORMAT", "text");
+        let log_format = match format_raw.trim() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                errors.push(format!("BATON_LOG_FORMAT: {other:?} must be text or json"));
+                LogFormat::Text
+            }
+        };
         let db_pool_size = parse_num(
             &take("BATON_DB_POOL_SIZE", "16"),
             "BATON_DB_POOL_SIZE",
@@ -243,6 +265,7 @@ impl Config {
                 database_url,
                 public_url,
                 log,
+                log_format,
                 db_pool_size,
                 max_body_bytes,
                 retry_schedule,
@@ -318,10 +341,12 @@ mod tests {
             "BATON_BIND" => Some("nowhere".into()),
             "BATON_RETRY_SCHEDULE" => Some("5s,soon".into()),
             "BATON_DB_POOL_SIZE" => Some("0".into()),
+            "BATON_LOG_FORMAT" => Some("yaml".into()),
             _ => None,
         })
         .unwrap_err();
-        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors[1].starts_with("BATON_LOG_FORMAT"), "{errors:?}");
         assert!(errors[0].starts_with("BATON_BIND"));
     }
 

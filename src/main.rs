@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use baton::cli::{Cli, Command};
-use baton::config::Config;
+use baton::config::{Config, LogFormat};
 use baton::startup::App;
 use clap::Parser;
 
@@ -28,11 +28,14 @@ fn main() -> ExitCode {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colours only for a person at a terminal, never into a file or a log collector.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .init();
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => logs.with_ansi(ansi).init(),
+        // One object per line; the request's span (its `request_id`) rides along as `span`.
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
     let result = match cli.command {
         None | Some(Command::Serve) => serve(config),
         Some(other) => baton::cli::run_admin(other, &config),

@@ -22,6 +22,7 @@ use crate::routes;
 use crate::state::AppState;
 use crate::throttle::LoginThrottle;
 
+mod request_id;
 mod request_line;
 
 /// A built server, bound and ready to run.
@@ -99,6 +100,7 @@ impl App {
             poll: config.worker_poll,
             lease: state.delivery_lease,
             keep_excerpts: config.delivery_excerpts,
+            metrics: state.metrics.clone(),
         };
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let drain = config.delivery_timeout + Duration::from_secs(1);
@@ -119,6 +121,7 @@ impl App {
             live: state.live.clone(),
             away_grace: config.away_grace,
             queue_update_interval: config.queue_update_interval,
+            metrics: state.metrics.clone(),
         };
         workers.extend(crate::timers::retention::Retention::spawn(
             &config,
@@ -158,6 +161,7 @@ impl App {
                         .add(("X-Frame-Options", "DENY"))
                         .add(("Content-Security-Policy", "frame-ancestors 'none'")),
                 )
+                .wrap(actix_web::middleware::from_fn(request_id::tag))
                 .configure(routes::configure)
                 .configure(crate::inbox::configure)
                 .configure(routes::widgets::configure_public)
@@ -395,7 +399,7 @@ async fn refuse_nul_in_url(
     }
 }
 
-/// Counts every response by status class, and times the turn gate.
+/// Counts every response by status class, times the turn gate and counts its refusals.
 fn count_responses<S, B>(
     req: actix_web::dev::ServiceRequest,
     srv: &S,
@@ -419,6 +423,14 @@ where
         let res = fut.await?;
         if let Some(state) = state {
             state.metrics.response(res.status().as_u16());
+            let refused = res
+                .response()
+                .error()
+                .and_then(|e| e.as_error::<ApiError>())
+                .is_some_and(|e| e.kind == Kind::AiTurnRefused);
+            if refused {
+                state.metrics.refused_turn();
+            }
             if turn_gate {
                 state.metrics.turn_gate(started.elapsed());
             }

@@ -31,7 +31,7 @@ pub struct AppState {
     /// revocation elsewhere reaches them at their next check).
     pub visitor_signals: tokio::sync::broadcast::Sender<VisitorSignal>,
     pub signal_rules: crate::routes::signals::RulesCache,
-    pub metrics: crate::metrics::Metrics,
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Wakes the router (automatic assignment) after something changed who can take what.
     pub router: Arc<Notify>,
     /// Reviewers with a live stream open on this replica.

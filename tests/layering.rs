@@ -50,11 +50,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // credentials, sending callbacks, scheduling, live events
     ("auth", &["db", "domain", "config", "error", "throttle"]),
-    ("delivery", &["db", "domain", "config", "error"]),
-    ("timers", &["live", "db", "domain", "config", "error"]),
+    ("delivery", &["db", "domain", "config", "error", "metrics"]),
+    (
+        "timers",
+        &["live", "db", "domain", "config", "error", "metrics"],
+    ),
     ("live", &["db", "domain", "config", "error"]),
     // SQL and transactions: applies what domain decided
-    ("db", &["domain", "config", "error"]),
+    ("db", &["domain", "config", "error", "metrics"]),
     // leaves
     ("config", &["domain"]),
     ("error", &[]),

@@ -159,6 +159,8 @@ pub struct Db {
     epoch: Arc<AtomicU64>,
     /// SQLite's group commit for [`Db::write_grouped`].
     batcher: Option<Arc<batch::Batcher>>,
+    /// Pool waits and failed operations, for `/metrics`.
+    stats: Arc<crate::metrics::DbStats>,
 }
 
 impl Db {
@@ -186,6 +188,7 @@ impl Db {
             write_lock,
             epoch,
             batcher,
+            stats: Default::default(),
         })
     }
 
@@ -195,9 +198,18 @@ impl Db {
 
     /// A pooled connection, for blocking code that already runs off the executor.
     pub fn conn(&self) -> Result<PooledConnection<Manager>, ApiError> {
-        self.pool
-            .get()
-            .map_err(|e| ApiError::unavailable(format!("database: {e}")))
+        let asked = Instant::now();
+        let conn = self.pool.get();
+        self.stats.pool_wait.observe(asked.elapsed());
+        conn.map_err(|e| {
+            self.stats.failed();
+            ApiError::unavailable(format!("database: {e}"))
+        })
+    }
+
+    /// Pool waits and failed operations so far.
+    pub fn stats(&self) -> &crate::metrics::DbStats {
+        &self.stats
     }
 
     /// Pool statistics: (connections, idle connections).
@@ -213,7 +225,10 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let db = self.clone();
+        // Log lines written by `f` belong to the request (or pass) that ran it.
+        let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
             let mut conn = db.conn()?;
             let result = f(&mut conn);
             db.note_failure(&result);
@@ -230,7 +245,8 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(f))
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| db.write_blocking(f)))
             .await
             .map_err(|e| ApiError::internal(anyhow::anyhow!("database task failed: {e}")))?
     }
@@ -275,6 +291,7 @@ impl Db {
             .as_ref()
             .is_err_and(|e| e.kind.status().is_server_error())
         {
+            self.stats.failed();
             self.epoch.fetch_add(1, Ordering::AcqRel);
         }
     }

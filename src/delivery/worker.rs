@@ -15,6 +15,8 @@ use crate::db::outbox::{self, AttemptResult, Leased};
 use crate::db::{now, Db};
 use crate::domain::policy::UrlPolicy;
 use crate::domain::signing;
+use crate::domain::types::DeliveryStatus;
+use crate::metrics::Attempt;
 
 /// How many callbacks may be in flight at once.
 const MAX_IN_FLIGHT: usize = 64;
@@ -30,6 +32,8 @@ pub struct Worker {
     pub lease: Duration,
     /// Keep the start of each receiver's answer (BATON_DELIVERY_EXCERPTS).
     pub keep_excerpts: bool,
+    /// Attempts by outcome and delivery latency, for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Resolves once `stop` is true (the guard `wait_for` hands out is dropped here: it may not
@@ -191,16 +195,19 @@ impl Worker {
     async fn deliver(&self, leased: Leased) {
         let d = &leased.delivery;
         let result = self.attempt(&leased).await;
-        // A refused or failed callback is a warning: an operator grepping for them finds them.
+        // Each line names the delivery by its webhook-id (what the receiver sees) and its
+        // session. A refused or failed callback is a warning: an operator grepping finds them.
+        let session = d.session_id.as_deref().unwrap_or("");
+        let delivered = result.status_code.is_some_and(|c| (200..300).contains(&c));
         match &result.status_code {
-            Some(code) if (200..300).contains(code) => {
-                tracing::info!(delivery = %d.id, event = %d.event_type, status = code, latency_ms = result.latency_ms, "callback delivered")
+            Some(code) if delivered => {
+                tracing::info!(delivery = %d.id, session, event = %d.event_type, status = code, latency_ms = result.latency_ms, "callback delivered")
             }
             Some(code) => {
-                tracing::warn!(delivery = %d.id, event = %d.event_type, url = %crate::domain::types::url_origin(&d.url), status = code, latency_ms = result.latency_ms, "callback refused by its receiver")
+                tracing::warn!(delivery = %d.id, session, event = %d.event_type, url = %crate::domain::types::url_origin(&d.url), status = code, latency_ms = result.latency_ms, "callback refused by its receiver")
             }
             None => {
-                tracing::warn!(delivery = %d.id, event = %d.event_type, url = %crate::domain::types::url_origin(&d.url), error = ?result.error, "callback failed")
+                tracing::warn!(delivery = %d.id, session, event = %d.event_type, url = %crate::domain::types::url_origin(&d.url), error = ?result.error, "callback failed")
             }
         }
         let row = d.clone();
@@ -209,9 +216,19 @@ impl Worker {
             .db
             .write(move |conn| outbox::record_attempt(conn, &row, &result, &schedule))
             .await;
+        let outcome = match &recorded {
+            _ if delivered => Attempt::Delivered,
+            Ok(status) if *status == DeliveryStatus::Parked.as_str() => Attempt::Parked,
+            _ => Attempt::Failed,
+        };
+        self.metrics.attempt(outcome);
+        if delivered {
+            let waited = (now() - d.created_at).to_std().unwrap_or_default();
+            self.metrics.delivery.observe(waited);
+        }
         if let Err(e) = recorded {
             // The lease runs out and the delivery is retried with the same webhook-id.
-            tracing::error!(delivery = %d.id, error = %e, "could not record a delivery attempt");
+            tracing::error!(delivery = %d.id, session, error = %e, "could not record a delivery attempt");
         }
     }
 

@@ -43,14 +43,23 @@ pub async fn create_claim(
     let id = session_id(&path)?;
     let body: ClaimRequest = parse_json(&req, &body, Some(ClaimRequest::default()))?;
     let take_over = body.take_over.unwrap_or(false);
-    let (s, capacity_warning) = state
+    let (s, capacity_warning, waited) = state
         .db
         .write(move |conn| {
-            let (s, _) = repo::claim(conn, id.as_str(), &reviewer, take_over)?;
+            let asked = crate::db::now();
+            let (s, t) = repo::claim(conn, id.as_str(), &reviewer, take_over)?;
+            // Claimed by this call (not one already held): how long the customer waited.
+            let waited = t
+                .claimed_at
+                .filter(|at| *at >= asked)
+                .and_then(|at| (at - t.created_at).to_std().ok());
             let warning = routing::capacity_warning(conn, &reviewer.id, &reviewer.name)?;
-            Ok((s, warning))
+            Ok((s, warning, waited))
         })
         .await?;
+    if let Some(waited) = waited {
+        state.metrics.claim.observe(waited);
+    }
     state.notify(&s.id, Change::Claimed);
     Ok(web::Json(Claimed {
         session: SessionState::try_from(&s)?,

@@ -7,8 +7,10 @@ use crate::domain::types::TakeoverStatus;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
-/// Prometheus metrics: responses, turn-gate latency, open takeovers by status, deliveries by
-/// status (parked included), live (SSE) clients, database pool use.
+/// Prometheus metrics: responses, turn-gate latency and refusals, time to claim, callback
+/// delivery latency and attempts by outcome, escalations and fallbacks, open takeovers by
+/// status, deliveries by status (parked included), live (SSE) clients, database pool use, waits
+/// and errors.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -71,6 +73,7 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
         "# HELP baton_live_clients Connected live-update (SSE) clients.\n# TYPE baton_live_clients gauge\nbaton_live_clients {}\n",
         state.live.receivers()
     ));
+    state.db.stats().render(&mut out);
     let (connections, idle) = state.db.pool_state();
     out.push_str(&format!(
         "# HELP baton_db_pool_connections Database pool connections.\n# TYPE baton_db_pool_connections gauge\nbaton_db_pool_connections{{state=\"idle\"}} {idle}\nbaton_db_pool_connections{{state=\"in_use\"}} {}\n",

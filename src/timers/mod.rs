@@ -30,6 +30,8 @@ pub struct Timers {
     pub live: Arc<LiveBus>,
     pub away_grace: Duration,
     pub queue_update_interval: Duration,
+    /// Escalations and fallbacks are counted for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 const BATCH: i64 = 100;
@@ -70,7 +72,13 @@ impl Timers {
                 .write(move |c| takeovers::expire(c, &id, &fallback, &base))
                 .await
             {
-                Ok(Some(_)) => fired += 1,
+                Ok(Some(outcome)) => {
+                    fired += 1;
+                    match outcome {
+                        takeovers::TimerOutcome::Escalated => self.metrics.escalated(),
+                        takeovers::TimerOutcome::TimedOut => self.metrics.fell_back(),
+                    }
+                }
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e.detail, "takeover timer failed"),
             }

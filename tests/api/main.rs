@@ -14,6 +14,7 @@ mod fuzz;
 mod inbox;
 mod insight;
 mod memory;
+mod observability;
 mod openapi;
 mod operations;
 mod parsers;

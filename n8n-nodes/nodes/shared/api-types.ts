@@ -28,8 +28,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Prometheus metrics: responses, turn-gate latency, open takeovers by status, deliveries by
-         *     status (parked included), live (SSE) clients, database pool use.
+         * Prometheus metrics: responses, turn-gate latency and refusals, time to claim, callback
+         *     delivery latency and attempts by outcome, escalations and fallbacks, open takeovers by
+         *     status, deliveries by status (parked included), live (SSE) clients, database pool use, waits
+         *     and errors.
          */
         get: operations["get_metrics"];
         put?: never;
