@@ -53,8 +53,7 @@ pub fn record_turn(
         }
     }
     let from = status_of(&s)?;
-    let to = transition(from, SessionEvent::StaffMessage)
-        .map_err(|r| sessions::refusal(r, &s))?;
+    let to = transition(from, SessionEvent::StaffMessage).map_err(|r| sessions::refusal(r, &s))?;
     if to == SessionStatus::StaffActive {
         let t = if from.has_open_takeover() {
             let t = takeover_repo::open_takeover(conn, &s)?;

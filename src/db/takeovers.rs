@@ -1082,8 +1082,7 @@ fn hand_back_after_quiet_time(
     t: &TakeoverRow,
 ) -> Result<TimerOutcome, ApiError> {
     let from = status_of(&s)?;
-    let to =
-        transition(from, SessionEvent::QuietTimeOver).map_err(|e| sessions::refusal(e, &s))?;
+    let to = transition(from, SessionEvent::QuietTimeOver).map_err(|e| sessions::refusal(e, &s))?;
     let memory_messages = memory::handback_memory(&person_stretch(conn, &s.id, t)?, None, None);
     let by = s.outside_by.clone();
     sessions::set_state(conn, &mut s, to, None, None)?;

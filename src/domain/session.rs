@@ -220,17 +220,45 @@ mod tests {
 
     #[test]
     fn a_staff_turn_silences_the_ai_until_the_quiet_time_or_a_claim() {
-        for from in [S::Ai, S::HandedBack, S::Closed, S::HumanRequested, S::StaffActive] {
-            assert_eq!(transition(from, E::StaffMessage), Ok(S::StaffActive), "{from:?}");
+        for from in [
+            S::Ai,
+            S::HandedBack,
+            S::Closed,
+            S::HumanRequested,
+            S::StaffActive,
+        ] {
+            assert_eq!(
+                transition(from, E::StaffMessage),
+                Ok(S::StaffActive),
+                "{from:?}"
+            );
         }
         // A reviewer who holds it keeps it.
-        assert_eq!(transition(S::HumanActive, E::StaffMessage), Ok(S::HumanActive));
-        assert_eq!(transition(S::StaffActive, E::AiMessage), Err(Refusal::AiWhileHuman));
-        assert_eq!(transition(S::StaffActive, E::UserMessage), Ok(S::StaffActive));
+        assert_eq!(
+            transition(S::HumanActive, E::StaffMessage),
+            Ok(S::HumanActive)
+        );
+        assert_eq!(
+            transition(S::StaffActive, E::AiMessage),
+            Err(Refusal::AiWhileHuman)
+        );
+        assert_eq!(
+            transition(S::StaffActive, E::UserMessage),
+            Ok(S::StaffActive)
+        );
         assert_eq!(transition(S::StaffActive, E::Claimed), Ok(S::HumanActive));
-        assert_eq!(transition(S::StaffActive, E::TimedOut), Err(Refusal::NoOpenTakeover));
-        assert_eq!(transition(S::StaffActive, E::QuietTimeOver), Ok(S::HandedBack));
-        assert_eq!(transition(S::HumanActive, E::QuietTimeOver), Err(Refusal::NoOpenTakeover));
+        assert_eq!(
+            transition(S::StaffActive, E::TimedOut),
+            Err(Refusal::NoOpenTakeover)
+        );
+        assert_eq!(
+            transition(S::StaffActive, E::QuietTimeOver),
+            Ok(S::HandedBack)
+        );
+        assert_eq!(
+            transition(S::HumanActive, E::QuietTimeOver),
+            Err(Refusal::NoOpenTakeover)
+        );
         assert_eq!(
             transition(S::StaffActive, E::TakeoverRequested),
             Err(Refusal::TakeoverAlreadyOpen)

@@ -224,10 +224,12 @@ fn reviewer_row(a: &Admin<'_>, i: usize, r: &ReviewerWithTeams, teams: &[String]
 // ---- Teams ----
 
 pub fn teams(a: &Admin<'_>, list: &[TeamWithMembers]) -> Markup {
-    let key = live_key(
-        list.iter()
-            .map(|t| format!("{}|{:?}|{:?}", t.team.name, t.members, t.team.outside_quiet_seconds)),
-    );
+    let key = live_key(list.iter().map(|t| {
+        format!(
+            "{}|{:?}|{:?}",
+            t.team.name, t.members, t.team.outside_quiet_seconds
+        )
+    }));
     page(
         a,
         Section::Teams,

@@ -661,7 +661,9 @@ pub fn turn_sender_schema() -> utoipa::openapi::schema::Schema {
             ObjectBuilder::new()
                 .schema_type(Type::String)
                 .pattern(Some("^staff:.{1,100}$"))
-                .description(Some("A person outside Baton, by name (1 to 100 characters)")),
+                .description(Some(
+                    "A person outside Baton, by name (1 to 100 characters)",
+                )),
         )
         .build()
         .into()
