@@ -135,7 +135,7 @@ pub struct RecordMessage {
     pub meta: Option<serde_json::Value>,
     /// For a `staff` turn on a session without an open takeover, Baton opens one for the
     /// outside person: where a reviewer's replies go if one claims it. Defaults to the
-    /// session's last takeover's; required when it never had one. Refused for other senders.
+    /// session's last takeover's; required when it never had one. Ignored for other senders.
     #[schema(schema_with = optional_url_schema)]
     pub reply_webhook: Option<String>,
     /// For such a takeover: where its `session.handed_back` goes (default: the last

@@ -160,27 +160,15 @@ pub async fn create_message(
 }
 
 /// For a `staff` turn: where the takeover Baton may open for it sends its callbacks, checked.
-/// `None` for other senders, which may not carry these fields.
+/// `None` for other senders, which ignore these fields once checked (a workflow may send them on
+/// every turn).
 fn outside_route(
     state: &AppState,
     body: &RecordMessage,
     sender: Option<&Sender>,
     errors: &mut Vec<FieldError>,
 ) -> Option<OutsideRoute> {
-    let given = [
-        ("reply_webhook", body.reply_webhook.is_some()),
-        ("handback_signal", body.handback_signal.is_some()),
-        ("assignee", body.assignee.is_some()),
-    ];
-    if !matches!(sender, Some(Sender::Staff(_))) {
-        for (field, _) in given.iter().filter(|(_, set)| *set) {
-            errors.push(FieldError {
-                field: (*field).into(),
-                message: "only a staff turn may open a takeover; use POST /v1/takeovers".into(),
-            });
-        }
-        return None;
-    }
+    let staff = matches!(sender, Some(Sender::Staff(_)));
     let policy = &state.config.url_policy;
     let mut url = |field: &str, raw: &Option<String>| match raw {
         Some(u) => match WebhookUrl::parse_with(u, policy) {
@@ -198,6 +186,9 @@ fn outside_route(
     let reply_webhook = url("reply_webhook", &body.reply_webhook);
     let handback_signal = url("handback_signal", &body.handback_signal);
     text_field("assignee", &body.assignee, 100, errors);
+    if !staff {
+        return None;
+    }
     Some(OutsideRoute {
         reply_webhook,
         handback_signal,

@@ -99,7 +99,7 @@ async fn a_staff_turn_blocks_the_ai_and_shows_as_answered_outside_baton(backend:
     let (s, body) = staff_turn(&app, "wa-1", "staff:Maria", json!({})).await;
     assert_problem(s, &body, StatusCode::BAD_REQUEST, "validation");
     assert_eq!(body["errors"][0]["field"], "reply_webhook", "{body}");
-    // Only a staff turn may carry them.
+    // Other senders ignore them: a customer turn opens no takeover.
     let (s, body) = app
         .post(
             &messages("wa-1"),
@@ -107,7 +107,9 @@ async fn a_staff_turn_blocks_the_ai_and_shows_as_answered_outside_baton(backend:
             json!({"sender": "user", "content": "x", "reply_webhook": hook.url("/hook")}),
         )
         .await;
-    assert_problem(s, &body, StatusCode::BAD_REQUEST, "validation");
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["owner"], "ai");
+    assert!(body["takeover_id"].is_null(), "{body}");
     let (s, body) = staff_turn(&app, "wa-1", "staff:", json!({})).await;
     assert_problem(s, &body, StatusCode::BAD_REQUEST, "validation");
 
@@ -143,7 +145,7 @@ async fn a_staff_turn_blocks_the_ai_and_shows_as_answered_outside_baton(backend:
         .iter()
         .map(|m| m["sender"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(senders, ["user", "staff:Maria", "user"]);
+    assert_eq!(senders, ["user", "user", "staff:Maria", "user"]);
 
     // The reviewers' queue (their team's) lists it, answered outside Baton.
     let alice = app.login("alice").await;
