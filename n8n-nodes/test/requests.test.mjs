@@ -112,6 +112,97 @@ describe('Session: record message (turn gate)', () => {
 		assert.equal(item.refused, 'AI turn refused: a human owns this session');
 	});
 
+	it('records a staff turn from outside Baton as staff:<name> with where an implicit takeover answers', async () => {
+		baton.on('POST', ENCODED, () => ({
+			status: 201,
+			body: {
+				...STATE,
+				owner: 'staff',
+				status: 'staff_active',
+				outside_by: 'staff:Maria',
+				takeover_id: 'tk_9',
+				seq: 4,
+				message_id: 'm4',
+				duplicate: false,
+			},
+		}));
+		const { output } = await run(
+			{
+				resource: 'session',
+				operation: 'recordMessage',
+				sessionId: '+49 170/555 0101',
+				sender: 'staff',
+				staffName: ' Maria ',
+				replyTo: 'trigger',
+				triggerPath: 'baton',
+				assignee: 'support',
+				content: 'Your order ships today',
+				additionalFields: { channel: 'whatsapp' },
+			},
+			{ resumeUrl: 'https://n8n.example.com/webhook-waiting/77' },
+		);
+		assert.deepEqual(baton.requests[0].body, {
+			sender: 'staff:Maria',
+			content: 'Your order ships today',
+			channel: 'whatsapp',
+			reply_webhook: 'https://n8n.example.com/webhook/baton',
+			assignee: 'support',
+		});
+		const item = output[0][0].json;
+		assert.equal(item.owner, 'staff');
+		assert.equal(item.outside_by, 'staff:Maria');
+		assert.equal(item.human_owns, true, 'a person outside Baton owns it: the AI stays quiet');
+		assert.equal(item.accepted, true);
+	});
+
+	it('sends a nameless staff turn as staff, and no staff fields for other senders', async () => {
+		baton.on('POST', ENCODED, () => ({
+			status: 201,
+			body: { ...STATE, owner: 'staff', status: 'staff_active', seq: 1, message_id: 'm', duplicate: false },
+		}));
+		await run({
+			resource: 'session',
+			operation: 'recordMessage',
+			sessionId: '+49 170/555 0101',
+			sender: 'staff',
+			staffName: '',
+			replyTo: 'url',
+			replyWebhookUrl: 'https://hooks.example.com/baton',
+			assignee: '',
+			content: 'On my way',
+			additionalFields: {},
+		});
+		assert.deepEqual(baton.requests[0].body, {
+			sender: 'staff',
+			content: 'On my way',
+			reply_webhook: 'https://hooks.example.com/baton',
+		});
+		await run({
+			resource: 'session',
+			operation: 'recordMessage',
+			sessionId: '+49 170/555 0101',
+			sender: 'user',
+			staffName: 'Maria',
+			replyTo: 'url',
+			replyWebhookUrl: 'https://hooks.example.com/baton',
+			assignee: 'support',
+			content: 'hi',
+			additionalFields: {},
+		});
+		assert.deepEqual(baton.requests[1].body, { sender: 'user', content: 'hi' });
+	});
+
+	it('offers the staff sender with an optional name on the turn gate', () => {
+		const props = node.description.properties;
+		const sender = props.find(
+			(p) => p.name === 'sender' && p.displayOptions?.show?.operation?.includes('recordMessage'),
+		);
+		assert.ok(sender.options.some((o) => o.value === 'staff'), 'staff is a sender');
+		const name = props.find((p) => p.name === 'staffName');
+		assert.deepEqual(name.displayOptions.show.sender, ['staff']);
+		assert.equal(name.required, undefined, 'the name is optional');
+	});
+
 	it('runs once per input item, each with its own session and paired item', async () => {
 		baton.on('POST', /^\/v1\/sessions\/[^/]+\/messages$/, (req) => ({
 			status: 201,

@@ -131,6 +131,7 @@ pub fn ensure_team(conn: &mut DbConnection, name: &str) -> Result<TeamRow, ApiEr
                 name: name.to_string(),
                 created_at: now(),
                 deleted_at: None,
+                outside_quiet_seconds: None,
             };
             diesel::insert_into(teams::table)
                 .values(&row)
@@ -147,6 +148,43 @@ pub fn find_team(conn: &mut DbConnection, name: &str) -> Result<Option<TeamRow>,
         .filter(teams::deleted_at.is_null())
         .first(conn)
         .optional()?)
+}
+
+/// The quiet time after a `staff` turn of this team (`domain::staff`: its own setting, else
+/// the default; the default too without a team).
+pub fn quiet_seconds(conn: &mut DbConnection, team_id: Option<&str>) -> Result<i64, ApiError> {
+    let setting = match team_id {
+        Some(id) => teams::table
+            .find(id)
+            .select(teams::outside_quiet_seconds)
+            .first::<Option<i64>>(conn)
+            .optional()?
+            .flatten(),
+        None => None,
+    };
+    Ok(crate::domain::staff::quiet_seconds(setting))
+}
+
+/// Sets (or with `None` clears, back to the default) a team's quiet time after a `staff` turn.
+pub fn set_quiet_seconds(
+    conn: &mut DbConnection,
+    team_id: &str,
+    seconds: Option<i64>,
+    actor: &str,
+) -> Result<(), ApiError> {
+    diesel::update(teams::table.find(team_id))
+        .set(teams::outside_quiet_seconds.eq(seconds))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        audit::Entry {
+            actor,
+            action: "team.updated",
+            detail: Some(json!({"team_id": team_id, "outside_quiet_seconds": seconds})),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
 }
 
 /// A team by name, deleted or not.

@@ -24,6 +24,7 @@ pub mod schema;
 pub mod search;
 pub mod sessions;
 pub mod signals;
+pub mod staff;
 pub mod takeovers;
 pub mod texts;
 pub mod webhooks;

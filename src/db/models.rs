@@ -24,6 +24,9 @@ pub struct TeamRow {
     pub created_at: NaiveDateTime,
     /// Set when an admin deleted the team (kept for history; a new `PUT` brings it back).
     pub deleted_at: Option<NaiveDateTime>,
+    /// Seconds after a person's last `staff` turn before the AI gets the conversation back
+    /// (`None`: `domain::staff::DEFAULT_QUIET_SECONDS`).
+    pub outside_quiet_seconds: Option<i64>,
 }
 
 #[derive(Clone, Debug, Queryable, Insertable)]
@@ -54,6 +57,9 @@ pub struct SessionRow {
     pub last_user_message_at: Option<NaiveDateTime>,
     /// How many turns the customer has written (the inbox's unread counts start here).
     pub customer_turns: i64,
+    /// Who last answered from outside Baton (`staff` or `staff:<name>`); it owns the session
+    /// while the status is `staff_active`.
+    pub outside_by: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Insertable)]

@@ -308,6 +308,7 @@ fn dispatch_team(
         };
         if TakeoverStatus::parse(&fresh.status) != Some(TakeoverStatus::Requested)
             || s.open_takeover_id.as_deref() != Some(fresh.id.as_str())
+            || !sessions::status_of(&s)?.waits_for_reviewer()
         {
             continue;
         }
@@ -613,14 +614,18 @@ pub fn send_queue_updates(
         let Some(t) = super::takeovers::get(conn, &id)? else {
             continue;
         };
+        let s = sessions::get(conn, &t.session_id)?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("takeover without session")))?;
+        // A customer a person outside Baton is answering is not waiting in a queue.
+        if !sessions::status_of(&s)?.waits_for_reviewer() {
+            continue;
+        }
         let Some(info) = queue_info(conn, &t)? else {
             continue;
         };
         if last_position == Some(info.position) {
             continue;
         }
-        let s = sessions::get(conn, &t.session_id)?
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("takeover without session")))?;
         let mut ev = super::takeovers::event(EventType::QueueUpdated, &s, &t);
         ev.text = Some(queue_sentence(
             conn,

@@ -18,6 +18,7 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        outside_quiet_seconds -> Nullable<BigInt>,
     }
 }
 
@@ -63,6 +64,7 @@ diesel::table! {
         updated_at -> Timestamp,
         last_user_message_at -> Nullable<Timestamp>,
         customer_turns -> BigInt,
+        outside_by -> Nullable<Text>,
     }
 }
 

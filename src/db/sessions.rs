@@ -32,7 +32,7 @@ pub struct SessionFields {
 macro_rules! session_columns {
     () => {
         "id, channel, channel_ref, user_id, status, assigned_to, open_takeover_id, next_seq, \
-         created_at, updated_at, last_user_message_at, customer_turns"
+         created_at, updated_at, last_user_message_at, customer_turns, outside_by"
     };
 }
 
@@ -112,7 +112,7 @@ const TURN_AT_ONCE_SQL: &str = concat!(
             OR sessions.last_user_message_at < excluded.last_user_message_at) \
          THEN excluded.last_user_message_at ELSE sessions.last_user_message_at END \
      WHERE (CASE sessions.status WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? \
-                                 WHEN ? THEN ? ELSE 0 END) = 1 \
+                                 WHEN ? THEN ? WHEN ? THEN ? ELSE 0 END) = 1 \
        AND NOT EXISTS (SELECT 1 FROM messages \
                        WHERE messages.session_id = sessions.id AND messages.external_id = ?) \
      RETURNING ",
@@ -240,6 +240,7 @@ fn turn_event(sender: &Sender) -> SessionEvent {
         Sender::User => SessionEvent::UserMessage,
         Sender::Ai => SessionEvent::AiMessage,
         Sender::System | Sender::Human(_) => SessionEvent::SystemMessage,
+        Sender::Staff(_) => SessionEvent::StaffMessage,
     }
 }
 
@@ -381,6 +382,11 @@ pub fn record_turn(
     turn: NewTurn,
     actor: &str,
 ) -> Result<TurnOutcome, ApiError> {
+    if matches!(turn.sender, Sender::Staff(_)) {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "a staff turn is recorded by db::staff::record_turn, which opens its quiet time"
+        )));
+    }
     let recorded_at = now();
     let dedupe = turn.external_id.is_some();
     let wrote = customer_wrote(&turn, recorded_at).filter(|_| !dedupe);
@@ -467,7 +473,8 @@ pub fn record_turn_at_once(
     fields: &SessionFields,
     turn: NewTurn,
 ) -> AtOnce {
-    if !matches!(conn, DbConnection::Postgresql(_)) {
+    // A staff turn opens or restarts the quiet time (`db::staff`): never a plain turn.
+    if !matches!(conn, DbConnection::Postgresql(_)) || matches!(turn.sender, Sender::Staff(_)) {
         return AtOnce::NeedsFullPath(turn);
     }
     let recorded_at = now();
@@ -479,7 +486,7 @@ pub fn record_turn_at_once(
     // The sequence number comes back with the session row.
     let message = message_row(id.as_str(), 0, turn, recorded_at);
     let channel_ref = fields.channel_ref.as_deref();
-    let [s0, s1, s2, s3, s4] = SessionStatus::ALL.map(SessionStatus::as_str);
+    let [s0, s1, s2, s3, s4, s5] = SessionStatus::ALL.map(SessionStatus::as_str);
     let result = Fixed::<TurnAtOnceSql, sessions::SqlType>::new(
         TURN_AT_ONCE_SQL,
         &[
@@ -504,6 +511,8 @@ pub fn record_turn_at_once(
             Bind::Int(keeps[3]),
             Bind::Text(s4),
             Bind::Int(keeps[4]),
+            Bind::Text(s5),
+            Bind::Int(keeps[5]),
             Bind::OptText(message.external_id.as_deref()),
             Bind::Text(&message.id),
             Bind::Text(&message.sender),

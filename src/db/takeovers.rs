@@ -901,7 +901,9 @@ fn person_stretch(
         .filter(
             messages::sender
                 .eq(Sender::User.as_string())
-                .or(messages::sender.like("human:%")),
+                .or(messages::sender.like("human:%"))
+                .or(messages::sender.eq(Sender::Staff(None).as_string()))
+                .or(messages::sender.like("staff:%")),
         )
         .order(messages::seq.asc())
         .select((messages::sender, messages::content))
@@ -1084,6 +1086,34 @@ pub fn typing(
 pub enum TimerOutcome {
     Escalated,
     TimedOut,
+    /// The quiet time after a person's last turn from outside Baton passed.
+    HandedBack,
+}
+
+/// The quiet time after the last `staff` turn passed: the AI gets the session back with the
+/// usual `session.handed_back` callback (the outside person's stretch as chat memory), and the
+/// audit names the timer and the reason.
+fn hand_back_after_quiet_time(
+    conn: &mut DbConnection,
+    mut s: SessionRow,
+    t: &TakeoverRow,
+) -> Result<TimerOutcome, ApiError> {
+    let from = status_of(&s)?;
+    let to = transition(from, SessionEvent::QuietTimeOver).map_err(|e| sessions::refusal(e, &s))?;
+    let memory_messages = memory::handback_memory(&person_stretch(conn, &s.id, t)?, None, None);
+    let by = s.outside_by.clone();
+    sessions::set_state(conn, &mut s, to, None, None)?;
+    Resolution::new(Outcome::HandedBack, now()).apply(conn, &t.id)?;
+    let handed_back = Callback {
+        memory_messages: Some(memory_messages),
+        text: Some(texts::say(conn, t, TextKey::BackWithAssistant, &[])?),
+        ..Callback::new(EventType::SessionHandedBack, Audience::Channel)
+    };
+    let effects = Effects::new("timer", "session.handed_back", from, to).detail(
+        serde_json::json!({"reason": "outside_quiet_time", "by": by, "quiet_seconds": accounts::quiet_seconds(conn, t.assignee_team_id.as_deref())?}),
+    );
+    apply_effects(conn, &s, Some(t), effects.announce(handed_back))?;
+    Ok(TimerOutcome::HandedBack)
 }
 
 /// A takeover's unclaimed wait ran out: take the next step of its escalation policy, or after
@@ -1109,6 +1139,11 @@ pub fn expire(
         || (!is_approval && s.open_takeover_id.as_deref() != Some(t.id.as_str()))
     {
         return Ok(None);
+    }
+    // A person outside Baton answered: the deadline is the end of their quiet time, not an
+    // escalation step (and the AI may answer whether the team is open or not).
+    if status_of(&s)?.owner() == crate::domain::session::Owner::Staff {
+        return hand_back_after_quiet_time(conn, s, &t).map(Some);
     }
     // Escalation timers stand still while the team is closed: the wait starts over at the
     // opening.

@@ -65,6 +65,11 @@ pub fn handback_memory(
                     turn.content
                 ),
             }),
+            // A person outside Baton spoke to the customer for the business, as a reviewer does.
+            Sender::Staff(name) => Some(MemoryMessage {
+                role: MemoryRole::Ai,
+                message: format!("[{}] {}", name.as_deref().unwrap_or("Staff"), turn.content),
+            }),
             Sender::Ai | Sender::System => None,
         })
         .collect();

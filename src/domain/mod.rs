@@ -20,6 +20,7 @@ pub mod search;
 pub mod session;
 pub mod signals;
 pub mod signing;
+pub mod staff;
 pub mod stats;
 pub mod subscription;
 pub mod takeover;

@@ -15,6 +15,9 @@ pub enum SessionStatus {
     HumanRequested,
     /// A reviewer holds the conversation.
     HumanActive,
+    /// A person outside Baton answered (a `staff` turn); the AI stays silent until the team's
+    /// quiet time passes without another staff turn, or a reviewer claims the conversation.
+    StaffActive,
     /// A reviewer handed it back; the AI answers the next turn.
     HandedBack,
     /// Closed; a new user message opens it again as `ai`.
@@ -26,14 +29,18 @@ pub enum SessionStatus {
 #[serde(rename_all = "snake_case")]
 pub enum Owner {
     Ai,
+    /// A reviewer in Baton (or the queue, waiting for one).
     Human,
+    /// A person answering from outside Baton.
+    Staff,
 }
 
 impl SessionStatus {
-    pub const ALL: [SessionStatus; 5] = [
+    pub const ALL: [SessionStatus; 6] = [
         SessionStatus::Ai,
         SessionStatus::HumanRequested,
         SessionStatus::HumanActive,
+        SessionStatus::StaffActive,
         SessionStatus::HandedBack,
         SessionStatus::Closed,
     ];
@@ -43,6 +50,7 @@ impl SessionStatus {
             SessionStatus::Ai => "ai",
             SessionStatus::HumanRequested => "human_requested",
             SessionStatus::HumanActive => "human_active",
+            SessionStatus::StaffActive => "staff_active",
             SessionStatus::HandedBack => "handed_back",
             SessionStatus::Closed => "closed",
         }
@@ -53,6 +61,7 @@ impl SessionStatus {
             "ai" => SessionStatus::Ai,
             "human_requested" => SessionStatus::HumanRequested,
             "human_active" => SessionStatus::HumanActive,
+            "staff_active" => SessionStatus::StaffActive,
             "handed_back" => SessionStatus::HandedBack,
             "closed" => SessionStatus::Closed,
             _ => return None,
@@ -62,13 +71,20 @@ impl SessionStatus {
     pub fn owner(self) -> Owner {
         match self {
             SessionStatus::HumanRequested | SessionStatus::HumanActive => Owner::Human,
+            SessionStatus::StaffActive => Owner::Staff,
             _ => Owner::Ai,
         }
     }
 
-    /// True while a takeover is open on the session.
+    /// True while a takeover is open on the session (a staff-answered one included).
     pub fn has_open_takeover(self) -> bool {
-        self.owner() == Owner::Human
+        self.owner() != Owner::Ai
+    }
+
+    /// True while the conversation waits for a reviewer to take it: the router offers only
+    /// these (a conversation a person outside Baton answers is claimable but not offered).
+    pub fn waits_for_reviewer(self) -> bool {
+        self == SessionStatus::HumanRequested
     }
 }
 
@@ -78,12 +94,16 @@ pub enum SessionEvent {
     UserMessage,
     AiMessage,
     SystemMessage,
+    /// A person outside Baton wrote to the customer (a `staff` turn).
+    StaffMessage,
     TakeoverRequested,
     Claimed,
     Released,
     HandedBack,
     /// The takeover ran out of escalation steps unclaimed.
     TimedOut,
+    /// The quiet time after the last staff turn passed.
+    QuietTimeOver,
     Closed,
 }
 
@@ -109,22 +129,29 @@ pub fn transition(from: SessionStatus, event: SessionEvent) -> Result<SessionSta
     match (from, event) {
         (S::HandedBack | S::Closed, E::UserMessage) => Ok(S::Ai),
         (s, E::UserMessage | E::SystemMessage) => Ok(s),
-        (S::HumanRequested | S::HumanActive, E::AiMessage) => Err(Refusal::AiWhileHuman),
+        (S::HumanRequested | S::HumanActive | S::StaffActive, E::AiMessage) => {
+            Err(Refusal::AiWhileHuman)
+        }
         (_, E::AiMessage) => Ok(S::Ai),
-        (S::HumanRequested | S::HumanActive, E::TakeoverRequested) => {
+        // A reviewer who holds the conversation keeps it; the outside turn is only recorded.
+        (S::HumanActive, E::StaffMessage) => Ok(S::HumanActive),
+        (_, E::StaffMessage) => Ok(S::StaffActive),
+        (S::HumanRequested | S::HumanActive | S::StaffActive, E::TakeoverRequested) => {
             Err(Refusal::TakeoverAlreadyOpen)
         }
         (_, E::TakeoverRequested) => Ok(S::HumanRequested),
-        (S::HumanRequested, E::Claimed) => Ok(S::HumanActive),
+        (S::HumanRequested | S::StaffActive, E::Claimed) => Ok(S::HumanActive),
         (S::HumanActive, E::Claimed) => Err(Refusal::AlreadyClaimed),
         (_, E::Claimed) => Err(Refusal::NoOpenTakeover),
         (S::HumanActive, E::Released) => Ok(S::HumanRequested),
-        (S::HumanRequested, E::Released) => Err(Refusal::NotClaimed),
+        (S::HumanRequested | S::StaffActive, E::Released) => Err(Refusal::NotClaimed),
         (_, E::Released) => Err(Refusal::NoOpenTakeover),
-        (S::HumanRequested | S::HumanActive, E::HandedBack) => Ok(S::HandedBack),
+        (S::HumanRequested | S::HumanActive | S::StaffActive, E::HandedBack) => Ok(S::HandedBack),
         (_, E::HandedBack) => Err(Refusal::NoOpenTakeover),
         (S::HumanRequested, E::TimedOut) => Ok(S::HandedBack),
         (_, E::TimedOut) => Err(Refusal::NoOpenTakeover),
+        (S::StaffActive, E::QuietTimeOver) => Ok(S::HandedBack),
+        (_, E::QuietTimeOver) => Err(Refusal::NoOpenTakeover),
         (_, E::Closed) => Ok(S::Closed),
     }
 }
@@ -192,14 +219,58 @@ mod tests {
     }
 
     #[test]
-    fn owner_follows_status() {
-        for s in [
+    fn a_staff_turn_silences_the_ai_until_the_quiet_time_or_a_claim() {
+        for from in [
             S::Ai,
-            S::HumanRequested,
-            S::HumanActive,
             S::HandedBack,
             S::Closed,
+            S::HumanRequested,
+            S::StaffActive,
         ] {
+            assert_eq!(
+                transition(from, E::StaffMessage),
+                Ok(S::StaffActive),
+                "{from:?}"
+            );
+        }
+        // A reviewer who holds it keeps it.
+        assert_eq!(
+            transition(S::HumanActive, E::StaffMessage),
+            Ok(S::HumanActive)
+        );
+        assert_eq!(
+            transition(S::StaffActive, E::AiMessage),
+            Err(Refusal::AiWhileHuman)
+        );
+        assert_eq!(
+            transition(S::StaffActive, E::UserMessage),
+            Ok(S::StaffActive)
+        );
+        assert_eq!(transition(S::StaffActive, E::Claimed), Ok(S::HumanActive));
+        assert_eq!(
+            transition(S::StaffActive, E::TimedOut),
+            Err(Refusal::NoOpenTakeover)
+        );
+        assert_eq!(
+            transition(S::StaffActive, E::QuietTimeOver),
+            Ok(S::HandedBack)
+        );
+        assert_eq!(
+            transition(S::HumanActive, E::QuietTimeOver),
+            Err(Refusal::NoOpenTakeover)
+        );
+        assert_eq!(
+            transition(S::StaffActive, E::TakeoverRequested),
+            Err(Refusal::TakeoverAlreadyOpen)
+        );
+        assert_eq!(S::StaffActive.owner(), Owner::Staff);
+        assert!(S::StaffActive.has_open_takeover());
+        assert!(!S::StaffActive.waits_for_reviewer());
+    }
+
+    #[test]
+    fn owner_follows_status() {
+        for s in SessionStatus::ALL {
             assert_eq!(SessionStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(S::HumanRequested.owner(), Owner::Human);

@@ -98,6 +98,9 @@ pub enum Sender {
     System,
     /// A reviewer, by name.
     Human(String),
+    /// A person answering from outside Baton (the WhatsApp Business app, a shared phone,
+    /// another tool), with their name when the workflow knows it.
+    Staff(Option<String>),
 }
 
 impl Sender {
@@ -106,14 +109,23 @@ impl Sender {
             "user" => Ok(Sender::User),
             "ai" => Ok(Sender::Ai),
             "system" => Ok(Sender::System),
-            _ => match raw.strip_prefix("human:") {
-                Some(name) if (1..=100).contains(&name.chars().count()) => {
-                    Ok(Sender::Human(name.to_string()))
+            "staff" => Ok(Sender::Staff(None)),
+            _ => {
+                let named = |prefix: &str| {
+                    raw.strip_prefix(prefix)
+                        .filter(|name| (1..=100).contains(&name.chars().count()))
+                        .map(str::to_string)
+                };
+                if let Some(name) = named("human:") {
+                    Ok(Sender::Human(name))
+                } else if let Some(name) = named("staff:") {
+                    Ok(Sender::Staff(Some(name)))
+                } else {
+                    Err(format!(
+                        "{raw:?} is not a sender: use user, ai, system, staff, staff:<name> or human:<reviewer name>"
+                    ))
                 }
-                _ => Err(format!(
-                    "{raw:?} is not a sender: use user, ai, system or human:<reviewer name>"
-                )),
-            },
+            }
         }
     }
 
@@ -123,6 +135,8 @@ impl Sender {
             Sender::Ai => "ai".into(),
             Sender::System => "system".into(),
             Sender::Human(name) => format!("human:{name}"),
+            Sender::Staff(None) => "staff".into(),
+            Sender::Staff(Some(name)) => format!("staff:{name}"),
         }
     }
 }
@@ -415,6 +429,16 @@ mod tests {
         );
         assert!(Sender::parse("human:").is_err());
         assert!(Sender::parse("bot").is_err());
+        assert_eq!(Sender::parse("staff"), Ok(Sender::Staff(None)));
+        assert_eq!(
+            Sender::parse("staff:Maria"),
+            Ok(Sender::Staff(Some("Maria".into())))
+        );
+        assert!(Sender::parse("staff:").is_err());
+        assert!(Sender::parse(&format!("staff:{}", "x".repeat(101))).is_err());
+        for raw in ["staff", "staff:Maria", "human:alice", "user"] {
+            assert_eq!(Sender::parse(raw).unwrap().as_string(), raw);
+        }
     }
 
     #[test]

@@ -152,6 +152,9 @@ pub fn visible_author(sender: &Sender) -> Option<Author> {
         Sender::User => Some(Author::Visitor),
         Sender::Ai => Some(Author::Assistant),
         Sender::Human(name) => Some(Author::Agent(name.clone())),
+        Sender::Staff(name) => Some(Author::Agent(
+            name.clone().unwrap_or_else(|| "staff".to_string()),
+        )),
         Sender::System => None,
     }
 }

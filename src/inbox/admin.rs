@@ -224,10 +224,12 @@ fn reviewer_row(a: &Admin<'_>, i: usize, r: &ReviewerWithTeams, teams: &[String]
 // ---- Teams ----
 
 pub fn teams(a: &Admin<'_>, list: &[TeamWithMembers]) -> Markup {
-    let key = live_key(
-        list.iter()
-            .map(|t| format!("{}|{:?}", t.team.name, t.members)),
-    );
+    let key = live_key(list.iter().map(|t| {
+        format!(
+            "{}|{:?}|{:?}",
+            t.team.name, t.members, t.team.outside_quiet_seconds
+        )
+    }));
     page(
         a,
         Section::Teams,
@@ -253,6 +255,8 @@ pub fn teams(a: &Admin<'_>, list: &[TeamWithMembers]) -> Markup {
 /// capacity, business hours), each submitting to `PUT /v1/teams/{team}`.
 fn team_card(t: &TeamWithMembers) -> Markup {
     let name = &t.team.name;
+    let quiet = crate::domain::staff::quiet_seconds(t.team.outside_quiet_seconds);
+    let quiet_id = format!("quiet-{}", t.team.id);
     html! {
         li.row.card {
             div.line1 {
@@ -261,6 +265,25 @@ fn team_card(t: &TeamWithMembers) -> Markup {
             }
             div.meta {
                 span { "Members: " @if t.members.is_empty() { "none" } @else { (t.members.join(", ")) } }
+                span {
+                    "Replies from outside Baton silence the AI for "
+                    (super::views::span(quiet))
+                    @if t.team.outside_quiet_seconds.is_none() { " (default)" }
+                }
+            }
+            form.inline data-api="PUT" data-endpoint={ "/v1/teams/" (encode(name)) }
+                data-success="Quiet time saved." {
+                label for=(quiet_id) { "Quiet time after a reply from outside Baton" }
+                div.row2 {
+                    input id=(quiet_id) name="outside_quiet_time" data-optional required autocomplete="off"
+                        placeholder="e.g. 30m" value=[t.team.outside_quiet_seconds.map(|s| format!("{s}s"))]
+                        aria-describedby={ (quiet_id) "-hint" };
+                    button type="submit" { "Save " span.visually-hidden { "quiet time of team " (name) } }
+                }
+                p.muted.small id={ (quiet_id) "-hint" } {
+                    "After a person answers from another tool (sender staff), the AI stays silent until this much time passes without another such reply: e.g. 30m, 2h or seconds."
+                }
+                (form_error())
             }
             div.actions {
                 a.button href={ "/inbox/admin/teams/" (encode(name)) "/routing" } {

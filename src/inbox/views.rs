@@ -12,7 +12,8 @@ use crate::db::models::{AuditRow, MessageRow, NoteRow, SessionRow, TakeoverRow};
 use crate::db::outbox::ReplyDelivery;
 use crate::db::queue::{InboxView, QueueCounts};
 use crate::db::sessions::reply_window_closes_at;
-use crate::domain::session::SessionStatus;
+use crate::domain::session::{Owner, SessionStatus};
+use crate::domain::staff;
 use crate::domain::types::{Mode, Outcome, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
@@ -400,6 +401,7 @@ pub fn queue(q: &Queue<'_>) -> Markup {
 fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
     let t = &r.takeover;
     let status = TakeoverStatus::parse(&t.status);
+    let outside = answered_outside(&r.session);
     let href = inbox_url("", &t.session_id);
     html! {
         li.row.waiting[status == Some(TakeoverStatus::Requested)].unread[r.unread > 0]
@@ -419,6 +421,9 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                     (reply_window(&r.session, q.now))
                     span.reason { (reason_label(&t.reason)) }
                 }
+                @if let Some(name) = &outside {
+                    div.outside { span.chip.outside { (staff::answered_outside_label(name.as_deref())) } }
+                }
                 @if let Some(s) = &t.summary { div.summary { (s) } }
                 @if let Some(m) = &r.last_message {
                     div.last {
@@ -429,6 +434,9 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                 }
                 div.meta {
                     @match status {
+                        Some(TakeoverStatus::Requested) if outside.is_some() => {
+                            span { "The AI answers again in " (until(t.expires_at, q.now)) " unless they write again" }
+                        }
                         Some(TakeoverStatus::Requested) => {
                             span { "Waiting " (since(t.created_at, q.now)) }
                             @match r.opens_at {
@@ -464,6 +472,18 @@ fn queue_row(r: &QueueRow, q: &Queue<'_>) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// While a person outside Baton owns the session: their name, if the workflow gave one.
+fn answered_outside(s: &SessionRow) -> Option<Option<String>> {
+    let status = SessionStatus::parse(&s.status)?;
+    if status.owner() != Owner::Staff {
+        return None;
+    }
+    match s.outside_by.as_deref().map(Sender::parse) {
+        Some(Ok(Sender::Staff(name))) => Some(name),
+        _ => Some(None),
     }
 }
 
@@ -512,6 +532,7 @@ fn sender_label(sender: &str, names: &BTreeMap<String, String>) -> (String, &'st
         Ok(Sender::User) => ("Customer".into(), "user"),
         Ok(Sender::Ai) => ("AI assistant".into(), "ai"),
         Ok(Sender::Human(name)) => (display(names, &name).to_string(), "human"),
+        Ok(Sender::Staff(name)) => (staff::author_label(name.as_deref()), "human staff"),
         Ok(Sender::System) | Err(_) => ("System".into(), "system"),
     }
 }
@@ -668,6 +689,18 @@ fn trail_line(e: &AuditRow, names: &BTreeMap<String, String>) -> Option<String> 
         ),
         "takeover.timed_out" => "Nobody claimed it in time".into(),
         "takeover.off_hours" => "Asked outside the team's hours".into(),
+        "session.answered_outside" => {
+            let name = detail["by"]
+                .as_str()
+                .and_then(|by| match Sender::parse(by) {
+                    Ok(Sender::Staff(name)) => name,
+                    _ => None,
+                });
+            staff::answered_outside_label(name.as_deref())
+        }
+        "session.handed_back" if detail["reason"] == "outside_quiet_time" => {
+            "Quiet time after the outside reply passed; handed back to the AI".into()
+        }
         "session.handed_back" => format!("{who} handed it back to the AI"),
         "session.closed" => format!("{who} closed the conversation"),
         "session.reopened" => "Reopened by a new message".into(),
@@ -880,6 +913,21 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
                             button type="button" data-api="POST" data-endpoint=(endpoint)
                                 data-body=r#"{"take_over":true}"# data-confirm=(ask)
                                 data-success="You hold the conversation now." { "Take over" }
+                        }
+                    }
+                }
+                SessionStatus::StaffActive => {
+                    div.banner.outside {
+                        p {
+                            strong { (staff::answered_outside_label(answered_outside(s).flatten().as_deref())) } "."
+                            @if let Some(t) = &c.takeover {
+                                " The AI stays silent and answers again in " (until(t.expires_at, c.now)) " unless they write again."
+                            }
+                            " Claim the conversation to reply from Baton."
+                        }
+                        div.actions {
+                            button.primary type="button" data-action="claim" { "Claim conversation" }
+                            (close_button())
                         }
                     }
                 }

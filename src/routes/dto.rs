@@ -25,12 +25,18 @@ fn json(raw: &Option<String>) -> Option<serde_json::Value> {
 pub struct SessionState {
     /// The integration's session id.
     pub session_id: String,
-    /// `ai` or `human`: who answers the next turn. Read it fresh on every turn.
+    /// `ai`, `human` or `staff`: who answers the next turn. Read it fresh on every turn.
+    /// `staff`: a person outside Baton answered (a `staff` turn); the AI stays silent until the
+    /// team's quiet time passes without another staff turn, or a reviewer claims it.
     pub owner: Owner,
     /// Where the conversation stands.
     pub status: SessionStatus,
     /// The reviewer holding the conversation, if any.
     pub assigned_to: Option<String>,
+    /// While `owner` is `staff`: the person outside Baton who answered last, as the workflow
+    /// named them (`staff:<name>`), or `staff` when it gave no name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_by: Option<String>,
     /// The open takeover, if any.
     pub takeover_id: Option<String>,
     /// The channel (`telegram`, `whatsapp`, `web`...), as the integration named it.
@@ -65,6 +71,10 @@ impl TryFrom<&SessionRow> for SessionState {
             owner: status.owner(),
             status,
             assigned_to: s.assigned_to.clone(),
+            outside_by: s
+                .outside_by
+                .clone()
+                .filter(|_| status.owner() == Owner::Staff),
             takeover_id: s.open_takeover_id.clone(),
             channel: s.channel.clone(),
             channel_ref: s.channel_ref.clone(),
@@ -95,7 +105,10 @@ pub struct TurnRecorded {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordMessage {
-    /// `user`, `ai` or `system`.
+    /// `user`, `ai` or `system`; or `staff` (`staff:<name>` with the person's name) for a
+    /// message a person sent from outside Baton (the WhatsApp Business app, a shared phone):
+    /// the AI's turns are then refused until the team's quiet time (default 30 minutes) passes
+    /// without another staff turn, when Baton hands the session back with `session.handed_back`.
     #[schema(schema_with = turn_sender_schema)]
     pub sender: String,
     /// The text of the turn.
@@ -120,6 +133,19 @@ pub struct RecordMessage {
     pub tool_calls: Option<serde_json::Value>,
     /// Anything else the AI saw for this turn (any JSON).
     pub meta: Option<serde_json::Value>,
+    /// For a `staff` turn on a session without an open takeover, Baton opens one for the
+    /// outside person: where a reviewer's replies go if one claims it. Defaults to the
+    /// session's last takeover's; required when it never had one. Ignored for other senders.
+    #[schema(schema_with = optional_url_schema)]
+    pub reply_webhook: Option<String>,
+    /// For such a takeover: where its `session.handed_back` goes (default: the last
+    /// takeover's, else `reply_webhook`).
+    #[schema(schema_with = optional_url_schema)]
+    pub handback_signal: Option<String>,
+    /// For such a takeover: the team or reviewer whose inbox shows it and whose quiet time
+    /// applies (default: the last takeover's).
+    #[schema(schema_with = text_100_schema)]
+    pub assignee: Option<String>,
 }
 
 /// One turn of a conversation.
@@ -628,7 +654,19 @@ pub fn content_schema() -> utoipa::openapi::schema::Schema {
 
 /// The senders the turn gate takes.
 pub fn turn_sender_schema() -> utoipa::openapi::schema::Schema {
-    one_of(&["user", "ai", "system"])
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(one_of(&["user", "ai", "system", "staff"]))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^staff:.{1,100}$"))
+                .description(Some(
+                    "A person outside Baton, by name (1 to 100 characters)",
+                )),
+        )
+        .build()
+        .into()
 }
 
 /// A callback URL: http(s) with a host, at most 2048 characters. Which hosts are refused

@@ -10,10 +10,11 @@ use super::dto::{
 use super::{parse_json, session_id};
 use crate::auth::{ApiKeyAuth, Caller};
 use crate::db::sessions::{self as repo, NewTurn, SessionFields};
+use crate::db::staff::{self, OutsideRoute};
 use crate::db::{routing, takeovers, Backend, Db};
 use crate::domain::change::Change;
 use crate::domain::takeover::check_content;
-use crate::domain::types::{Sender, SessionId};
+use crate::domain::types::{Sender, SessionId, WebhookUrl};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
 
@@ -54,6 +55,15 @@ fn json_text(v: &Option<serde_json::Value>) -> Option<String> {
 /// Call it on every inbound message (sender `user`) and before sending every AI answer (sender
 /// `ai`). While a person owns the session an `ai` turn is refused with 409: the AI never talks
 /// over a person. The session is created on its first turn.
+///
+/// A message a person sent from outside Baton (the WhatsApp Business app, a shared phone) is
+/// recorded with sender `staff` or `staff:<name>`: the session then answers `owner: staff` and
+/// refuses the AI's turns until the quiet time of its team (default 30 minutes; see
+/// `PUT /v1/teams/{team}`) passes without another staff turn, when Baton hands it back to the
+/// AI with the usual `session.handed_back` callback. Customer turns in between are recorded as
+/// usual. The inbox shows it as answered outside Baton, and a reviewer may claim it. If the
+/// session has no open takeover, Baton opens one for the outside person (its `reply_webhook`,
+/// `handback_signal` and `assignee` from this turn, else from the session's last takeover).
 #[utoipa::path(
     tag = "sessions",
     params(("session_id" = String, Path, description = "The integration's session id (1–255 characters, percent-encoded)")),
@@ -64,7 +74,7 @@ fn json_text(v: &Option<serde_json::Value>) -> Option<String> {
         (status = 400, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an API key", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An `ai` turn while a person owns the session", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An `ai` turn while a person owns the session (a reviewer, the queue, or a person outside Baton)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     ),
@@ -82,7 +92,7 @@ pub async fn create_message(
     let body: RecordMessage = parse_json(&req, &body, None)?;
     let mut errors = Vec::new();
     let sender = match Sender::parse(&body.sender) {
-        Ok(s @ (Sender::User | Sender::Ai | Sender::System)) => Some(s),
+        Ok(s @ (Sender::User | Sender::Ai | Sender::System | Sender::Staff(_))) => Some(s),
         Ok(Sender::Human(_)) => {
             errors.push(FieldError {
                 field: "sender".into(),
@@ -107,6 +117,7 @@ pub async fn create_message(
     }
     text_field("id", &body.id, 255, &mut errors);
     let fields = session_fields(&body.channel, &body.channel_ref, &body.user_id, &mut errors);
+    let route = outside_route(&state, &body, sender.as_ref(), &mut errors);
     let Some(sender) = sender.filter(|_| errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
@@ -119,7 +130,19 @@ pub async fn create_message(
         meta: json_text(&body.meta),
     };
     let actor = format!("api_key:{}", key.name);
-    let outcome = record(&state.db, id, fields, turn, actor).await?;
+    let outcome = match route {
+        // A staff turn opens or restarts the quiet time: always the full transactional path.
+        Some(route) => {
+            let key_id = key.id.clone();
+            state
+                .db
+                .write(move |conn| {
+                    staff::record_turn(conn, &id, &fields, turn, &key_id, &actor, &route)
+                })
+                .await?
+        }
+        None => record(&state.db, id, fields, turn, actor).await?,
+    };
     let body = TurnRecorded {
         state: SessionState::try_from(&outcome.session)?,
         seq: outcome.message.seq,
@@ -133,6 +156,43 @@ pub async fn create_message(
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::Created().json(body)
+    })
+}
+
+/// For a `staff` turn: where the takeover Baton may open for it sends its callbacks, checked.
+/// `None` for other senders, which ignore these fields once checked (a workflow may send them on
+/// every turn).
+fn outside_route(
+    state: &AppState,
+    body: &RecordMessage,
+    sender: Option<&Sender>,
+    errors: &mut Vec<FieldError>,
+) -> Option<OutsideRoute> {
+    let staff = matches!(sender, Some(Sender::Staff(_)));
+    let policy = &state.config.url_policy;
+    let mut url = |field: &str, raw: &Option<String>| match raw {
+        Some(u) => match WebhookUrl::parse_with(u, policy) {
+            Ok(u) => Some(u.as_str().to_string()),
+            Err(e) => {
+                errors.push(FieldError {
+                    field: field.into(),
+                    message: e,
+                });
+                None
+            }
+        },
+        None => None,
+    };
+    let reply_webhook = url("reply_webhook", &body.reply_webhook);
+    let handback_signal = url("handback_signal", &body.handback_signal);
+    text_field("assignee", &body.assignee, 100, errors);
+    if !staff {
+        return None;
+    }
+    Some(OutsideRoute {
+        reply_webhook,
+        handback_signal,
+        assignee: body.assignee.clone(),
     })
 }
 

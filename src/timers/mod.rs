@@ -77,6 +77,8 @@ impl Timers {
                     match outcome {
                         takeovers::TimerOutcome::Escalated => self.metrics.escalated(),
                         takeovers::TimerOutcome::TimedOut => self.metrics.fell_back(),
+                        // The quiet time after a turn from outside Baton: neither.
+                        takeovers::TimerOutcome::HandedBack => {}
                     }
                 }
                 Ok(None) => {}

@@ -24,6 +24,7 @@ mod search;
 mod security;
 mod setup;
 mod signals;
+mod staff;
 mod subscriptions;
 mod timers;
 mod turns;

@@ -611,6 +611,15 @@ export interface paths {
          * @description Call it on every inbound message (sender `user`) and before sending every AI answer (sender
          *     `ai`). While a person owns the session an `ai` turn is refused with 409: the AI never talks
          *     over a person. The session is created on its first turn.
+         *
+         *     A message a person sent from outside Baton (the WhatsApp Business app, a shared phone) is
+         *     recorded with sender `staff` or `staff:<name>`: the session then answers `owner: staff` and
+         *     refuses the AI's turns until the quiet time of its team (default 30 minutes; see
+         *     `PUT /v1/teams/{team}`) passes without another staff turn, when Baton hands it back to the
+         *     AI with the usual `session.handed_back` callback. Customer turns in between are recorded as
+         *     usual. The inbox shows it as answered outside Baton, and a reviewer may claim it. If the
+         *     session has no open takeover, Baton opens one for the outside person (its `reply_webhook`,
+         *     `handback_signal` and `assignee` from this turn, else from the session's last takeover).
          */
         post: operations["create_message"];
         delete?: never;
@@ -940,8 +949,8 @@ export interface paths {
         };
         get?: never;
         /**
-         * Create a team (201), or confirm that it exists (200). A deleted team of the same name comes
-         *     back, without its former members.
+         * Create a team (201), or confirm that it exists (200), and set its settings. A deleted team
+         *     of the same name comes back, without its former members.
          */
         put: operations["put_team"];
         post?: never;
@@ -2009,7 +2018,7 @@ export interface components {
          * @description Who answers the next turn.
          * @enum {string}
          */
-        Owner: "ai" | "human";
+        Owner: "ai" | "human" | "staff";
         /** @description p50 and p90 of a set of durations. */
         Percentiles: {
             /** @description How many values. */
@@ -2153,6 +2162,7 @@ export interface components {
         };
         /** @description A turn to record on the turn gate. */
         RecordMessage: {
+            assignee?: string | null;
             /**
              * Format: date-time
              * @description When the turn happened (defaults to now).
@@ -2161,11 +2171,14 @@ export interface components {
             channel?: string | null;
             channel_ref?: string | null;
             content: string;
+            /** Format: uri */
+            handback_signal?: string | null;
             id?: string | null;
             /** @description Anything else the AI saw for this turn (any JSON). */
             meta?: components["schemas"]["JsonWithoutNul"];
-            /** @enum {string} */
-            sender: "user" | "ai" | "system";
+            /** Format: uri */
+            reply_webhook?: string | null;
+            sender: ("user" | "ai" | "system" | "staff") | string;
             /** @description Tool calls behind an `ai` turn (any JSON). */
             tool_calls?: components["schemas"]["JsonWithoutNul"];
             user_id?: string | null;
@@ -2400,7 +2413,16 @@ export interface components {
              * @description When the customer last wrote.
              */
             last_user_message_at?: string | null;
-            /** @description `ai` or `human`: who answers the next turn. Read it fresh on every turn. */
+            /**
+             * @description While `owner` is `staff`: the person outside Baton who answered last, as the workflow
+             *     named them (`staff:<name>`), or `staff` when it gave no name.
+             */
+            outside_by?: string | null;
+            /**
+             * @description `ai`, `human` or `staff`: who answers the next turn. Read it fresh on every turn.
+             *     `staff`: a person outside Baton answered (a `staff` turn); the AI stays silent until the
+             *     team's quiet time passes without another staff turn, or a reviewer claims it.
+             */
             owner: components["schemas"]["Owner"];
             queue?: null | components["schemas"]["QueueInfo"];
             /**
@@ -2427,7 +2449,7 @@ export interface components {
          * @description Where a conversation stands.
          * @enum {string}
          */
-        SessionStatus: "ai" | "human_requested" | "human_active" | "handed_back" | "closed";
+        SessionStatus: "ai" | "human_requested" | "human_active" | "staff_active" | "handed_back" | "closed";
         /** @description The inbound message and the optional model signals to judge it by. */
         SignalInput: {
             classifier?: null | components["schemas"]["ClassifierSignal"];
@@ -2673,9 +2695,23 @@ export interface components {
             members: string[];
             /** @description The team's name (a takeover's `assignee`). */
             name: string;
+            /** @description True when the team has set no quiet time of its own and uses the default. */
+            outside_quiet_default: boolean;
+            /**
+             * Format: int64
+             * @description Seconds after a person's last `staff` turn (a reply from outside Baton) before the AI
+             *     gets the conversation back: the team's own setting, else the default (1800).
+             */
+            outside_quiet_seconds: number;
         };
-        /** @description A team's settings. None yet: send `{}` or no body. (Routing settings will live here.) */
-        TeamRequest: Record<string, never>;
+        /**
+         * @description A team's settings; a field left out stays as it is (send `{}` or no body to only create or
+         *     confirm the team). Routing settings are under `/v1/teams/{team}/routing`.
+         */
+        TeamRequest: {
+            /** @description 1 second to 30 days: "90s", "30m", "2h", "1d" or whole seconds */
+            outside_quiet_time?: string | number | null;
+        };
         /** @description A team's routing settings and where it stands now. */
         TeamRouting: {
             business_hours?: null | components["schemas"]["BusinessHoursBody"];
@@ -5532,7 +5568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An `ai` turn while a person owns the session */
+            /** @description An `ai` turn while a person owns the session (a reviewer, the queue, or a person outside Baton) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6889,7 +6925,7 @@ export interface operations {
                     "application/json": components["schemas"]["Team"];
                 };
             };
-            /** @description Invalid team name or body */
+            /** @description Invalid team name or body (e.g. `outside_quiet_time` not a duration of 1 second to 30 days) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -25,7 +25,7 @@ export async function execute(
 		{
 			json: {
 				...(body as unknown as IDataObject),
-				human_owns: body.owner === 'human',
+				human_owns: body.owner !== 'ai',
 				...queueFields(body.queue),
 			},
 			pairedItem: { item: itemIndex },

@@ -40,7 +40,7 @@ export async function execute(
 		{
 			json: {
 				...(response.body as unknown as IDataObject),
-				human_owns: response.body.owner === 'human',
+				human_owns: response.body.owner !== 'ai',
 			},
 			pairedItem: { item: itemIndex },
 		},

@@ -10,6 +10,8 @@ import type {
 	SessionState,
 } from '../../../shared/api';
 import { asNodeError, batonApiRequest, problemType, sessionPath } from '../../../shared/transport';
+import { resolveReplyWebhook } from '../../../shared/replyWebhook';
+import { replyToFields } from '../takeoverFields';
 import { compact, getSessionId, parseJsonParameter, sessionIdField } from '../common';
 
 const show = { resource: ['session'], operation: ['recordMessage'] };
@@ -29,8 +31,41 @@ export const description: INodeProperties[] = [
 			},
 			{ name: 'AI', value: 'ai', description: 'The bot is about to send this answer' },
 			{ name: 'System', value: 'system', description: 'A note for the transcript' },
+			{
+				name: 'Staff (Outside Baton)',
+				value: 'staff',
+				description:
+					"A person answered from outside Baton (the WhatsApp Business app, a shared phone): the AI's turns are refused until the team's quiet time passes",
+			},
 		],
 		displayOptions: { show },
+	},
+	{
+		displayName: 'Staff Name',
+		name: 'staffName',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. Maria',
+		description:
+			'Who answered, as the inbox shows it ("answered outside Baton by Maria"). Empty: staff.',
+		displayOptions: { show: { ...show, sender: ['staff'] } },
+	},
+	...replyToFields({ ...show, sender: ['staff'] }).map((field) => ({
+		...field,
+		description:
+			field.name === 'replyTo'
+				? "Where a reviewer's replies go if one claims the conversation: used when Baton opens a takeover for the staff turn (the session has none open)"
+				: field.description,
+	})),
+	{
+		displayName: 'Assignee',
+		name: 'assignee',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. support',
+		description:
+			"The team (or reviewer) whose inbox shows the conversation and whose quiet time applies, when Baton opens a takeover for it. Empty: the session's last takeover's.",
+		displayOptions: { show: { ...show, sender: ['staff'] } },
 	},
 	{
 		displayName: 'Content',
@@ -111,8 +146,10 @@ export function buildRecordMessageBody(
 	itemIndex: number,
 ): RecordMessageRequest {
 	const fields = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	const sender = this.getNodeParameter('sender', itemIndex) as string;
+	const staff: Partial<StaffFields> = sender === 'staff' ? staffFields.call(this, itemIndex) : {};
 	return compact({
-		sender: this.getNodeParameter('sender', itemIndex) as RecordMessageRequest['sender'],
+		sender: staff.sender ?? sender,
 		content: String(this.getNodeParameter('content', itemIndex) ?? ''),
 		id: fields.messageId !== undefined ? String(fields.messageId) : undefined,
 		at: fields.at ? new Date(fields.at as string).toISOString() : undefined,
@@ -121,11 +158,31 @@ export function buildRecordMessageBody(
 		user_id: fields.userId !== undefined ? String(fields.userId) : undefined,
 		tool_calls: parseJsonParameter.call(this, fields.toolCalls, 'Tool Calls', itemIndex),
 		meta: parseJsonParameter.call(this, fields.meta, 'Meta', itemIndex),
+		reply_webhook: staff.replyWebhook,
+		assignee: staff.assignee,
 	} as IDataObject) as unknown as RecordMessageRequest;
 }
 
+interface StaffFields {
+	sender: string;
+	replyWebhook: string;
+	assignee?: string;
+}
+
+/** A staff turn's sender (`staff:<name>` with a name) and where an implicit takeover answers. */
+function staffFields(this: IExecuteFunctions, itemIndex: number): StaffFields {
+	const name = String(this.getNodeParameter('staffName', itemIndex, '') ?? '').trim();
+	const assignee = String(this.getNodeParameter('assignee', itemIndex, '') ?? '').trim();
+	return {
+		sender: name ? `staff:${name}` : 'staff',
+		replyWebhook: resolveReplyWebhook.call(this, itemIndex),
+		assignee: assignee || undefined,
+	};
+}
+
 /**
- * The turn gate. Output `owner` is `ai` or `human` (and `human_owns` a boolean) for an IF node.
+ * The turn gate. Output `owner` is `ai`, `human` or `staff` (a person outside Baton answered), and
+ * `human_owns` (true unless the AI answers) a boolean for an IF node.
  * An AI turn refused because a person owns the conversation is not an error for the workflow:
  * it comes out with `accepted: false` and the current state, so the bot simply stays quiet.
  */
@@ -148,7 +205,7 @@ export async function execute(
 				json: {
 					...(state as unknown as IDataObject),
 					accepted: true,
-					human_owns: state.owner === 'human',
+					human_owns: state.owner !== 'ai',
 				},
 				pairedItem: { item: itemIndex },
 			},
@@ -166,7 +223,7 @@ export async function execute(
 				json: {
 					...(current.body as unknown as IDataObject),
 					accepted: false,
-					human_owns: current.body.owner === 'human',
+					human_owns: current.body.owner !== 'ai',
 					refused: (error as Error).message,
 				},
 				pairedItem: { item: itemIndex },

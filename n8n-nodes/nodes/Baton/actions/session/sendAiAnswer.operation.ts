@@ -112,7 +112,7 @@ export async function execute(
 					...(state as unknown as IDataObject),
 					sent: true,
 					refused: false,
-					human_owns: state.owner === 'human',
+					human_owns: state.owner !== 'ai',
 				},
 				pairedItem: { item: itemIndex },
 			},
