@@ -12,7 +12,7 @@ mod helpers;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use helpers::{spawn_app, spawn_new_app, Backend, Receiver, PASSWORD};
+use helpers::{spawn_app, spawn_new_app, Backend, Receiver, TestApp, PASSWORD};
 
 fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
@@ -169,39 +169,9 @@ async fn an_admin_sets_up_routing_and_a_reviewer_is_offered_a_conversation_in_ch
 /// moved away.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reviewer_workspace_fits_phones_speaks_local_time_and_has_shortcuts_in_chromium() {
-    let Some(chromium) = chromium() else {
-        assert!(
-            !under_ci(),
-            "Chromium is required under CI: apt-get install -y chromium"
-        );
-        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
+    let Some((_app, receiver)) = run_script("workspace.test.mjs", "workspace").await else {
         return;
     };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("tests/browser");
-    ensure_packages(&dir);
-    let app = spawn_app(Backend::Sqlite).await;
-    let receiver = Receiver::start();
-    let out = tokio::process::Command::new("node")
-        .arg("workspace.test.mjs")
-        .current_dir(&dir)
-        .env("BATON_URL", &app.base)
-        .env("BATON_API_KEY", &app.api_key)
-        .env("BATON_PASSWORD", PASSWORD)
-        .env("RECEIVER_URL", receiver.url(""))
-        .env("ARTIFACTS", root.join("artifacts"))
-        .env("CHROMIUM", &chromium)
-        .output()
-        .await
-        .expect("run node");
-    println!("{}", String::from_utf8_lossy(&out.stdout));
-    assert!(
-        out.status.success(),
-        "the workspace browser tests failed:\n{}\n{}\nbaton log:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        app.log()
-    );
     // The decision edited in the browser reached the workflow with its comment.
     let got = receiver
         .wait_for("the approval decision", |got| {
@@ -217,13 +187,28 @@ async fn the_reviewer_workspace_fits_phones_speaks_local_time_and_has_shortcuts_
 /// its earlier handoffs; the search page fits a phone and a laptop and is axe-clean.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_searches_a_word_and_opens_the_closed_conversation_in_chromium() {
+    run_script("search.test.mjs", "search").await;
+}
+
+/// Replies from outside Baton (issue 16): a `staff:Maria` turn shows as "Answered outside Baton
+/// by Maria" in the list and on the conversation, a reviewer claims it from the page, and an
+/// admin sets the team's quiet time; every page fits a phone and a laptop, axe-clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_answered_outside_baton_says_so_and_can_be_claimed_in_chromium() {
+    run_script("staff.test.mjs", "outside-Baton").await;
+}
+
+/// Runs `script` in `tests/browser` against a fresh Baton on SQLite (with an API key, the test
+/// reviewers and a callback receiver) and fails with both logs when it does; `None` when there
+/// is no Chromium outside CI.
+async fn run_script(script: &str, what: &str) -> Option<(TestApp, Receiver)> {
     let Some(chromium) = chromium() else {
         assert!(
             !under_ci(),
             "Chromium is required under CI: apt-get install -y chromium"
         );
         eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
-        return;
+        return None;
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("tests/browser");
@@ -231,7 +216,7 @@ async fn a_reviewer_searches_a_word_and_opens_the_closed_conversation_in_chromiu
     let app = spawn_app(Backend::Sqlite).await;
     let receiver = Receiver::start();
     let out = tokio::process::Command::new("node")
-        .arg("search.test.mjs")
+        .arg(script)
         .current_dir(&dir)
         .env("BATON_URL", &app.base)
         .env("BATON_API_KEY", &app.api_key)
@@ -245,11 +230,12 @@ async fn a_reviewer_searches_a_word_and_opens_the_closed_conversation_in_chromiu
     println!("{}", String::from_utf8_lossy(&out.stdout));
     assert!(
         out.status.success(),
-        "the search browser tests failed:\n{}\n{}\nbaton log:\n{}",
+        "the {what} browser tests failed:\n{}\n{}\nbaton log:\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
         app.log()
     );
+    Some((app, receiver))
 }
 
 /// Baton's web chat widget (issue 15): a page on another origin embeds it; a visitor talks to
@@ -303,39 +289,7 @@ async fn a_web_visitor_talks_to_the_ai_and_to_a_person_in_the_widget_in_chromium
 /// notification, the silent-reviewer countdown and the customer panel, on a laptop and a phone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_sees_which_conversation_needs_them_in_chromium() {
-    let Some(chromium) = chromium() else {
-        assert!(
-            !under_ci(),
-            "Chromium is required under CI: apt-get install -y chromium"
-        );
-        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
-        return;
-    };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("tests/browser");
-    ensure_packages(&dir);
-    let app = spawn_app(Backend::Sqlite).await;
-    let receiver = Receiver::start();
-    let out = tokio::process::Command::new("node")
-        .arg("attention.test.mjs")
-        .current_dir(&dir)
-        .env("BATON_URL", &app.base)
-        .env("BATON_API_KEY", &app.api_key)
-        .env("BATON_PASSWORD", PASSWORD)
-        .env("RECEIVER_URL", receiver.url(""))
-        .env("ARTIFACTS", root.join("artifacts"))
-        .env("CHROMIUM", &chromium)
-        .output()
-        .await
-        .expect("run node");
-    println!("{}", String::from_utf8_lossy(&out.stdout));
-    assert!(
-        out.status.success(),
-        "the attention browser tests failed:\n{}\n{}\nbaton log:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        app.log()
-    );
+    run_script("attention.test.mjs", "attention").await;
 }
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_inserts_a_canned_response_with_slash_and_sends_it_in_chromium() {

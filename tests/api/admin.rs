@@ -846,23 +846,6 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-async fn cookie_of(app: &TestApp, client: &reqwest::Client, name: &str) -> String {
-    let res = client
-        .post(app.url("/inbox/login"))
-        .form(&[("name", name), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 async fn page(
     app: &TestApp,
     client: &reqwest::Client,
@@ -887,8 +870,8 @@ fn csrf_of(html: &str) -> String {
 async fn the_admin_and_insights_pages_act_through_the_api_and_respect_roles(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = no_redirects();
-    let root = cookie_of(&app, &client, "root").await;
-    let alice = cookie_of(&app, &client, "alice").await;
+    let root = app.inbox_cookie(&client, "root").await;
+    let alice = app.inbox_cookie(&client, "alice").await;
 
     // Admins get a nav link and the pages; others neither.
     let (_, queue) = page(&app, &client, &root, "/inbox").await;
@@ -1010,7 +993,7 @@ async fn the_admin_and_insights_pages_act_through_the_api_and_respect_roles(back
     let (s, html) = page(&app, &client, &alice, "/inbox/insights?days=30").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains(r#"<option value="30" selected>"#), "{html}");
-    let carol = cookie_of(&app, &client, "carol").await;
+    let carol = app.inbox_cookie(&client, "carol").await;
     let (_, html) = page(&app, &client, &carol, "/inbox/insights").await;
     assert!(
         !html.contains("My parcel is lost"),

@@ -176,6 +176,24 @@ fn launch_on(db: TestDb, api_key: String, signing_secret: String, options: Optio
 }
 
 impl TestApp {
+    /// Signs `name` in to the inbox (password [`PASSWORD`]); the `name=value` of its cookie.
+    pub async fn inbox_cookie(&self, client: &reqwest::Client, name: &str) -> String {
+        let res = client
+            .post(self.url("/inbox/login"))
+            .form(&[("name", name), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
     fn start(&mut self) {
         let process = self.launch();
         self.base = process.base.clone();

@@ -39,23 +39,6 @@ async fn staff_turn(
     app.post(&messages(session), &app.api_key, body).await
 }
 
-async fn inbox_cookie(app: &TestApp, client: &reqwest::Client, name: &str) -> String {
-    let res = client
-        .post(app.url("/inbox/login"))
-        .form(&[("name", name), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 async fn html(app: &TestApp, client: &reqwest::Client, cookie: &str, path: &str) -> String {
     let res = client
         .get(app.url(path))
@@ -171,7 +154,7 @@ async fn a_staff_turn_blocks_the_ai_and_shows_as_answered_outside_baton(backend:
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let cookie = inbox_cookie(&app, &client, "alice").await;
+    let cookie = app.inbox_cookie(&client, "alice").await;
     let list = html(&app, &client, &cookie, "/inbox?view=waiting").await;
     assert!(
         list.contains("Answered outside Baton by Maria"),
@@ -458,7 +441,7 @@ async fn a_teams_quiet_time_is_validated_and_defaults_to_thirty_minutes(backend:
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let cookie = inbox_cookie(&app, &client, "root").await;
+    let cookie = app.inbox_cookie(&client, "root").await;
     let page = html(&app, &client, &cookie, "/inbox/admin/teams").await;
     assert!(page.contains(r#"name="outside_quiet_time""#), "{page}");
     assert!(page.contains("30 min (default)"), "{page}");

@@ -5,11 +5,9 @@
 // Started by `cargo test --test browser` with BATON_URL, BATON_API_KEY, BATON_PASSWORD,
 // RECEIVER_URL, ARTIFACTS and CHROMIUM.
 import assert from "node:assert/strict";
-import { ARTIFACTS, BASE, RECEIVER, api, axeScan, launch, signIn, step } from "./lib.mjs";
+import { api, ARTIFACTS, axeScan, BASE, LAPTOP, launch, PHONE, RECEIVER, signIn, step } from "./lib.mjs";
 
 const LIVE = { timeout: 8000 };
-const PHONE = { width: 390, height: 844 };
-const LAPTOP = { width: 1366, height: 800 };
 
 const browser = await launch();
 

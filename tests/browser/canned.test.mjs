@@ -6,22 +6,14 @@
 // Started by `cargo test --test browser` with BATON_URL, BATON_API_KEY, BATON_PASSWORD,
 // RECEIVER_URL, ARTIFACTS, CHROMIUM, CANNED_TEMPLATE and CANNED_TEXT.
 import assert from "node:assert/strict";
-import { ARTIFACTS, BASE, RECEIVER, api, axeScan, env, launch, signIn, step } from "./lib.mjs";
+import { api, ARTIFACTS, axeScan, BASE, env, fits, LAPTOP, launch, PHONE, RECEIVER, signIn, step } from "./lib.mjs";
 
 const LIVE = { timeout: 5000 };
-const PHONE = { width: 390, height: 844 };
-const LAPTOP = { width: 1366, height: 800 };
 const TEMPLATE = env("CANNED_TEMPLATE");
 const FILLED = env("CANNED_TEXT");
 const SESSION = "canned-browser";
 
 const browser = await launch();
-
-/** Fails when the page scrolls sideways at its current size. */
-async function fits(page, label) {
-  const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(scroll <= inner, `${label} scrolls sideways: ${scroll}px wide in a ${inner}px window`);
-}
 
 try {
   const rootCtx = await browser.newContext({ viewport: LAPTOP });

@@ -83,3 +83,24 @@ export function launch() {
     ],
   });
 }
+
+/** The two sizes every page is checked at: a phone and a laptop. */
+export const PHONE = { width: 390, height: 844 };
+export const LAPTOP = { width: 1366, height: 800 };
+
+/** Fails when the page scrolls sideways at its current size. */
+export async function fits(page, label) {
+  const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= inner, `${label} scrolls sideways: ${scroll}px wide in a ${inner}px window`);
+}
+
+/** At both sizes: no sideways scrolling, nothing serious for axe-core, a screenshot each. */
+export async function checkBothSizes(page, label, shot) {
+  for (const [size, viewport] of [["laptop", LAPTOP], ["phone", PHONE]]) {
+    await page.setViewportSize(viewport);
+    await fits(page, `${label} at ${viewport.width}px`);
+    await axeScan(page, `${label} (${size})`);
+    await page.screenshot({ path: `${ARTIFACTS}/${shot}-${size}.png`, fullPage: true });
+  }
+  await page.setViewportSize(LAPTOP);
+}

@@ -4,18 +4,10 @@
 // Started by `cargo test --test browser` with BATON_URL, BATON_API_KEY, BATON_PASSWORD,
 // RECEIVER_URL, ARTIFACTS and CHROMIUM.
 import assert from "node:assert/strict";
-import { ARTIFACTS, BASE, RECEIVER, api, axeScan, launch, signIn, step } from "./lib.mjs";
+import { api, ARTIFACTS, axeScan, fits, LAPTOP, launch, PHONE, RECEIVER, signIn, step } from "./lib.mjs";
 
-const PHONE = { width: 390, height: 844 };
-const LAPTOP = { width: 1366, height: 800 };
 
 const browser = await launch();
-
-/** Fails when the page scrolls sideways at its current size. */
-async function fits(page, label) {
-  const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(scroll <= inner, `${label} scrolls sideways: ${scroll}px wide in a ${inner}px window`);
-}
 
 async function ok(r, status = 200) {
   assert.equal(r.status, status, JSON.stringify(r.body));

@@ -7,30 +7,11 @@
 // and CHROMIUM (no API key and no receiver: neither exists yet).
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { ARTIFACTS, BASE, PASSWORD, axeScan, env, launch, step } from "./lib.mjs";
+import { ARTIFACTS, axeScan, BASE, checkBothSizes, env, fits, LAPTOP, launch, PASSWORD, PHONE, step } from "./lib.mjs";
 
 const SETUP_URL = env("SETUP_URL");
-const PHONE = { width: 390, height: 844 };
-const LAPTOP = { width: 1366, height: 800 };
 
 const browser = await launch();
-
-/** Fails when the page scrolls sideways at its current size. */
-async function fits(page, label) {
-  const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(scroll <= inner, `${label} scrolls sideways: ${scroll}px wide in a ${inner}px window`);
-}
-
-/** At both sizes: no sideways scrolling, nothing serious for axe-core, a screenshot each. */
-async function checkBothSizes(page, label, shot) {
-  for (const [size, viewport] of [["laptop", LAPTOP], ["phone", PHONE]]) {
-    await page.setViewportSize(viewport);
-    await fits(page, `${label} at ${viewport.width}px`);
-    await axeScan(page, `${label} (${size})`);
-    await page.screenshot({ path: `${ARTIFACTS}/${shot}-${size}.png`, fullPage: true });
-  }
-  await page.setViewportSize(LAPTOP);
-}
 
 /** The clipboard's text once it equals `expected` (the copy is asynchronous), or after 5 s. */
 async function clipboard(page, expected) {
