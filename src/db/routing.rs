@@ -586,11 +586,12 @@ pub fn is_watched(conn: &mut DbConnection, takeover_id: &str) -> Result<bool, Ap
 }
 
 /// Sends `queue.updated` to every watched waiting takeover whose position changed, at most once
-/// per `interval` each. Returns how many were queued.
+/// per `interval` each. Returns the sessions told (their live notice is the caller's, after the
+/// commit: a web chat visitor's stream shows the sentence then).
 pub fn send_queue_updates(
     conn: &mut DbConnection,
     interval: std::time::Duration,
-) -> Result<usize, ApiError> {
+) -> Result<Vec<String>, ApiError> {
     let at = now();
     let quiet_since =
         at - chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::minutes(1));
@@ -609,7 +610,7 @@ pub fn send_queue_updates(
         ))
         .limit(500)
         .load(conn)?;
-    let mut sent = 0;
+    let mut sent = Vec::new();
     for (id, last_position, _) in watched {
         let Some(t) = super::takeovers::get(conn, &id)? else {
             continue;
@@ -643,7 +644,7 @@ pub fn send_queue_updates(
                 queue_watches::last_sent_at.eq(Some(at)),
             ))
             .execute(conn)?;
-        sent += 1;
+        sent.push(s.id.clone());
     }
     Ok(sent)
 }

@@ -28,6 +28,8 @@ pub enum Change {
     Offered,
     /// An offer lapsed and it went back to the queue.
     OfferLapsed,
+    /// The customer was told their new place in the queue.
+    QueueUpdated,
 }
 
 impl Change {
@@ -45,6 +47,7 @@ impl Change {
             Change::Decided => "decided",
             Change::Offered => "offered",
             Change::OfferLapsed => "offer_lapsed",
+            Change::QueueUpdated => "queue_updated",
         }
     }
 
@@ -59,6 +62,7 @@ impl Change {
                 | Change::HandedBack
                 | Change::Closed
                 | Change::Decided
+                | Change::QueueUpdated
         )
     }
 

@@ -142,10 +142,13 @@ impl Timers {
             self.live.session_changed(&o.session_id, Change::Offered);
         }
         let interval = self.queue_update_interval;
-        let updates = self
+        let told = self
             .db
             .write(move |c| routing::send_queue_updates(c, interval))
             .await?;
-        Ok(offered.len() + updates)
+        for session in &told {
+            self.live.session_changed(session, Change::QueueUpdated);
+        }
+        Ok(offered.len() + told.len())
     }
 }
