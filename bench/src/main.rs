@@ -68,6 +68,9 @@ struct Args {
     /// round each.
     #[arg(long, value_delimiter = ',', default_values_t = [100, 1000])]
     wait_conversations: Vec<usize>,
+    /// Customers arriving a second in the customer's-wait scenario; 0 sends them all at once.
+    #[arg(long, default_value_t = 100.0)]
+    wait_rate: f64,
     /// Run only this scenario (`search`, `queue`, `wait` or `detector`), not the whole bench.
     #[arg(long)]
     only: Option<String>,
@@ -220,9 +223,9 @@ fn main() -> anyhow::Result<()> {
             Some("wait") => rt.block_on(async {
                 let mut rows = Vec::new();
                 for &n in &args.wait_conversations {
-                    eprintln!("   customer's wait: {n} conversations at once");
+                    eprintln!("   customer's wait: {n} conversations");
                     let db = TestDb::create(backend, &args.pg, "baton_bench")?;
-                    rows.extend(wait::run(&bins, db, backend.as_str(), n).await?);
+                    rows.extend(wait::run(&bins, db, backend.as_str(), n, args.wait_rate).await?);
                 }
                 anyhow::Ok(rows)
             }),

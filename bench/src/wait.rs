@@ -1,5 +1,6 @@
 //! The customer's whole wait (issue 19): what a customer and a reviewer feel, end to end on
-//! loopback, with `conversations` customers arriving at once.
+//! loopback, with `conversations` customers arriving at once or at a steady rate (all of them
+//! stay open, so the last arrives among `conversations` open ones).
 //!
 //! Each customer writes (the turn gate), the workflow asks for a takeover (with a real HTTP
 //! receiver as its reply webhook), and one simulated reviewer, connected to `GET /v1/events`,
@@ -47,6 +48,7 @@ pub async fn run(
     db: TestDb,
     backend: &'static str,
     conversations: usize,
+    rate: f64,
 ) -> anyhow::Result<Vec<Row>> {
     super::fanout::raise_fd_limit(conversations * 2);
     let baton = Server::baton(bins, &db)?;
@@ -79,6 +81,11 @@ pub async fn run(
                 buf.push_str(&String::from_utf8_lossy(&chunk));
                 while let Some(end) = buf.find("\n\n") {
                     let frame: String = buf.drain(..end + 2).collect();
+                    if frame.contains("event: reset") {
+                        // Fell behind: reload the view, as the inbox does.
+                        let _ = seen_tx.send((String::new(), at));
+                        continue;
+                    }
                     let Some(data) = frame
                         .lines()
                         .find_map(|l| l.strip_prefix("data: "))
@@ -100,49 +107,44 @@ pub async fn run(
     let steps: Arc<Mutex<HashMap<String, Steps>>> = Arc::default();
     let reply_sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
 
-    // The simulated reviewer: claims and answers each conversation as soon as it shows.
+    // The simulated reviewer: claims and answers each conversation as soon as it shows. When
+    // the stream says it fell behind (`reset`), the reviewer reads the waiting queue instead, as
+    // the inbox does, and keeps reading it until every conversation is taken.
+    let resets: Arc<Mutex<usize>> = Arc::default();
     let reviewer = {
         let (api, base, token) = (api.clone(), base.clone(), token.clone());
-        let (clocks, steps, reply_sent) = (clocks.clone(), steps.clone(), reply_sent.clone());
+        let shared = (clocks.clone(), steps.clone(), reply_sent.clone());
+        let resets = resets.clone();
         tokio::spawn(async move {
             let mut tasks = Vec::new();
-            for _ in 0..conversations {
-                let Some((session, at)) = seen_rx.recv().await else {
-                    break;
+            let mut handled = std::collections::HashSet::new();
+            let mut behind = false;
+            while handled.len() < conversations {
+                let next = tokio::time::timeout(Duration::from_millis(200), seen_rx.recv()).await;
+                let (sessions, at) = match next {
+                    Ok(Some((seen, at))) if !seen.is_empty() => (vec![seen], at),
+                    Ok(Some((_, at))) => {
+                        *resets.lock().await += 1;
+                        behind = true;
+                        (waiting(&api, &base, &token).await?, at)
+                    }
+                    Ok(None) => break,
+                    // Quiet: after a reset, what is still waiting shows in the queue.
+                    Err(_) if behind => (waiting(&api, &base, &token).await?, Instant::now()),
+                    Err(_) => continue,
                 };
-                let (api, base, token) = (api.clone(), base.clone(), token.clone());
-                let (clocks, steps, reply_sent) =
-                    (clocks.clone(), steps.clone(), reply_sent.clone());
-                tasks.push(tokio::spawn(async move {
-                    let asked = clocks.lock().await.get(&session).and_then(|c| c.asked);
-                    let visible = asked.map_or(0, |t| (at - t).as_micros() as u64);
-                    let t0 = Instant::now();
-                    expect_ok(
-                        api.post(format!("{base}/v1/sessions/{session}/claim"))
-                            .bearer_auth(&token)
-                            .send()
-                            .await?,
-                    )
-                    .await?;
-                    let claim = t0.elapsed().as_micros() as u64;
-                    let t1 = Instant::now();
-                    reply_sent.lock().await.insert(session.clone(), t1);
-                    expect_ok(
-                        api.post(format!("{base}/v1/sessions/{session}/replies"))
-                            .bearer_auth(&token)
-                            .json(&json!({"content": format!("Hello {session}, I am Alice.")}))
-                            .send()
-                            .await?,
-                    )
-                    .await?;
-                    let reply = t1.elapsed().as_micros() as u64;
-                    let mut all = steps.lock().await;
-                    let s = all.entry(session).or_default();
-                    s.visible = visible;
-                    s.claim = claim;
-                    s.reply = reply;
-                    anyhow::Ok(())
-                }));
+                for session in sessions {
+                    if handled.insert(session.clone()) {
+                        tasks.push(tokio::spawn(answer(
+                            api.clone(),
+                            base.clone(),
+                            token.clone(),
+                            session,
+                            at,
+                            shared.clone(),
+                        )));
+                    }
+                }
             }
             for t in tasks {
                 t.await??;
@@ -151,10 +153,15 @@ pub async fn run(
         })
     };
 
-    // The customers, all at once: a turn, then the workflow's takeover request.
+    // The customers, all at once (`rate` 0) or `rate` a second: a turn, then the workflow's
+    // takeover request.
     let started = Instant::now();
     let mut customers = Vec::new();
     for i in 0..conversations {
+        if rate > 0.0 {
+            tokio::time::sleep_until((started + Duration::from_secs_f64(i as f64 / rate)).into())
+                .await;
+        }
         let (api, base, key, hook) = (
             api.clone(),
             base.clone(),
@@ -240,16 +247,32 @@ pub async fn run(
     stream.abort();
 
     let all: Vec<Steps> = steps.lock().await.values().cloned().collect();
+    let label = if rate > 0.0 {
+        format!("{conversations} at {rate}/s")
+    } else {
+        format!("{conversations} at once")
+    };
     anyhow::ensure!(all.len() == conversations, "{} conversations", all.len());
-    let mut rows = vec![row(
-        backend,
-        "customer's wait",
-        leak(format!("{conversations} at once: all answered in")),
-        "s",
-        elapsed.as_secs_f64(),
-        None,
-        "",
-    )];
+    let mut rows = vec![
+        row(
+            backend,
+            "customer's wait",
+            leak(format!("{label}: all answered in")),
+            "s",
+            elapsed.as_secs_f64(),
+            None,
+            "",
+        ),
+        row(
+            backend,
+            "customer's wait",
+            leak(format!("{label}: stream resets")),
+            "",
+            *resets.lock().await as f64,
+            None,
+            "",
+        ),
+    ];
     let columns: [Column; 7] = [
         ("turn gate", |s| s.turn, "≤ 50 ms p99"),
         ("takeover request", |s| s.takeover, "≤ 50 ms p99"),
@@ -269,7 +292,7 @@ pub async fn run(
         rows.push(row(
             backend,
             "customer's wait",
-            leak(format!("{conversations} at once: {name} p50")),
+            leak(format!("{label}: {name} p50")),
             "ms",
             p(50.0),
             None,
@@ -278,7 +301,7 @@ pub async fn run(
         rows.push(row(
             backend,
             "customer's wait",
-            leak(format!("{conversations} at once: {name} p99")),
+            leak(format!("{label}: {name} p99")),
             "ms",
             p(99.0),
             None,
@@ -286,6 +309,69 @@ pub async fn run(
         ));
     }
     Ok(rows)
+}
+
+/// What the clocks, steps and reply times of every conversation are kept in.
+type Shared = (
+    Arc<Mutex<HashMap<String, Clock>>>,
+    Arc<Mutex<HashMap<String, Steps>>>,
+    Arc<Mutex<HashMap<String, Instant>>>,
+);
+
+/// The sessions waiting in the reviewer's queue (the first 500).
+async fn waiting(api: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Vec<String>> {
+    let page: Value = api
+        .get(format!("{base}/v1/inbox?view=waiting&limit=500"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["session"]["session_id"].as_str().map(String::from))
+        .collect())
+}
+
+/// The reviewer's part for one conversation seen at `at`: claim it, send the first reply.
+async fn answer(
+    api: reqwest::Client,
+    base: String,
+    token: String,
+    session: String,
+    at: Instant,
+    (clocks, steps, reply_sent): Shared,
+) -> anyhow::Result<()> {
+    let asked = clocks.lock().await.get(&session).and_then(|c| c.asked);
+    let visible = asked.map_or(0, |t| at.saturating_duration_since(t).as_micros() as u64);
+    let t0 = Instant::now();
+    expect_ok(
+        api.post(format!("{base}/v1/sessions/{session}/claim"))
+            .bearer_auth(&token)
+            .send()
+            .await?,
+    )
+    .await?;
+    let claim = t0.elapsed().as_micros() as u64;
+    let t1 = Instant::now();
+    reply_sent.lock().await.insert(session.clone(), t1);
+    expect_ok(
+        api.post(format!("{base}/v1/sessions/{session}/replies"))
+            .bearer_auth(&token)
+            .json(&json!({"content": format!("Hello {session}, I am Alice.")}))
+            .send()
+            .await?,
+    )
+    .await?;
+    let reply = t1.elapsed().as_micros() as u64;
+    let mut all = steps.lock().await;
+    let s = all.entry(session).or_default();
+    s.visible = visible;
+    s.claim = claim;
+    s.reply = reply;
+    Ok(())
 }
 
 /// Row names are `&'static str`; a handful per run.
