@@ -56,18 +56,6 @@ fn fields(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn audit_actions(app: &TestApp, prefix: &str) -> Vec<Value> {
-    let (s, audit) = app.get("/v1/audit?limit=10000", &app.api_key).await;
-    assert_eq!(s, StatusCode::OK, "{audit}");
-    audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"].as_str().unwrap_or_default().starts_with(prefix))
-        .cloned()
-        .collect()
-}
-
 async fn an_admin_manages_reviewers_and_disabling_one_signs_them_out_and_frees_their_conversations(
     backend: Backend,
 ) {
@@ -331,7 +319,8 @@ async fn an_admin_manages_reviewers_and_disabling_one_signs_them_out_and_frees_t
     .await;
     assert_problem(s, &p, StatusCode::NOT_FOUND, "not-found");
 
-    let actions: Vec<String> = audit_actions(&app, "reviewer.")
+    let actions: Vec<String> = app
+        .audit_actions("reviewer.")
         .await
         .iter()
         .map(|e| e["action"].as_str().unwrap().to_string())
@@ -347,10 +336,10 @@ async fn an_admin_manages_reviewers_and_disabling_one_signs_them_out_and_frees_t
             "reviewer.updated"
         ]
     );
-    let disabled = &audit_actions(&app, "reviewer.disabled").await[0];
+    let disabled = &app.audit_actions("reviewer.disabled").await[0];
     assert_eq!(disabled["actor"], "reviewer:root");
     assert_eq!(disabled["detail"]["released"], json!(["held-by-dave"]));
-    let updated = &audit_actions(&app, "reviewer.updated").await[0];
+    let updated = &app.audit_actions("reviewer.updated").await[0];
     assert_eq!(updated["detail"]["password_changed"], true);
     assert!(
         !updated.to_string().contains("new-password-2"),
@@ -505,14 +494,14 @@ async fn teams_are_listed_with_members_and_deleted_only_when_nothing_depends_on_
     assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
     let (_, stats) = app.get("/v1/stats?group_by=team", &app.api_key).await;
     assert_eq!(stats["groups"][0]["key"], "returns", "{stats}");
-    let deleted = &audit_actions(&app, "team.deleted").await[0];
+    let deleted = &app.audit_actions("team.deleted").await[0];
     assert_eq!(deleted["detail"]["members"], json!(["bob"]));
 
     // A PUT brings it back, without its old members.
     let (s, team) = call(&app, Method::PUT, "/v1/teams/returns", &root, None).await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(team["members"], json!([]));
-    let created = audit_actions(&app, "team.created").await;
+    let created = app.audit_actions("team.created").await;
     assert_eq!(created.len(), 2);
     assert_eq!(created[1]["detail"]["restored"], true);
 }
@@ -623,11 +612,11 @@ async fn an_api_key_is_shown_once_and_refused_as_soon_as_it_is_revoked(backend: 
     assert_eq!(list[0]["revoked_at"], Value::Null);
     let (s, _) = app.get("/v1/me", &app.api_key).await;
     assert_eq!(s, StatusCode::OK, "other keys keep working");
-    let revoked = audit_actions(&app, "api_key.revoked").await;
+    let revoked = app.audit_actions("api_key.revoked").await;
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0]["detail"]["subscriptions_disabled"], 1);
     assert_eq!(revoked[0]["actor"], "reviewer:root");
-    assert_eq!(audit_actions(&app, "api_key.created").await.len(), 2);
+    assert_eq!(app.audit_actions("api_key.created").await.len(), 2);
 }
 
 /// With PostgreSQL and two replicas, a key revoked through one is refused by the other at once,

@@ -176,6 +176,19 @@ fn launch_on(db: TestDb, api_key: String, signing_secret: String, options: Optio
 }
 
 impl TestApp {
+    /// The audit entries whose action starts with `prefix` (a whole action name picks that one).
+    pub async fn audit_actions(&self, prefix: &str) -> Vec<Value> {
+        let (s, audit) = self.get("/v1/audit?limit=10000", &self.api_key).await;
+        assert_eq!(s, StatusCode::OK, "{audit}");
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"].as_str().unwrap_or_default().starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+
     /// Signs `name` in to the inbox (password [`PASSWORD`]); the `name=value` of its cookie.
     pub async fn inbox_cookie(&self, client: &reqwest::Client, name: &str) -> String {
         let res = client

@@ -50,18 +50,6 @@ async fn html(app: &TestApp, client: &reqwest::Client, cookie: &str, path: &str)
     res.text().await.unwrap()
 }
 
-async fn audit(app: &TestApp, action: &str) -> Vec<Value> {
-    let (s, audit) = app.get("/v1/audit?limit=10000", &app.api_key).await;
-    assert_eq!(s, StatusCode::OK, "{audit}");
-    audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"] == action)
-        .cloned()
-        .collect()
-}
-
 async fn set_quiet_time(app: &TestApp, team: &str, value: Value) -> (StatusCode, Value) {
     let root = app.login("root").await;
     app.put(
@@ -169,7 +157,7 @@ async fn a_staff_turn_blocks_the_ai_and_shows_as_answered_outside_baton(backend:
     assert!(page.contains("Hi, Maria here from the shop"));
     assert!(page.contains(r#"data-action="claim""#), "claimable");
 
-    let entries = audit(&app, "session.answered_outside").await;
+    let entries = app.audit_actions("session.answered_outside").await;
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0]["actor"], "api_key:test");
     assert_eq!(entries[0]["to_status"], "staff_active");
@@ -288,7 +276,7 @@ async fn the_quiet_time_hands_the_session_back_with_a_callback_and_an_audit_entr
     let (s, body) = app.turn("wa-3", "ai", "Anything else I can do?").await;
     assert_eq!(s, StatusCode::CREATED, "the AI may answer again: {body}");
 
-    let entries = audit(&app, "session.handed_back").await;
+    let entries = app.audit_actions("session.handed_back").await;
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0]["actor"], "timer");
     assert_eq!(entries[0]["from_status"], "staff_active");
@@ -411,7 +399,7 @@ async fn a_teams_quiet_time_is_validated_and_defaults_to_thirty_minutes(backend:
     let (_, team) = set_quiet_time(&app, "support", Value::Null).await;
     assert_eq!(team["outside_quiet_default"], true);
     assert_eq!(team["outside_quiet_seconds"], 1800);
-    assert_eq!(audit(&app, "team.updated").await.len(), 2);
+    assert_eq!(app.audit_actions("team.updated").await.len(), 2);
 
     // A team with none waits the default: the AI gets the session back in 30 minutes.
     let hook = Receiver::start();
