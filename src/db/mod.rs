@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod approvals;
 pub mod audit;
+pub mod backup;
 pub mod batch;
 pub mod canned;
 pub mod customers;
