@@ -71,7 +71,14 @@ struct Args {
     /// Customers arriving a second in the customer's-wait scenario; 0 sends them all at once.
     #[arg(long, default_value_t = 100.0)]
     wait_rate: f64,
-    /// Run only this scenario (`search`, `queue`, `wait` or `detector`), not the whole bench.
+    /// Client counts of the turn-gate comparison (`--only turns`).
+    #[arg(long, value_delimiter = ',', default_values_t = [8, 64])]
+    turn_clients: Vec<usize>,
+    /// Rounds of the turn-gate comparison (`--only turns`); the medians are reported.
+    #[arg(long, default_value_t = 5)]
+    repeat: usize,
+    /// Run only this scenario (`search`, `queue`, `wait`, `turns` or `detector`), not the whole
+    /// bench.
     #[arg(long)]
     only: Option<String>,
     /// Where to write the JSON results.
@@ -229,6 +236,14 @@ fn main() -> anyhow::Result<()> {
                 }
                 anyhow::Ok(rows)
             }),
+            Some("turns") => rt.block_on(turns_only(
+                &bins,
+                backend,
+                &args.pg,
+                plan,
+                &args.turn_clients,
+                args.repeat,
+            )),
             Some("queue") => rt.block_on(async {
                 let client = reqwest::Client::builder()
                     .timeout(Duration::from_secs(60))
@@ -237,7 +252,7 @@ fn main() -> anyhow::Result<()> {
             }),
             Some(other) => {
                 anyhow::bail!(
-                    "--only {other:?}: the scenarios run alone are search, queue, wait and detector"
+                    "--only {other:?}: the scenarios run alone are search, queue, wait, turns and detector"
                 )
             }
         };
@@ -267,6 +282,111 @@ fn main() -> anyhow::Result<()> {
     )?;
     eprintln!("results written to {}", args.out.display());
     Ok(())
+}
+
+/// The turn gate against the floor alone (`--only turns`): for each client count, `repeat`
+/// rounds of the floor then Baton, each on its own fresh database, one after the other in one
+/// sitting; the medians of the rounds' throughput and p99 are reported with their ratios (the
+/// machine is noisy, so one round says little).
+async fn turns_only(
+    bins: &Binaries,
+    db_backend: Backend,
+    pg: &str,
+    plan: Plan,
+    clients: &[usize],
+    repeat: usize,
+) -> anyhow::Result<Vec<Row>> {
+    let backend = db_backend.as_str();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut rows = Vec::new();
+    for &concurrency in clients {
+        let plan = Plan {
+            concurrency,
+            ..plan
+        };
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(concurrency * 2)
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let body =
+            json!({"sender": "user", "content": "hello from the bench", "channel": "telegram"});
+        let (mut b_rps, mut f_rps, mut b_p99, mut f_p99) = (vec![], vec![], vec![], vec![]);
+        for round in 1..=repeat.max(1) {
+            let fdb = TestDb::create(db_backend, pg, "baton_bench")?;
+            let floor = Server::floor(bins, &fdb)?;
+            let f = load(
+                &client,
+                plan,
+                |i| format!("{}/floor/bench-{i}", floor.process.base),
+                &body,
+                "",
+            )
+            .await;
+            drop(floor);
+            let bdb = TestDb::create(db_backend, pg, "baton_bench")?;
+            let baton = Server::baton(bins, &bdb)?;
+            let b = load(
+                &client,
+                plan,
+                |i| format!("{}/v1/sessions/bench-{i}/messages", baton.process.base),
+                &body,
+                &baton.api_key,
+            )
+            .await;
+            drop(baton);
+            anyhow::ensure!(
+                b.errors == 0 && f.errors == 0,
+                "turn gate errors: baton {}, floor {}",
+                b.errors,
+                f.errors
+            );
+            eprintln!(
+                "   turn gate, {concurrency} clients, round {round}: baton {:.0} req/s p99 {:.2} ms, \
+                 floor {:.0} req/s p99 {:.2} ms ({:.2}x, p99 {:.2}x)",
+                b.rps,
+                b.p(99.0),
+                f.rps,
+                f.p(99.0),
+                b.rps / f.rps,
+                b.p(99.0) / f.p(99.0)
+            );
+            b_rps.push(b.rps);
+            f_rps.push(f.rps);
+            b_p99.push(b.p(99.0));
+            f_p99.push(f.p(99.0));
+        }
+        let scenario: &'static str = match concurrency {
+            8 => "turn gate, 8 clients (median)",
+            64 => "turn gate, 64 clients (median)",
+            _ => "turn gate, --turn-clients (median)",
+        };
+        let p99_target = match db_backend {
+            Backend::Sqlite => "≤ 1.0× floor",
+            Backend::Postgres => "≤ 1.2× floor",
+        };
+        rows.push(row(
+            backend,
+            scenario,
+            "throughput",
+            "req/s",
+            median(b_rps),
+            Some(median(f_rps)),
+            "≥ 1.2× floor",
+        ));
+        rows.push(row(
+            backend,
+            scenario,
+            "p99",
+            "ms",
+            median(b_p99),
+            Some(median(f_p99)),
+            p99_target,
+        ));
+    }
+    Ok(rows)
 }
 
 /// The search scenario alone (`--only search`).
