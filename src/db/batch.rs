@@ -39,7 +39,7 @@
 //! Up to [`TurnBatcher::combiners`] combiners run at once (one for each four pooled
 //! connections, at least one and at most four): a turn arriving while one group is in flight
 //! starts another combiner instead of waiting behind it, until they are all busy; then turns
-//! queue and the next group carries all of them (up to [`MAX_BATCH`]). A quiet gate thus runs
+//! queue and the next group carries all of them (up to `MAX_BATCH`). A quiet gate thus runs
 //! each turn at once, alone, and a busy one in groups, and one slow group holds up only its own
 //! turns.
 
