@@ -1,24 +1,57 @@
-//! Group commit for SQLite's hot write path.
+//! Group commit for the turn gate, the hottest write: turns that arrive together share one
+//! commit, and nobody is answered before the commit that holds their turn, so an acknowledged
+//! turn survives a crash exactly as a turn committed alone. The two backends pay for a commit
+//! differently, so they group differently.
 //!
-//! SQLite admits one writer at a time, so under load every turn-gate request queues for the
+//! **SQLite** ([`Batcher`]) admits one writer at a time, so under load every turn queues for the
 //! writer lock, and each pays a whole transaction: the lock hand-over between threads, `BEGIN`,
 //! `COMMIT` and the WAL frames of every page it touched (the session row, the message, their
 //! indexes). [`Batcher::write`] queues the work instead; one combiner thread takes everything
 //! queued, runs each job inside its own savepoint of one transaction, commits once, and only
 //! then answers each caller. A job that fails rolls back its savepoint and nothing else; when
-//! the commit fails, every job of the batch gets the error. Nobody is answered before the
-//! commit that holds their write, so an acknowledged turn survives a crash exactly as before.
+//! the commit fails, every job of the batch gets the error. When nothing else is queued a batch
+//! is one job, and the cost is the same as a plain transaction plus one savepoint.
 //!
-//! When nothing else is queued a batch is one job, and the cost is the same as a plain
-//! transaction plus one savepoint.
+//! **PostgreSQL** ([`TurnBatcher`]) runs writers side by side; what a turn pays is its round
+//! trips, its statements' fixed costs and its commit (a WAL flush). Savepoints would add round
+//! trips, so a group is one statement instead (`db::sessions::record_turns_at_once`): every
+//! turn's session upsert and message insert, passed as arrays, in one `INSERT … SELECT FROM
+//! unnest(…)` that commits on its own: one round trip and one commit for the group. The rules
+//! that keep it exact:
+//!
+//! - **One turn per session per group.** A second turn on a session already in the group stays
+//!   queued, in its place, for the next group, so the turns of one session are numbered in the
+//!   order they were queued, and the statement never meets one row twice.
+//! - **Only the plain turn is grouped.** The statement writes a turn only when it changes no
+//!   status and repeats no caller id (decided on the locked row); any other turn (a refusal, a
+//!   reopened session, a repeated id) wrote nothing and is handed back to its caller, who runs
+//!   the full transactional path (`db::sessions::record_turn`) alone, exactly as before: a
+//!   refusal is answered per turn and undoes nothing of its neighbours.
+//! - **Row locks in one order.** The statement locks the sessions in id order, so two groups
+//!   (of two combiners, or of two replicas on one database) cannot wait on each other in a
+//!   cycle. Should the server still refuse the statement (a deadlock with some other
+//!   transaction, a caller id recorded concurrently by the full path), nothing of the group was
+//!   written and every turn is handed back to the full path, each in its own transaction.
+//! - **No false success.** When the outcome is unknown (the connection broke: the commit may or
+//!   may not have happened) every caller of the group gets the error, never a retry that could
+//!   record a turn twice, and never a 2xx.
+//!
+//! Up to [`TurnBatcher::combiners`] combiners run at once (one for each four pooled
+//! connections, at least one and at most four): a turn arriving while one group is in flight
+//! starts another combiner instead of waiting behind it, until they are all busy; then turns
+//! queue and the next group carries all of them (up to `MAX_BATCH`). A quiet gate thus runs
+//! each turn at once, alone, and a busy one in groups, and one slow group holds up only its own
+//! turns.
 
+use std::collections::{HashSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use diesel::Connection;
 use tokio::sync::oneshot;
 
+use super::sessions::{self, AtOnce, PendingTurn};
 use super::{Db, DbConnection};
 use crate::error::ApiError;
 
@@ -145,5 +178,202 @@ fn run_batch(db: &Db, jobs: Vec<Job>) {
     });
     for reply in replies {
         reply(error.as_deref());
+    }
+}
+
+/// A turn queued for the PostgreSQL group commit, and where its answer goes.
+struct Waiting {
+    turn: PendingTurn,
+    reply: oneshot::Sender<Result<AtOnce, ApiError>>,
+}
+
+/// The PostgreSQL turn gate's queue and its combiners (see the module documentation).
+pub struct TurnBatcher {
+    queue: Mutex<VecDeque<Waiting>>,
+    /// Combiners running now, at most `combiners`.
+    running: AtomicUsize,
+    combiners: usize,
+    /// Statements run, and the turns they carried (for `/metrics`).
+    batches: AtomicU64,
+    jobs: AtomicU64,
+}
+
+impl TurnBatcher {
+    /// A batcher for a pool of `pool_size` connections.
+    pub fn new(pool_size: u32) -> TurnBatcher {
+        TurnBatcher {
+            queue: Default::default(),
+            running: AtomicUsize::new(0),
+            combiners: Self::combiners(pool_size),
+            batches: AtomicU64::new(0),
+            jobs: AtomicU64::new(0),
+        }
+    }
+
+    /// How many groups may be in flight at once: one for each four pooled connections, at
+    /// least one and at most four (the rest of the pool serves the full path and the reads).
+    pub fn combiners(pool_size: u32) -> usize {
+        (pool_size as usize / 4).clamp(1, 4)
+    }
+
+    /// Queues a plain turn for the next group; resolves once the group's statement committed
+    /// (`Recorded`), or with the turn handed back when the full path must record it.
+    pub async fn record(
+        db: &Db,
+        batcher: &Arc<TurnBatcher>,
+        turn: PendingTurn,
+    ) -> Result<AtOnce, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        batcher
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(Waiting { turn, reply });
+        if batcher.start() {
+            let (db, batcher) = (db.clone(), batcher.clone());
+            tokio::task::spawn_blocking(move || batcher.combine(&db));
+        }
+        rx.await
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("the turn's group was dropped")))?
+    }
+
+    /// Claims a combiner's place, if one is free.
+    fn start(&self) -> bool {
+        self.running
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.combiners).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Runs groups until the queue is empty, then gives up its place.
+    fn combine(&self, db: &Db) {
+        loop {
+            let group = self.take();
+            if group.is_empty() {
+                self.running.fetch_sub(1, Ordering::AcqRel);
+                // A turn queued after `take` while every place was taken started no combiner:
+                // pick it up, unless another combiner has a place for it.
+                let queued = !self
+                    .queue
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .is_empty();
+                if queued && self.start() {
+                    continue;
+                }
+                return;
+            }
+            let answers =
+                catch_unwind(AssertUnwindSafe(|| run_turns(db, &group))).unwrap_or_else(|_| {
+                    Err(Answer::Fail(
+                        "the turn gate's group commit panicked".to_string(),
+                    ))
+                });
+            answer(group, answers);
+        }
+    }
+
+    /// The next group: the queued turns in order, up to [`MAX_BATCH`], but one per session; the
+    /// rest stay queued in their order.
+    fn take(&self) -> Vec<Waiting> {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut group = Vec::new();
+        let mut sessions = HashSet::new();
+        let mut left = VecDeque::new();
+        while let Some(w) = queue.pop_front() {
+            if group.len() == MAX_BATCH {
+                left.push_back(w);
+                left.extend(queue.drain(..));
+                break;
+            }
+            if sessions.insert(w.turn.id.as_str().to_string()) {
+                group.push(w);
+            } else {
+                left.push_back(w);
+            }
+        }
+        *queue = left;
+        if !group.is_empty() {
+            self.batches.fetch_add(1, Ordering::Relaxed);
+            self.jobs.fetch_add(group.len() as u64, Ordering::Relaxed);
+        }
+        group
+    }
+
+    /// (statements, turns they carried) so far.
+    pub fn stats(&self) -> (u64, u64) {
+        (
+            self.batches.load(Ordering::Relaxed),
+            self.jobs.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Why a group has no per-turn outcome.
+enum Answer {
+    /// The server refused the statement: nothing was written; every turn takes the full path.
+    Refused,
+    /// It is not known whether the statement committed (or nothing could run): every caller
+    /// gets this error.
+    Fail(String),
+}
+
+/// Runs one group's statement on a pooled connection.
+fn run_turns(db: &Db, group: &[Waiting]) -> Result<Vec<Option<sessions::TurnOutcome>>, Answer> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let mut conn = db.conn().map_err(|e| Answer::Fail(e.to_string()))?;
+    let DbConnection::Postgresql(pg) = &mut **conn else {
+        return Err(Answer::Fail(
+            "the turn gate's group commit runs on PostgreSQL only".to_string(),
+        ));
+    };
+    let turns: Vec<&PendingTurn> = group.iter().map(|w| &w.turn).collect();
+    match sessions::record_turns_at_once(pg, &turns) {
+        Ok(outcomes) => Ok(outcomes),
+        // The server answered with an error: the statement, its own transaction, was undone.
+        Err(Error::DatabaseError(kind, info))
+            if !matches!(kind, DatabaseErrorKind::ClosedConnection) =>
+        {
+            tracing::info!(
+                turns = group.len(),
+                error = info.message(),
+                "a group of turns was refused as a whole; each takes the full path"
+            );
+            Err(Answer::Refused)
+        }
+        Err(e) => {
+            let failed: Result<(), ApiError> = Err(ApiError::from(e));
+            db.note_failure(&failed);
+            let e = failed.err().map(|e| e.to_string()).unwrap_or_default();
+            tracing::error!(error = %e, turns = group.len(), "a group of turns may not have committed");
+            Err(Answer::Fail(e))
+        }
+    }
+}
+
+/// Answers every caller of a group.
+fn answer(group: Vec<Waiting>, answers: Result<Vec<Option<sessions::TurnOutcome>>, Answer>) {
+    match answers {
+        Ok(outcomes) => {
+            for (w, outcome) in group.into_iter().zip(outcomes) {
+                let _ = w.reply.send(Ok(match outcome {
+                    Some(outcome) => AtOnce::Recorded(outcome),
+                    None => AtOnce::NeedsFullPath(w.turn),
+                }));
+            }
+        }
+        Err(Answer::Refused) => {
+            for w in group {
+                let _ = w.reply.send(Ok(AtOnce::NeedsFullPath(w.turn)));
+            }
+        }
+        Err(Answer::Fail(e)) => {
+            for w in group {
+                let _ = w.reply.send(Err(ApiError::unavailable(format!(
+                    "database: the turn's group may not have committed: {e}"
+                ))));
+            }
+        }
     }
 }

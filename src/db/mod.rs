@@ -161,6 +161,8 @@ pub struct Db {
     epoch: Arc<AtomicU64>,
     /// SQLite's group commit for [`Db::write_grouped`].
     batcher: Option<Arc<batch::Batcher>>,
+    /// PostgreSQL's group commit for [`Db::record_turn_grouped`].
+    turns: Option<Arc<batch::TurnBatcher>>,
     /// Pool waits and failed operations, for `/metrics`.
     stats: Arc<crate::metrics::DbStats>,
 }
@@ -184,12 +186,15 @@ impl Db {
             .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         let batcher = (backend == Backend::Sqlite).then(Default::default);
+        let turns =
+            (backend == Backend::Postgres).then(|| Arc::new(batch::TurnBatcher::new(pool_size)));
         Ok(Db {
             pool,
             backend,
             write_lock,
             epoch,
             batcher,
+            turns,
             stats: Default::default(),
         })
     }
@@ -267,9 +272,28 @@ impl Db {
         }
     }
 
-    /// Group commit so far: (transactions, writes they carried); `None` when it is off (PostgreSQL).
+    /// On PostgreSQL, records a plain turn in the turn gate's group commit (one statement for
+    /// the turns queued together, see [`batch`]), resolving once it committed; hands the turn
+    /// back when it needs the full path of `sessions::record_turn` (and at once on SQLite, for
+    /// a staff turn, or when nothing was grouped).
+    pub async fn record_turn_grouped(
+        &self,
+        turn: sessions::PendingTurn,
+    ) -> Result<sessions::AtOnce, ApiError> {
+        match &self.turns {
+            Some(turns) if !matches!(turn.turn.sender, crate::domain::types::Sender::Staff(_)) => {
+                batch::TurnBatcher::record(self, turns, turn).await
+            }
+            _ => Ok(sessions::AtOnce::NeedsFullPath(turn)),
+        }
+    }
+
+    /// The turn gate's group commit so far: (transactions, turns they carried).
     pub fn group_commit_stats(&self) -> Option<(u64, u64)> {
-        self.batcher.as_ref().map(|b| b.stats())
+        self.batcher
+            .as_ref()
+            .map(|b| b.stats())
+            .or_else(|| self.turns.as_ref().map(|b| b.stats()))
     }
 
     /// The blocking form of [`Db::write`], for the CLI and background workers' blocking code.

@@ -88,21 +88,32 @@ const OPEN_TURN_SQL: &str = concat!(
     session_columns!()
 );
 
-struct TurnAtOnceSql;
-/// PostgreSQL only: the whole common turn in one statement, so it needs no transaction (one
-/// round trip instead of BEGIN, upsert, insert, COMMIT). The session upsert applies only when the
-/// turn changes no status (the `CASE` is bound, status by status, from the state machine's
-/// [`transition`]) and repeats no caller id (the `WHERE` of `DO UPDATE`); when it does not
-/// apply, nothing is written, no row comes back, and the caller takes the full path. A caller id
-/// recorded concurrently makes the message insert violate `messages_external_id`, which undoes
-/// the whole statement: the full path then finds the repeat.
-const TURN_AT_ONCE_SQL: &str = concat!(
-    "WITH s AS (INSERT INTO sessions (id, channel, channel_ref, user_id, status, next_seq, \
+/// PostgreSQL only: the common turns of a group commit (`db/batch.rs`), all in one statement,
+/// which commits on its own (one round trip and one commit for the whole group, instead of one
+/// each). The turns come as arrays, one element per turn, at most one turn per session. Each
+/// session upsert applies only when its turn changes no status (`kept` lists, comma-wrapped, the
+/// statuses the turn leaves as they are, from the state machine's [`transition`]) and repeats no
+/// caller id (the `WHERE` of `DO UPDATE`, on the row as locked); a turn whose upsert did not
+/// apply wrote nothing, gets no row back, and its caller takes the full path. The rows are
+/// locked in session id order, so two groups (two combiners, or two replicas) never wait on each
+/// other in a cycle. A caller id recorded concurrently makes the message insert violate
+/// `messages_external_id`, which undoes the whole statement: every turn of the group then takes
+/// the full path, which finds the repeat.
+struct TurnsAtOnceSql;
+const TURNS_AT_ONCE_SQL: &str = concat!(
+    "WITH i AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], \
+       ?::timestamp[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], \
+       ?::text[], ?::timestamp[]) \
+       AS t(sid, channel, channel_ref, user_id, wrote, kept, ext, msg_id, sender, content, \
+            tool_calls, meta, at)), \
+     s AS (INSERT INTO sessions (id, channel, channel_ref, user_id, status, next_seq, \
        created_at, updated_at, last_user_message_at, customer_turns) \
-     VALUES (?, ?, COALESCE(?, ?), ?, ?, 1, ?, ?, ?, ?) \
+     SELECT sid, channel, COALESCE(channel_ref, sid), user_id, ?, 1, ?, ?, wrote, \
+       CASE WHEN wrote IS NULL THEN 0 ELSE 1 END FROM i ORDER BY sid \
      ON CONFLICT (id) DO UPDATE SET \
        channel = COALESCE(excluded.channel, sessions.channel), \
-       channel_ref = COALESCE(?, sessions.channel_ref), \
+       channel_ref = COALESCE((SELECT i.channel_ref FROM i WHERE i.sid = excluded.id), \
+                              sessions.channel_ref), \
        user_id = COALESCE(excluded.user_id, sessions.user_id), \
        next_seq = sessions.next_seq + 1, \
        customer_turns = sessions.customer_turns + excluded.customer_turns, \
@@ -111,15 +122,16 @@ const TURN_AT_ONCE_SQL: &str = concat!(
            (sessions.last_user_message_at IS NULL \
             OR sessions.last_user_message_at < excluded.last_user_message_at) \
          THEN excluded.last_user_message_at ELSE sessions.last_user_message_at END \
-     WHERE (CASE sessions.status WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? \
-                                 WHEN ? THEN ? WHEN ? THEN ? ELSE 0 END) = 1 \
+     WHERE EXISTS (SELECT 1 FROM i WHERE i.sid = excluded.id \
+       AND strpos(i.kept, ',' || sessions.status || ',') > 0 \
        AND NOT EXISTS (SELECT 1 FROM messages \
-                       WHERE messages.session_id = sessions.id AND messages.external_id = ?) \
+                       WHERE messages.session_id = sessions.id AND messages.external_id = i.ext)) \
      RETURNING ",
     session_columns!(),
     "), m AS (INSERT INTO messages \
        (id, session_id, seq, sender, content, external_id, tool_calls, meta, at, recorded_at) \
-     SELECT ?, s.id, s.next_seq, ?, ?, ?, ?, ?, ?, ? FROM s) \
+     SELECT i.msg_id, s.id, s.next_seq, i.sender, i.content, i.ext, i.tool_calls, i.meta, i.at, ? \
+     FROM s JOIN i ON i.sid = s.id) \
      SELECT ",
     session_columns!(),
     " FROM s"
@@ -455,94 +467,168 @@ pub fn record_turn(
     })
 }
 
-/// What [`record_turn_at_once`] did.
+/// A turn waiting for the turn gate's group commit on PostgreSQL (`db/batch.rs`).
+#[derive(Clone, Debug)]
+pub struct PendingTurn {
+    pub id: SessionId,
+    pub fields: SessionFields,
+    pub turn: NewTurn,
+}
+
+/// What the group commit did with one turn.
 #[allow(clippy::large_enum_variant)] // built once per turn and consumed at once
 pub enum AtOnce {
     Recorded(TurnOutcome),
-    /// Nothing was written: the turn needs the full path of [`record_turn`].
-    NeedsFullPath(NewTurn),
+    /// Nothing was written for it: the turn needs the full path of [`record_turn`].
+    NeedsFullPath(PendingTurn),
 }
 
-/// The turn gate's fast path on PostgreSQL: records a turn that changes no status in one
-/// statement outside any transaction ([`TURN_AT_ONCE_SQL`]). It hands the turn back when it
-/// needs the full path (a new status, a refusal, a repeated id, or an error, which the full path
-/// meets again and reports).
-pub fn record_turn_at_once(
-    conn: &mut DbConnection,
-    id: &SessionId,
-    fields: &SessionFields,
-    turn: NewTurn,
-) -> AtOnce {
-    // A staff turn opens or restarts the quiet time (`db::staff`): never a plain turn.
-    if !matches!(conn, DbConnection::Postgresql(_)) || matches!(turn.sender, Sender::Staff(_)) {
-        return AtOnce::NeedsFullPath(turn);
+/// The group commit's statement ([`TURNS_AT_ONCE_SQL`]) with its array binds.
+struct TurnsAtOnce<'a> {
+    sid: Vec<&'a str>,
+    channel: Vec<Option<&'a str>>,
+    channel_ref: Vec<Option<&'a str>>,
+    user_id: Vec<Option<&'a str>>,
+    wrote: Vec<Option<NaiveDateTime>>,
+    kept: Vec<String>,
+    ext: Vec<Option<&'a str>>,
+    msg_id: Vec<String>,
+    sender: Vec<String>,
+    content: Vec<&'a str>,
+    tool_calls: Vec<Option<&'a str>>,
+    meta: Vec<Option<&'a str>>,
+    at: Vec<NaiveDateTime>,
+    recorded_at: NaiveDateTime,
+}
+
+impl diesel::query_builder::QueryId for TurnsAtOnce<'_> {
+    type QueryId = TurnsAtOnceSql;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for TurnsAtOnce<'_> {
+    type SqlType = sessions::SqlType;
+}
+
+impl RunQueryDsl<diesel::PgConnection> for TurnsAtOnce<'_> {}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TurnsAtOnce<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Text};
+        type OptText = Nullable<Text>;
+        let mut parts = TURNS_AT_ONCE_SQL.split('?');
+        out.push_sql(parts.next().unwrap_or_default());
+        for (k, part) in parts.enumerate() {
+            match k {
+                0 => out.push_bind_param::<Array<Text>, _>(&self.sid)?,
+                1 => out.push_bind_param::<Array<OptText>, _>(&self.channel)?,
+                2 => out.push_bind_param::<Array<OptText>, _>(&self.channel_ref)?,
+                3 => out.push_bind_param::<Array<OptText>, _>(&self.user_id)?,
+                4 => out.push_bind_param::<Array<Nullable<Timestamp>>, _>(&self.wrote)?,
+                5 => out.push_bind_param::<Array<Text>, _>(&self.kept)?,
+                6 => out.push_bind_param::<Array<OptText>, _>(&self.ext)?,
+                7 => out.push_bind_param::<Array<Text>, _>(&self.msg_id)?,
+                8 => out.push_bind_param::<Array<Text>, _>(&self.sender)?,
+                9 => out.push_bind_param::<Array<Text>, _>(&self.content)?,
+                10 => out.push_bind_param::<Array<OptText>, _>(&self.tool_calls)?,
+                11 => out.push_bind_param::<Array<OptText>, _>(&self.meta)?,
+                12 => out.push_bind_param::<Array<Timestamp>, _>(&self.at)?,
+                13 => out.push_bind_param::<Text, _>(SessionStatus::Ai.as_str())?,
+                14..=16 => out.push_bind_param::<Timestamp, _>(&self.recorded_at)?,
+                _ => {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        "more placeholders than binds in TURNS_AT_ONCE_SQL".into(),
+                    ))
+                }
+            }
+            out.push_sql(part);
+        }
+        Ok(())
     }
+}
+
+/// The turn gate's group commit on PostgreSQL: records these turns (at most one per session,
+/// none from staff) in one statement that commits on its own ([`TURNS_AT_ONCE_SQL`]). For each
+/// turn, in order, its outcome, or `None` when nothing was written for it and it needs the full
+/// path (a new status, a refusal, a repeated id). An error means the statement did not apply at
+/// all, or (a lost connection) that it is unknown whether it did.
+pub fn record_turns_at_once(
+    conn: &mut diesel::PgConnection,
+    turns: &[&PendingTurn],
+) -> QueryResult<Vec<Option<TurnOutcome>>> {
     let recorded_at = now();
-    let wrote = customer_wrote(&turn, recorded_at);
-    let event = turn_event(&turn.sender);
-    // For each status: whether this turn leaves it as it is (1), as the state machine says.
-    let keeps = SessionStatus::ALL.map(|s| i64::from(transition(s, event) == Ok(s)));
-    let (sender, at) = (turn.sender.clone(), turn.at);
-    // The sequence number comes back with the session row.
-    let message = message_row(id.as_str(), 0, turn, recorded_at);
-    let channel_ref = fields.channel_ref.as_deref();
-    let [s0, s1, s2, s3, s4, s5] = SessionStatus::ALL.map(SessionStatus::as_str);
-    let result = Fixed::<TurnAtOnceSql, sessions::SqlType>::new(
-        TURN_AT_ONCE_SQL,
-        &[
-            Bind::Text(id.as_str()),
-            Bind::OptText(fields.channel.as_deref()),
-            Bind::OptText(channel_ref),
-            Bind::Text(id.as_str()),
-            Bind::OptText(fields.user_id.as_deref()),
-            Bind::Text(SessionStatus::Ai.as_str()),
-            Bind::Time(recorded_at),
-            Bind::Time(recorded_at),
-            Bind::OptTime(wrote),
-            Bind::Int(i64::from(wrote.is_some())),
-            Bind::OptText(channel_ref),
-            Bind::Text(s0),
-            Bind::Int(keeps[0]),
-            Bind::Text(s1),
-            Bind::Int(keeps[1]),
-            Bind::Text(s2),
-            Bind::Int(keeps[2]),
-            Bind::Text(s3),
-            Bind::Int(keeps[3]),
-            Bind::Text(s4),
-            Bind::Int(keeps[4]),
-            Bind::Text(s5),
-            Bind::Int(keeps[5]),
-            Bind::OptText(message.external_id.as_deref()),
-            Bind::Text(&message.id),
-            Bind::Text(&message.sender),
-            Bind::Text(&message.content),
-            Bind::OptText(message.external_id.as_deref()),
-            Bind::OptText(message.tool_calls.as_deref()),
-            Bind::OptText(message.meta.as_deref()),
-            Bind::Time(message.at),
-            Bind::Time(message.recorded_at),
-        ],
-    )
-    .get_result::<SessionRow>(conn);
-    match result {
-        Ok(session) => AtOnce::Recorded(TurnOutcome {
-            message: MessageRow {
-                seq: session.next_seq,
-                ..message
-            },
-            session,
-            duplicate: false,
-        }),
-        Err(_) => AtOnce::NeedsFullPath(NewTurn {
-            sender,
-            content: message.content,
-            external_id: message.external_id,
-            at,
-            tool_calls: message.tool_calls,
-            meta: message.meta,
-        }),
+    let n = turns.len();
+    let mut q = TurnsAtOnce {
+        sid: Vec::with_capacity(n),
+        channel: Vec::with_capacity(n),
+        channel_ref: Vec::with_capacity(n),
+        user_id: Vec::with_capacity(n),
+        wrote: Vec::with_capacity(n),
+        kept: Vec::with_capacity(n),
+        ext: Vec::with_capacity(n),
+        msg_id: Vec::with_capacity(n),
+        sender: Vec::with_capacity(n),
+        content: Vec::with_capacity(n),
+        tool_calls: Vec::with_capacity(n),
+        meta: Vec::with_capacity(n),
+        at: Vec::with_capacity(n),
+        recorded_at,
+    };
+    for p in turns {
+        let event = turn_event(&p.turn.sender);
+        // The statuses this turn leaves as they are, as the state machine says.
+        let kept: String = SessionStatus::ALL
+            .into_iter()
+            .filter(|s| transition(*s, event) == Ok(*s))
+            .map(|s| format!(",{}", s.as_str()))
+            .collect();
+        q.sid.push(p.id.as_str());
+        q.channel.push(p.fields.channel.as_deref());
+        q.channel_ref.push(p.fields.channel_ref.as_deref());
+        q.user_id.push(p.fields.user_id.as_deref());
+        q.wrote.push(customer_wrote(&p.turn, recorded_at));
+        q.kept.push(format!("{kept},"));
+        q.ext.push(p.turn.external_id.as_deref());
+        q.msg_id.push(MessageId::new().to_string());
+        q.sender.push(p.turn.sender.as_string());
+        q.content.push(&p.turn.content);
+        q.tool_calls.push(p.turn.tool_calls.as_deref());
+        q.meta.push(p.turn.meta.as_deref());
+        q.at.push(p.turn.at.unwrap_or(recorded_at));
     }
+    let (msg_ids, ats) = (q.msg_id.clone(), q.at.clone());
+    let mut written: std::collections::HashMap<String, SessionRow> = q
+        .load::<SessionRow>(conn)?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    Ok(turns
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let session = written.remove(p.id.as_str())?;
+            let message = MessageRow {
+                id: msg_ids[k].clone(),
+                session_id: session.id.clone(),
+                seq: session.next_seq,
+                sender: p.turn.sender.as_string(),
+                content: p.turn.content.clone(),
+                external_id: p.turn.external_id.clone(),
+                tool_calls: p.turn.tool_calls.clone(),
+                meta: p.turn.meta.clone(),
+                at: ats[k],
+                recorded_at,
+            };
+            Some(TurnOutcome {
+                session,
+                message,
+                duplicate: false,
+            })
+        })
+        .collect())
 }
 
 /// One page of history after `after`, oldest first.

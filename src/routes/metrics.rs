@@ -32,7 +32,7 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
     let mut out = String::with_capacity(4096);
     state.metrics.render(&mut out);
     if let Some((batches, writes)) = state.db.group_commit_stats() {
-        out.push_str("# HELP baton_group_commit_transactions_total SQLite transactions the turn gate's writes were grouped into.\n# TYPE baton_group_commit_transactions_total counter\n");
+        out.push_str("# HELP baton_group_commit_transactions_total Transactions the turn gate's writes were grouped into (SQLite: one per group of savepoints; PostgreSQL: one statement per group).\n# TYPE baton_group_commit_transactions_total counter\n");
         out.push_str(&format!(
             "baton_group_commit_transactions_total {batches}\n"
         ));

@@ -196,9 +196,9 @@ fn outside_route(
     })
 }
 
-/// Records a turn the cheapest way the backend allows: on SQLite in a group commit; on
-/// PostgreSQL in one statement without a transaction when the turn changes no status, else (and
-/// on any doubt) through the full transactional path.
+/// Records a turn the cheapest way the backend allows: on SQLite in a group commit of savepoints;
+/// on PostgreSQL in a group commit of one statement when the turn changes no status, else (and
+/// whenever the group hands it back) through the full transactional path.
 async fn record(
     db: &Db,
     id: SessionId,
@@ -211,19 +211,14 @@ async fn record(
             .write_grouped(move |conn| repo::record_turn(conn, &id, &fields, turn, &actor))
             .await;
     }
-    let (id, fields, turn) = match db
-        .read(move |conn| {
-            Ok(match repo::record_turn_at_once(conn, &id, &fields, turn) {
-                repo::AtOnce::Recorded(outcome) => Ok(outcome),
-                repo::AtOnce::NeedsFullPath(turn) => Err((id, fields, turn)),
-            })
-        })
+    let p = match db
+        .record_turn_grouped(repo::PendingTurn { id, fields, turn })
         .await?
     {
-        Ok(outcome) => return Ok(outcome),
-        Err(back) => back,
+        repo::AtOnce::Recorded(outcome) => return Ok(outcome),
+        repo::AtOnce::NeedsFullPath(p) => p,
     };
-    db.write(move |conn| repo::record_turn(conn, &id, &fields, turn, &actor))
+    db.write(move |conn| repo::record_turn(conn, &p.id, &p.fields, p.turn, &actor))
         .await
 }
 

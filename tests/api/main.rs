@@ -11,6 +11,7 @@ mod delivery;
 mod errors;
 mod flow;
 mod fuzz;
+mod groupcommit;
 mod inbox;
 mod insight;
 mod memory;

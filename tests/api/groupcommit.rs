@@ -1,0 +1,447 @@
+//! The turn gate's group commit (`db/batch.rs`): turns that arrive together share one commit, on
+//! SQLite as savepoints of one transaction, on PostgreSQL as one statement. Each test fires
+//! enough turns at once that they are grouped (checked in `/metrics`), and checks that grouping
+//! changes nothing a client can see: every turn stored once under the number it was answered
+//! with, refusals and repeats answered per turn, one order per session, nothing acknowledged
+//! lost to a crash, and no server error between two replicas.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+use crate::backend_tests;
+use crate::helpers::{assert_problem, enc, postgres_available, spawn_app, Backend, TestApp};
+use crate::races::assert_contiguous;
+
+backend_tests!(
+    turns_at_once_on_many_sessions_are_stored_once_each_and_a_refusal_undoes_only_itself,
+    clients_sharing_one_session_see_their_turns_numbered_in_the_order_they_sent_them,
+    a_repeated_id_inside_a_group_is_answered_with_the_same_turn,
+    a_sigkill_while_turns_are_grouped_loses_no_acknowledged_turn,
+);
+
+async fn post_turn(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    session: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let r = client
+        .post(format!("{base}/v1/sessions/{}/messages", enc(session)))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn turn(app: &TestApp, session: &str, body: Value) -> (StatusCode, Value) {
+    post_turn(&app.client, &app.base, &app.api_key, session, body).await
+}
+
+/// (transactions, turns they carried) from `/metrics`.
+async fn grouped(base: &str, app: &TestApp) -> (u64, u64) {
+    let metrics = reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(&app.api_key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counter = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /metrics:\n{metrics}"))
+    };
+    (
+        counter("baton_group_commit_transactions_total "),
+        counter("baton_group_commit_writes_total "),
+    )
+}
+
+/// Each session's history is gapless and holds exactly the turns answered 201, each under the
+/// number it was answered with.
+async fn assert_stored_as_answered(app: &TestApp, answered: HashMap<String, Vec<(i64, String)>>) {
+    for (session, mut turns) in answered {
+        let history = app.history(&session).await;
+        assert_contiguous(&history);
+        turns.sort();
+        let stored: Vec<(i64, String)> = history
+            .iter()
+            .map(|m| {
+                (
+                    m["seq"].as_i64().unwrap(),
+                    m["content"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(stored, turns, "{session}: stored as answered");
+    }
+}
+
+/// 300 turns at once over 30 sessions, user and AI turns, and among them AI turns into a session
+/// a person owns (refused) and user turns into it (kept): the groups carry them all.
+async fn turns_at_once_on_many_sessions_are_stored_once_each_and_a_refusal_undoes_only_itself(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (status, _) = app.turn("held", "user", "a person, please").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, t) = app
+        .takeover("held", "http://127.0.0.1:9/hook", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let held_before = app.history("held").await;
+    let before = grouped(&app.base, &app).await;
+
+    let requests = (0..300).map(|i| {
+        let app = &app;
+        async move {
+            let (session, sender) = match i % 10 {
+                0 => ("held".to_string(), "ai"),
+                5 => ("held".to_string(), "user"),
+                n => (
+                    format!("many-{}", i % 30),
+                    if n % 2 == 0 { "ai" } else { "user" },
+                ),
+            };
+            let content = format!("turn {i}");
+            let (status, body) =
+                turn(app, &session, json!({"sender": sender, "content": content})).await;
+            (session, sender, content, status, body)
+        }
+    });
+    let results = futures_util::future::join_all(requests).await;
+
+    let mut answered: HashMap<String, Vec<(i64, String)>> = Default::default();
+    answered.insert(
+        "held".into(),
+        held_before
+            .iter()
+            .map(|m| {
+                (
+                    m["seq"].as_i64().unwrap(),
+                    m["content"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect(),
+    );
+    for (session, sender, content, status, body) in results {
+        if session == "held" && sender == "ai" {
+            assert_problem(status, &body, StatusCode::CONFLICT, "ai-turn-refused");
+            continue;
+        }
+        assert_eq!(status, StatusCode::CREATED, "{session} {sender}: {body}");
+        answered
+            .entry(session)
+            .or_default()
+            .push((body["seq"].as_i64().unwrap(), content));
+    }
+    assert_eq!(answered.len(), 25, "24 sessions and the held one");
+    assert_eq!(answered["held"].len(), held_before.len() + 30);
+    assert_stored_as_answered(&app, answered).await;
+
+    let (transactions, writes) = grouped(&app.base, &app).await;
+    let (transactions, writes) = (transactions - before.0, writes - before.1);
+    assert!(
+        writes >= 300,
+        "{writes} turns went through the group commit"
+    );
+    assert!(
+        transactions < writes,
+        "{transactions} transactions for {writes} turns: nothing was grouped"
+    );
+}
+
+/// Eight clients share one session, each sending 25 turns one after another: every client's turns
+/// are numbered in the order it sent them, and all 200 are gapless. Then 100 turns at once on
+/// one session: each number is given once.
+async fn clients_sharing_one_session_see_their_turns_numbered_in_the_order_they_sent_them(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let clients = (0..8).map(|c| {
+        let app = &app;
+        async move {
+            let mut seqs = Vec::new();
+            for i in 0..25 {
+                let sender = if (c + i) % 2 == 0 { "user" } else { "ai" };
+                let (status, body) = turn(
+                    app,
+                    "shared",
+                    json!({"sender": sender, "content": format!("client {c} turn {i}")}),
+                )
+                .await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+                seqs.push((
+                    body["seq"].as_i64().unwrap(),
+                    format!("client {c} turn {i}"),
+                ));
+            }
+            seqs
+        }
+    });
+    let per_client = futures_util::future::join_all(clients).await;
+    for seqs in &per_client {
+        assert!(
+            seqs.windows(2).all(|w| w[0].0 < w[1].0),
+            "a client's turns were numbered out of its order: {seqs:?}"
+        );
+    }
+    assert_stored_as_answered(
+        &app,
+        HashMap::from([("shared".to_string(), per_client.concat())]),
+    )
+    .await;
+
+    let burst = (0..100).map(|i| {
+        let app = &app;
+        async move {
+            let content = format!("burst {i}");
+            let (status, body) =
+                turn(app, "burst", json!({"sender": "user", "content": content})).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            (body["seq"].as_i64().unwrap(), content)
+        }
+    });
+    let burst = futures_util::future::join_all(burst).await;
+    assert_stored_as_answered(&app, HashMap::from([("burst".to_string(), burst)])).await;
+}
+
+/// Ten sessions each get five copies of one caller id and five plain turns, all at once: the
+/// copies that share a group with the first are answered as repeats of the same turn, and each
+/// id is stored once.
+async fn a_repeated_id_inside_a_group_is_answered_with_the_same_turn(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requests = (0..100).map(|i| {
+        let app = &app;
+        async move {
+            let session = format!("dup-{}", i % 10);
+            let body = if i % 20 < 10 {
+                json!({"sender": "user", "content": "once", "id": format!("ext-{session}")})
+            } else {
+                json!({"sender": "user", "content": format!("plain {i}")})
+            };
+            let (status, answer) = turn(app, &session, body.clone()).await;
+            (session, body, status, answer)
+        }
+    });
+    let results = futures_util::future::join_all(requests).await;
+    let mut by_session: HashMap<String, Vec<(Value, StatusCode, Value)>> = Default::default();
+    for (session, body, status, answer) in results {
+        by_session
+            .entry(session)
+            .or_default()
+            .push((body, status, answer));
+    }
+    for (session, results) in by_session {
+        let copies: Vec<&(Value, StatusCode, Value)> = results
+            .iter()
+            .filter(|(b, _, _)| b["id"].is_string())
+            .collect();
+        assert_eq!(copies.len(), 5);
+        let created: Vec<&Value> = copies
+            .iter()
+            .filter(|(_, s, _)| *s == StatusCode::CREATED)
+            .map(|(_, _, a)| a)
+            .collect();
+        assert_eq!(created.len(), 1, "{session}: {copies:?}");
+        for (_, status, answer) in &copies {
+            assert!(
+                *status == StatusCode::CREATED || *status == StatusCode::OK,
+                "{session}: {status} {answer}"
+            );
+            assert_eq!(answer["message_id"], created[0]["message_id"], "{session}");
+            assert_eq!(answer["seq"], created[0]["seq"], "{session}");
+            assert_eq!(answer["duplicate"], *status == StatusCode::OK, "{answer}");
+        }
+        let history = app.history(&session).await;
+        assert_contiguous(&history);
+        assert_eq!(history.len(), 6, "{session}: one copy and five plain turns");
+        assert_eq!(
+            history.iter().filter(|m| m["content"] == "once").count(),
+            1,
+            "{session}"
+        );
+        for (body, status, answer) in &results {
+            assert!(status.is_success(), "{status} {answer}");
+            let stored = history
+                .iter()
+                .find(|m| m["seq"] == answer["seq"])
+                .expect("answered number stored");
+            assert_eq!(stored["content"], body["content"]);
+        }
+    }
+}
+
+/// Sixteen clients over four sessions keep sending until the server is killed (SIGKILL) while
+/// their turns are being grouped: after the restart every acknowledged turn is there, under its
+/// number, once.
+async fn a_sigkill_while_turns_are_grouped_loses_no_acknowledged_turn(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let enough = Arc::new(Notify::new());
+    let acked_total = Arc::new(AtomicUsize::new(0));
+    let client = app.client.clone();
+    let drivers: Vec<_> = (0..16)
+        .map(|d| {
+            let (client, base, key) = (client.clone(), app.base.clone(), app.api_key.clone());
+            let (enough, acked_total) = (enough.clone(), acked_total.clone());
+            tokio::spawn(async move {
+                let session = format!("kill-{}", d % 4);
+                let mut acked = Vec::new();
+                for i in 0.. {
+                    let content = format!("driver {d} turn {i}");
+                    let r = client
+                        .post(format!("{base}/v1/sessions/{}/messages", enc(&session)))
+                        .bearer_auth(&key)
+                        .json(&json!({"sender": "user", "content": content}))
+                        .send()
+                        .await;
+                    let Ok(r) = r else { break };
+                    let status = r.status();
+                    let Ok(body) = r.json::<Value>().await else {
+                        break;
+                    };
+                    assert_eq!(status, StatusCode::CREATED, "{body} before the crash");
+                    acked.push((session.clone(), body["seq"].as_i64().unwrap(), content));
+                    if acked_total.fetch_add(1, Ordering::AcqRel) + 1 == 400 {
+                        enough.notify_one();
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    enough.notified().await;
+    let (transactions, writes) = grouped(&app.base, &app).await;
+    assert!(
+        transactions < writes,
+        "{transactions} transactions for {writes} turns: nothing was grouped before the kill"
+    );
+    app.kill();
+    let mut acked = Vec::new();
+    for d in drivers {
+        acked.extend(d.await.unwrap());
+    }
+
+    app.restart();
+    for s in 0..4 {
+        let session = format!("kill-{s}");
+        let history = app.history(&session).await;
+        assert_contiguous(&history);
+        for (_, seq, content) in acked.iter().filter(|(x, _, _)| *x == session) {
+            let stored = history
+                .iter()
+                .find(|m| m["seq"] == *seq)
+                .unwrap_or_else(|| panic!("{session}: acknowledged seq {seq} is missing"));
+            assert_eq!(stored["content"], content.as_str(), "{session} seq {seq}");
+        }
+        let mut contents: Vec<&str> = history
+            .iter()
+            .map(|m| m["content"].as_str().unwrap())
+            .collect();
+        let n = contents.len();
+        contents.sort_unstable();
+        contents.dedup();
+        assert_eq!(n, contents.len(), "{session}: a turn is stored twice");
+    }
+}
+
+/// Two Baton processes on one PostgreSQL, each grouping its own turns, over the same sessions:
+/// user and AI turns, AI turns refused in a session a person owns, and caller ids sent to both.
+/// Their groups lock the same rows; none may end in a server error (a deadlock between them
+/// would), and every session stays gapless, holding exactly what was answered 201.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_grouping_turns_on_the_same_sessions_answer_no_server_error() {
+    if !postgres_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let replica = app.spawn_replica();
+    let (status, _) = app.turn("both-held", "user", "a person, please").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, t) = app
+        .takeover("both-held", "http://127.0.0.1:9/hook", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let before = app.history("both-held").await;
+
+    let client = app.client.clone();
+    let bases = [app.base.clone(), replica.base.clone()];
+    let mut answered: HashMap<String, Vec<(i64, String)>> = Default::default();
+    answered.insert(
+        "both-held".into(),
+        before
+            .iter()
+            .map(|m| {
+                (
+                    m["seq"].as_i64().unwrap(),
+                    m["content"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect(),
+    );
+    for round in 0..3 {
+        let requests = (0..400).map(|i| {
+            let (client, base, key) = (&client, &bases[i % 2], &app.api_key);
+            async move {
+                let (session, body) = match i % 8 {
+                    0 => (
+                        "both-held".to_string(),
+                        json!({"sender": "ai", "content": format!("r{round} ai {i}")}),
+                    ),
+                    // The same id through both replicas (i and i + 1 go to different ones).
+                    1 | 2 => (
+                        format!("both-{}", (i / 8) % 12),
+                        json!({"sender": "user", "content": format!("r{round} id {}", i / 8),
+                               "id": format!("r{round}-{}", i / 8)}),
+                    ),
+                    n => (
+                        // Sessions in both orders, so two groups meet their rows crosswise.
+                        format!("both-{}", if n % 2 == 0 { i % 12 } else { 11 - i % 12 }),
+                        json!({"sender": if n % 2 == 0 { "user" } else { "ai" },
+                               "content": format!("r{round} turn {i}")}),
+                    ),
+                };
+                let (status, answer) = post_turn(client, base, key, &session, body.clone()).await;
+                (session, body, status, answer)
+            }
+        });
+        for (session, body, status, answer) in futures_util::future::join_all(requests).await {
+            assert!(
+                !status.is_server_error(),
+                "{session}: {status} {answer} ({body})"
+            );
+            match status {
+                StatusCode::CONFLICT => {
+                    assert_eq!(session, "both-held");
+                    assert_problem(status, &answer, StatusCode::CONFLICT, "ai-turn-refused");
+                }
+                StatusCode::OK => assert_eq!(answer["duplicate"], true, "{answer}"),
+                _ => {
+                    assert_eq!(status, StatusCode::CREATED, "{session}: {answer}");
+                    answered.entry(session).or_default().push((
+                        answer["seq"].as_i64().unwrap(),
+                        body["content"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    assert_stored_as_answered(&app, answered).await;
+    let (transactions, writes) = grouped(&app.base, &app).await;
+    assert!(
+        transactions < writes,
+        "{transactions} / {writes}: nothing was grouped"
+    );
+}
