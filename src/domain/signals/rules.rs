@@ -670,8 +670,8 @@ impl CompiledScope {
             .or_else(|| {
                 self.regexes
                     .iter()
-                    .find_map(|re| re.find(text))
-                    .map(|m| trim_boundary(m.as_str()).to_owned())
+                    .find_map(|re| re.find(text).map(|m| trim_boundary(re, m.as_str())))
+                    .map(str::to_owned)
             })
             .or_else(|| {
                 let c = classifier?;
@@ -691,15 +691,30 @@ impl CompiledScope {
 }
 
 /// A scope phrase as words; `true` marks a trailing-`*` prefix word.
-/// A regex match without the word-boundary characters a pattern consumed around it
-/// (`(?:^|\W)rude`); a match that is only such characters is kept as it is.
-fn trim_boundary(matched: &str) -> &str {
-    let trimmed = matched.trim_matches(|c: char| !c.is_alphanumeric());
-    if trimmed.is_empty() {
-        matched
-    } else {
-        trimmed
+/// A regex match without the boundary character a pattern consumed at either end when it
+/// marks a word start with `(?:^|\W)` or uses `(?:\W|$)` for a word end (as the built-in
+/// staff-complaint regexes do); other patterns' matches are reported as they are.
+fn trim_boundary<'t>(re: &Regex, matched: &'t str) -> &'t str {
+    let mut out = matched;
+    if re.as_str().starts_with(r"(?:^|\W)") {
+        if let Some(c) = out
+            .chars()
+            .next()
+            .filter(|c| !c.is_alphanumeric() && *c != '_')
+        {
+            out = &out[c.len_utf8()..];
+        }
     }
+    if re.as_str().contains(r"(?:\W|$)") {
+        if let Some(c) = out
+            .chars()
+            .next_back()
+            .filter(|c| !c.is_alphanumeric() && *c != '_')
+        {
+            out = &out[..out.len() - c.len_utf8()];
+        }
+    }
+    out
 }
 
 fn scope_phrase(phrase: &str) -> Vec<(String, bool)> {
