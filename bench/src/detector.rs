@@ -11,11 +11,12 @@ use baton::domain::signals::{
 use crate::{row, Row};
 
 /// Every labelled set in the repository, embedded so the scenario needs no paths.
-const SETS: [&str; 4] = [
+const SETS: [&str; 5] = [
     include_str!("../../tests/data/signals/dev.jsonl"),
     include_str!("../../tests/data/signals/tune.jsonl"),
     include_str!("../../tests/data/signals/heldout.jsonl"),
     include_str!("../../tests/data/signals/fresh.jsonl"),
+    include_str!("../../tests/data/signals/unseen.jsonl"),
 ];
 
 const TARGET: &str = "<= 50 µs per message";

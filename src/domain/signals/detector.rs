@@ -400,7 +400,14 @@ fn is_other_sense(lang: &Lang, w: &[&str], m: &Mention, blocked: &[bool]) -> boo
     }
     if m.start > 0 {
         let prev = w[m.start - 1];
-        if BEFORE_MODIFIERS.contains(prev) || lang.possessives.contains(prev) {
+        // "per agent" prices a seat; "par quelqu'un" (by someone), "rappelé par un
+        // conseiller" (called back by) and "me passa pro supervisor" (put me through to the)
+        // follow a contact verb and are no unit of anything.
+        let after_contact = cue_ending_at(lang, w, m.start - 1)
+            .is_some_and(|(_, class)| class != CueClass::Desire)
+            || lang.participles.ends_at(w, m.start).is_some();
+        let unit = BEFORE_MODIFIERS.contains(prev) && m.kind != Kind::Pronoun && !after_contact;
+        if unit || lang.possessives.contains(prev) {
             return true;
         }
     }

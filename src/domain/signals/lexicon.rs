@@ -492,7 +492,7 @@ pub(super) static OTHER_SENSES: LazyLock<PhraseSet> = LazyLock::new(|| {
         "operator sieci", "operator telefonii", "assistente virtual", "assistente virtuale",
         "asistente virtual", "assistant virtuel", "virtual assistant", "personne âgée",
         "personnes âgées", "persona mayor", "operatore logico", "operador lógico",
-        "plano de saúde",
+        "plano de saúde", "à personne", "de personne",
     ])
 });
 

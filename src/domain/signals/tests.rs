@@ -770,6 +770,16 @@ fn parse_cases(name: &str, data: &str) -> Vec<DevCase> {
 /// Runs the detector over a labelled set and prints its table (precision, recall, n per
 /// language; `--nocapture` shows it), then every miss with what matched.
 fn score(name: &str, data: &str) -> Scored {
+    let scored = score_quietly(name, data);
+    for miss in &scored.misses {
+        println!("{miss}");
+    }
+    scored
+}
+
+/// [`score`] without printing the misses: for the held-out set, whose misses must not be
+/// seen while tuning (only its table is printed).
+fn score_quietly(name: &str, data: &str) -> Scored {
     let mut scored = Scored {
         overall: Counts::default(),
         per_lang: Default::default(),
@@ -810,9 +820,6 @@ fn score(name: &str, data: &str) -> Scored {
         all.precision(),
         all.recall()
     );
-    for miss in &scored.misses {
-        println!("{miss}");
-    }
     assert!(all.n() > 0, "{name} is empty");
     scored
 }
@@ -873,24 +880,60 @@ fn heldout_set_meets_the_targets() {
     assert_broad_targets("tests/data/signals/heldout.jsonl", HELDOUT_SET);
 }
 
-/// Messages written after the tuning and never used to tune (see the README): the only clean
-/// measure of how the detector does on wording it has not seen. It does NOT meet the issue's
-/// targets (measured once: precision 0.979, recall 0.705), so this guards the measured level
-/// against regressions and prints the table; raising the floors needs new unseen messages.
+/// Written after the first tuning and measured once (precision 0.979, recall 0.705), then used
+/// as tuning material for the second round (see the README), so it now carries the targets.
 #[test]
-fn fresh_set_keeps_its_measured_level() {
-    let scored = score("tests/data/signals/fresh.jsonl", FRESH_SET);
+fn fresh_set_meets_the_targets() {
+    assert_broad_targets("tests/data/signals/fresh.jsonl", FRESH_SET);
+}
+
+const UNSEEN_SET: &str = include_str!("../../../tests/data/signals/unseen.jsonl");
+
+/// Recall per language on `unseen.jsonl` as measured at the end of the second tuning round.
+const UNSEEN_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 0.75),
+    ("de", 0.93),
+    ("en", 0.75),
+    ("es", 0.93),
+    ("fi", 0.93),
+    ("fr", 0.87),
+    ("it", 0.81),
+    ("nl", 0.87),
+    ("pl", 0.56),
+    ("pt", 1.0),
+    ("sv", 0.81),
+];
+
+/// The clean held-out measure: 352 messages committed before the detector ever ran on them and
+/// never used to tune; its misses are never printed (only its table), so that it stays unseen.
+/// It does NOT meet the recall target (measured once: precision 1.000, recall 0.841),
+/// so this guards the measured level per language; raising the floors needs new messages.
+#[test]
+fn unseen_set_keeps_its_measured_level() {
+    let scored = score_quietly("tests/data/signals/unseen.jsonl", UNSEEN_SET);
     let all = &scored.overall;
-    assert!(
-        all.precision() >= 0.97,
-        "precision {:.3} < 0.97",
-        all.precision()
-    );
-    assert!(all.recall() >= 0.70, "recall {:.3} < 0.70", all.recall());
+    let mut failures = Vec::new();
+    if all.precision() < 1.0 {
+        failures.push(format!("precision {:.3} < 1.000", all.precision()));
+    }
+    if all.recall() < 0.84 {
+        failures.push(format!("recall {:.3} < 0.84", all.recall()));
+    }
+    for (lang, floor) in UNSEEN_RECALL_FLOORS {
+        let recall = scored.per_lang.get(lang).map_or(0.0, Counts::recall);
+        if recall < floor {
+            failures.push(format!("{lang}: recall {recall:.3} < {floor}"));
+        }
+    }
     assert_eq!(
         scored.per_lang.len(),
         LEXICONS.len(),
         "every language is in the set"
+    );
+    assert!(
+        failures.is_empty(),
+        "tests/data/signals/unseen.jsonl: {}",
+        failures.join("; ")
     );
 }
 
