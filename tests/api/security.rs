@@ -311,6 +311,45 @@ fn cases() -> Vec<Case> {
             None,
             TEAM_ADMIN,
         ),
+        // WhatsApp templates: admins write; a team's reviewers read their team's (carol, of
+        // billing, gets 404 for support's) and send them in a conversation they may act on.
+        case(M::GET, "/v1/whatsapp-templates", None, ANY_REVIEWER),
+        case(
+            M::POST,
+            "/v1/whatsapp-templates",
+            Some(
+                json!({"team": "support", "name": "security_new", "language": "en",
+                        "category": "UTILITY", "body": "Hello {{1}}"}),
+            ),
+            ADMIN,
+        ),
+        case(
+            M::GET,
+            "/v1/whatsapp-templates/{template_id}",
+            None,
+            TEAM_ADMIN,
+        ),
+        case(
+            M::PUT,
+            "/v1/whatsapp-templates/{template_id}",
+            Some(
+                json!({"team": "support", "name": "security_put", "language": "en",
+                        "category": "UTILITY", "body": "Hi {{1}}"}),
+            ),
+            ADMIN,
+        ),
+        case(
+            M::DELETE,
+            "/v1/whatsapp-templates/{template_id}",
+            None,
+            ADMIN,
+        ),
+        case(
+            M::POST,
+            "/v1/sessions/{session_id}/template-replies",
+            Some(json!({"name": "security_new", "language": "en", "parameters": ["Ana"]})),
+            TEAM_ADMIN,
+        ),
         case(M::GET, "/metrics", None, PUBLIC),
         case(M::GET, "/v1/events", None, ANY_REVIEWER),
         // `POST /v1/auth/login` takes no credentials by design; its checks (wrong password,
@@ -440,6 +479,22 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
             } else {
                 String::new()
             };
+            // A support template of its own for the template cases.
+            let template = if case.template.contains("{template_id}") {
+                let admin = tokens[&Who::Admin].clone().expect("the admin's token");
+                let (s, t) = app
+                    .post(
+                        "/v1/whatsapp-templates",
+                        &admin,
+                        json!({"team": "support", "name": format!("t_{n}_{who:?}").to_lowercase(),
+                               "language": "en", "category": "UTILITY", "body": "Hi {{1}}"}),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{t}");
+                t["id"].as_str().unwrap().to_string()
+            } else {
+                String::new()
+            };
             // A reply to retry: alice claims the conversation and answers.
             let message = if case.template.contains("{message_id}") {
                 let alice = tokens[&Who::Team].clone().expect("alice's token");
@@ -464,6 +519,7 @@ async fn every_endpoint_admits_exactly_the_intended_callers(backend: Backend) {
                 .replace("{message_id}", &message)
                 .replace("{widget_id}", &widget)
                 .replace("{canned_id}", &canned)
+                .replace("{template_id}", &template)
                 .replace("{key}", "joined")
                 .replace("{session_id}", &session)
                 .replace("{slug}", "validation")
