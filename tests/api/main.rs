@@ -17,6 +17,7 @@ mod memory;
 mod observability;
 mod openapi;
 mod operations;
+mod outage;
 mod parsers;
 mod races;
 mod routing;
