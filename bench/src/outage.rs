@@ -4,7 +4,7 @@
 //! message id; a refused turn is sent again with the same id (as n8n's retry does). On
 //! PostgreSQL the database is cut off through `testkit::Proxy` (every connection dropped, new
 //! ones refused; the shared server itself is never restarted); on SQLite another connection
-//! holds the write lock. After `outage` the database returns, and a probe sending one turn every
+//! holds the write lock, longer than Baton's busy timeout (set to 1 s for the run). After `outage` the database returns, and a probe sending one turn every
 //! 50 ms measures the time from the return to the first 2xx. At the end the messages table is
 //! read directly: every turn answered 2xx must be there (lost: 0) and none twice (doubled: 0).
 
@@ -45,10 +45,13 @@ pub async fn run(
         .as_ref()
         .map(|(_, url)| url.clone())
         .unwrap_or_else(|| db.url.clone());
+    // A lock is an outage only when held past the busy timeout (shorter, writes just wait):
+    // 1 s here, so the SQLite lock of a few seconds is one.
     let server = Server::spawn(
         std::process::Command::new(&bins.baton)
             .arg("serve")
-            .env("DATABASE_URL", &url),
+            .env("DATABASE_URL", &url)
+            .env("BATON_DB_BUSY_TIMEOUT", "1s"),
         &db,
     )?;
     let base = server.process.base.clone();
