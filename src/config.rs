@@ -88,6 +88,17 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `BATON_DB_POOL_SIZE`: pooled connections, default 16.
     pub db_pool_size: u32,
+    /// `BATON_DB_TIMEOUT`: the longest a request waits for a database connection (and, on
+    /// PostgreSQL, for a new connection to open) before it is answered 503, default 5 s. The
+    /// pool retries a lost database at least every half of it.
+    pub db_timeout: Duration,
+    /// `BATON_DB_BUSY_TIMEOUT`: SQLite only; how long a write waits for a lock another process
+    /// holds before it is answered 503, default 5 s.
+    pub db_busy_timeout: Duration,
+    /// `BATON_SQLITE_MAX_PAGES`: SQLite only; the most pages (4 KiB each) the database file may
+    /// grow to (`PRAGMA max_page_count`). Unset: SQLite's own limit. A write past it is
+    /// answered 507 `database-full`; reads go on.
+    pub sqlite_max_pages: Option<u32>,
     /// `BATON_MAX_BODY`: largest accepted request body in bytes, default 2 MiB.
     pub max_body_bytes: usize,
     /// `BATON_RETRY_SCHEDULE`: waits between delivery attempts after the first immediate one.
@@ -131,6 +142,31 @@ pub struct Config {
     /// `BATON_RETENTION_INTERVAL`: how often the retention timer looks for conversations past
     /// the period, default 1 h (it also looks once at start).
     pub retention_interval: Duration,
+}
+
+/// How Baton waits on its database: the `BATON_DB_*` settings, as `db::Db::connect` takes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbSettings {
+    /// Pooled connections.
+    pub pool_size: u32,
+    /// The longest wait for a pooled connection, or for a new PostgreSQL connection to open.
+    pub timeout: Duration,
+    /// SQLite: the longest wait for a lock another process holds.
+    pub busy_timeout: Duration,
+    /// SQLite: `PRAGMA max_page_count`, when set.
+    pub sqlite_max_pages: Option<u32>,
+}
+
+impl DbSettings {
+    /// The defaults, with `pool_size` connections (the CLI's small pool).
+    pub fn with_pool_size(pool_size: u32) -> DbSettings {
+        DbSettings {
+            pool_size,
+            timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+            sqlite_max_pages: None,
+        }
+    }
 }
 
 /// The default apology when nobody answers in time.
@@ -229,6 +265,33 @@ impl Config {
         let away_grace = one("BATON_AWAY_GRACE", "60s");
         let queue_update_interval = one("BATON_QUEUE_UPDATE_INTERVAL", "60s");
         let retention_interval = one("BATON_RETENTION_INTERVAL", "1h");
+        let db_timeout = one("BATON_DB_TIMEOUT", "5s");
+        let db_busy_timeout = one("BATON_DB_BUSY_TIMEOUT", "5s");
+        for (name, value, min) in [
+            ("BATON_DB_TIMEOUT", db_timeout, Duration::from_millis(100)),
+            (
+                "BATON_DB_BUSY_TIMEOUT",
+                db_busy_timeout,
+                Duration::from_millis(10),
+            ),
+        ] {
+            if value < min || value > Duration::from_secs(300) {
+                errors.push(format!(
+                    "{name}: {value:?} must be from {min:?} to 5m (a request waits this long at most)"
+                ));
+            }
+        }
+        let sqlite_max_pages = get("BATON_SQLITE_MAX_PAGES")
+            .filter(|v| !v.trim().is_empty())
+            .map(|raw| {
+                parse_num(
+                    &raw,
+                    "BATON_SQLITE_MAX_PAGES",
+                    16,
+                    u64::from(u32::MAX - 1),
+                    &mut errors,
+                )
+            });
         let fallback_message = take("BATON_FALLBACK_MESSAGE", DEFAULT_FALLBACK_MESSAGE);
         let action_raw = take("BATON_FALLBACK_ACTION", "handback");
         let fallback_action = FallbackAction::parse(action_raw.trim()).unwrap_or_else(|| {
@@ -267,6 +330,9 @@ impl Config {
                 log,
                 log_format,
                 db_pool_size,
+                db_timeout,
+                db_busy_timeout,
+                sqlite_max_pages,
                 max_body_bytes,
                 retry_schedule,
                 delivery_timeout,
@@ -286,6 +352,16 @@ impl Config {
             })
         } else {
             Err(errors)
+        }
+    }
+
+    /// The database settings, as `db::Db::connect` takes them.
+    pub fn db_settings(&self) -> DbSettings {
+        DbSettings {
+            pool_size: self.db_pool_size,
+            timeout: self.db_timeout,
+            busy_timeout: self.db_busy_timeout,
+            sqlite_max_pages: self.sqlite_max_pages,
         }
     }
 
@@ -364,6 +440,38 @@ mod tests {
                 "{bad}: {errors:?}"
             );
         }
+    }
+
+    #[test]
+    fn database_waits_are_bounded_and_default_to_five_seconds() {
+        let unset = Config::from_lookup(|_| None).unwrap().db_settings();
+        assert_eq!(unset, DbSettings::with_pool_size(16));
+        assert_eq!(unset.timeout, Duration::from_secs(5));
+        let set = Config::from_lookup(|k| match k {
+            "BATON_DB_TIMEOUT" => Some("2s".into()),
+            "BATON_DB_BUSY_TIMEOUT" => Some("500ms".into()),
+            "BATON_SQLITE_MAX_PAGES" => Some("1000".into()),
+            _ => None,
+        })
+        .unwrap()
+        .db_settings();
+        assert_eq!(set.timeout, Duration::from_secs(2));
+        assert_eq!(set.busy_timeout, Duration::from_millis(500));
+        assert_eq!(set.sqlite_max_pages, Some(1000));
+        let errors = Config::from_lookup(|k| match k {
+            "BATON_DB_TIMEOUT" => Some("1h".into()),
+            "BATON_DB_BUSY_TIMEOUT" => Some("1ms".into()),
+            "BATON_SQLITE_MAX_PAGES" => Some("3".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("BATON_DB_TIMEOUT"), "{errors:?}");
+        assert!(errors[1].starts_with("BATON_DB_BUSY_TIMEOUT"), "{errors:?}");
+        assert!(
+            errors[2].starts_with("BATON_SQLITE_MAX_PAGES"),
+            "{errors:?}"
+        );
     }
 
     #[test]

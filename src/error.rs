@@ -57,11 +57,13 @@ pub enum Kind {
     UnsupportedMediaType,
     TooManyRequests,
     Unavailable,
+    DatabaseUnavailable,
+    DatabaseFull,
     Internal,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 20] = [
         Kind::Validation,
         Kind::MalformedJson,
         Kind::Unauthorized,
@@ -79,6 +81,8 @@ impl Kind {
         Kind::UnsupportedMediaType,
         Kind::TooManyRequests,
         Kind::Unavailable,
+        Kind::DatabaseUnavailable,
+        Kind::DatabaseFull,
         Kind::Internal,
     ];
 
@@ -119,7 +123,8 @@ impl Kind {
             Kind::UriTooLong => StatusCode::URI_TOO_LONG,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Unavailable | Kind::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::DatabaseFull => StatusCode::INSUFFICIENT_STORAGE,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -143,6 +148,8 @@ impl Kind {
             Kind::UnsupportedMediaType => "unsupported-media-type",
             Kind::TooManyRequests => "too-many-requests",
             Kind::Unavailable => "unavailable",
+            Kind::DatabaseUnavailable => "database-unavailable",
+            Kind::DatabaseFull => "database-full",
             Kind::Internal => "internal",
         }
     }
@@ -166,6 +173,10 @@ impl Kind {
             Kind::UnsupportedMediaType => "The request body must be application/json",
             Kind::TooManyRequests => "Too many requests",
             Kind::Unavailable => "A dependency is unavailable; try again",
+            Kind::DatabaseUnavailable => {
+                "The database is unreachable or busy; nothing was written, try again"
+            }
+            Kind::DatabaseFull => "The database is full; nothing was written",
             Kind::Internal => "Internal error",
         }
     }
@@ -174,6 +185,10 @@ impl Kind {
         format!("/problems/{}", self.slug())
     }
 }
+
+/// Seconds a client is told to wait (`Retry-After`) when the database is unavailable: about how
+/// long the pool takes to notice it is back (see `db::Db`).
+pub const DATABASE_RETRY_AFTER: u64 = 2;
 
 /// An error answered to an HTTP client.
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +294,12 @@ impl ApiError {
         ApiError::new(Kind::Unavailable, detail)
     }
 
+    /// The database cannot be reached, or is locked by another process: a 503 the client
+    /// retries after [`DATABASE_RETRY_AFTER`] seconds (a turn with the same message id).
+    pub fn database_unavailable(detail: impl Into<String>) -> ApiError {
+        ApiError::new(Kind::DatabaseUnavailable, detail).with_retry_after(DATABASE_RETRY_AFTER)
+    }
+
     pub fn internal(cause: anyhow::Error) -> ApiError {
         ApiError {
             cause: Some(cause),
@@ -304,6 +325,19 @@ impl ApiError {
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> ApiError {
         use diesel::result::{DatabaseErrorKind, Error};
+        match outage(&e) {
+            Some(Outage::Unreachable) => {
+                return ApiError::database_unavailable(format!("database: {e}"))
+            }
+            Some(Outage::Full) => {
+                return ApiError::new(
+                    Kind::DatabaseFull,
+                    "the database has no room for this write; reads still work. \
+                     An operator must make room (see docs/OPERATIONS.md)",
+                )
+            }
+            None => {}
+        }
         match e {
             Error::NotFound => ApiError::not_found("no such resource"),
             // A serialization failure or lost race: safe for the client to retry.
@@ -312,6 +346,54 @@ impl From<diesel::result::Error> for ApiError {
             }
             other => ApiError::internal(anyhow::Error::new(other).context("database query")),
         }
+    }
+}
+
+/// Why a query failed when the fault is the database's state, not the query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outage {
+    /// The connection is gone (PostgreSQL restarted, the network cut) or another process holds
+    /// SQLite's write lock past the busy timeout: retrying later works.
+    Unreachable,
+    /// SQLite reached `max_page_count` or the disk is full: retrying works once room is made.
+    Full,
+}
+
+/// Classifies a diesel error as an outage. SQLite reports `SQLITE_BUSY`, `SQLITE_LOCKED` and
+/// `SQLITE_FULL` only by their fixed messages (diesel keeps no result code for them);
+/// PostgreSQL's lost connections are diesel's `ClosedConnection`, plus the server's own words
+/// when it shuts a session down.
+pub fn outage(e: &diesel::result::Error) -> Option<Outage> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Some(Outage::Unreachable),
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            // libpq's words for a lost server (a query that could not even be sent is
+            // `UnableToSendCommand`, also used for one with too many binds: the words decide).
+            const UNREACHABLE: [&str; 9] = [
+                "database is locked",
+                "database table is locked",
+                "database schema is locked",
+                "server closed the connection",
+                "no connection to the server",
+                "could not send data to server",
+                "could not receive data from server",
+                "terminating connection due to administrator command",
+                "the database system is",
+            ];
+            if message.contains("database or disk is full") {
+                Some(Outage::Full)
+            } else if UNREACHABLE.iter().any(|m| message.contains(m)) {
+                Some(Outage::Unreachable)
+            } else {
+                None
+            }
+        }
+        // The connection died inside a transaction and its rollback failed too.
+        Error::BrokenTransactionManager => Some(Outage::Unreachable),
+        Error::RollbackErrorOnCommit { commit_error, .. } => outage(commit_error),
+        _ => None,
     }
 }
 
@@ -332,7 +414,12 @@ impl ResponseError for ApiError {
         if self.kind == Kind::Unauthorized {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        if let Some(seconds) = self.retry_after {
+        // Every 503 says when to come back, whichever path made it.
+        let retry_after = self
+            .retry_after
+            .or((self.kind.status() == StatusCode::SERVICE_UNAVAILABLE)
+                .then_some(DATABASE_RETRY_AFTER));
+        if let Some(seconds) = retry_after {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
         if let Some(methods) = &self.allow {
@@ -365,6 +452,59 @@ mod tests {
         for code in [401, 403, 404, 405, 409, 413, 415, 429, 500, 503] {
             let status = StatusCode::from_u16(code).unwrap();
             assert_eq!(Kind::for_framework_status(status).status(), status);
+        }
+    }
+
+    fn database_error(message: &str) -> diesel::result::Error {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new(message.to_string()),
+        )
+    }
+
+    #[test]
+    fn a_locked_or_lost_database_is_a_503_and_a_full_one_a_507_never_a_500() {
+        for (message, kind) in [
+            ("database is locked", Kind::DatabaseUnavailable),
+            (
+                "server closed the connection unexpectedly",
+                Kind::DatabaseUnavailable,
+            ),
+            (
+                "terminating connection due to administrator command",
+                Kind::DatabaseUnavailable,
+            ),
+            ("database or disk is full", Kind::DatabaseFull),
+            ("no such table: canned_responses", Kind::Internal),
+        ] {
+            assert_eq!(
+                ApiError::from(database_error(message)).kind,
+                kind,
+                "{message}"
+            );
+        }
+        let lost = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection,
+            Box::new(String::new()),
+        );
+        let e = ApiError::from(lost);
+        assert_eq!(e.kind.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.retry_after, Some(DATABASE_RETRY_AFTER));
+        assert_eq!(Kind::DatabaseFull.status().as_u16(), 507);
+    }
+
+    #[test]
+    fn every_503_says_when_to_come_back() {
+        for e in [
+            ApiError::unavailable("no connection for the write"),
+            ApiError::database_unavailable("lost"),
+        ] {
+            let response = e.error_response();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(
+                response.headers().get("Retry-After").unwrap(),
+                &DATABASE_RETRY_AFTER.to_string()
+            );
         }
     }
 }

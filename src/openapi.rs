@@ -71,6 +71,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ParameterRules.modify(&mut doc);
     NoNul.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
+    DatabaseOutage.modify(&mut doc);
     Conditions.modify(&mut doc);
     examples::Examples.modify(&mut doc);
     doc
@@ -182,6 +183,69 @@ impl Modify for ErrorResponses {
                         problem("The body is not sent as `application/json`").into()
                     });
                 }
+            }
+        }
+    }
+}
+
+/// Every operation may meet a database that is away (503 `database-unavailable` with
+/// `Retry-After`: nothing was written, send it again); every operation that changes something
+/// may meet a full SQLite database (507 `database-full`). See `error::outage`.
+struct DatabaseOutage;
+
+impl Modify for DatabaseOutage {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build()
+        };
+        let unavailable = ResponseBuilder::new()
+            .description(
+                "The database is unreachable or locked (`/problems/database-unavailable`); \
+nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`)",
+            )
+            .content("application/problem+json", problem())
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(1)),
+                    )
+                    .description(Some("Seconds to wait before trying again"))
+                    .build(),
+            )
+            .build();
+        let full = ResponseBuilder::new()
+            .description(
+                "The SQLite database is full (`/problems/database-full`, past \
+`BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work",
+            )
+            .content("application/problem+json", problem())
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let writes = [
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in writes.into_iter().flatten() {
+                op.responses
+                    .responses
+                    .entry("507".into())
+                    .or_insert_with(|| full.clone().into());
+            }
+            for op in operations(item) {
+                op.responses
+                    .responses
+                    .entry("503".into())
+                    .or_insert_with(|| unavailable.clone().into());
             }
         }
     }

@@ -43,8 +43,8 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let db = {
             let url = config.database_url.clone();
-            let size = config.db_pool_size;
-            tokio::task::spawn_blocking(move || Db::connect(&url, size)).await??
+            let settings = config.db_settings();
+            tokio::task::spawn_blocking(move || Db::connect_with(&url, &settings)).await??
         };
         if db.backend() == Backend::Sqlite {
             // Single node: any lease in the table belongs to a process that is gone.

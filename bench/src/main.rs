@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use testkit::{login, Backend, Process, Received, Receiver, TestDb};
 
 mod detector;
+mod outage;
 mod search;
 mod wait;
 mod widget;
@@ -77,8 +78,8 @@ struct Args {
     /// Rounds of the turn-gate comparison (`--only turns`); the medians are reported.
     #[arg(long, default_value_t = 5)]
     repeat: usize,
-    /// Run only this scenario (`search`, `queue`, `wait`, `turns` or `detector`), not the whole
-    /// bench.
+    /// Run only this scenario (`search`, `queue`, `wait`, `turns`, `outage` or `detector`), not
+    /// the whole bench.
     #[arg(long)]
     only: Option<String>,
     /// Where to write the JSON results.
@@ -250,9 +251,21 @@ fn main() -> anyhow::Result<()> {
                     .build()?;
                 queue_pages(&bins, backend, &args.pg, &client, plan).await
             }),
+            Some("outage") => rt.block_on(async {
+                let db = TestDb::create(backend, &args.pg, "baton_bench")?;
+                let away = if args.quick { 3 } else { 5 };
+                outage::run(
+                    &bins,
+                    db,
+                    backend,
+                    args.concurrency,
+                    Duration::from_secs(away),
+                )
+                .await
+            }),
             Some(other) => {
                 anyhow::bail!(
-                    "--only {other:?}: the scenarios run alone are search, queue, wait, turns and detector"
+                    "--only {other:?}: the scenarios run alone are search, queue, wait, turns, outage and detector"
                 )
             }
         };

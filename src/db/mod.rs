@@ -32,7 +32,7 @@ pub mod texts;
 pub mod webhooks;
 pub mod widgets;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -42,8 +42,8 @@ use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::config::DatabaseUrl;
-use crate::error::ApiError;
+use crate::config::{DatabaseUrl, DbSettings};
+use crate::error::{ApiError, Kind};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -65,7 +65,10 @@ pub enum Backend {
 /// Opens connections for the pool; SQLite connections get their pragmas here, once each.
 #[derive(Clone, Debug)]
 pub struct Manager {
+    /// For PostgreSQL with libpq's `connect_timeout` added (see [`bounded_connect`]).
     url: DatabaseUrl,
+    /// SQLite's pragmas for each new connection: the busy timeout and the page limit.
+    sqlite_pragmas: String,
     /// Raised after a server error on any connection: every connection is tested again before
     /// its next use, so a database restart costs the request that found it, not one per
     /// connection in the pool.
@@ -108,11 +111,8 @@ impl ManageConnection for Manager {
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the single writer; NORMAL sync is durable across a
                 // process crash (only an OS crash can lose the last commits).
-                conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                )
-                .map_err(diesel::r2d2::Error::QueryError)?;
+                conn.batch_execute(&self.sqlite_pragmas)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
                 DbConnection::Sqlite(conn)
             }
             DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
@@ -143,10 +143,12 @@ impl ManageConnection for Manager {
         Ok(())
     }
 
-    /// Runs when a connection is handed back: notes the time for [`Manager::is_valid`].
+    /// Runs when a connection is handed back: notes the time for [`Manager::is_valid`]. One
+    /// whose transaction could not even be rolled back (its server went away mid-transaction)
+    /// is dropped rather than kept.
     fn has_broken(&self, c: &mut Pooled) -> bool {
         c.returned_at = Instant::now();
-        false
+        diesel::r2d2::R2D2Connection::is_broken(&mut c.conn)
     }
 }
 
@@ -166,22 +168,131 @@ pub struct Db {
     turns: Option<Arc<batch::TurnBatcher>>,
     /// Pool waits and failed operations, for `/metrics`.
     stats: Arc<crate::metrics::DbStats>,
+    /// Whether the database answers, as the pool and the writes last saw it.
+    reach: Arc<Reach>,
+    /// The longest wait for a pooled connection (`BATON_DB_TIMEOUT`).
+    timeout: Duration,
+}
+
+/// While the pool cannot open a connection, a checkout waits this long for one (a connection
+/// handed back, or the pool's next attempt succeeding) before the request is answered 503.
+const DOWN_WAIT: Duration = Duration::from_millis(250);
+
+/// `/readyz` waits at most this long for a connection: a probe must answer within its own
+/// timeout (often 1 s), ready or not.
+const READY_WAIT: Duration = Duration::from_millis(800);
+
+/// After a write found SQLite's write lock held by another process for the whole busy timeout,
+/// writes are refused at once for this long; then one write tries again. Without it, writers
+/// queued behind one another (or in one group commit) would each wait out the busy timeout.
+const LOCK_BACKOFF: Duration = Duration::from_secs(1);
+
+/// What the pool and the writes have seen of the database's health.
+#[derive(Debug)]
+struct Reach {
+    /// A new connection failed to open and none has opened since.
+    down: AtomicBool,
+    /// SQLite: writes are refused at once until this many milliseconds after `origin`.
+    locked_until: AtomicU64,
+    origin: Instant,
+}
+
+impl Reach {
+    fn new() -> Reach {
+        Reach {
+            down: AtomicBool::new(false),
+            locked_until: AtomicU64::new(0),
+            origin: Instant::now(),
+        }
+    }
+
+    fn millis(&self) -> u64 {
+        self.origin.elapsed().as_millis() as u64
+    }
+}
+
+/// Notes failed connection attempts (the pool retries them on its own, backing off to half of
+/// `BATON_DB_TIMEOUT`); logs once when the database goes away, not once per attempt.
+#[derive(Debug)]
+struct ConnectErrors(Arc<Reach>);
+
+impl diesel::r2d2::HandleError<diesel::r2d2::Error> for ConnectErrors {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        match error {
+            diesel::r2d2::Error::ConnectionError(e) => {
+                if !self.0.down.swap(true, Ordering::AcqRel) {
+                    tracing::error!(error = %e, "database unreachable; requests are answered 503 until it answers again");
+                }
+            }
+            // A pooled connection that failed its check is replaced; nothing is down yet.
+            other => tracing::debug!(error = %other, "a pooled connection failed its check"),
+        }
+    }
+}
+
+/// Notes the first connection opened after the database was unreachable.
+#[derive(Debug)]
+struct ConnectEvents(Arc<Reach>);
+
+impl diesel::r2d2::HandleEvent for ConnectEvents {
+    fn handle_acquire(&self, _: diesel::r2d2::event::AcquireEvent) {
+        if self.0.down.swap(false, Ordering::AcqRel) {
+            tracing::info!("database reachable again");
+        }
+    }
+}
+
+/// A PostgreSQL URL with libpq's `connect_timeout` (whole seconds, at least 2) unless the
+/// operator set one: a server that does not answer must not hold a pool thread for ever.
+fn bounded_connect(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout={}",
+        timeout.as_secs().max(2)
+    )
 }
 
 impl Db {
-    /// Connects, applies pending migrations, and returns the pooled handle.
+    /// Connects, applies pending migrations, and returns the pooled handle, with the default
+    /// waits (see [`DbSettings`]).
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Db> {
+        Db::connect_with(url, &DbSettings::with_pool_size(pool_size))
+    }
+
+    /// [`Db::connect`] with the operator's settings.
+    pub fn connect_with(url: &DatabaseUrl, settings: &DbSettings) -> anyhow::Result<Db> {
         let backend = match url {
             DatabaseUrl::Sqlite(_) => Backend::Sqlite,
             DatabaseUrl::Postgres(_) => Backend::Postgres,
         };
         migrate(url)?;
         let epoch = Arc::new(AtomicU64::new(0));
+        let reach = Arc::new(Reach::new());
+        // WAL lets readers run beside the single writer; NORMAL sync is durable across a
+        // process crash (only an OS crash can lose the last commits).
+        let mut sqlite_pragmas = format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
+            settings.busy_timeout.as_millis()
+        );
+        if let Some(pages) = settings.sqlite_max_pages {
+            sqlite_pragmas.push_str(&format!(" PRAGMA max_page_count = {pages};"));
+        }
+        let manager_url = match url {
+            DatabaseUrl::Postgres(u) => DatabaseUrl::Postgres(bounded_connect(u, settings.timeout)),
+            sqlite => sqlite.clone(),
+        };
         let pool = Pool::builder()
-            .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(10))
+            .max_size(settings.pool_size)
+            .connection_timeout(settings.timeout)
+            .error_handler(Box::new(ConnectErrors(reach.clone())))
+            .event_handler(Box::new(ConnectEvents(reach.clone())))
             .build(Manager {
-                url: url.clone(),
+                url: manager_url,
+                sqlite_pragmas,
                 epoch: epoch.clone(),
             })
             .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
@@ -197,6 +308,8 @@ impl Db {
             batcher,
             turns,
             stats: Default::default(),
+            reach,
+            timeout: settings.timeout,
         })
     }
 
@@ -204,15 +317,31 @@ impl Db {
         self.backend
     }
 
-    /// A pooled connection, for blocking code that already runs off the executor.
+    /// A pooled connection, for blocking code that already runs off the executor. Waits at most
+    /// `BATON_DB_TIMEOUT`, or briefly while the database is known to be unreachable; then the
+    /// answer is 503 `database-unavailable`.
     pub fn conn(&self) -> Result<PooledConnection<Manager>, ApiError> {
+        let wait = if self.reach.down.load(Ordering::Acquire) {
+            DOWN_WAIT
+        } else {
+            self.timeout
+        };
+        self.conn_within(wait)
+    }
+
+    fn conn_within(&self, wait: Duration) -> Result<PooledConnection<Manager>, ApiError> {
         let asked = Instant::now();
-        let conn = self.pool.get();
+        let conn = self.pool.get_timeout(wait);
         self.stats.pool_wait.observe(asked.elapsed());
         conn.map_err(|e| {
             self.stats.failed();
-            ApiError::unavailable(format!("database: {e}"))
+            ApiError::database_unavailable(format!("database: no connection within {wait:?}: {e}"))
         })
+    }
+
+    /// Whether the pool could not open a connection lately (the database is unreachable).
+    pub fn unreachable(&self) -> bool {
+        self.reach.down.load(Ordering::Acquire)
     }
 
     /// Pool waits and failed operations so far.
@@ -268,7 +397,17 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         match &self.batcher {
-            Some(batcher) => batch::Batcher::write(self, batcher, f).await,
+            Some(batcher) => {
+                // A group must not wait out SQLite's busy timeout once per write it carries.
+                let db = self.clone();
+                let f = move |conn: &mut DbConnection| {
+                    db.refuse_while_locked()?;
+                    let result = f(conn);
+                    db.note_locked(&result);
+                    result
+                };
+                batch::Batcher::write(self, batcher, f).await
+            }
             None => self.write(f).await,
         }
     }
@@ -307,9 +446,35 @@ impl Db {
             .write_lock
             .as_ref()
             .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        self.refuse_while_locked()?;
         let result = conn.conn.transaction(f);
         self.note_failure(&result);
+        self.note_locked(&result);
         result
+    }
+
+    /// SQLite: a 503 at once while another process was lately found holding the write lock.
+    fn refuse_while_locked(&self) -> Result<(), ApiError> {
+        let until = self.reach.locked_until.load(Ordering::Acquire);
+        if until > 0 && self.reach.millis() < until {
+            return Err(ApiError::database_unavailable(
+                "database: another process holds the SQLite write lock",
+            ));
+        }
+        Ok(())
+    }
+
+    /// SQLite: after a write found the lock held (it waited the whole busy timeout), the next
+    /// writes for [`LOCK_BACKOFF`] are refused without waiting.
+    fn note_locked<T>(&self, result: &Result<T, ApiError>) {
+        if self.backend == Backend::Sqlite
+            && result
+                .as_ref()
+                .is_err_and(|e| e.kind == Kind::DatabaseUnavailable)
+        {
+            let until = self.reach.millis() + LOCK_BACKOFF.as_millis() as u64;
+            self.reach.locked_until.fetch_max(until, Ordering::AcqRel);
+        }
     }
 
     /// After a server error, every pooled connection is tested before its next use.
@@ -323,13 +488,19 @@ impl Db {
         }
     }
 
-    /// Checks that the database answers (for `/readyz`).
+    /// Checks that the database answers (for `/readyz`), within [`READY_WAIT`] for a
+    /// connection.
     pub async fn ping(&self) -> Result<(), ApiError> {
-        self.read(|conn| {
-            conn.batch_execute("SELECT 1")?;
-            Ok(())
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let wait = READY_WAIT.min(db.timeout);
+            let mut conn = db.conn_within(wait)?;
+            let result = conn.batch_execute("SELECT 1").map_err(ApiError::from);
+            db.note_failure(&result);
+            result
         })
         .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("database task failed: {e}")))?
     }
 }
 

@@ -15,12 +15,13 @@ pub async fn get_healthz() -> web::Json<Health> {
     })
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers (within about a second, ready or not). Not ready while the
+/// database is unreachable; ready again as soon as a connection opens.
 #[utoipa::path(
     tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer (`/problems/database-unavailable`, with `Retry-After`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/readyz")]
@@ -29,7 +30,7 @@ pub async fn get_readyz(state: web::Data<AppState>) -> Result<web::Json<Health>,
         .db
         .ping()
         .await
-        .map_err(|e| ApiError::unavailable(format!("database: {}", e.detail)))?;
+        .map_err(|e| ApiError::database_unavailable(format!("database: {}", e.detail)))?;
     Ok(web::Json(Health {
         status: "ok".into(),
     }))

@@ -18,6 +18,7 @@ mod memory;
 mod observability;
 mod openapi;
 mod operations;
+mod outage;
 mod parsers;
 mod races;
 mod routing;
