@@ -267,6 +267,18 @@ impl ApiError {
     }
 
     /// Tells the client, in `Retry-After`, how many seconds to wait.
+    /// The same problem again, for each caller of a write that shared one failed transaction
+    /// (group commit): kind, detail and `Retry-After` kept; the cause was logged once.
+    pub fn for_each_caller(&self) -> ApiError {
+        ApiError {
+            errors: self.errors.clone(),
+            held_by: self.held_by.clone(),
+            retry_after: self.retry_after,
+            allow: self.allow.clone(),
+            ..ApiError::new(self.kind, self.detail.clone())
+        }
+    }
+
     pub fn with_retry_after(self, seconds: u64) -> ApiError {
         ApiError {
             retry_after: Some(seconds.max(1)),

@@ -60,7 +60,7 @@ const MAX_BATCH: usize = 128;
 
 /// What a job leaves behind until the commit: a function that answers its caller, told whether
 /// the commit failed.
-type Reply = Box<dyn FnOnce(Option<&str>) + Send>;
+type Reply = Box<dyn FnOnce(Option<&ApiError>) + Send>;
 type Job = Box<dyn FnOnce(&mut DbConnection) -> Reply + Send>;
 
 /// The queue of writes waiting for the combiner, shared by clones of a [`Db`].
@@ -91,11 +91,11 @@ impl Batcher {
                         "a batched write panicked"
                     )))
                 });
-            Box::new(move |commit_error: Option<&str>| {
+            Box::new(move |commit_error: Option<&ApiError>| {
                 let result = match (commit_error, result) {
-                    (Some(e), Ok(_)) => Err(ApiError::internal(anyhow::anyhow!(
-                        "the batch transaction did not commit: {e}"
-                    ))),
+                    // The shared transaction's own error (a lost or locked database is a 503
+                    // with Retry-After, a full one a 507), for each of its callers.
+                    (Some(e), Ok(_)) => Err(e.for_each_caller()),
                     (_, result) => result,
                 };
                 let _ = tx.send(result);
@@ -172,12 +172,11 @@ fn run_batch(db: &Db, jobs: Vec<Job>) {
         })
     });
     db.note_failure(&outcome);
-    let error = outcome.err().map(|e| {
+    let error = outcome.err().inspect(|e| {
         tracing::error!(error = %e, jobs = replies.len(), "a batched write transaction failed");
-        e.to_string()
     });
     for reply in replies {
-        reply(error.as_deref());
+        reply(error.as_ref());
     }
 }
 
@@ -370,7 +369,9 @@ fn answer(group: Vec<Waiting>, answers: Result<Vec<Option<sessions::TurnOutcome>
         }
         Err(Answer::Fail(e)) => {
             for w in group {
-                let _ = w.reply.send(Err(ApiError::unavailable(format!(
+                // Retried with the same message id, a turn that did commit is answered as
+                // that turn, so a 503 with Retry-After is safe to act on.
+                let _ = w.reply.send(Err(ApiError::database_unavailable(format!(
                     "database: the turn's group may not have committed: {e}"
                 ))));
             }

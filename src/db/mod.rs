@@ -298,8 +298,8 @@ impl Db {
             .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         let batcher = (backend == Backend::Sqlite).then(Default::default);
-        let turns =
-            (backend == Backend::Postgres).then(|| Arc::new(batch::TurnBatcher::new(pool_size)));
+        let turns = (backend == Backend::Postgres)
+            .then(|| Arc::new(batch::TurnBatcher::new(settings.pool_size)));
         Ok(Db {
             pool,
             backend,
