@@ -80,6 +80,84 @@ export const EVENT_OPTIONS: INodePropertyOptions[] = [
 	},
 ];
 
+/**
+ * A WhatsApp template a reviewer sent because the 24-hour window had closed: the Cloud API's
+ * `template` field as is (`name`, `language.code`, `components`). Written here rather than taken
+ * from `api-types.ts` while the generated schema does not carry it yet.
+ */
+export interface TemplateMessage {
+	name: string;
+	language: { code: string };
+	components?: TemplateComponent[];
+}
+
+/** One component of a Cloud API template: header, body or button, with its parameters. */
+export interface TemplateComponent {
+	type: string;
+	sub_type?: string;
+	index?: string | number;
+	parameters?: TemplateParameter[];
+}
+
+/** A Cloud API template parameter: `text`, or a currency/date with its fallback text. */
+export interface TemplateParameter {
+	type: string;
+	text?: string;
+	currency?: { fallback_value?: string };
+	date_time?: { fallback_value?: string };
+}
+
+/** The message of a `reply`, with the template fields a template reply carries. */
+type ReplyMessage = NonNullable<BatonEvent['message']> & {
+	template?: TemplateMessage | null;
+	template_category?: string | null;
+};
+
+/** What a parameter says as text: its `text`, else the fallback text of a currency or date. */
+function parameterText(parameter: TemplateParameter): string | null {
+	return (
+		parameter.text ??
+		parameter.currency?.fallback_value ??
+		parameter.date_time?.fallback_value ??
+		null
+	);
+}
+
+/** The texts of one component type's parameters, in order (null when the template has none). */
+function componentTexts(template: TemplateMessage, type: string): string[] | null {
+	const component = (template.components ?? []).find((c) => c.type?.toLowerCase() === type);
+	if (!component) return null;
+	return (component.parameters ?? []).map((p) => parameterText(p) ?? '');
+}
+
+/**
+ * The template fields of an item, flat, so a WhatsApp node's Send Template can be filled with
+ * expressions: `is_template` on every item, the rest null unless a `reply` carries a template.
+ */
+function templateFields(message: ReplyMessage | null): IDataObject {
+	const template = message?.template ?? null;
+	if (!template || typeof template.name !== 'string') {
+		return {
+			is_template: false,
+			template_name: null,
+			template_language: null,
+			template_category: null,
+			template_header_parameters: null,
+			template_body_parameters: null,
+			template_components: null,
+		};
+	}
+	return {
+		is_template: true,
+		template_name: template.name,
+		template_language: template.language?.code ?? null,
+		template_category: message?.template_category ?? null,
+		template_header_parameters: componentTexts(template, 'header'),
+		template_body_parameters: componentTexts(template, 'body') ?? [],
+		template_components: (template.components ?? []) as unknown as IDataObject[],
+	};
+}
+
 export interface EventItemOptions {
 	/** Use "[Alice] Hi" rather than "Hi" as the `text` of a reply. */
 	prefixReviewerName: boolean;
@@ -91,10 +169,13 @@ export interface EventItemOptions {
  * queue position or the off-hours message), and `channel_ref` is the address to send it to.
  * A `customer.message` has nothing to send (its `text` is null): the visitor's words are in
  * `content`, and `widget_id`/`widget_name` say which widget they wrote in.
+ * A reply that is a WhatsApp template (sent after the 24-hour window closed) also fills the
+ * `template_*` fields and sets `is_template`; its `text` is the rendered template, for channels
+ * that cannot send templates and for logs.
  * Every field is present on every item (null when it does not apply to the event type).
  */
 export function eventToItem(event: BatonEvent, options: EventItemOptions): IDataObject {
-	const message = event.message ?? null;
+	const message = (event.message ?? null) as ReplyMessage | null;
 	let text: string | null = event.text ?? null;
 	if (event.type === 'reply' && message) {
 		text = options.prefixReviewerName ? message.prefixed_content : message.content;
@@ -125,5 +206,6 @@ export function eventToItem(event: BatonEvent, options: EventItemOptions): IData
 		assignee: event.assignee ?? null,
 		widget_id: (event.widget?.id as string | undefined) ?? null,
 		widget_name: (event.widget?.name as string | undefined) ?? null,
+		...(event.type === 'reply' ? templateFields(message) : templateFields(null)),
 	};
 }
