@@ -368,6 +368,31 @@ describe('Baton Trigger callbacks', () => {
 		assert.equal(item.reviewer_display_name, 'Alice');
 	});
 
+	it("a media header's parameter is its link", async () => {
+		const components = [
+			{
+				type: 'header',
+				parameters: [{ type: 'document', document: { link: 'https://files.example/i.pdf' } }],
+			},
+		];
+		const body = event({
+			channel: 'whatsapp',
+			message: {
+				id: 'msg_11',
+				seq: 14,
+				content: 'Your invoice is attached.',
+				prefixed_content: '[Alice] Your invoice is attached.',
+				template: { name: 'invoice', language: { code: 'en' }, components },
+				template_category: 'UTILITY',
+			},
+		});
+		const { result } = await receive({ body, secret: SUB_SECRET });
+		const item = result.workflowData[0][0].json;
+		assert.deepEqual(item.template_header_parameters, ['https://files.example/i.pdf']);
+		assert.deepEqual(item.template_body_parameters, []);
+		assert.deepEqual(item.template_components, components);
+	});
+
 	it('a template without parameters has an empty body list, and no header list', async () => {
 		const body = event({
 			channel: 'whatsapp',

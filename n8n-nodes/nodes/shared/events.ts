@@ -99,12 +99,15 @@ export interface TemplateComponent {
 	parameters?: TemplateParameter[];
 }
 
-/** A Cloud API template parameter: `text`, or a currency/date with its fallback text. */
+/** A Cloud API template parameter: `text`, a currency/date with its fallback text, or media. */
 export interface TemplateParameter {
 	type: string;
 	text?: string;
 	currency?: { fallback_value?: string };
 	date_time?: { fallback_value?: string };
+	image?: { link?: string };
+	video?: { link?: string };
+	document?: { link?: string };
 }
 
 /** The message of a `reply`, with the template fields a template reply carries. */
@@ -113,12 +116,18 @@ type ReplyMessage = NonNullable<BatonEvent['message']> & {
 	template_category?: string | null;
 };
 
-/** What a parameter says as text: its `text`, else the fallback text of a currency or date. */
+/**
+ * What a parameter says as text: its `text`, the fallback text of a currency or date, or a
+ * media header's link.
+ */
 function parameterText(parameter: TemplateParameter): string | null {
 	return (
 		parameter.text ??
 		parameter.currency?.fallback_value ??
 		parameter.date_time?.fallback_value ??
+		parameter.image?.link ??
+		parameter.video?.link ??
+		parameter.document?.link ??
 		null
 	);
 }
