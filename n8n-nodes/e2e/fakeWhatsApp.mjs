@@ -10,7 +10,8 @@
 // message sent through /{phone-number-id}/messages in order, and can post a customer's message to
 // the subscribed callback signed with the app secret (x-hub-signature-256), as Meta does. Like
 // WhatsApp, it accepts free text after the customer's 24-hour window has closed but does not
-// deliver it (Meta reports error 131047 later, in a status webhook); `delivered` says which.
+// deliver it; `delivered` says which, and each message's outcome follows as a status webhook
+// (`delivered`, or `failed` with error 131047), which a workflow must not take for a message.
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -125,6 +126,7 @@ export async function startFakeWhatsApp({
 	const sent = [];
 	const calls = [];
 	const refusedConnects = [];
+	const statuses = [];
 	const lastCustomerMessage = new Map();
 	let subscription = null;
 	let verification = null;
@@ -194,6 +196,9 @@ export async function startFakeWhatsApp({
 			const wrote = lastCustomerMessage.get(body.to);
 			const windowOpen = wrote !== undefined && Date.now() - wrote < WINDOW_MS;
 			const id = `wamid.fake${nextId++}`;
+			const delivered = body.type === 'template' || windowOpen;
+			// Like Meta, the outcome follows as a status webhook (delivered, or failed with 131047).
+			setTimeout(() => postStatus(id, body.to, delivered).catch(() => {}), 20);
 			sent.push({
 				id,
 				to: body.to,
@@ -201,7 +206,7 @@ export async function startFakeWhatsApp({
 				text: body.text?.body,
 				template: body.template,
 				// Templates are delivered at any time; free text only inside the window.
-				delivered: body.type === 'template' || windowOpen,
+				delivered,
 				at: Date.now(),
 			});
 			return reply(200, {
@@ -218,6 +223,67 @@ export async function startFakeWhatsApp({
 			},
 		});
 	});
+
+	/** Posts a change to the subscribed callback, signed with the app secret, as Meta does. */
+	async function postChange(value) {
+		const raw = JSON.stringify({
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: 'waba-e2e',
+					changes: [
+						{
+							field: 'messages',
+							value: {
+								messaging_product: 'whatsapp',
+								metadata: {
+									display_phone_number: displayPhoneNumber,
+									phone_number_id: phoneNumberId,
+								},
+								...value,
+							},
+						},
+					],
+				},
+			],
+		});
+		const signature = createHmac('sha256', appSecret).update(raw).digest('hex');
+		const response = await fetch(subscription.callback_url, {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/json',
+				'x-hub-signature-256': `sha256=${signature}`,
+			},
+			body: raw,
+		});
+		return response.status;
+	}
+
+	async function postStatus(id, to, delivered) {
+		if (!subscription) return;
+		const status = {
+			id,
+			recipient_id: to,
+			status: delivered ? 'delivered' : 'failed',
+			timestamp: String(Math.floor(Date.now() / 1000)),
+			...(delivered
+				? {}
+				: {
+						errors: [
+							{
+								code: 131047,
+								title: 'Re-engagement message',
+								message: 'Re-engagement message',
+								error_data: {
+									details:
+										'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+								},
+							},
+						],
+					}),
+		};
+		statuses.push({ ...status, answered: await postChange({ statuses: [status] }) });
+	}
 
 	async function verify() {
 		const challenge = String(Math.floor(Math.random() * 1e9));
@@ -253,6 +319,8 @@ export async function startFakeWhatsApp({
 		sent,
 		calls,
 		refusedConnects,
+		/** The status webhooks posted to n8n, with n8n's answer. */
+		statuses,
 		get subscription() {
 			return subscription;
 		},
@@ -268,49 +336,20 @@ export async function startFakeWhatsApp({
 		async customerSays(from, text, { at = Date.now(), name = 'Chris' } = {}) {
 			if (!subscription) throw new Error('n8n has not subscribed the app to WhatsApp webhooks');
 			const id = `wamid.in${inbound++}`;
-			const payload = {
-				object: 'whatsapp_business_account',
-				entry: [
-					{
-						id: 'waba-e2e',
-						changes: [
-							{
-								field: 'messages',
-								value: {
-									messaging_product: 'whatsapp',
-									metadata: {
-										display_phone_number: displayPhoneNumber,
-										phone_number_id: phoneNumberId,
-									},
-									contacts: [{ profile: { name }, wa_id: from }],
-									messages: [
-										{
-											from,
-											id,
-											timestamp: String(Math.floor(at / 1000)),
-											text: { body: text },
-											type: 'text',
-										},
-									],
-								},
-							},
-						],
-					},
-				],
-			};
-			const raw = JSON.stringify(payload);
-			const signature = createHmac('sha256', appSecret).update(raw).digest('hex');
 			const previous = lastCustomerMessage.get(from) ?? 0;
 			lastCustomerMessage.set(from, Math.max(previous, at));
-			const response = await fetch(subscription.callback_url, {
-				method: 'POST',
-				headers: {
-					'content-type': 'application/json',
-					'x-hub-signature-256': `sha256=${signature}`,
-				},
-				body: raw,
+			return await postChange({
+				contacts: [{ profile: { name }, wa_id: from }],
+				messages: [
+					{
+						from,
+						id,
+						timestamp: String(Math.floor(at / 1000)),
+						text: { body: text },
+						type: 'text',
+					},
+				],
 			});
-			return response.status;
 		},
 		close: () =>
 			new Promise((resolve) => {

@@ -710,6 +710,14 @@ async function whatsappSupport({ whatsapp, api, batonUrl, n8nUrl, userFolder }) 
 				30_000,
 			);
 			assert(reply.delivered, 'inside the reopened window: delivered');
+			// Meta's status webhooks (failed 131047 for the text outside the window) reached the
+			// WhatsApp Trigger and started nothing that failed.
+			const failed = await waitFor('the status webhooks', () =>
+				whatsapp.statuses.find(
+					(st) => st.status === 'failed' && st.recipient_id === WA_LATE_CUSTOMER,
+				),
+			);
+			assert(failed.answered === 200, `n8n answered the status webhook ${failed.answered}`);
 			const failures = await failedExecutions(userFolder);
 			assert(failures.length === 0, `no n8n execution failed: ${failures.join('; ')}`);
 		},
