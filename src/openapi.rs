@@ -33,6 +33,7 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         (name = "admin", description = "Reviewers, teams, API keys and erasure on request; admin reviewers only"),
         (name = "web chat", description = "Baton's own chat widget: widget keys (admins) and the visitor's side (`/widget/v1`)"),
         (name = "operations", description = "Health and problem types"),
+        (name = "templates", description = "WhatsApp message templates: registered by admins, sent by reviewers after the 24-hour window"),
     )
 )]
 pub struct ApiDoc;

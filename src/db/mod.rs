@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod signals;
 pub mod staff;
 pub mod takeovers;
+pub mod templates;
 pub mod texts;
 pub mod webhooks;
 pub mod widgets;

@@ -372,6 +372,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_templates (id) {
+        id -> Text,
+        team_id -> Text,
+        name -> Text,
+        language -> Text,
+        category -> Text,
+        header_format -> Nullable<Text>,
+        header_text -> Nullable<Text>,
+        body -> Text,
+        footer -> Nullable<Text>,
+        buttons -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(whatsapp_templates -> teams (team_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     teams,
@@ -400,4 +419,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_reads,
     session_customers,
     canned_responses,
+    whatsapp_templates,
 );

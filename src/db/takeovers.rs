@@ -656,38 +656,153 @@ pub fn reply(
     content: &str,
     lease: std::time::Duration,
 ) -> Result<(super::models::MessageRow, String, Option<outbox::Leased>), ApiError> {
-    let (mut s, t) = lock_for_reviewer(conn, session_id, r)?;
+    let (s, t) = lock_for_reviewer(conn, session_id, r)?;
     require_holder(&s, r)?;
     if let Some(closed_at) = sessions::reply_window_closed(&s, now()) {
         return Err(ApiError::new(
             Kind::ReplyWindowClosed,
             format!(
-                "WhatsApp's 24-hour customer-service window closed at {}; a free-text reply can no longer reach the customer (a template message is needed until they write again)",
-                closed_at.and_utc().to_rfc3339()
+                "WhatsApp's 24-hour customer-service window closed at {}; a free-text reply can no longer reach the customer (a template message is needed until they write again: POST /v1/sessions/{}/template-replies)",
+                closed_at.and_utc().to_rfc3339(),
+                s.id
             ),
         ));
     }
+    record_reply(conn, s, &t, r, content.to_string(), None, None, lease)
+}
+
+/// Which template a template reply uses.
+pub enum TemplatePick<'a> {
+    Id(&'a str),
+    Named { name: &'a str, language: &'a str },
+}
+
+/// A reviewer's template reply (WhatsApp; allowed whether or not the reply window is open):
+/// the template of the conversation's team filled with the reviewer's values, stored as the
+/// rendered text with the template kept in the turn's `meta`, and queued for `reply_webhook`
+/// with the Cloud API's `template` object, in one transaction.
+pub fn reply_template(
+    conn: &mut DbConnection,
+    session_id: &str,
+    r: &ReviewerAuth,
+    pick: TemplatePick<'_>,
+    values: &crate::domain::templates::Values<'_>,
+    lease: std::time::Duration,
+) -> Result<(super::models::MessageRow, String, Option<outbox::Leased>), ApiError> {
+    let (s, t) = lock_for_reviewer(conn, session_id, r)?;
+    require_holder(&s, r)?;
+    // The conversation's team's templates; without a team, those of the reviewer's teams
+    // (admins: any team's). Another team's is answered as a missing one.
+    let team = t.assignee_team_id.as_deref();
+    let may_send = |x: &super::templates::Template| {
+        crate::domain::templates::may_send(r, team, &x.row.team_id)
+    };
+    let template = match pick {
+        TemplatePick::Id(id) => super::templates::get(conn, id)?
+            .filter(may_send)
+            .ok_or_else(|| {
+                ApiError::field(
+                    "template_id",
+                    format!("no template {id:?} of this conversation's team"),
+                )
+            })?,
+        TemplatePick::Named { name, language } => {
+            let mut found = super::templates::find(conn, name, language)?;
+            found.retain(may_send);
+            match found.len() {
+                0 => {
+                    return Err(ApiError::field(
+                        "name",
+                        format!("no template {name:?} in {language} of this conversation's team"),
+                    ))
+                }
+                1 => found.remove(0),
+                _ => {
+                    return Err(ApiError::field(
+                        "name",
+                        format!("several teams have a template {name:?} in {language}; give its template_id"),
+                    ))
+                }
+            }
+        }
+    };
+    let rendered = template
+        .row
+        .definition()?
+        .render(&template.row.name, &template.row.language, values)
+        .map_err(|problems| {
+            ApiError::validation(
+                problems
+                    .into_iter()
+                    .map(|(field, message)| crate::error::FieldError { field, message })
+                    .collect(),
+            )
+        })?;
+    let category = template.row.category();
+    let meta = serde_json::json!({
+        "kind": "template",
+        "template_id": template.row.id,
+        "template": rendered.template,
+        "template_category": category,
+    })
+    .to_string();
+    record_reply(
+        conn,
+        s,
+        &t,
+        r,
+        rendered.content,
+        Some(meta),
+        Some((rendered.template, category)),
+        lease,
+    )
+}
+
+/// Stores a reply the reviewer may send and queues its `reply` callback.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one private step of two reply kinds"
+)]
+fn record_reply(
+    conn: &mut DbConnection,
+    mut s: SessionRow,
+    t: &TakeoverRow,
+    r: &ReviewerAuth,
+    content: String,
+    meta: Option<String>,
+    template: Option<(
+        crate::domain::templates::CloudTemplate,
+        crate::domain::templates::Category,
+    )>,
+    lease: std::time::Duration,
+) -> Result<(super::models::MessageRow, String, Option<outbox::Leased>), ApiError> {
     let m = sessions::append(
         conn,
         &mut s,
         NewTurn {
             sender: Sender::Human(r.name.clone()),
-            content: content.to_string(),
+            content,
             external_id: None,
             at: None,
             tool_calls: None,
-            meta: None,
+            meta,
         },
     )?;
-    let mut ev = event(EventType::Reply, &s, &t);
+    let mut ev = event(EventType::Reply, &s, t);
     ev.reviewer = Some(reviewer_ref(r));
+    let (template, template_category) = match template {
+        Some((tpl, category)) => (Some(tpl), Some(category)),
+        None => (None, None),
+    };
     ev.message = Some(CallbackMessage {
         id: m.id.clone(),
         seq: m.seq,
         content: m.content.clone(),
         prefixed_content: format!("[{}] {}", r.display_name, m.content),
+        template,
+        template_category,
     });
-    let delivery = send(conn, &ev, &t, Some(&m.id))?
+    let delivery = send(conn, &ev, t, Some(&m.id))?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("reply was not queued")))?;
     let taken = outbox::take_if_head(conn, &delivery, lease)?;
     Ok((m, delivery, taken))

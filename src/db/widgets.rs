@@ -296,6 +296,8 @@ pub fn record_visitor_turn(
             seq: outcome.message.seq,
             content: outcome.message.content.clone(),
             prefixed_content: outcome.message.content.clone(),
+            template: None,
+            template_category: None,
         });
         ev.widget = Some(widget.reference());
         outbox::enqueue(conn, &ev, None, None)?;

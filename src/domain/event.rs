@@ -114,6 +114,17 @@ pub struct CallbackMessage {
     pub content: String,
     /// The text prefixed with the reviewer's display name: `[Alice] ...`.
     pub prefixed_content: String,
+    /// For a template reply (WhatsApp, after its 24-hour window): the WhatsApp Cloud API's
+    /// `template` object, filled, to send as the message's `template` field as is; `content`
+    /// is then the rendered text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub template: Option<super::templates::CloudTemplate>,
+    /// For a template reply: the template's category (`MARKETING`, `UTILITY`,
+    /// `AUTHENTICATION`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub template_category: Option<super::templates::Category>,
 }
 
 /// One callback body. Fields that do not apply to an event type are omitted.

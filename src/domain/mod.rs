@@ -24,6 +24,7 @@ pub mod staff;
 pub mod stats;
 pub mod subscription;
 pub mod takeover;
+pub mod templates;
 pub mod texts;
 pub mod types;
 pub mod visibility;

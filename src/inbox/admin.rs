@@ -1,12 +1,13 @@
 //! The admin pages of the inbox: reviewers, teams, API keys and escalation policies (the web
 //! chat's widget keys are in `inbox::widgets`, the customer texts in `inbox::texts`, the canned
-//! responses in `inbox::canned`). Each is a
+//! responses in `inbox::canned`, the WhatsApp templates in `inbox::templates`). Each is a
 //! server-rendered list with forms; the forms carry `data-api` (method and endpoint) and the
 //! script sends them to the JSON API with the CSRF header, then refreshes the `data-live`
 //! lists. Field conventions the script reads: `data-type="bool"` (a checkbox sent as true or
 //! false), `data-type="list"` (checkboxes sent as an array of the checked values),
 //! `data-optional` (left out when empty), `{field}` in an endpoint (taken from that field), and
-//! `data-rows` (repeated rows sent as an array of objects).
+//! `data-rows` (repeated rows sent as an array of objects), and a dotted name (`header.format`)
+//! (sent as a field of an object; the object is left out when all its fields are).
 
 use std::collections::BTreeMap;
 
@@ -28,17 +29,19 @@ pub enum Section {
     Escalation,
     Texts,
     Canned,
+    Templates,
     Widgets,
 }
 
 impl Section {
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
         Section::Reviewers,
         Section::Teams,
         Section::ApiKeys,
         Section::Escalation,
         Section::Texts,
         Section::Canned,
+        Section::Templates,
         Section::Widgets,
     ];
 
@@ -50,6 +53,7 @@ impl Section {
             Section::Escalation => "escalation",
             Section::Texts => "customer-texts",
             Section::Canned => "canned-responses",
+            Section::Templates => "whatsapp-templates",
             Section::Widgets => "web-chat",
         }
     }
@@ -62,6 +66,7 @@ impl Section {
             Section::Escalation => "Escalation policies",
             Section::Texts => "Customer texts",
             Section::Canned => "Canned responses",
+            Section::Templates => "WhatsApp templates",
             Section::Widgets => "Web chat",
         }
     }

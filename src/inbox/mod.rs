@@ -12,6 +12,7 @@ pub mod pages;
 pub mod routing;
 pub mod search;
 pub mod setup;
+pub mod templates;
 pub mod texts;
 pub mod views;
 pub mod widgets;

@@ -375,6 +375,7 @@ pub async fn get_conversation(
             names: &data.names,
             teams: data.teams,
             canned: data.canned,
+            templates: data.templates,
             earlier: data.earlier,
             now: now(),
         }),
@@ -395,6 +396,7 @@ struct ConversationData {
     release_at: Option<chrono::NaiveDateTime>,
     list: Vec<QueueRow>,
     canned: Vec<super::canned::Suggestion>,
+    templates: Vec<super::templates::Offered>,
     earlier: crate::db::search::Earlier,
 }
 
@@ -454,8 +456,17 @@ fn load_conversation(
             team: team.as_deref(),
         },
     );
+    // The WhatsApp templates the reviewer may send here (`domain::templates::may_send`).
+    let templates = if crate::db::sessions::reply_window_closes_at(&session).is_some() {
+        let mut all = crate::db::templates::list(conn, None, None)?;
+        all.retain(|t| crate::domain::templates::may_send(r, team_id.as_deref(), &t.row.team_id));
+        super::templates::offered(&all)
+    } else {
+        Vec::new()
+    };
     Ok(Some(ConversationData {
         canned,
+        templates,
         list: conversation_list(conn, r)?,
         customer,
         episodes: customers::takeovers_of(conn, id)?,
@@ -646,6 +657,7 @@ enum AdminData {
     Widgets(Vec<crate::db::widgets::WidgetRow>, Vec<String>),
     Texts(Vec<crate::db::texts::TextRow>, Vec<String>),
     Canned(Vec<crate::db::canned::Canned>, Vec<String>),
+    Templates(Vec<crate::db::templates::Template>, Vec<String>),
 }
 
 fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminData, ApiError> {
@@ -687,6 +699,10 @@ fn load_admin(conn: &mut DbConnection, section: admin::Section) -> Result<AdminD
                 teams,
             )
         }
+        Section::Templates => {
+            let (_, teams) = display_names(conn)?;
+            AdminData::Templates(crate::db::templates::list(conn, None, None)?, teams)
+        }
         Section::Widgets => {
             let (_, teams) = display_names(conn)?;
             AdminData::Widgets(crate::db::widgets::list(conn)?, teams)
@@ -708,7 +724,7 @@ pub async fn get_admin_section(
             actix_web::http::StatusCode::NOT_FOUND,
             views::message_page(
                 "No such page",
-                "The admin pages are Reviewers, Teams, API keys, Escalation policies, Customer texts, Canned responses and Web chat.",
+                "The admin pages are Reviewers, Teams, API keys, Escalation policies, Customer texts, Canned responses, WhatsApp templates and Web chat.",
             ),
         ));
     };
@@ -733,6 +749,7 @@ pub async fn get_admin_section(
         ),
         AdminData::Texts(list, teams) => super::texts::texts_page(&a, list, teams),
         AdminData::Canned(list, teams) => super::canned::admin_page(&a, list, teams),
+        AdminData::Templates(list, teams) => super::templates::admin_page(&a, list, teams),
         AdminData::Widgets(list, teams) => {
             super::widgets::widgets_page(&a, list, teams, &state.public_base)
         }

@@ -522,6 +522,8 @@ pub struct Conversation<'a> {
     pub teams: Vec<String>,
     /// The canned responses the reviewer may insert here, filled in for this conversation.
     pub canned: Vec<super::canned::Suggestion>,
+    /// The WhatsApp templates the reviewer may send here, offered once the window has closed.
+    pub templates: Vec<super::templates::Offered>,
     /// The session's earlier takeovers and the customer's other conversations.
     pub earlier: crate::db::search::Earlier,
     pub now: NaiveDateTime,
@@ -826,11 +828,16 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
     let status = c.status;
     let holder = s.assigned_to.as_deref();
     let mine = status == SessionStatus::HumanActive && holder == Some(c.reviewer.name.as_str());
+    // WhatsApp's window closed: the reply box gives way to the template picker (and comes
+    // back, through the key, when the customer answers).
+    let window_closed = crate::db::sessions::reply_window_closed(s, c.now)
+        .map(|at| format!("at {}", utc(at).format("%Y-%m-%d %H:%M UTC")));
     let key = format!(
-        "{}|{}|{}",
+        "{}|{}|{}|{}",
         s.status,
         holder.unwrap_or(""),
-        c.release_at.map(|at| at.to_string()).unwrap_or_default()
+        c.release_at.map(|at| at.to_string()).unwrap_or_default(),
+        window_closed.is_some()
     );
     // An approval pauses nobody: the AI keeps talking while it waits, and the approval panel
     // says all there is to say.
@@ -857,6 +864,9 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
                             (until(at, c.now)) " unless you reply."
                         }
                     }
+                    @if let Some(closed) = window_closed {
+                        (super::templates::picker(&c.templates, &closed))
+                    } @else {
                     form.composer data-action="replies" {
                         label for="reply" { "Reply to the customer" }
                         textarea #reply name="content" rows="3" required
@@ -868,6 +878,7 @@ fn state_panel(c: &Conversation<'_>) -> Markup {
                             button.primary type="submit" { "Send" }
                         }
                         p.formerror role="alert" {}
+                    }
                     }
                     div.actions.secondary {
                         details.tool {

@@ -35,6 +35,39 @@ fn request_examples() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "create_whatsapp_template",
+            json!({
+                "team": "support",
+                "name": "order_update",
+                "language": "en_US",
+                "category": "UTILITY",
+                "header": {"format": "TEXT", "text": "Order {{1}}"},
+                "body": "Hi {{1}}, your order {{2}} is on its way.",
+                "footer": "Shop Inc.",
+                "buttons": [{"type": "URL", "text": "Track it", "url": "https://shop.example/track/{{1}}"}]
+            }),
+        ),
+        (
+            "put_whatsapp_template",
+            json!({
+                "team": "support",
+                "name": "order_update",
+                "language": "en_US",
+                "category": "UTILITY",
+                "body": "Hi {{1}}, your order {{2}} has shipped."
+            }),
+        ),
+        (
+            "create_template_reply",
+            json!({
+                "name": "order_update",
+                "language": "en_US",
+                "parameters": ["Ana", "#123"],
+                "header_parameters": ["#123"],
+                "button_parameters": ["123"]
+            }),
+        ),
+        (
             "patch_canned_response",
             json!({"content": "Hi {customer_name}, refunds take 3 to 5 working days."}),
         ),
@@ -357,6 +390,27 @@ const LINKS: &[LinkSpec] = &[
         "Delete",
         "delete_canned_response",
         &[("canned_id", "$response.body#/id")],
+    ),
+    (
+        "create_whatsapp_template",
+        "201",
+        "Get",
+        "get_whatsapp_template",
+        &[("template_id", "$response.body#/id")],
+    ),
+    (
+        "create_whatsapp_template",
+        "201",
+        "Replace",
+        "put_whatsapp_template",
+        &[("template_id", "$response.body#/id")],
+    ),
+    (
+        "create_whatsapp_template",
+        "201",
+        "Delete",
+        "delete_whatsapp_template",
+        &[("template_id", "$response.body#/id")],
     ),
     (
         "create_widget",

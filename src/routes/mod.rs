@@ -23,6 +23,7 @@ pub mod signature_tests;
 pub mod stats;
 pub mod takeovers;
 pub mod teams;
+pub mod templates;
 pub mod texts;
 pub mod webhooks;
 pub mod widgets;
@@ -129,6 +130,12 @@ api_handlers!(
     api_keys::create_api_key,
     api_keys::delete_api_key,
     erasure::create_erasure,
+    templates::list_whatsapp_templates,
+    templates::create_whatsapp_template,
+    templates::get_whatsapp_template,
+    templates::put_whatsapp_template,
+    templates::delete_whatsapp_template,
+    templates::create_template_reply,
 );
 
 /// Parses a JSON body; an empty body becomes `T::default()` when `empty_ok`.

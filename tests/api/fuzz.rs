@@ -67,7 +67,7 @@ pub(crate) fn schemathesis() -> Result<PathBuf, String> {
 /// For them alone the check that every schema-valid request is accepted is left out; every
 /// other check (no 5xx, documented statuses, content types and bodies, schema-violating input
 /// refused, ...) runs on them as on the rest.
-const SEMANTIC: [(&str, &str); 14] = [
+const SEMANTIC: [(&str, &str); 17] = [
     ("get_stats", "`from` after `to` is refused"),
     ("get_review", "`from` after `to` is refused"),
     (
@@ -105,6 +105,18 @@ const SEMANTIC: [(&str, &str); 14] = [
     (
         "create_canned_response",
         "a team-wide one's team must exist",
+    ),
+    (
+        "create_whatsapp_template",
+        "the team must exist; parameters numbered {{1}}..{{n}} without a gap; a header's text and a button's url or phone_number depend on its kind",
+    ),
+    (
+        "put_whatsapp_template",
+        "as create_whatsapp_template, and the template must exist",
+    ),
+    (
+        "create_template_reply",
+        "the template must be the conversation's team's and take exactly the values given",
     ),
 ];
 

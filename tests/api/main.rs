@@ -26,6 +26,7 @@ mod setup;
 mod signals;
 mod staff;
 mod subscriptions;
+mod templates;
 mod timers;
 mod turns;
 mod upgrade;

@@ -725,6 +725,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions/{session_id}/template-replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the customer a WhatsApp template: the way to reach them after WhatsApp's 24-hour
+         *     window has closed (allowed while it is open too). The template is the conversation's
+         *     team's; its values are checked against it (missing or extra ones are 400). The turn's
+         *     `content` is the rendered text and its `meta` keeps the template; the `reply` callback's
+         *     `message` carries the Cloud API `template` object and `template_category`. Stored and
+         *     queued in one transaction, as a reply is. The window reopens when the customer answers.
+         */
+        post: operations["create_template_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions/{session_id}/transfer": {
         parameters: {
             query?: never;
@@ -1067,6 +1091,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/whatsapp-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The WhatsApp templates the caller may use: their teams' (admins: every team's), by team,
+         *     name and language.
+         */
+        get: operations["list_whatsapp_templates"];
+        put?: never;
+        /**
+         * Register a team's WhatsApp template, as Meta approved it (admins only). Its name is
+         *     unique per team and language.
+         */
+        post: operations["create_whatsapp_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/whatsapp-templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One WhatsApp template: one of the caller's teams' (admins: any). */
+        get: operations["get_whatsapp_template"];
+        /**
+         * Replace a WhatsApp template's values (admins only): the body is the whole template, as for
+         *     registering one.
+         */
+        put: operations["put_whatsapp_template"];
+        post?: never;
+        /** Delete a WhatsApp template (admins only). Replies already sent keep their copy. */
+        delete: operations["delete_whatsapp_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/widgets": {
         parameters: {
             query?: never;
@@ -1368,6 +1438,30 @@ export interface components {
              */
             weekly?: components["schemas"]["WeeklyHoursBody"];
         };
+        /** @description One button, as WhatsApp defines it (and as Baton stores it). */
+        Button: {
+            /** @description For `PHONE_NUMBER`: the number, with its country code (`+15550001234`). */
+            phone_number?: string;
+            /** @description The label, 1 to 25 characters. */
+            text: string;
+            /** @description `QUICK_REPLY`, `URL` or `PHONE_NUMBER`. */
+            type: components["schemas"]["ButtonKind"];
+            /**
+             * @description For `URL`: an `https://` (or `http://`) address; it may end in `{{1}}`, filled when the
+             *     template is sent.
+             */
+            url?: string;
+        };
+        /**
+         * @description The kinds of button WhatsApp templates may carry.
+         * @enum {string}
+         */
+        ButtonKind: "QUICK_REPLY" | "URL" | "PHONE_NUMBER";
+        /**
+         * @description What kind of button a `button` component fills.
+         * @enum {string}
+         */
+        ButtonSubType: "url";
         /** @description One callback body. Fields that do not apply to an event type are omitted. */
         CallbackEvent: {
             /** @description For `takeover.escalated`: the team or reviewer it moved to. */
@@ -1438,6 +1532,17 @@ export interface components {
              * @description Position in the session's history.
              */
             seq: number;
+            /**
+             * @description For a template reply (WhatsApp, after its 24-hour window): the WhatsApp Cloud API's
+             *     `template` object, filled, to send as the message's `template` field as is; `content`
+             *     is then the rendered text.
+             */
+            template?: components["schemas"]["CloudTemplate"];
+            /**
+             * @description For a template reply: the template's category (`MARKETING`, `UTILITY`,
+             *     `AUTHENTICATION`).
+             */
+            template_category?: components["schemas"]["Category"];
         };
         /** @description A canned response. */
         CannedResponse: {
@@ -1499,6 +1604,11 @@ export interface components {
          * @enum {string}
          */
         CannedScope: "team" | "personal";
+        /**
+         * @description What WhatsApp bills a template as.
+         * @enum {string}
+         */
+        Category: "MARKETING" | "UTILITY" | "AUTHENTICATION";
         /** @description A team's notification channel. */
         Channel: {
             /** @description Telegram chat. */
@@ -1559,6 +1669,60 @@ export interface components {
             /** @description Why it was closed. */
             reason?: string | null;
         };
+        /** @description One component of the Cloud API's `template` object. */
+        CloudComponent: {
+            /**
+             * @description For a `button`: its position among the template's buttons, from `"0"` (a string, as
+             *     the Cloud API has it).
+             */
+            index?: string;
+            /** @description The values, in order. */
+            parameters: components["schemas"]["CloudParameter"][];
+            /** @description For a `button`: `url`. */
+            sub_type?: components["schemas"]["ButtonSubType"];
+            /** @description `header`, `body` or `button`. */
+            type: components["schemas"]["ComponentKind"];
+        };
+        /** @description The Cloud API's `language` object. */
+        CloudLanguage: {
+            /** @description The language code, e.g. `en_US`. */
+            code: string;
+        };
+        /** @description One parameter value of the Cloud API. */
+        CloudParameter: {
+            text: string;
+            /** @enum {string} */
+            type: "text";
+        } | {
+            image: components["schemas"]["MediaLink"];
+            /** @enum {string} */
+            type: "image";
+        } | {
+            /** @enum {string} */
+            type: "video";
+            video: components["schemas"]["MediaLink"];
+        } | {
+            document: components["schemas"]["MediaLink"];
+            /** @enum {string} */
+            type: "document";
+        };
+        /** @description The WhatsApp Cloud API's `template` field of a message, ready to send as is. */
+        CloudTemplate: {
+            /**
+             * @description The filled parameters: a `header`, `body` or `button` component only where that part
+             *     has parameters.
+             */
+            components: components["schemas"]["CloudComponent"][];
+            /** @description The template's language. */
+            language: components["schemas"]["CloudLanguage"];
+            /** @description The template's name. */
+            name: string;
+        };
+        /**
+         * @description Which part of the template a component fills.
+         * @enum {string}
+         */
+        ComponentKind: "header" | "body" | "button";
         /** @description Thresholds on the model's signals. */
         ConfidenceRules: {
             /**
@@ -1773,6 +1937,11 @@ export interface components {
          * @enum {string}
          */
         HandoffReason: "out_of_scope" | "user_requested" | "low_confidence";
+        /**
+         * @description What a template's header shows.
+         * @enum {string}
+         */
+        HeaderFormat: "TEXT" | "IMAGE" | "VIDEO" | "DOCUMENT";
         /** @description A page of a list with a cursor. */
         Health: {
             /** @description `ok`. */
@@ -1903,6 +2072,11 @@ export interface components {
             /** @description The key's or reviewer's name. */
             name: string;
             reviewer?: null | components["schemas"]["ReviewerView"];
+        };
+        /** @description A media header's link. */
+        MediaLink: {
+            /** @description Where WhatsApp fetches the media. */
+            link: string;
         };
         /**
          * @description One message for the AI's chat memory, in the shape of an "Insert Messages" entry of n8n's
@@ -2752,6 +2926,45 @@ export interface components {
             /** @description `manual` (reviewers claim from the queue), `round_robin` or `least_busy`. */
             policy: components["schemas"]["AssignmentPolicy"];
         };
+        /** @description One button, as sent. */
+        TemplateButtonRequest: {
+            /** @description For `PHONE_NUMBER` (required there): the number with its country code. */
+            phone_number?: string | null;
+            /** @description The label, 1 to 25 characters. */
+            text: string;
+            /** @description `QUICK_REPLY`, `URL` or `PHONE_NUMBER`. */
+            type: components["schemas"]["ButtonKind"];
+            /** @description For `URL` (required there): an http(s) address, which may end in `{{1}}`. */
+            url?: string | null;
+        };
+        /** @description A template's header. */
+        TemplateHeader: {
+            /** @description `TEXT`, `IMAGE`, `VIDEO` or `DOCUMENT`. */
+            format: components["schemas"]["HeaderFormat"];
+            /** @description For `TEXT`: the line, with at most one parameter `{{1}}` (left out for media). */
+            text?: string;
+        };
+        /** @description A template's header, as sent. */
+        TemplateHeaderRequest: {
+            /** @description `TEXT`, `IMAGE`, `VIDEO` or `DOCUMENT`. */
+            format: components["schemas"]["HeaderFormat"];
+            text?: string | null;
+        };
+        /**
+         * @description A template reply: which template, and its values. Name the template by `template_id`, or
+         *     by `name` and `language` (looked up in the conversation's team).
+         */
+        TemplateReplyRequest: {
+            button_parameters?: string[];
+            header_parameters?: string[];
+            /** @description The template's language code (with `name`). */
+            language?: string | null;
+            /** @description The template's name (with `language`, instead of `template_id`). */
+            name?: string | null;
+            parameters?: string[];
+            /** @description The template's id (or give `name` and `language`). */
+            template_id?: string | null;
+        };
         /** @description One sentence Baton says to customers. */
         TextKeyInfo: {
             /** @description Baton's own wording, by language (`en`, `de`, `fr`, `es`). */
@@ -2975,6 +3188,62 @@ export interface components {
             tue?: components["schemas"]["OpeningIntervalBody"][];
             /** @description Wednesday. */
             wed?: components["schemas"]["OpeningIntervalBody"][];
+        };
+        /** @description A WhatsApp template as registered in Baton (it mirrors one Meta approved). */
+        WhatsappTemplate: {
+            /** @description The body, with its parameters `{{1}}`..`{{n}}`. */
+            body: string;
+            /** @description How many values a reply gives the body (`parameters`). */
+            body_parameters: number;
+            /** @description How many values a reply gives the URL buttons ending in `{{1}}` (`button_parameters`). */
+            button_parameters: number;
+            /** @description The buttons, in order (possibly none). */
+            buttons: components["schemas"]["Button"][];
+            /** @description `MARKETING`, `UTILITY` or `AUTHENTICATION`. */
+            category: components["schemas"]["Category"];
+            /**
+             * Format: date-time
+             * @description When it was registered.
+             */
+            created_at: string;
+            /** @description The footer, if it has one (no parameters). */
+            footer?: string;
+            /** @description The header, if it has one. */
+            header?: components["schemas"]["TemplateHeader"];
+            /**
+             * @description How many values a reply gives the header (`header_parameters`): its text's `{{1}}`, or
+             *     a media header's link.
+             */
+            header_parameters: number;
+            /** @description Template id. */
+            id: string;
+            /** @description The language code as WhatsApp has it, e.g. `en_US`. */
+            language: string;
+            /** @description The name as WhatsApp has it, e.g. `order_update`. */
+            name: string;
+            /** @description The team whose conversations may use it. */
+            team: string;
+            /**
+             * Format: date-time
+             * @description When it was last changed.
+             */
+            updated_at: string;
+        };
+        /** @description A template to register (or, with `PUT`, the whole of its new values). */
+        WhatsappTemplateRequest: {
+            body: string;
+            /** @description Up to 10 buttons: at most two `URL` and one `PHONE_NUMBER`. */
+            buttons?: components["schemas"]["TemplateButtonRequest"][] | null;
+            /** @description `MARKETING`, `UTILITY` or `AUTHENTICATION`. */
+            category: components["schemas"]["Category"];
+            footer?: string | null;
+            header?: null | components["schemas"]["TemplateHeaderRequest"];
+            /** @description The language code exactly as approved at Meta: `en`, `en_US`, `pt_BR`… */
+            language: string;
+            /** @description The name exactly as approved at Meta: lowercase letters, digits and `_`. */
+            name: string;
+            /** @description The team whose conversations may use it (by name). */
+            team: string;
         };
         /** @description A widget key. */
         Widget: {
@@ -6070,6 +6339,112 @@ export interface operations {
             };
         };
     };
+    create_template_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The integration's session id */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "button_parameters": [
+                 *         "123"
+                 *       ],
+                 *       "header_parameters": [
+                 *         "#123"
+                 *       ],
+                 *       "language": "en_US",
+                 *       "name": "order_update",
+                 *       "parameters": [
+                 *         "Ana",
+                 *         "#123"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["TemplateReplyRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored and queued for delivery */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyAccepted"];
+                };
+            };
+            /** @description No template named, or none of this conversation's team by that id or name; missing, extra or unsendable values (each named in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a reviewer token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session in your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You do not hold the conversation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_transfer: {
         parameters: {
             query?: never;
@@ -7555,6 +7930,370 @@ export interface operations {
                 };
             };
             /** @description No such subscription for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_whatsapp_templates: {
+        parameters: {
+            query?: {
+                /** @description Only this team's (by name); an unknown team lists none. */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatsappTemplate"][];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key (templates are for reviewers) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_whatsapp_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Hi {{1}}, your order {{2}} is on its way.",
+                 *       "buttons": [
+                 *         {
+                 *           "text": "Track it",
+                 *           "type": "URL",
+                 *           "url": "https://shop.example/track/{{1}}"
+                 *         }
+                 *       ],
+                 *       "category": "UTILITY",
+                 *       "footer": "Shop Inc.",
+                 *       "header": {
+                 *         "format": "TEXT",
+                 *         "text": "Order {{1}}"
+                 *       },
+                 *       "language": "en_US",
+                 *       "name": "order_update",
+                 *       "team": "support"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WhatsappTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatsappTemplate"];
+                };
+            };
+            /** @description A field WhatsApp would refuse (each named in `errors`), or an unknown team */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The team already has this name in this language */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_whatsapp_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Template id */
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatsappTemplate"];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key (templates are for reviewers) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such template, or another team's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_whatsapp_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Template id */
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Hi {{1}}, your order {{2}} has shipped.",
+                 *       "category": "UTILITY",
+                 *       "language": "en_US",
+                 *       "name": "order_update",
+                 *       "team": "support"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WhatsappTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatsappTemplate"];
+                };
+            };
+            /** @description A field WhatsApp would refuse (each named in `errors`), or an unknown team */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The team already has this name in this language */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_whatsapp_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Template id */
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such template */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -542,6 +542,14 @@
       }
       if (el.type === "checkbox" || el.type === "radio") { if (el.checked) out[name] = el.value; return; }
       if (el.dataset.optional !== undefined && el.value.trim() === "") return;
+      // "header.format": a field of the object "header", made when one of its fields is sent.
+      const dot = name.indexOf(".");
+      if (dot > 0) {
+        const outer = name.slice(0, dot);
+        if (typeof out[outer] !== "object" || out[outer] === null) out[outer] = {};
+        out[outer][name.slice(dot + 1)] = el.value;
+        return;
+      }
       out[name] = el.value;
     });
     return out;
@@ -892,6 +900,139 @@
   highlightNew();
   markRead();
   if (page === "queue" || page === "conversation") attention();
+
+  // WhatsApp templates after the 24-hour window (src/inbox/templates.rs renders the picker and
+  // the team's templates as JSON in #template-data). Choosing a template builds one labelled
+  // field per value it takes (header, body {{1}}..{{n}}, URL button endings); every keystroke
+  // re-renders the preview as the customer will read it (header, body and footer, blank lines
+  // between, the buttons below); sending posts to /template-replies. The listeners are on the
+  // document, so the live refresh may swap the picker freely.
+  function whatsappTemplates() {
+    function templates() {
+      const el = document.getElementById("template-data");
+      try { return el ? JSON.parse(el.textContent) : []; } catch (_) { return []; }
+    }
+    function chosen(form) {
+      const id = form.querySelector("#template-pick").value;
+      return templates().find((t) => t.id === id) || null;
+    }
+    function fill(text, values) {
+      return text.replace(/\{\{(\d+)\}\}/g, (all, n) => {
+        const v = values[Number(n) - 1];
+        return v ? v : all;
+      });
+    }
+    function valuesOf(form, kind) {
+      return Array.from(form.querySelectorAll('[data-tpl="' + kind + '"]')).map((el) => el.value);
+    }
+    function field(box, kind, i, label, hint, type) {
+      const id = "tpl-" + kind + "-" + i;
+      const l = document.createElement("label");
+      l.htmlFor = id;
+      l.textContent = label;
+      const input = document.createElement("input");
+      input.id = id;
+      input.type = type || "text";
+      input.required = true;
+      input.autocomplete = "off";
+      input.dataset.tpl = kind;
+      if (hint) input.placeholder = hint;
+      box.append(l, input);
+    }
+    function build(form) {
+      const box = form.querySelector("#template-values");
+      box.textContent = "";
+      const t = chosen(form);
+      if (!t) { preview(form); return; }
+      if (t.header_parameters > 0) {
+        if (t.header_format === "TEXT") field(box, "header", 0, "Header {{1}}", t.header_text);
+        else field(box, "header", 0, "Header " + t.header_format.toLowerCase() + " link (https://…)", "https://", "url");
+      }
+      for (let i = 0; i < t.body_parameters; i++) field(box, "body", i, "Body {{" + (i + 1) + "}}", "");
+      t.buttons.forEach((b, i) => {
+        if (t.button_takes_value[i]) field(box, "button", i, "Button “" + b.text + "”: end of " + b.url, "");
+      });
+      if (!box.children.length) {
+        const p = document.createElement("p");
+        p.className = "muted small";
+        p.textContent = "This template takes no values.";
+        box.append(p);
+      }
+      preview(form);
+    }
+    function preview(form) {
+      const out = form.querySelector("#template-preview");
+      const t = chosen(form);
+      out.textContent = "";
+      if (!t) {
+        const hint = document.createElement("span");
+        hint.className = "muted";
+        hint.textContent = "Choose a template to see it here.";
+        out.append(hint);
+        return;
+      }
+      const parts = [];
+      if (t.header_format === "TEXT" && t.header_text) parts.push(fill(t.header_text, valuesOf(form, "header")));
+      parts.push(fill(t.body, valuesOf(form, "body")));
+      if (t.footer) parts.push(t.footer);
+      const text = document.createElement("p");
+      text.className = "template-text";
+      text.textContent = parts.join("\n\n");
+      if (t.header_format && t.header_format !== "TEXT") {
+        const media = document.createElement("p");
+        media.className = "muted small";
+        media.textContent = "[" + t.header_format.toLowerCase() + "]";
+        out.append(media);
+      }
+      out.append(text);
+      if (t.buttons.length) {
+        const list = document.createElement("ul");
+        list.className = "tpl-buttons";
+        t.buttons.forEach((b) => {
+          const li = document.createElement("li");
+          li.textContent = b.text;
+          list.append(li);
+        });
+        out.append(list);
+      }
+    }
+    document.addEventListener("change", (e) => {
+      if (e.target.id !== "template-pick") return;
+      build(e.target.form);
+    });
+    document.addEventListener("input", (e) => {
+      const form = e.target.closest && e.target.closest("form[data-template-reply]");
+      if (form && e.target.dataset.tpl) preview(form);
+    });
+    document.addEventListener("submit", async (e) => {
+      const form = e.target.closest("form[data-template-reply]");
+      if (!form || !sessionPath) return;
+      e.preventDefault();
+      const t = chosen(form);
+      if (!t) return;
+      const err = form.querySelector(".formerror");
+      if (err) err.textContent = "";
+      const button = form.querySelector('button[type="submit"]');
+      if (button) button.disabled = true;
+      const r = await api(sessionPath + "/template-replies", {
+        template_id: t.id,
+        parameters: valuesOf(form, "body"),
+        header_parameters: valuesOf(form, "header"),
+        button_parameters: valuesOf(form, "button"),
+      });
+      if (button) button.disabled = false;
+      if (!r.ok) {
+        if (err) err.textContent = problemText(r);
+        if (r.status === 404 || r.status === 403) refresh();
+        return;
+      }
+      form.reset();
+      build(form);
+      toast("Template sent.");
+      await refresh();
+    });
+  }
+  whatsappTemplates();
 
   // Charts over time show their newest days first when they have to scroll (phones).
   document.querySelectorAll("[data-scroll-end]").forEach((el) => { el.scrollLeft = el.scrollWidth; });
