@@ -326,10 +326,7 @@ describe('Baton Trigger callbacks', () => {
 				parameters: [
 					{ type: 'text', text: 'Ana' },
 					{ type: 'text', text: '#123' },
-					{
-						type: 'currency',
-						currency: { fallback_value: '€12.50', code: 'EUR', amount_1000: 12500 },
-					},
+					{ type: 'text', text: '€12.50' },
 				],
 			},
 			{

@@ -1,5 +1,5 @@
 import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
-import type { CallbackEvent } from './api';
+import type { CallbackEvent, CallbackMessage, CloudParameter, CloudTemplate } from './api';
 
 /** A callback as Baton sends it (the generated schema; `customer.message` carries `widget`). */
 export type BatonEvent = CallbackEvent;
@@ -81,69 +81,35 @@ export const EVENT_OPTIONS: INodePropertyOptions[] = [
 ];
 
 /**
- * A WhatsApp template a reviewer sent because the 24-hour window had closed: the Cloud API's
- * `template` field as is (`name`, `language.code`, `components`). Written here rather than taken
- * from `api-types.ts` while the generated schema does not carry it yet.
+ * What a parameter says as text: its `text`, or a media header's link.
  */
-export interface TemplateMessage {
-	name: string;
-	language: { code: string };
-	components?: TemplateComponent[];
-}
-
-/** One component of a Cloud API template: header, body or button, with its parameters. */
-export interface TemplateComponent {
-	type: string;
-	sub_type?: string;
-	index?: string | number;
-	parameters?: TemplateParameter[];
-}
-
-/** A Cloud API template parameter: `text`, a currency/date with its fallback text, or media. */
-export interface TemplateParameter {
-	type: string;
-	text?: string;
-	currency?: { fallback_value?: string };
-	date_time?: { fallback_value?: string };
-	image?: { link?: string };
-	video?: { link?: string };
-	document?: { link?: string };
-}
-
-/** The message of a `reply`, with the template fields a template reply carries. */
-type ReplyMessage = NonNullable<BatonEvent['message']> & {
-	template?: TemplateMessage | null;
-	template_category?: string | null;
-};
-
-/**
- * What a parameter says as text: its `text`, the fallback text of a currency or date, or a
- * media header's link.
- */
-function parameterText(parameter: TemplateParameter): string | null {
-	return (
-		parameter.text ??
-		parameter.currency?.fallback_value ??
-		parameter.date_time?.fallback_value ??
-		parameter.image?.link ??
-		parameter.video?.link ??
-		parameter.document?.link ??
-		null
-	);
+function parameterText(parameter: CloudParameter): string {
+	switch (parameter.type) {
+		case 'text':
+			return parameter.text ?? '';
+		case 'image':
+			return parameter.image?.link ?? '';
+		case 'video':
+			return parameter.video?.link ?? '';
+		case 'document':
+			return parameter.document?.link ?? '';
+		default:
+			return '';
+	}
 }
 
 /** The texts of one component type's parameters, in order (null when the template has none). */
-function componentTexts(template: TemplateMessage, type: string): string[] | null {
-	const component = (template.components ?? []).find((c) => c.type?.toLowerCase() === type);
+function componentTexts(template: CloudTemplate, type: string): string[] | null {
+	const component = (template.components ?? []).find((c) => c.type === type);
 	if (!component) return null;
-	return (component.parameters ?? []).map((p) => parameterText(p) ?? '');
+	return (component.parameters ?? []).map(parameterText);
 }
 
 /**
  * The template fields of an item, flat, so a WhatsApp node's Send Template can be filled with
  * expressions: `is_template` on every item, the rest null unless a `reply` carries a template.
  */
-function templateFields(message: ReplyMessage | null): IDataObject {
+function templateFields(message: CallbackMessage | null): IDataObject {
 	const template = message?.template ?? null;
 	if (!template || typeof template.name !== 'string') {
 		return {
@@ -184,7 +150,7 @@ export interface EventItemOptions {
  * Every field is present on every item (null when it does not apply to the event type).
  */
 export function eventToItem(event: BatonEvent, options: EventItemOptions): IDataObject {
-	const message = (event.message ?? null) as ReplyMessage | null;
+	const message = event.message ?? null;
 	let text: string | null = event.text ?? null;
 	if (event.type === 'reply' && message) {
 		text = options.prefixReviewerName ? message.prefixed_content : message.content;
