@@ -344,6 +344,71 @@ async fn a_reviewer_inserts_a_canned_response_with_slash_and_sends_it_in_chromiu
     assert!(helpers::verify_signature(&app.signing_secret, &replies[0]));
 }
 
+/// WhatsApp templates (issue 16): an admin registers one in the admin page; on a WhatsApp
+/// conversation whose window has closed the reviewer picks it, fills its values, sees the
+/// preview and sends it; the receiver gets the reply with the Cloud API `template` object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_sends_a_whatsapp_template_after_the_window_in_chromium() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            !under_ci(),
+            "Chromium is required under CI: apt-get install -y chromium"
+        );
+        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/browser");
+    ensure_packages(&dir);
+    let app = spawn_app(Backend::Sqlite).await;
+    let receiver = Receiver::start();
+    let rendered = "Order #123\n\nHi Ana, your order #123 is on its way.\n\nShop Inc.";
+    let out = tokio::process::Command::new("node")
+        .arg("templates.test.mjs")
+        .current_dir(&dir)
+        .env("BATON_URL", &app.base)
+        .env("BATON_API_KEY", &app.api_key)
+        .env("BATON_PASSWORD", PASSWORD)
+        .env("RECEIVER_URL", receiver.url(""))
+        .env("TEMPLATE_TEXT", rendered)
+        .env("ARTIFACTS", root.join("artifacts"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("run node");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "the WhatsApp template browser tests failed:\n{}\n{}\nbaton log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        app.log()
+    );
+    let got = receiver
+        .wait_for("the template reply", |got| {
+            !Receiver::of_type(got, "reply").is_empty()
+        })
+        .await;
+    let replies = Receiver::of_type(&got, "reply");
+    assert_eq!(replies.len(), 1, "exactly one reply was sent");
+    let message = &replies[0].body["message"];
+    assert_eq!(message["content"], rendered);
+    assert_eq!(
+        message["template"],
+        serde_json::json!({
+            "name": "order_update",
+            "language": {"code": "en_US"},
+            "components": [
+                {"type": "header", "parameters": [{"type": "text", "text": "#123"}]},
+                {"type": "body", "parameters": [{"type": "text", "text": "Ana"}, {"type": "text", "text": "#123"}]},
+                {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "123"}]}
+            ]
+        })
+    );
+    assert_eq!(message["template_category"], "UTILITY");
+    assert!(helpers::verify_signature(&app.signing_secret, &replies[0]));
+}
+
 /// First-run setup (issue 17): on a Baton without reviewers, the link it printed makes the first
 /// admin, their team and an API key once, shows what n8n's credential takes with working copy
 /// buttons, signs the admin in, then is a 404; the pages fit a phone and a laptop, axe-clean.

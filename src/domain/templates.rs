@@ -305,9 +305,11 @@ fn placeholders(text: &str) -> Result<Vec<usize>, String> {
         let inner = &after[..close];
         match inner.parse::<usize>() {
             Ok(n) if n >= 1 && inner.bytes().all(|b| b.is_ascii_digit()) => found.push(n),
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "{{{{{inner}}}}} is not a parameter: parameters are numbered {{{{1}}}}, {{{{2}}}}…"
-            )),
+            ))
+            }
         }
         rest = &after[close + 2..];
     }
@@ -786,8 +788,7 @@ mod tests {
     }
 
     fn fields(r: Result<Definition, Vec<FieldProblem>>) -> Vec<String> {
-        r.err()
-            .expect("refused")
+        r.expect_err("refused")
             .into_iter()
             .map(|(f, _)| f)
             .collect()
@@ -1042,8 +1043,7 @@ mod tests {
                     buttons: &[],
                 },
             )
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .into_iter()
             .map(|(f, _)| f)
             .collect()
