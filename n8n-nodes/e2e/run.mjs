@@ -465,7 +465,7 @@ async function modelAnswer(body) {
  * handback; then a customer whose 24-hour window has closed gets Alice's template as a
  * `type: template` message (free text refused by Baton), and free text again once they answer.
  */
-async function whatsappSupport({ whatsapp, api, batonUrl, n8nUrl, userFolder, signingSecret }) {
+async function whatsappSupport({ whatsapp, api, batonUrl, n8nUrl, userFolder }) {
 	const waTriggerUrl = `${n8nUrl}/webhook/baton-whatsapp`;
 	const texts = (number) => whatsapp.sentTo(number).filter((m) => m.type === 'text');
 	const REPLY = 'Hi, Alice here. Let me look at your order.';
@@ -613,142 +613,63 @@ async function whatsappSupport({ whatsapp, api, batonUrl, n8nUrl, userFolder, si
 		},
 	);
 
-	// Until this Baton has template replies (issue 16), the n8n side is driven with a reply event
-	// shaped as the contract describes it, signed as Baton signs a takeover's callbacks.
-	const spec = await expectOk('GET', `${batonUrl}/openapi.json`);
-	if (!spec.paths['/v1/sessions/{session_id}/template-replies']) {
-		log('this Baton has no POST /v1/sessions/{id}/template-replies: using a contract-shaped event');
-		await step(
-			'a template reply event (as the contract shapes it, not from Baton) reaches WhatsApp as a template message',
-			async () => {
-				const body = JSON.stringify({
-					id: 'evt_template_contract',
-					type: 'reply',
-					occurred_at: new Date().toISOString(),
-					session_id: WA_LATE_CUSTOMER,
-					channel: 'whatsapp',
-					channel_ref: WA_LATE_CUSTOMER,
-					takeover_id: lateSession.takeover_id,
-					reviewer: { name: 'alice', display_name: 'Alice' },
-					message: {
-						id: 'msg_template_contract',
-						seq: 99,
-						content: 'Hi Ana, your order #123 has an update. Reply to chat with us.',
-						prefixed_content:
-							'[Alice] Hi Ana, your order #123 has an update. Reply to chat with us.',
-						template: {
-							name: TEMPLATE.name,
-							language: { code: TEMPLATE.language },
-							components: [
-								{
-									type: 'body',
-									parameters: [
-										{ type: 'text', text: 'Ana' },
-										{ type: 'text', text: '#123' },
-									],
-								},
-							],
-						},
-						template_category: 'UTILITY',
-					},
-				});
-				const ts = String(Math.floor(Date.now() / 1000));
-				const response = await http('POST', waTriggerUrl, {
-					body,
-					headers: {
-						'webhook-id': 'evt_template_contract',
-						'webhook-timestamp': ts,
-						'webhook-signature': sign(signingSecret, 'evt_template_contract', ts, body),
-					},
-				});
-				assert(response.status === 200, `the Baton Trigger answered ${response.status}`);
-				const sent = await waitFor(
-					'the template on WhatsApp',
-					() => whatsapp.sentTo(WA_LATE_CUSTOMER).find((m) => m.type === 'template'),
-					30_000,
-				);
-				assert(sent.delivered, 'WhatsApp delivers a template after the window');
-				assert(
-					JSON.stringify(sent.template) ===
-						JSON.stringify({
-							name: 'order_update',
-							language: { code: 'en_US' },
-							components: [
-								{
-									type: 'body',
-									parameters: [
-										{ type: 'text', text: 'Ana' },
-										{ type: 'text', text: '#123' },
-									],
-								},
-							],
-						}),
-					`the template as the Cloud API expects it: ${JSON.stringify(sent.template)}`,
-				);
-				assert(
-					!texts(WA_LATE_CUSTOMER).some((m) => m.text.includes('#123')),
-					'the template did not also go out as free text',
-				);
-			},
-		);
-	} else
-		await step(
-			"Alice's template reaches WhatsApp as a template message with its name, language and parameters",
-			async () => {
-				const root = (
-					await expectOk('POST', `${batonUrl}/v1/auth/login`, {
-						body: { name: 'root', password: 'secret-pass' },
-					})
-				).token;
-				await expectOk('POST', `${batonUrl}/v1/whatsapp-templates`, {
-					token: root,
-					body: {
-						team: 'support',
-						...TEMPLATE,
-						category: 'UTILITY',
-						body: 'Hi {{1}}, your order {{2}} has an update. Reply to chat with us.',
-					},
-				});
-				await expectOk('POST', `${batonUrl}/v1/sessions/${WA_LATE_CUSTOMER}/template-replies`, {
-					token: alice,
-					body: { ...TEMPLATE, parameters: ['Ana', '#123'] },
-				});
-				const sent = await waitFor(
-					'the template on WhatsApp',
-					() => whatsapp.sentTo(WA_LATE_CUSTOMER).find((m) => m.type === 'template'),
-					30_000,
-				);
-				assert(sent.delivered, 'WhatsApp delivers a template after the window');
-				assert(
-					JSON.stringify(sent.template) ===
-						JSON.stringify({
-							name: 'order_update',
-							language: { code: 'en_US' },
-							components: [
-								{
-									type: 'body',
-									parameters: [
-										{ type: 'text', text: 'Ana' },
-										{ type: 'text', text: '#123' },
-									],
-								},
-							],
-						}),
-					`the template as the Cloud API expects it: ${JSON.stringify(sent.template)}`,
-				);
-				assert(
-					!texts(WA_LATE_CUSTOMER).some((m) => m.text.includes('#123')),
-					'the template did not also go out as free text',
-				);
-				const history = await api('GET', `/v1/sessions/${WA_LATE_CUSTOMER}/messages?limit=500`);
-				assert(
-					history.items.some(
-						(m) => m.sender === 'human:alice' && m.content.includes('Hi Ana, your order #123'),
-					),
-					`Baton keeps the rendered template in the history: ${JSON.stringify(history.items.map((m) => m.content))}`,
-				);
-			},
-		);
+	await step(
+		"Alice's template reaches WhatsApp as a template message with its name, language and parameters",
+		async () => {
+			const root = (
+				await expectOk('POST', `${batonUrl}/v1/auth/login`, {
+					body: { name: 'root', password: 'secret-pass' },
+				})
+			).token;
+			await expectOk('POST', `${batonUrl}/v1/whatsapp-templates`, {
+				token: root,
+				body: {
+					team: 'support',
+					...TEMPLATE,
+					category: 'UTILITY',
+					body: 'Hi {{1}}, your order {{2}} has an update. Reply to chat with us.',
+				},
+			});
+			await expectOk('POST', `${batonUrl}/v1/sessions/${WA_LATE_CUSTOMER}/template-replies`, {
+				token: alice,
+				body: { ...TEMPLATE, parameters: ['Ana', '#123'] },
+			});
+			const sent = await waitFor(
+				'the template on WhatsApp',
+				() => whatsapp.sentTo(WA_LATE_CUSTOMER).find((m) => m.type === 'template'),
+				30_000,
+			);
+			assert(sent.delivered, 'WhatsApp delivers a template after the window');
+			assert(
+				JSON.stringify(sent.template) ===
+					JSON.stringify({
+						name: 'order_update',
+						language: { code: 'en_US' },
+						components: [
+							{
+								type: 'body',
+								parameters: [
+									{ type: 'text', text: 'Ana' },
+									{ type: 'text', text: '#123' },
+								],
+							},
+						],
+					}),
+				`the template as the Cloud API expects it: ${JSON.stringify(sent.template)}`,
+			);
+			assert(
+				!texts(WA_LATE_CUSTOMER).some((m) => m.text.includes('#123')),
+				'the template did not also go out as free text',
+			);
+			const history = await api('GET', `/v1/sessions/${WA_LATE_CUSTOMER}/messages?limit=500`);
+			assert(
+				history.items.some(
+					(m) => m.sender === 'human:alice' && m.content.includes('Hi Ana, your order #123'),
+				),
+				`Baton keeps the rendered template in the history: ${JSON.stringify(history.items.map((m) => m.content))}`,
+			);
+		},
+	);
 
 	await step(
 		'the customer answers the template: the window opens again and free text reaches them',
@@ -2186,7 +2107,6 @@ async function main() {
 		batonUrl,
 		n8nUrl,
 		userFolder,
-		signingSecret: apiKey.signing_secret,
 	});
 
 	await step(
