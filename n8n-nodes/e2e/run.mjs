@@ -17,7 +17,12 @@
 // example runs a real n8n AI Agent against a fake OpenAI-compatible model server: the model calls
 // the Baton Handoff tool, a reviewer replies and hands back, and the model's next request carries
 // the handback's summary and the person's turns from the agent's memory; an answer that comes back
-// after a person took the chat is not sent. Last, n8n restarts and the triggers keep working.
+// after a person took the chat is not sent. The WhatsApp example runs its unchanged WhatsApp
+// nodes against a fake Cloud API (fakeWhatsApp.mjs, reached through n8n's HTTPS_PROXY support):
+// Meta's webhook subscription, a customer's message through the WhatsApp Trigger, a takeover, a
+// reviewer's free text as a text message; a conversation whose 24-hour window has closed gets the
+// reviewer's template as a `type: template` message, and free text again once the customer
+// answers. Last, n8n restarts and the triggers keep working.
 // Ends with "N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -38,6 +43,7 @@ import { fileURLToPath } from 'node:url';
 import { sign } from './sign.mjs';
 import { startFakeTelegram } from './fakeTelegram.mjs';
 import { startFakeOpenAi } from './fakeOpenAi.mjs';
+import { startFakeWhatsApp } from './fakeWhatsApp.mjs';
 import { cacheDir, ensureN8n } from './install-n8n.mjs';
 import { installAsDocumented, pack } from '../scripts/install-packed.mjs';
 import { createRequire } from 'node:module';
@@ -54,6 +60,14 @@ const APPROVAL_WORKFLOW_ID = 'BatonApproval1';
 const WIDGET_WORKFLOW_ID = 'BatonWebChatWidget1';
 const AGENT_WORKFLOW_ID = 'BatonAiAgent1';
 const AGENT_SESSION = 'agent-e2e-1';
+const WHATSAPP_WORKFLOW_ID = 'BatonWhatsAppSupport1';
+// The sender number the WhatsApp example answers Baton's events from (its documented placeholder).
+const WA_PHONE_NUMBER_ID = '100000000000001';
+const WA_APP = { appId: '700000000000001', appSecret: 'fake-meta-app-secret' };
+const WA_TOKEN = 'fake-whatsapp-access-token';
+// Two customers: one writes now, one whose message arrives 25 hours after they wrote it.
+const WA_CUSTOMER = '4915100000001';
+const WA_LATE_CUSTOMER = '4915100000002';
 // What the fake model writes as the handoff tool's summary.
 const HANDOFF_SUMMARY = 'Charged twice for order 1234; wants a person to refund the duplicate.';
 // The shop page that embeds Baton's widget (only its origin matters: nothing is served there).
@@ -445,6 +459,266 @@ async function modelAnswer(body) {
 	return { content: `Model: you said "${text}"` };
 }
 
+/**
+ * The WhatsApp example against the fake Cloud API: Meta's webhook subscription, a customer's
+ * message through the WhatsApp Trigger, a takeover, Alice's free text as a text message and the
+ * handback; then a customer whose 24-hour window has closed gets Alice's template as a
+ * `type: template` message (free text refused by Baton), and free text again once they answer.
+ */
+async function whatsappSupport({ whatsapp, api, batonUrl, n8nUrl, userFolder }) {
+	const waTriggerUrl = `${n8nUrl}/webhook/baton-whatsapp`;
+	const texts = (number) => whatsapp.sentTo(number).filter((m) => m.type === 'text');
+	const REPLY = 'Hi, Alice here. Let me look at your order.';
+	let alice;
+
+	await step(
+		"the WhatsApp example subscribes the Meta app's webhook (answering Meta's challenge) and its Baton Trigger",
+		async () => {
+			const subscription = await waitFor(
+				'the WhatsApp Trigger subscription on the fake Graph API',
+				() => whatsapp.subscription?.callback_url?.startsWith(n8nUrl) && whatsapp.subscription,
+				60_000,
+			);
+			assert(
+				subscription.object === 'whatsapp_business_account' &&
+					JSON.stringify(subscription.fields.map((f) => f.name)) === '["messages"]',
+				`subscribed to messages: ${JSON.stringify(subscription)}`,
+			);
+			const verification = await waitFor('the callback verification', () => whatsapp.verification);
+			assert(verification.ok, `n8n answered the hub.challenge: ${JSON.stringify(verification)}`);
+			const hook = await waitFor(
+				'the Baton Trigger subscription of the WhatsApp example',
+				async () => (await api('GET', '/v1/webhooks')).items.find((h) => h.url === waTriggerUrl),
+				60_000,
+			);
+			assert(
+				JSON.stringify(hook.channels) === '["whatsapp"]',
+				`only WhatsApp events: ${JSON.stringify(hook.channels)}`,
+			);
+			assert(
+				whatsapp.calls.every((c) => c.path.startsWith('/v')),
+				'every Graph call went through the proxy to the fake',
+			);
+		},
+	);
+
+	await step(
+		'a WhatsApp customer asks for a person: "connecting you" goes out as text, Baton holds a whatsapp takeover to their number',
+		async () => {
+			const status = await whatsapp.customerSays(
+				WA_CUSTOMER,
+				'I want to talk to a real person please',
+			);
+			assert(status === 200, `WhatsApp Trigger answered ${status}`);
+			const notice = await waitFor(
+				'"connecting you with a person" on WhatsApp',
+				() => texts(WA_CUSTOMER).find((m) => m.text.startsWith("I'm connecting you")),
+				30_000,
+			);
+			assert(notice.delivered, 'inside the window: WhatsApp delivers it');
+			const session = await api('GET', `/v1/sessions/${WA_CUSTOMER}`);
+			assert(session.owner === 'human', `owner is ${session.owner}`);
+			assert(session.channel === 'whatsapp', `channel ${session.channel}`);
+			const closes = Date.parse(session.reply_window_closes_at);
+			assert(
+				closes > Date.now() + 23 * 3600_000,
+				`the window closes in ~24 h: ${session.reply_window_closes_at}`,
+			);
+			const takeover = await api('GET', `/v1/takeovers/${session.takeover_id}`);
+			assert(
+				takeover.reply_webhook === waTriggerUrl,
+				`replies go to the example's Baton Trigger: ${takeover.reply_webhook}`,
+			);
+			assert(session.channel_ref === WA_CUSTOMER, `channel_ref ${session.channel_ref}`);
+		},
+	);
+
+	await step(
+		"Alice's free-text reply and her handback reach the customer as WhatsApp text messages",
+		async () => {
+			alice = (
+				await expectOk('POST', `${batonUrl}/v1/auth/login`, {
+					body: { name: 'alice', password: 'secret-pass' },
+				})
+			).token;
+			await expectOk('POST', `${batonUrl}/v1/sessions/${WA_CUSTOMER}/claim`, { token: alice });
+			await expectOk('POST', `${batonUrl}/v1/sessions/${WA_CUSTOMER}/replies`, {
+				token: alice,
+				body: { content: REPLY },
+			});
+			const reply = await waitFor(
+				'the reviewer reply on WhatsApp',
+				() => texts(WA_CUSTOMER).find((m) => m.text === `[Alice] ${REPLY}`),
+				30_000,
+			);
+			assert(reply.delivered, 'inside the window: delivered');
+			await expectOk('POST', `${batonUrl}/v1/sessions/${WA_CUSTOMER}/handback`, {
+				token: alice,
+				body: { summary: 'Order found; nothing else needed' },
+			});
+			await waitFor(
+				'the handback text on WhatsApp',
+				() => texts(WA_CUSTOMER).find((m) => /handing you back/.test(m.text)),
+				30_000,
+			);
+			assert(
+				whatsapp.sentTo(WA_CUSTOMER).every((m) => m.type === 'text'),
+				'no template inside the window',
+			);
+		},
+	);
+
+	const TEMPLATE = { name: 'order_update', language: 'en_US' };
+	let lateSession;
+	await step(
+		'a message that arrives 25 hours after the customer wrote it leaves the window closed: Baton refuses free text',
+		async () => {
+			const wrote = Date.now() - 25 * 3600_000;
+			const status = await whatsapp.customerSays(
+				WA_LATE_CUSTOMER,
+				'I want to talk to a real person please',
+				{ at: wrote, name: 'Ana' },
+			);
+			assert(status === 200, `WhatsApp Trigger answered ${status}`);
+			lateSession = await waitFor(
+				'the takeover of the late message',
+				async () => {
+					const s = await api('GET', `/v1/sessions/${WA_LATE_CUSTOMER}`);
+					return s.takeover_id ? s : undefined;
+				},
+				30_000,
+			);
+			assert(
+				Date.parse(lateSession.reply_window_closes_at) < Date.now(),
+				`the window closed an hour ago: ${lateSession.reply_window_closes_at}`,
+			);
+			// WhatsApp accepts the workflow's "connecting you" but does not deliver it (error 131047).
+			const notice = await waitFor(
+				'"connecting you" sent to the late customer',
+				() => texts(WA_LATE_CUSTOMER).find((m) => m.text.startsWith("I'm connecting you")),
+				30_000,
+			);
+			assert(!notice.delivered, 'outside the window WhatsApp does not deliver free text');
+			await expectOk('POST', `${batonUrl}/v1/sessions/${WA_LATE_CUSTOMER}/claim`, {
+				token: alice,
+			});
+			const refused = await http('POST', `${batonUrl}/v1/sessions/${WA_LATE_CUSTOMER}/replies`, {
+				token: alice,
+				body: { content: 'Free text after the window' },
+			});
+			assert(
+				refused.status === 409 && refused.json?.type === '/problems/reply-window-closed',
+				`free text refused: ${refused.status} ${refused.text.slice(0, 300)}`,
+			);
+		},
+	);
+
+	await step(
+		"Alice's template reaches WhatsApp as a template message with its name, language and parameters",
+		async () => {
+			const root = (
+				await expectOk('POST', `${batonUrl}/v1/auth/login`, {
+					body: { name: 'root', password: 'secret-pass' },
+				})
+			).token;
+			await expectOk('POST', `${batonUrl}/v1/whatsapp-templates`, {
+				token: root,
+				body: {
+					team: 'support',
+					...TEMPLATE,
+					category: 'UTILITY',
+					body: 'Hi {{1}}, your order {{2}} has an update. Reply to chat with us.',
+				},
+			});
+			await expectOk('POST', `${batonUrl}/v1/sessions/${WA_LATE_CUSTOMER}/template-replies`, {
+				token: alice,
+				body: { ...TEMPLATE, parameters: ['Ana', '#123'] },
+			});
+			const sent = await waitFor(
+				'the template on WhatsApp',
+				() => whatsapp.sentTo(WA_LATE_CUSTOMER).find((m) => m.type === 'template'),
+				30_000,
+			);
+			assert(sent.delivered, 'WhatsApp delivers a template after the window');
+			assert(
+				JSON.stringify(sent.template) ===
+					JSON.stringify({
+						name: 'order_update',
+						language: { code: 'en_US' },
+						components: [
+							{
+								type: 'body',
+								parameters: [
+									{ type: 'text', text: 'Ana' },
+									{ type: 'text', text: '#123' },
+								],
+							},
+						],
+					}),
+				`the template as the Cloud API expects it: ${JSON.stringify(sent.template)}`,
+			);
+			assert(
+				!texts(WA_LATE_CUSTOMER).some((m) => m.text.includes('#123')),
+				'the template did not also go out as free text',
+			);
+			const history = await api('GET', `/v1/sessions/${WA_LATE_CUSTOMER}/messages?limit=500`);
+			assert(
+				history.items.some(
+					(m) => m.sender === 'human:alice' && m.content.includes('Hi Ana, your order #123'),
+				),
+				`Baton keeps the rendered template in the history: ${JSON.stringify(history.items.map((m) => m.content))}`,
+			);
+		},
+	);
+
+	await step(
+		'the customer answers the template: the window opens again and free text reaches them',
+		async () => {
+			assert(
+				(await whatsapp.customerSays(WA_LATE_CUSTOMER, 'Yes, where is it?', { name: 'Ana' })) ===
+					200,
+				'WhatsApp Trigger accepted the message',
+			);
+			await waitFor(
+				'the window to open again',
+				async () =>
+					Date.parse(
+						(await api('GET', `/v1/sessions/${WA_LATE_CUSTOMER}`)).reply_window_closes_at,
+					) >
+					Date.now() + 23 * 3600_000,
+				30_000,
+			);
+			assert(
+				!texts(WA_LATE_CUSTOMER).some((m) => m.text.startsWith('AI:')),
+				'the bot stayed quiet: Alice owns the conversation',
+			);
+			await expectOk('POST', `${batonUrl}/v1/sessions/${WA_LATE_CUSTOMER}/replies`, {
+				token: alice,
+				body: { content: 'It is with the courier, arriving tomorrow.' },
+			});
+			const reply = await waitFor(
+				'the free-text reply after the window reopened',
+				() =>
+					texts(WA_LATE_CUSTOMER).find(
+						(m) => m.text === '[Alice] It is with the courier, arriving tomorrow.',
+					),
+				30_000,
+			);
+			assert(reply.delivered, 'inside the reopened window: delivered');
+			// Meta's status webhooks (failed 131047 for the text outside the window) reached the
+			// WhatsApp Trigger and started nothing that failed.
+			const failed = await waitFor('the status webhooks', () =>
+				whatsapp.statuses.find(
+					(st) => st.status === 'failed' && st.recipient_id === WA_LATE_CUSTOMER,
+				),
+			);
+			assert(failed.answered === 200, `n8n answered the status webhook ${failed.answered}`);
+			const failures = await failedExecutions(userFolder);
+			assert(failures.length === 0, `no n8n execution failed: ${failures.join('; ')}`);
+		},
+	);
+}
+
 async function main() {
 	const batonBin = resolve(root, process.env.BATON_BIN ?? '../target/debug/baton');
 	if (!existsSync(batonBin)) {
@@ -548,6 +822,16 @@ async function main() {
 	const telegram = await startFakeTelegram({ token: TG_TOKEN });
 	cleanups.push(() => telegram.close());
 
+	// --- fake WhatsApp Cloud API (an HTTPS proxy for graph.facebook.com) ------------------------
+	const whatsapp = await startFakeWhatsApp({
+		dir: join(work, 'whatsapp-tls'),
+		...WA_APP,
+		accessToken: WA_TOKEN,
+		phoneNumberId: WA_PHONE_NUMBER_ID,
+		displayPhoneNumber: '15550001234',
+	});
+	cleanups.push(() => whatsapp.close());
+
 	// --- fake model server (OpenAI-compatible) --------------------------------------------------
 	const model = await startFakeOpenAi({ respond: (body) => modelAnswer(body) });
 	cleanups.push(() => model.close());
@@ -583,7 +867,21 @@ async function main() {
 		EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
 		DB_SQLITE_POOL_SIZE: '2',
 		NODE_ENV: 'production',
+		// n8n's WhatsApp nodes call https://graph.facebook.com; n8n sends HTTPS through this proxy
+		// (the fake Cloud API) and trusts its certificate. Everything on loopback goes direct.
+		HTTPS_PROXY: whatsapp.proxyUrl,
+		NO_PROXY: '127.0.0.1,localhost',
+		NODE_EXTRA_CA_CERTS: whatsapp.caFile,
 	};
+	for (const name of [
+		'HTTP_PROXY',
+		'http_proxy',
+		'https_proxy',
+		'ALL_PROXY',
+		'all_proxy',
+		'no_proxy',
+	])
+		delete n8nEnv[name];
 	const credentials = [
 		{
 			id: 'baton-credential',
@@ -596,6 +894,18 @@ async function main() {
 			name: 'Telegram account',
 			type: 'telegramApi',
 			data: { accessToken: TG_TOKEN, baseUrl: telegram.url },
+		},
+		{
+			id: 'whatsapp-credential',
+			name: 'WhatsApp account',
+			type: 'whatsAppApi',
+			data: { accessToken: WA_TOKEN, businessAccountId: 'waba-e2e' },
+		},
+		{
+			id: 'whatsapp-trigger-credential',
+			name: 'WhatsApp OAuth account',
+			type: 'whatsAppTriggerApi',
+			data: { clientId: WA_APP.appId, clientSecret: WA_APP.appSecret },
 		},
 		{
 			id: 'openai-credential',
@@ -641,7 +951,17 @@ async function main() {
 		join(root, 'examples', 'web-chat-widget', 'workflow.json'),
 		join(work, 'workflows', 'web-chat-widget.json'),
 	);
-	log('importing credentials and the five example workflows');
+	// The WhatsApp example exactly as shipped: its sender number is the fake's.
+	const whatsappExample = readFileSync(
+		join(root, 'examples', 'whatsapp-support', 'workflow.json'),
+		'utf8',
+	);
+	assert(
+		whatsappExample.includes(`"phoneNumberId": "${WA_PHONE_NUMBER_ID}"`),
+		'the WhatsApp example answers from its documented placeholder sender number',
+	);
+	writeFileSync(join(work, 'workflows', 'whatsapp.json'), whatsappExample);
+	log('importing credentials and the six example workflows');
 	run(
 		process.execPath,
 		[n8nBin, 'import:credentials', `--input=${join(work, 'credentials.json')}`],
@@ -662,6 +982,7 @@ async function main() {
 		APPROVAL_WORKFLOW_ID,
 		WIDGET_WORKFLOW_ID,
 		AGENT_WORKFLOW_ID,
+		WHATSAPP_WORKFLOW_ID,
 	]) {
 		run(process.execPath, [n8nBin, 'publish:workflow', `--id=${id}`], { env: n8nEnv });
 	}
@@ -1009,14 +1330,19 @@ async function main() {
 	});
 
 	await step(
-		"each Baton event reached only the workflow whose takeover it was (five workflows, one API key)",
+		'each Baton event reached only the workflow whose takeover it was (five workflows, one API key)',
 		async () => {
 			// Every example workflow runs on the same credential, and four of them have a Baton
 			// Trigger; each trigger hears only its own workflow's takeovers (scope own_takeovers).
 			const session = `"${CHAT}"`;
 			const own = await executionsMentioning(userFolder, WORKFLOW_ID, session);
 			assert(own > 0, `the Telegram workflow's executions carry its session ${session}`);
-			for (const other of [WEB_WORKFLOW_ID, APPROVAL_WORKFLOW_ID, WIDGET_WORKFLOW_ID, AGENT_WORKFLOW_ID]) {
+			for (const other of [
+				WEB_WORKFLOW_ID,
+				APPROVAL_WORKFLOW_ID,
+				WIDGET_WORKFLOW_ID,
+				AGENT_WORKFLOW_ID,
+			]) {
 				const n = await executionsMentioning(userFolder, other, session);
 				assert(n === 0, `${other} ran ${n} time(s) for the Telegram session ${session}`);
 			}
@@ -1774,6 +2100,14 @@ async function main() {
 			assert(failures.length === 0, `no n8n execution failed: ${failures.join('; ')}`);
 		},
 	);
+
+	await whatsappSupport({
+		whatsapp,
+		api,
+		batonUrl,
+		n8nUrl,
+		userFolder,
+	});
 
 	await step(
 		'after an n8n restart the triggers keep their subscriptions and replies still arrive verified',

@@ -81,6 +81,8 @@ describe('documentation', () => {
 				batonApi: 'Baton API',
 				telegramApi: 'Telegram API',
 				openAiApi: 'OpenAI',
+				whatsAppApi: 'WhatsApp API',
+				whatsAppTriggerApi: 'WhatsApp OAuth API',
 			};
 			for (const node of workflow.nodes) {
 				for (const type of Object.keys(node.credentials ?? {})) {

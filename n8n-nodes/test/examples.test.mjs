@@ -78,13 +78,14 @@ function visibleParameters(description, parameters) {
 }
 
 describe('example workflows', () => {
-	it('there are the Telegram, web chat, web chat widget, approval and AI Agent examples, each with a README', () => {
+	it('there are the Telegram, WhatsApp, web chat, web chat widget, approval and AI Agent examples, each with a README', () => {
 		assert.deepEqual(examples.sort(), [
 			'ai-agent-handoff',
 			'approval',
 			'telegram-support-bot',
 			'web-chat',
 			'web-chat-widget',
+			'whatsapp-support',
 		]);
 		for (const name of examples)
 			assert.ok(existsSync(`${dir}${name}/README.md`), `${name}/README.md`);
@@ -173,7 +174,7 @@ describe('example workflows', () => {
 		assert.equal(takeover.parameters.triggerPath, trigger.parameters.path);
 	});
 
-	for (const name of ['telegram-support-bot', 'web-chat']) {
+	for (const name of ['telegram-support-bot', 'web-chat', 'whatsapp-support']) {
 		it(`the ${name} example asks for queue updates and its trigger passes them and the off-hours message on`, () => {
 			const workflow = JSON.parse(readFileSync(`${dir}${name}/workflow.json`, 'utf8'));
 			const trigger = workflow.nodes.find((n) => n.type === 'n8n-nodes-baton.batonTrigger');
@@ -281,7 +282,10 @@ describe('example workflows', () => {
 			assert.deepEqual(next('Chat message'), ['Record customer message']);
 			const record = byName('Record customer message');
 			assert.equal(record.parameters.sender, 'user');
-			assert.equal(record.parameters.sessionId, "={{ $('Chat message').item.json.body.session_id }}");
+			assert.equal(
+				record.parameters.sessionId,
+				"={{ $('Chat message').item.json.body.session_id }}",
+			);
 			assert.deepEqual(next('Record customer message'), ['Person owns the chat?']);
 			assert.deepEqual(next('Person owns the chat?', 0), ['Respond: with a person']);
 			assert.deepEqual(next('Person owns the chat?', 1), [agent.name]);
@@ -342,6 +346,114 @@ describe('example workflows', () => {
 				byName('Simple Memory (handback)').parameters.sessionKey,
 				`={{ $('${trigger.name}').item.json.session_id }}`,
 			);
+		});
+	});
+	describe('the WhatsApp support example', () => {
+		const workflow = JSON.parse(readFileSync(`${dir}whatsapp-support/workflow.json`, 'utf8'));
+		const byName = (name) => workflow.nodes.find((n) => n.name === name);
+		const next = (name, output = 0) =>
+			(workflow.connections[name]?.main[output] ?? []).map((link) => link.node);
+		const trigger = workflow.nodes.find((n) => n.type === 'n8n-nodes-baton.batonTrigger');
+		const inbound = "$('WhatsApp Trigger').item.json.messages[0]";
+		const condition = (name) => byName(name).parameters.conditions.conditions[0];
+
+		it("records every WhatsApp message with the customer's number and WhatsApp's own time", () => {
+			const whatsapp = byName('WhatsApp Trigger');
+			assert.equal(whatsapp.type, 'n8n-nodes-base.whatsAppTrigger');
+			assert.deepEqual(whatsapp.parameters.updates, ['messages']);
+			// Delivery receipts (sent, delivered, read) are no customer turns.
+			assert.deepEqual(whatsapp.parameters.options.messageStatusUpdates, []);
+			assert.deepEqual(next('WhatsApp Trigger'), ['Record customer message']);
+			const record = byName('Record customer message');
+			assert.equal(record.parameters.sender, 'user');
+			assert.equal(record.parameters.sessionId, `={{ ${inbound}.from }}`);
+			const fields = record.parameters.additionalFields;
+			assert.equal(fields.channel, 'whatsapp');
+			assert.equal(fields.channelRef, `={{ ${inbound}.from }}`);
+			assert.equal(fields.messageId, `={{ ${inbound}.id }}`);
+			// The window counts from when the customer wrote, not when the webhook arrived.
+			assert.equal(fields.at, `={{ new Date(${inbound}.timestamp * 1000).toISOString() }}`);
+			assert.deepEqual(next('Record customer message'), ['Person owns the chat?']);
+			assert.deepEqual(next('Person owns the chat?', 0), ['Reviewer sees it in Baton']);
+			assert.deepEqual(next('Person owns the chat?', 1), ['Should a person answer?']);
+		});
+
+		it("hands off on the whatsapp channel to the customer's number, replying to its own trigger", () => {
+			assert.deepEqual(next('Should a person answer?'), ['Hand off?']);
+			assert.deepEqual(next('Hand off?', 0), ['Request takeover']);
+			const takeover = byName('Request takeover');
+			assert.equal(takeover.parameters.mode, 'takeover');
+			assert.equal(takeover.parameters.additionalFields.channel, 'whatsapp');
+			assert.equal(takeover.parameters.additionalFields.channelRef, `={{ ${inbound}.from }}`);
+			assert.equal(takeover.parameters.replyTo, 'trigger');
+			assert.equal(takeover.parameters.triggerPath, trigger.parameters.path);
+			assert.deepEqual(next('Request takeover'), ['Team open?']);
+			assert.deepEqual(next('Team open?', 0), ['Tell customer a person is coming']);
+			assert.deepEqual(next('Hand off?', 1), ['AI (stand-in)']);
+			assert.deepEqual(next('AI (stand-in)'), ['Record AI answer']);
+			assert.deepEqual(next('Record AI answer'), ["Still the AI's turn?"]);
+			assert.deepEqual(next("Still the AI's turn?", 0), ['Send AI answer']);
+			assert.deepEqual(next("Still the AI's turn?", 1), []);
+		});
+
+		it('its trigger hears only whatsapp events, on a path of its own', () => {
+			assert.equal(trigger.parameters.options.channels, 'whatsapp');
+			for (const event of ['reply', 'takeover.claimed', 'session.handed_back'])
+				assert.ok(trigger.parameters.events.includes(event), event);
+			const paths = examples
+				.filter((name) => name !== 'whatsapp-support')
+				.flatMap((name) =>
+					JSON.parse(readFileSync(`${dir}${name}/workflow.json`, 'utf8')).nodes.map(
+						(n) => n.parameters.path,
+					),
+				);
+			assert.ok(!paths.includes(trigger.parameters.path), 'no other example listens there');
+		});
+
+		it('sends a template reply with Send Template (name, language, body parameters), anything else as text to channel_ref', () => {
+			assert.deepEqual(next(trigger.name), ['Anything to send?']);
+			assert.deepEqual(next('Anything to send?', 0), ['Template?']);
+			assert.deepEqual(next('Anything to send?', 1), []);
+			assert.equal(condition('Template?').leftValue, '={{ $json.is_template }}');
+			assert.equal(condition('Template?').operator.operation, 'true');
+			assert.deepEqual(next('Template?', 0), ['Send template']);
+			assert.deepEqual(next('Template?', 1), ['Send to customer']);
+
+			const template = byName('Send template');
+			assert.equal(template.type, 'n8n-nodes-base.whatsApp');
+			assert.equal(template.parameters.operation, 'sendTemplate');
+			assert.equal(template.parameters.recipientPhoneNumber, '={{ $json.channel_ref }}');
+			// The WhatsApp node's template option value is "name|language".
+			assert.equal(
+				template.parameters.template,
+				"={{ $json.template_name + '|' + $json.template_language }}",
+			);
+			const [body] = template.parameters.components.component;
+			assert.equal(body.type, 'body');
+			assert.deepEqual(
+				body.bodyParameters.parameter.map((p) => [p.type, p.text]),
+				[
+					['text', '={{ $json.template_body_parameters[0] }}'],
+					['text', '={{ $json.template_body_parameters[1] }}'],
+				],
+			);
+
+			const text = byName('Send to customer');
+			assert.equal(text.type, 'n8n-nodes-base.whatsApp');
+			assert.equal(text.parameters.operation, 'send');
+			assert.equal(text.parameters.recipientPhoneNumber, '={{ $json.channel_ref }}');
+			assert.equal(text.parameters.textBody, '={{ $json.text }}');
+			assert.equal(
+				text.parameters.phoneNumberId,
+				template.parameters.phoneNumberId,
+				'both answer from the same number',
+			);
+		});
+
+		it('every WhatsApp node uses the WhatsApp credentials', () => {
+			for (const node of workflow.nodes.filter((n) => n.type === 'n8n-nodes-base.whatsApp'))
+				assert.deepEqual(Object.keys(node.credentials), ['whatsAppApi'], node.name);
+			assert.deepEqual(Object.keys(byName('WhatsApp Trigger').credentials), ['whatsAppTriggerApi']);
 		});
 	});
 });

@@ -306,9 +306,134 @@ describe('Baton Trigger callbacks', () => {
 					assignee: null,
 					widget_id: null,
 					widget_name: null,
+					is_template: false,
+					template_name: null,
+					template_language: null,
+					template_category: null,
+					template_header_parameters: null,
+					template_body_parameters: null,
+					template_components: null,
 				},
 			},
 		]);
+	});
+
+	it("flattens a WhatsApp template reply for Send Template: name, language, category, the body's texts in order, the components as is", async () => {
+		const components = [
+			{ type: 'header', parameters: [{ type: 'text', text: 'Your order' }] },
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'text', text: 'Ana' },
+					{ type: 'text', text: '#123' },
+					{ type: 'text', text: '€12.50' },
+				],
+			},
+			{
+				type: 'button',
+				sub_type: 'url',
+				index: '0',
+				parameters: [{ type: 'text', text: 'track/123' }],
+			},
+		];
+		const body = event({
+			channel: 'whatsapp',
+			channel_ref: '4915112345678',
+			message: {
+				id: 'msg_9',
+				seq: 12,
+				content: 'Hi Ana, your order #123 has shipped (€12.50).',
+				prefixed_content: '[Alice] Hi Ana, your order #123 has shipped (€12.50).',
+				template: { name: 'order_update', language: { code: 'en_US' }, components },
+				template_category: 'UTILITY',
+			},
+		});
+		const { result } = await receive({ body, secret: SUB_SECRET });
+		const item = result.workflowData[0][0].json;
+		assert.equal(item.is_template, true);
+		assert.equal(item.template_name, 'order_update');
+		assert.equal(item.template_language, 'en_US');
+		assert.equal(item.template_category, 'UTILITY');
+		assert.deepEqual(item.template_header_parameters, ['Your order']);
+		assert.deepEqual(item.template_body_parameters, ['Ana', '#123', '€12.50']);
+		assert.deepEqual(item.template_components, components);
+		// Everything else stays: the rendered text is the item's text, sent to the same address.
+		assert.equal(item.text, '[Alice] Hi Ana, your order #123 has shipped (€12.50).');
+		assert.equal(item.content, 'Hi Ana, your order #123 has shipped (€12.50).');
+		assert.equal(item.channel_ref, '4915112345678');
+		assert.equal(item.message_id, 'msg_9');
+		assert.equal(item.reviewer_display_name, 'Alice');
+	});
+
+	it("a media header's parameter is its link", async () => {
+		const components = [
+			{
+				type: 'header',
+				parameters: [{ type: 'document', document: { link: 'https://files.example/i.pdf' } }],
+			},
+		];
+		const body = event({
+			channel: 'whatsapp',
+			message: {
+				id: 'msg_11',
+				seq: 14,
+				content: 'Your invoice is attached.',
+				prefixed_content: '[Alice] Your invoice is attached.',
+				template: { name: 'invoice', language: { code: 'en' }, components },
+				template_category: 'UTILITY',
+			},
+		});
+		const { result } = await receive({ body, secret: SUB_SECRET });
+		const item = result.workflowData[0][0].json;
+		assert.deepEqual(item.template_header_parameters, ['https://files.example/i.pdf']);
+		assert.deepEqual(item.template_body_parameters, []);
+		assert.deepEqual(item.template_components, components);
+	});
+
+	it('a template without parameters has an empty body list, and no header list', async () => {
+		const body = event({
+			channel: 'whatsapp',
+			message: {
+				id: 'msg_10',
+				seq: 13,
+				content: 'We are here to help. Reply to continue.',
+				prefixed_content: '[Alice] We are here to help. Reply to continue.',
+				template: { name: 'hello_again', language: { code: 'de' } },
+				template_category: null,
+			},
+		});
+		const { result } = await receive({ body, secret: SUB_SECRET });
+		const item = result.workflowData[0][0].json;
+		assert.equal(item.is_template, true);
+		assert.equal(item.template_name, 'hello_again');
+		assert.equal(item.template_language, 'de');
+		assert.equal(item.template_category, null);
+		assert.deepEqual(item.template_body_parameters, []);
+		assert.equal(item.template_header_parameters, null);
+		assert.deepEqual(item.template_components, []);
+	});
+
+	it('only a reply is ever a template: other events and plain replies say is_template false', async () => {
+		const plain = await receive({
+			body: event({ message: { ...event().message, template: null } }),
+			secret: SUB_SECRET,
+		});
+		assert.equal(plain.result.workflowData[0][0].json.is_template, false);
+		assert.equal(plain.result.workflowData[0][0].json.template_name, null);
+		const claimed = await receive({
+			body: event({
+				type: 'takeover.claimed',
+				text: 'Alice joined the conversation',
+				message: {
+					...event().message,
+					template: { name: 'order_update', language: { code: 'en_US' }, components: [] },
+				},
+			}),
+			secret: SUB_SECRET,
+		});
+		const item = claimed.result.workflowData[0][0].json;
+		assert.equal(item.is_template, false);
+		assert.equal(item.template_components, null);
 	});
 
 	it("turns a web visitor's customer.message into an item with the words, the session and the widget", async () => {

@@ -28,6 +28,9 @@ export type SubscriptionScope = Schemas['SubscriptionScope'];
 export type SignatureTest = Schemas['SignatureTest'];
 export type Problem = Schemas['Problem'];
 export type CallbackEvent = Schemas['CallbackEvent'];
+export type CallbackMessage = Schemas['CallbackMessage'];
+export type CloudTemplate = Schemas['CloudTemplate'];
+export type CloudParameter = Schemas['CloudParameter'];
 export type EventType = Schemas['EventType'];
 
 export type EvaluateSignalRequest = Schemas['SignalInput'];

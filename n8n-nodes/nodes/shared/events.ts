@@ -1,5 +1,5 @@
 import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
-import type { CallbackEvent } from './api';
+import type { CallbackEvent, CallbackMessage, CloudParameter, CloudTemplate } from './api';
 
 /** A callback as Baton sends it (the generated schema; `customer.message` carries `widget`). */
 export type BatonEvent = CallbackEvent;
@@ -80,6 +80,59 @@ export const EVENT_OPTIONS: INodePropertyOptions[] = [
 	},
 ];
 
+/**
+ * What a parameter says as text: its `text`, or a media header's link.
+ */
+function parameterText(parameter: CloudParameter): string {
+	switch (parameter.type) {
+		case 'text':
+			return parameter.text ?? '';
+		case 'image':
+			return parameter.image?.link ?? '';
+		case 'video':
+			return parameter.video?.link ?? '';
+		case 'document':
+			return parameter.document?.link ?? '';
+		default:
+			return '';
+	}
+}
+
+/** The texts of one component type's parameters, in order (null when the template has none). */
+function componentTexts(template: CloudTemplate, type: string): string[] | null {
+	const component = (template.components ?? []).find((c) => c.type === type);
+	if (!component) return null;
+	return (component.parameters ?? []).map(parameterText);
+}
+
+/**
+ * The template fields of an item, flat, so a WhatsApp node's Send Template can be filled with
+ * expressions: `is_template` on every item, the rest null unless a `reply` carries a template.
+ */
+function templateFields(message: CallbackMessage | null): IDataObject {
+	const template = message?.template ?? null;
+	if (!template || typeof template.name !== 'string') {
+		return {
+			is_template: false,
+			template_name: null,
+			template_language: null,
+			template_category: null,
+			template_header_parameters: null,
+			template_body_parameters: null,
+			template_components: null,
+		};
+	}
+	return {
+		is_template: true,
+		template_name: template.name,
+		template_language: template.language?.code ?? null,
+		template_category: message?.template_category ?? null,
+		template_header_parameters: componentTexts(template, 'header'),
+		template_body_parameters: componentTexts(template, 'body') ?? [],
+		template_components: (template.components ?? []) as unknown as IDataObject[],
+	};
+}
+
 export interface EventItemOptions {
 	/** Use "[Alice] Hi" rather than "Hi" as the `text` of a reply. */
 	prefixReviewerName: boolean;
@@ -91,6 +144,9 @@ export interface EventItemOptions {
  * queue position or the off-hours message), and `channel_ref` is the address to send it to.
  * A `customer.message` has nothing to send (its `text` is null): the visitor's words are in
  * `content`, and `widget_id`/`widget_name` say which widget they wrote in.
+ * A reply that is a WhatsApp template (sent after the 24-hour window closed) also fills the
+ * `template_*` fields and sets `is_template`; its `text` is the rendered template, for channels
+ * that cannot send templates and for logs.
  * Every field is present on every item (null when it does not apply to the event type).
  */
 export function eventToItem(event: BatonEvent, options: EventItemOptions): IDataObject {
@@ -125,5 +181,6 @@ export function eventToItem(event: BatonEvent, options: EventItemOptions): IData
 		assignee: event.assignee ?? null,
 		widget_id: (event.widget?.id as string | undefined) ?? null,
 		widget_name: (event.widget?.name as string | undefined) ?? null,
+		...(event.type === 'reply' ? templateFields(message) : templateFields(null)),
 	};
 }
