@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use testkit::{login, Backend, Process, Received, Receiver, TestDb};
 
 mod detector;
+mod failover;
 mod search;
 mod wait;
 mod widget;
@@ -71,7 +72,14 @@ struct Args {
     /// Customers arriving a second in the customer's-wait scenario; 0 sends them all at once.
     #[arg(long, default_value_t = 100.0)]
     wait_rate: f64,
-    /// Run only this scenario (`search`, `queue`, `wait` or `detector`), not the whole bench.
+    /// Conversations the failover scenario's load goes round (`--only failover`).
+    #[arg(long, default_value_t = 20)]
+    failover_sessions: usize,
+    /// Concurrent clients of the failover scenario.
+    #[arg(long, default_value_t = 16)]
+    failover_clients: usize,
+    /// Run only this scenario (`search`, `queue`, `wait`, `failover` or `detector`), not the
+    /// whole bench.
     #[arg(long)]
     only: Option<String>,
     /// Where to write the JSON results.
@@ -235,9 +243,22 @@ fn main() -> anyhow::Result<()> {
                     .build()?;
                 queue_pages(&bins, backend, &args.pg, &client, plan).await
             }),
+            Some("failover") if backend == Backend::Postgres => rt.block_on(async {
+                let db = TestDb::create(backend, &args.pg, "baton_bench")?;
+                failover::run(
+                    &bins,
+                    db,
+                    backend.as_str(),
+                    args.failover_sessions,
+                    args.failover_clients,
+                )
+                .await
+            }),
+            // Replicas need PostgreSQL: SQLite is one process.
+            Some("failover") => Ok(Vec::new()),
             Some(other) => {
                 anyhow::bail!(
-                    "--only {other:?}: the scenarios run alone are search, queue, wait and detector"
+                    "--only {other:?}: the scenarios run alone are search, queue, wait, failover and detector"
                 )
             }
         };

@@ -401,3 +401,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_customers,
     canned_responses,
 );
+
+diesel::table! {
+    live_events (id) {
+        id -> BigInt,
+        session_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
