@@ -168,11 +168,17 @@ pub async fn run(
         .iter()
         .filter(|c| !first_arrival.contains_key(*c))
         .count();
-    let leased_sent = before_kill
+    // The last arrival after the kill of a reply acknowledged before it: the dead replica's
+    // leased callbacks (sent again once the lease ran out) and any still queued at the kill.
+    let leased_sent = Receiver::of_type(&got, "reply")
         .iter()
-        .filter_map(|c| first_arrival.get(c))
-        .filter(|at| **at > killed)
-        .map(|at| *at - killed)
+        .filter(|r| r.at > killed)
+        .filter(|r| {
+            r.body["message"]["content"]
+                .as_str()
+                .is_some_and(|c| before_kill.contains(c))
+        })
+        .map(|r| r.at - killed)
         .max()
         .unwrap_or_default();
     let duplicates = ids_of.values().filter(|ids| ids.len() > 1).count();
