@@ -90,6 +90,11 @@ pub struct LiveBus {
     origin: String,
     /// The journal thread's queue, once it runs.
     outgoing: OnceLock<Mutex<mpsc::Sender<Outgoing>>>,
+    /// How many notices and signals went to the journal, and how many it has handled: a stream
+    /// opens once the journal caught up ([`LiveBus::caught_up`]), so it never hears of a change
+    /// that committed before it opened.
+    queued: AtomicU64,
+    handled: AtomicU64,
     /// What to run when another replica revoked credentials (empty the API key cache).
     on_revocation: OnceLock<Box<dyn Fn() + Send + Sync>>,
     /// Bumped whenever reviewer sign-ins may have ended (sign-out, a disabled reviewer, a new
@@ -111,6 +116,8 @@ impl Default for LiveBus {
             next: AtomicU64::new(1),
             origin: uuid::Uuid::new_v4().to_string(),
             outgoing: OnceLock::new(),
+            queued: AtomicU64::new(0),
+            handled: AtomicU64::new(0),
             on_revocation: OnceLock::new(),
             sign_ins: AtomicU64::new(0),
             resolving: tokio::sync::Mutex::new(()),
@@ -124,13 +131,16 @@ impl LiveBus {
     pub fn session_changed(&self, session_id: &str, change: Change) {
         match self.outgoing.get() {
             Some(tx) => {
-                let _ = tx
+                let sent = tx
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .send(Outgoing::Notice(
                         session_id.to_string(),
                         change.as_str().to_string(),
                     ));
+                if sent.is_ok() {
+                    self.queued.fetch_add(1, Ordering::AcqRel);
+                }
             }
             None => {
                 let id = self.next.fetch_add(1, Ordering::Relaxed);
@@ -141,10 +151,13 @@ impl LiveBus {
 
     fn tell_replicas(&self, signal: &'static str) {
         if let Some(tx) = self.outgoing.get() {
-            let _ = tx
+            let sent = tx
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .send(Outgoing::Signal(signal));
+            if sent.is_ok() {
+                self.queued.fetch_add(1, Ordering::AcqRel);
+            }
         }
     }
 
@@ -180,6 +193,22 @@ impl LiveBus {
         }
         *published = id;
         let _ = self.sender.send(LiveEvent::new(id, session_id, kind));
+    }
+
+    /// Waits (at most a second) until the journal has fanned out every notice queued before
+    /// now: a stream that opens after a change committed then never hears of it live.
+    pub async fn caught_up(&self) {
+        let target = self.queued.load(Ordering::Acquire);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        while self.handled.load(Ordering::Acquire) < target
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    fn handled(&self, n: usize) {
+        self.handled.fetch_add(n as u64, Ordering::AcqRel);
     }
 
     /// Subscribes to new notices. Subscribe before reading a replay ([`LiveBus::replay_after`]):
@@ -327,39 +356,46 @@ pub fn start_journal(bus: Arc<LiveBus>, db: Db, postgres_url: Option<String>) {
 fn journal_local(bus: &LiveBus, db: &Db, rx: &mpsc::Receiver<Outgoing>) {
     let mut written = 0;
     while let Ok(first) = rx.recv() {
-        let notices = notices_of(std::iter::once(first).chain(rx.try_iter()));
-        if notices.is_empty() {
-            continue;
-        }
-        let mut stored = None;
-        for attempt in 1..=5 {
-            match db.write_blocking(|c| events::append(c, &notices)) {
-                Ok(s) => {
-                    stored = Some(s);
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e.detail, attempt, "live events: cannot log notices");
-                    std::thread::sleep(Duration::from_millis(200 * attempt));
-                }
+        let batch: Vec<Outgoing> = std::iter::once(first).chain(rx.try_iter()).collect();
+        let handled = batch.len();
+        journal_batch(bus, db, &notices_of(batch.into_iter()), &mut written);
+        bus.handled(handled);
+    }
+}
+
+/// Logs one batch (SQLite), then fans it out.
+fn journal_batch(bus: &LiveBus, db: &Db, notices: &[(String, String)], written: &mut usize) {
+    if notices.is_empty() {
+        return;
+    }
+    let mut stored = None;
+    for attempt in 1..=5 {
+        match db.write_blocking(|c| events::append(c, notices)) {
+            Ok(s) => {
+                stored = Some(s);
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.detail, attempt, "live events: cannot log notices");
+                std::thread::sleep(Duration::from_millis(200 * attempt));
             }
         }
-        let Some(stored) = stored else {
-            tracing::error!(
-                lost = notices.len(),
-                "live events: notices not logged; streams reload at their next reconnect"
-            );
-            continue;
-        };
-        for n in &stored {
-            bus.publish(n.id as u64, &n.session_id, &n.kind);
-        }
-        written += stored.len();
-        if written >= PRUNE_EVERY {
-            written = 0;
-            if let Err(e) = db.write_blocking(|c| events::prune(c, KEEP)) {
-                tracing::warn!(error = %e.detail, "live events: cannot prune the log");
-            }
+    }
+    let Some(stored) = stored else {
+        tracing::error!(
+            lost = notices.len(),
+            "live events: notices not logged; streams reload at their next reconnect"
+        );
+        return;
+    };
+    for n in &stored {
+        bus.publish(n.id as u64, &n.session_id, &n.kind);
+    }
+    *written += stored.len();
+    if *written >= PRUNE_EVERY {
+        *written = 0;
+        if let Err(e) = db.write_blocking(|c| events::prune(c, KEEP)) {
+            tracing::warn!(error = %e.detail, "live events: cannot prune the log");
         }
     }
 }
@@ -405,6 +441,7 @@ fn relay(
         }
         pending.extend(rx.try_iter());
         let mut awaiting = None;
+        let handled = pending.len();
         if !pending.is_empty() {
             // Everything queued goes out in one transaction: under load a transaction per turn
             // would cost PostgreSQL dearly.
@@ -453,6 +490,7 @@ fn relay(
             }
             std::thread::sleep(Duration::from_millis(1));
         }
+        bus.handled(handled);
     }
 }
 

@@ -57,6 +57,7 @@ pub async fn get_events(
     });
     // Subscribed before the log is read: a notice logged meanwhile arrives on both (the stream
     // skips ids it sent), never on neither.
+    state.live.caught_up().await;
     let rx = state.live.subscribe();
     let replay = match last_seen {
         Some(seen) => state.live.replay_after(&state.db, seen).await,
