@@ -1,31 +1,44 @@
 //! Live change notices for connected reviewers (the inbox's server-sent events): a broadcast of
-//! "session X changed", numbered so a reconnecting client can tell what it missed, with a bounded
-//! ring of recent notices to replay after a reconnect (`Last-Event-ID`). With PostgreSQL, notices
-//! also cross replicas via LISTEN/NOTIFY ([`bridge_postgres`]), and so does the word that
-//! credentials were revoked (each replica then empties its API key cache).
+//! "session X changed", numbered from one log shared through the database (`live_events`,
+//! [`crate::db::events`]), so an id means the same on every replica and a client that
+//! reconnects anywhere with `Last-Event-ID` replays what it missed from the log.
+//!
+//! The live path stays in memory: each replica's journal thread ([`start_journal`]) writes the
+//! notices its changes announce right after they commit, a batch per transaction, and fans them
+//! out to its streams; with PostgreSQL the same transaction NOTIFYs them, with their ids, to the
+//! other replicas (LISTEN), and so does the word that credentials were revoked (each replica then
+//! empties its API key cache). The log keeps the newest [`KEEP`] notices; an older id (or an
+//! unknown one) gets `event: reset`, never a silent gap.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::{Connection, PgConnection};
 
 use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
+use crate::db::events::{self, Backlog, StoredNotice};
 use crate::db::models::TakeoverRow;
+use crate::db::{Db, DbConnection};
 use crate::domain::change::Change;
 
-/// How many recent notices a reconnecting client can catch up on.
-const REPLAY: usize = 1024;
+/// How many notices the shared log keeps (the newest), so how far back a reconnecting client
+/// can catch up; each replica prunes after every [`PRUNE_EVERY`] notices it wrote, so the log
+/// briefly holds up to that many more per replica.
+pub const KEEP: i64 = 10_000;
+/// How many notices a replica writes between two prunings of the log.
+const PRUNE_EVERY: usize = 500;
+/// How many notices the in-process broadcast buffers for a slow stream (past that, `reset`).
+const BUFFER: usize = 1024;
 
 /// One change notice, sent as the `data:` of a server-sent event.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct LiveEvent {
-    /// Increasing number; also the event's `id:` line, to send back as `Last-Event-ID`.
+    /// Increasing number, the same on every replica; also the event's `id:` line, to send back
+    /// as `Last-Event-ID`.
     pub id: u64,
     /// What happened: `message`, `takeover`, `claimed`, `released`, `transferred`, `note`,
     /// `handed_back`, `closed`, ...
@@ -39,23 +52,49 @@ pub struct LiveEvent {
     pub audience: Arc<tokio::sync::OnceCell<Option<TakeoverRow>>>,
 }
 
+impl LiveEvent {
+    fn new(id: u64, session_id: &str, kind: &str) -> LiveEvent {
+        LiveEvent {
+            id,
+            kind: kind.to_string(),
+            session_id: session_id.to_string(),
+            audience: Default::default(),
+        }
+    }
+}
+
 /// What a reconnecting client missed.
 pub enum Replay {
     /// Every notice after the one it saw, oldest first.
     Events(Vec<LiveEvent>),
-    /// More than the ring holds (or a restart): the client must reload its view.
+    /// Older than the log keeps, or an id the log never had: the client must reload its view.
     Gap,
+}
+
+/// What goes to the journal thread.
+enum Outgoing {
+    /// A change to announce (session id, kind).
+    Notice(String, String),
+    /// A word for the other replicas only (credentials revoked, sign-ins changed).
+    Signal(&'static str),
 }
 
 /// The in-process bus.
 pub struct LiveBus {
     sender: broadcast::Sender<LiveEvent>,
+    /// The newest id fanned out here: ids go out increasing, each once.
+    published: Mutex<u64>,
+    /// Numbers notices when no journal runs (the unit tests): in memory, this process only.
     next: AtomicU64,
-    recent: Mutex<VecDeque<LiveEvent>>,
-    /// This process, so it can ignore its own notices coming back from PostgreSQL.
+    /// This process, so it can ignore its own signals coming back from PostgreSQL.
     origin: String,
-    /// Notices to publish to the other replicas, when bridged.
-    outgoing: OnceLock<Mutex<mpsc::Sender<String>>>,
+    /// The journal thread's queue, once it runs.
+    outgoing: OnceLock<Mutex<mpsc::Sender<Outgoing>>>,
+    /// How many notices and signals went to the journal, and how many it has handled: a stream
+    /// opens once the journal caught up ([`LiveBus::caught_up`]), so it never hears of a change
+    /// that committed before it opened.
+    queued: AtomicU64,
+    handled: AtomicU64,
     /// What to run when another replica revoked credentials (empty the API key cache).
     on_revocation: OnceLock<Box<dyn Fn() + Send + Sync>>,
     /// Bumped whenever reviewer sign-ins may have ended (sign-out, a disabled reviewer, a new
@@ -70,16 +109,15 @@ pub struct LiveBus {
 
 impl Default for LiveBus {
     fn default() -> Self {
-        let (sender, _) = broadcast::channel(REPLAY);
-        // Numbering starts at the boot time in milliseconds, so ids keep increasing across a
-        // restart and a client's old Last-Event-ID reads as "before everything we hold".
-        let start = chrono::Utc::now().timestamp_millis().max(1) as u64;
+        let (sender, _) = broadcast::channel(BUFFER);
         LiveBus {
             sender,
-            next: AtomicU64::new(start),
-            recent: Mutex::new(VecDeque::with_capacity(REPLAY)),
+            published: Mutex::new(0),
+            next: AtomicU64::new(1),
             origin: uuid::Uuid::new_v4().to_string(),
             outgoing: OnceLock::new(),
+            queued: AtomicU64::new(0),
+            handled: AtomicU64::new(0),
             on_revocation: OnceLock::new(),
             sign_ins: AtomicU64::new(0),
             resolving: tokio::sync::Mutex::new(()),
@@ -88,20 +126,38 @@ impl Default for LiveBus {
 }
 
 impl LiveBus {
-    /// Announces a change here and, when bridged, on the other replicas; nobody listening is fine.
+    /// Announces a change (after it committed) here and, when bridged, on the other replicas;
+    /// nobody listening is fine. It reaches the streams once the journal has logged it.
     pub fn session_changed(&self, session_id: &str, change: Change) {
-        self.publish_local(session_id, change.as_str());
-        self.tell_replicas(session_id, change.as_str());
+        match self.outgoing.get() {
+            Some(tx) => {
+                let sent = tx
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .send(Outgoing::Notice(
+                        session_id.to_string(),
+                        change.as_str().to_string(),
+                    ));
+                if sent.is_ok() {
+                    self.queued.fetch_add(1, Ordering::AcqRel);
+                }
+            }
+            None => {
+                let id = self.next.fetch_add(1, Ordering::Relaxed);
+                self.publish(id, session_id, change.as_str());
+            }
+        }
     }
 
-    fn tell_replicas(&self, session_id: &str, kind: &str) {
+    fn tell_replicas(&self, signal: &'static str) {
         if let Some(tx) = self.outgoing.get() {
-            let note =
-                serde_json::json!({"origin": self.origin, "session_id": session_id, "kind": kind});
-            let _ = tx
+            let sent = tx
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .send(note.to_string());
+                .send(Outgoing::Signal(signal));
+            if sent.is_ok() {
+                self.queued.fetch_add(1, Ordering::AcqRel);
+            }
         }
     }
 
@@ -113,14 +169,14 @@ impl LiveBus {
     /// Tells the other replicas that credentials were revoked here, so they forget what they
     /// cached. (This replica empties its own cache itself.) Not shown to reviewers.
     pub fn credentials_revoked(&self) {
-        self.tell_replicas("", REVOKED);
+        self.tell_replicas(REVOKED);
     }
 
     /// Says that reviewer sign-ins may have ended; call it after the change is committed and
     /// before announcing the changes that follow from it.
     pub fn sign_ins_changed(&self) {
         self.sign_ins.fetch_add(1, Ordering::AcqRel);
-        self.tell_replicas("", SIGN_INS);
+        self.tell_replicas(SIGN_INS);
     }
 
     /// Moves whenever sign-ins may have ended (see [`LiveBus::sign_ins_changed`]).
@@ -128,51 +184,80 @@ impl LiveBus {
         self.sign_ins.load(Ordering::Acquire)
     }
 
-    /// Announces a change to this process's subscribers only.
-    fn publish_local(&self, session_id: &str, kind: &str) {
-        // Numbering and sending under the ring's lock keeps the ring and the broadcast in order.
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        let event = LiveEvent {
-            id: self.next.fetch_add(1, Ordering::Relaxed),
-            kind: kind.to_string(),
-            session_id: session_id.to_string(),
-            audience: Default::default(),
-        };
-        if recent.len() == REPLAY {
-            recent.pop_front();
+    /// Fans a logged notice out to this process's streams, unless its id is not newer than the
+    /// last one sent (each id goes out once, in increasing order).
+    fn publish(&self, id: u64, session_id: &str, kind: &str) {
+        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        if id <= *published {
+            return;
         }
-        recent.push_back(event.clone());
-        let _ = self.sender.send(event);
+        *published = id;
+        let _ = self.sender.send(LiveEvent::new(id, session_id, kind));
     }
 
-    /// Subscribes to new notices and, for a client that saw `last_seen`, returns what it missed.
-    /// Notices in the replay may also arrive on the receiver: skip ids already sent.
-    pub fn subscribe_after(
-        &self,
-        last_seen: Option<u64>,
-    ) -> (broadcast::Receiver<LiveEvent>, Replay) {
-        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        let rx = self.sender.subscribe();
-        let Some(seen) = last_seen else {
-            return (rx, Replay::Events(Vec::new()));
-        };
-        let next = self.next.load(Ordering::Relaxed);
-        let oldest = recent.front().map(|e| e.id).unwrap_or(next);
-        let replay = if seen >= next || seen + 1 < oldest {
-            Replay::Gap
-        } else {
-            Replay::Events(recent.iter().filter(|e| e.id > seen).cloned().collect())
-        };
-        (rx, replay)
+    /// Waits (at most a second) until the journal has fanned out every notice queued before
+    /// now: a stream that opens after a change committed then never hears of it live.
+    pub async fn caught_up(&self) {
+        let target = self.queued.load(Ordering::Acquire);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        while self.handled.load(Ordering::Acquire) < target
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
     }
 
+    fn handled(&self, n: usize) {
+        self.handled.fetch_add(n as u64, Ordering::AcqRel);
+    }
+
+    /// Subscribes to new notices. Subscribe before reading a replay ([`LiveBus::replay_after`]):
+    /// notices of both then overlap instead of leaving a hole; skip ids already sent.
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.sender.subscribe()
+    }
+
+    /// What a client that saw `seen` missed, read from the shared log (any replica's notices).
+    /// A failed read is a [`Replay::Gap`]: the client reloads rather than miss something.
+    pub async fn replay_after(&self, db: &Db, seen: u64) -> Replay {
+        let Ok(seen) = i64::try_from(seen) else {
+            return Replay::Gap;
+        };
+        let limit = REPLAY_LIMIT;
+        match db.read(move |c| events::after(c, seen, limit)).await {
+            Ok(backlog) => replay_of(seen, backlog, limit),
+            Err(e) => {
+                tracing::warn!(error = %e.detail, "live events: cannot read the log for a replay");
+                Replay::Gap
+            }
+        }
     }
 
     pub fn receivers(&self) -> usize {
         self.sender.receiver_count()
     }
+}
+
+/// The most notices one replay reads: the window and the prunings' slack.
+const REPLAY_LIMIT: i64 = 2 * KEEP;
+
+/// What to replay to a client that saw `seen`: every later notice, unless notices after it
+/// were pruned (it is older than the oldest kept, bar the one just before) or the log never
+/// held it (newer than the newest, or the log is empty).
+fn replay_of(seen: i64, backlog: Backlog, limit: i64) -> Replay {
+    let Some((oldest, newest)) = backlog.bounds else {
+        return Replay::Gap;
+    };
+    if seen < oldest - 1 || seen > newest || backlog.after.len() as i64 >= limit {
+        return Replay::Gap;
+    }
+    Replay::Events(
+        backlog
+            .after
+            .into_iter()
+            .map(|n| LiveEvent::new(n.id as u64, &n.session_id, &n.kind))
+            .collect(),
+    )
 }
 
 /// Which reviewers have a live stream open on this replica. The timers mark them as seen in the
@@ -229,76 +314,225 @@ impl Drop for PresenceGuard {
 
 /// PostgreSQL's channel for live notices between replicas.
 const CHANNEL: &str = "baton_live";
-/// The kind of notice that says "credentials were revoked"; it concerns no session.
+/// The signal that says "credentials were revoked"; it concerns no session.
 const REVOKED: &str = "credentials.revoked";
 const SIGN_INS: &str = "sign-ins.changed";
+/// How long the PostgreSQL journal waits for notices to send before it looks for the other
+/// replicas' ones: a notice crosses replicas within about this long.
+const POLL: Duration = Duration::from_millis(50);
+/// How long it waits for its own notices to come back from PostgreSQL after a commit.
+const ECHO_WAIT: Duration = Duration::from_secs(1);
 
-/// Connects the bus to the other replicas through PostgreSQL: one thread with its own connection
-/// sends this process's notices with NOTIFY and relays the others' (LISTEN). Each replica numbers
-/// the relayed notices itself, so `Last-Event-ID` stays per replica. Reconnects after failures.
-pub fn bridge_postgres(bus: Arc<LiveBus>, url: String) {
-    let (tx, rx) = mpsc::channel::<String>();
+/// Starts the journal thread: it writes this process's notices to the shared log, a batch per
+/// transaction, and fans them out here. With PostgreSQL (`postgres_url`) it has a connection of
+/// its own that NOTIFYs each batch in the transaction that logs it and LISTENs: every replica,
+/// this one included, fans out the notices as PostgreSQL delivers them, in commit order, which
+/// the log's lock makes id order. Reconnects after failures, keeping what it had to send.
+pub fn start_journal(bus: Arc<LiveBus>, db: Db, postgres_url: Option<String>) {
+    let (tx, rx) = mpsc::channel::<Outgoing>();
     if bus.outgoing.set(Mutex::new(tx)).is_err() {
         return;
     }
     std::thread::Builder::new()
-        .name("baton-live-pg".into())
-        .spawn(move || loop {
-            if let Err(e) = relay(&bus, &url, &rx) {
-                tracing::warn!(error = %e, "live events: PostgreSQL LISTEN/NOTIFY failed; reconnecting");
+        .name("baton-live".into())
+        .spawn(move || match postgres_url {
+            Some(url) => {
+                let mut pending = Vec::new();
+                let mut written = 0;
+                loop {
+                    match relay(&bus, &url, &rx, &mut pending, &mut written) {
+                        Ok(()) => return,
+                        Err(e) => tracing::warn!(error = %e, "live events: PostgreSQL journal failed; reconnecting"),
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
             }
-            std::thread::sleep(Duration::from_secs(1));
+            None => journal_local(&bus, &db, &rx),
         })
         .expect("spawn the live event thread");
 }
 
-#[derive(serde::Deserialize)]
+/// The single-process journal (SQLite): log a batch, then fan it out.
+fn journal_local(bus: &LiveBus, db: &Db, rx: &mpsc::Receiver<Outgoing>) {
+    let mut written = 0;
+    while let Ok(first) = rx.recv() {
+        let batch: Vec<Outgoing> = std::iter::once(first).chain(rx.try_iter()).collect();
+        let handled = batch.len();
+        journal_batch(bus, db, &notices_of(batch.into_iter()), &mut written);
+        bus.handled(handled);
+    }
+}
+
+/// Logs one batch (SQLite), then fans it out.
+fn journal_batch(bus: &LiveBus, db: &Db, notices: &[(String, String)], written: &mut usize) {
+    if notices.is_empty() {
+        return;
+    }
+    let mut stored = None;
+    for attempt in 1..=5 {
+        match db.write_blocking(|c| events::append(c, notices)) {
+            Ok(s) => {
+                stored = Some(s);
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.detail, attempt, "live events: cannot log notices");
+                std::thread::sleep(Duration::from_millis(200 * attempt));
+            }
+        }
+    }
+    let Some(stored) = stored else {
+        tracing::error!(
+            lost = notices.len(),
+            "live events: notices not logged; streams reload at their next reconnect"
+        );
+        return;
+    };
+    for n in &stored {
+        bus.publish(n.id as u64, &n.session_id, &n.kind);
+    }
+    *written += stored.len();
+    if *written >= PRUNE_EVERY {
+        *written = 0;
+        if let Err(e) = db.write_blocking(|c| events::prune(c, KEEP)) {
+            tracing::warn!(error = %e.detail, "live events: cannot prune the log");
+        }
+    }
+}
+
+fn notices_of(batch: impl Iterator<Item = Outgoing>) -> Vec<(String, String)> {
+    batch
+        .filter_map(|o| match o {
+            Outgoing::Notice(session, kind) => Some((session, kind)),
+            Outgoing::Signal(_) => None,
+        })
+        .collect()
+}
+
+/// A notice as it crosses replicas: a logged change (with its id) or a signal (with its origin).
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Notice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    #[serde(default)]
     origin: String,
+    #[serde(default)]
     session_id: String,
     kind: String,
 }
 
-fn relay(bus: &LiveBus, url: &str, rx: &mpsc::Receiver<String>) -> anyhow::Result<()> {
-    let mut conn = PgConnection::establish(url)?;
-    conn.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+fn relay(
+    bus: &LiveBus,
+    url: &str,
+    rx: &mpsc::Receiver<Outgoing>,
+    pending: &mut Vec<Outgoing>,
+    written: &mut usize,
+) -> anyhow::Result<()> {
+    let failed = |e: crate::error::ApiError| anyhow::anyhow!(e.detail);
+    let mut conn = DbConnection::Postgresql(PgConnection::establish(url)?);
+    events::listen(&mut conn, CHANNEL).map_err(failed)?;
     loop {
-        // Wait briefly for outgoing notices, then look for incoming ones: a notice crosses
-        // replicas within about 100 ms.
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(first) => {
-                // Everything queued goes out in one statement (one transaction): under load a
-                // notice per turn would cost PostgreSQL a transaction per turn. Identical notices
-                // (the same change of the same session) arrive once, which is all a listener
-                // needs to refresh.
-                let payloads: Vec<String> = std::iter::once(first).chain(rx.try_iter()).collect();
-                diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")
-                    .bind::<diesel::sql_types::Text, _>(CHANNEL)
-                    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
-                    .execute(&mut conn)?;
+        if pending.is_empty() {
+            match rx.recv_timeout(POLL) {
+                Ok(first) => pending.push(first),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
         }
-        let incoming: Vec<String> = conn
-            .notifications_iter()
-            .map(|n| n.map(|n| n.payload))
-            .collect::<Result<_, _>>()?;
-        for payload in incoming {
-            match serde_json::from_str::<Notice>(&payload) {
-                Ok(n) if n.origin == bus.origin => {}
-                Ok(n) if n.kind == SIGN_INS => {
-                    bus.sign_ins.fetch_add(1, Ordering::AcqRel);
-                }
-                Ok(n) if n.kind == REVOKED => {
-                    if let Some(hook) = bus.on_revocation.get() {
-                        hook();
+        pending.extend(rx.try_iter());
+        let mut awaiting = None;
+        let handled = pending.len();
+        if !pending.is_empty() {
+            // Everything queued goes out in one transaction: under load a transaction per turn
+            // would cost PostgreSQL dearly.
+            let mut notices = Vec::new();
+            let mut signals = Vec::new();
+            for o in pending.iter() {
+                match o {
+                    Outgoing::Notice(session, kind) => {
+                        notices.push((session.clone(), kind.clone()))
                     }
+                    Outgoing::Signal(kind) => signals.push(payload(&Notice {
+                        id: None,
+                        origin: bus.origin.clone(),
+                        session_id: String::new(),
+                        kind: kind.to_string(),
+                    })),
                 }
-                Ok(n) => bus.publish_local(&n.session_id, &n.kind),
-                Err(e) => tracing::warn!(error = %e, "live events: unreadable notice"),
+            }
+            let stored = conn
+                .transaction(|c| {
+                    let stored = events::append(c, &notices)?;
+                    let payloads = stored.iter().map(logged).chain(signals).collect();
+                    events::notify(c, CHANNEL, payloads)?;
+                    Ok::<_, crate::error::ApiError>(stored)
+                })
+                .map_err(failed)?;
+            pending.clear();
+            awaiting = stored.last().map(|n| n.id as u64);
+            *written += stored.len();
+            if *written >= PRUNE_EVERY {
+                *written = 0;
+                if let Err(e) = conn.transaction(|c| events::prune(c, KEEP)) {
+                    tracing::warn!(error = %e.detail, "live events: cannot prune the log");
+                }
             }
         }
+        // Fan out what PostgreSQL delivered, ours included: in commit order, so in id order.
+        // Wait briefly for our own batch, so a change reaches this replica's streams at once.
+        let deadline = Instant::now() + ECHO_WAIT;
+        loop {
+            for p in events::notifications(&mut conn).map_err(failed)? {
+                receive(bus, &p, &mut awaiting);
+            }
+            if awaiting.is_none() || Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        bus.handled(handled);
+    }
+}
+
+fn payload(n: &Notice) -> String {
+    serde_json::to_string(n).unwrap_or_default()
+}
+
+fn logged(n: &StoredNotice) -> String {
+    payload(&Notice {
+        id: Some(n.id as u64),
+        origin: String::new(),
+        session_id: n.session_id.clone(),
+        kind: n.kind.clone(),
+    })
+}
+
+/// Handles one notification; `awaiting` is cleared once our own batch's last id came back.
+fn receive(bus: &LiveBus, payload: &str, awaiting: &mut Option<u64>) {
+    match serde_json::from_str::<Notice>(payload) {
+        Ok(Notice {
+            id: Some(id),
+            session_id,
+            kind,
+            ..
+        }) => {
+            bus.publish(id, &session_id, &kind);
+            if awaiting.is_some_and(|a| id >= a) {
+                *awaiting = None;
+            }
+        }
+        Ok(n) if n.origin == bus.origin => {}
+        Ok(n) if n.kind == SIGN_INS => {
+            bus.sign_ins.fetch_add(1, Ordering::AcqRel);
+        }
+        Ok(n) if n.kind == REVOKED => {
+            if let Some(hook) = bus.on_revocation.get() {
+                hook();
+            }
+        }
+        // A replica of an older version (a notice without an id): not in the log, so not shown.
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "live events: unreadable notice"),
     }
 }
 
@@ -306,28 +540,78 @@ fn relay(bus: &LiveBus, url: &str, rx: &mpsc::Receiver<String>) -> anyhow::Resul
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_reconnecting_client_gets_what_it_missed() {
-        let bus = LiveBus::default();
-        bus.session_changed("a", Change::Message);
-        let (_, first) = bus.subscribe_after(None);
-        assert!(matches!(first, Replay::Events(ref v) if v.is_empty()));
-        let first_id = bus.recent.lock().unwrap()[0].id;
-        bus.session_changed("b", Change::Claimed);
-        bus.session_changed("c", Change::Closed);
-        match bus.subscribe_after(Some(first_id)).1 {
-            Replay::Events(v) => {
-                assert_eq!(
-                    v.iter().map(|e| e.session_id.as_str()).collect::<Vec<_>>(),
-                    ["b", "c"]
-                )
-            }
-            Replay::Gap => panic!("expected a replay"),
+    fn backlog(bounds: Option<(i64, i64)>, after: &[i64]) -> Backlog {
+        Backlog {
+            bounds,
+            after: after
+                .iter()
+                .map(|&id| StoredNotice {
+                    id,
+                    session_id: format!("s{id}"),
+                    kind: "message".into(),
+                })
+                .collect(),
         }
-        assert!(matches!(bus.subscribe_after(Some(1)).1, Replay::Gap));
-        assert!(matches!(
-            bus.subscribe_after(Some(first_id + 1000)).1,
-            Replay::Gap
-        ));
+    }
+
+    #[test]
+    fn a_reconnecting_client_gets_what_it_missed_or_a_reset() {
+        let ids = |r: Replay| match r {
+            Replay::Events(v) => Some(v.iter().map(|e| e.id).collect::<Vec<_>>()),
+            Replay::Gap => None,
+        };
+        // Within the log: everything after the seen id.
+        assert_eq!(
+            ids(replay_of(
+                1001,
+                backlog(Some((1000, 1003)), &[1002, 1003]),
+                10
+            )),
+            Some(vec![1002, 1003])
+        );
+        // Just before the oldest kept: nothing was pruned that it missed.
+        assert_eq!(
+            ids(replay_of(
+                999,
+                backlog(Some((1000, 1001)), &[1000, 1001]),
+                10
+            )),
+            Some(vec![1000, 1001])
+        );
+        // Up to date.
+        assert_eq!(
+            ids(replay_of(1003, backlog(Some((1000, 1003)), &[]), 10)),
+            Some(vec![])
+        );
+        // Pruned past it, never issued, an empty log, more than a replay reads: reset.
+        assert!(ids(replay_of(5, backlog(Some((1000, 1003)), &[1000]), 10)).is_none());
+        assert!(ids(replay_of(2000, backlog(Some((1000, 1003)), &[]), 10)).is_none());
+        assert!(ids(replay_of(1000, backlog(None, &[]), 10)).is_none());
+        assert!(ids(replay_of(
+            1000,
+            backlog(Some((1000, 1003)), &[1001, 1002]),
+            2
+        ))
+        .is_none());
+    }
+
+    #[test]
+    fn without_a_journal_notices_go_out_in_memory_each_once_in_order() {
+        let bus = LiveBus::default();
+        let mut rx = bus.subscribe();
+        bus.session_changed("a", Change::Message);
+        bus.session_changed("b", Change::Claimed);
+        bus.publish(1, "a", "message");
+        let first = rx.try_recv().unwrap();
+        let second = rx.try_recv().unwrap();
+        assert_eq!(
+            (first.session_id.as_str(), second.session_id.as_str()),
+            ("a", "b")
+        );
+        assert!(second.id > first.id);
+        assert!(
+            rx.try_recv().is_err(),
+            "an id already sent is not sent again"
+        );
     }
 }

@@ -63,9 +63,13 @@ impl App {
         let key_cache = Arc::new(KeyCache::default());
         let forget = key_cache.clone();
         live.on_revocation(move || forget.forget_all());
-        if let crate::config::DatabaseUrl::Postgres(url) = &config.database_url {
-            crate::live::bridge_postgres(live.clone(), url.clone());
-        }
+        // Live notices are logged in the database (shared ids across replicas, replay after a
+        // reconnect); with PostgreSQL they also cross replicas.
+        let postgres_url = match &config.database_url {
+            crate::config::DatabaseUrl::Postgres(url) => Some(url.clone()),
+            crate::config::DatabaseUrl::Sqlite(_) => None,
+        };
+        crate::live::start_journal(live.clone(), db.clone(), postgres_url);
         let (direct, direct_rx) = tokio::sync::mpsc::unbounded_channel();
         // A new Baton has nobody to sign in: it offers a one-time link to create the first admin.
         let setup =

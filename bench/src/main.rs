@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use testkit::{login, Backend, Process, Received, Receiver, TestDb};
 
 mod detector;
+mod failover;
 mod outage;
 mod search;
 mod wait;
@@ -78,8 +79,14 @@ struct Args {
     /// Rounds of the turn-gate comparison (`--only turns`); the medians are reported.
     #[arg(long, default_value_t = 5)]
     repeat: usize,
-    /// Run only this scenario (`search`, `queue`, `wait`, `turns`, `outage` or `detector`), not
-    /// the whole bench.
+    /// Conversations the failover scenario's load goes round (`--only failover`).
+    #[arg(long, default_value_t = 20)]
+    failover_sessions: usize,
+    /// Concurrent clients of the failover scenario.
+    #[arg(long, default_value_t = 16)]
+    failover_clients: usize,
+    /// Run only this scenario (`search`, `queue`, `wait`, `turns`, `outage`, `failover` or
+    /// `detector`), not the whole bench.
     #[arg(long)]
     only: Option<String>,
     /// Where to write the JSON results.
@@ -263,9 +270,22 @@ fn main() -> anyhow::Result<()> {
                 )
                 .await
             }),
+            Some("failover") if backend == Backend::Postgres => rt.block_on(async {
+                let db = TestDb::create(backend, &args.pg, "baton_bench")?;
+                failover::run(
+                    &bins,
+                    db,
+                    backend.as_str(),
+                    args.failover_sessions,
+                    args.failover_clients,
+                )
+                .await
+            }),
+            // Replicas need PostgreSQL: SQLite is one process.
+            Some("failover") => Ok(Vec::new()),
             Some(other) => {
                 anyhow::bail!(
-                    "--only {other:?}: the scenarios run alone are search, queue, wait, turns, outage and detector"
+                    "--only {other:?}: the scenarios run alone are search, queue, wait, turns, outage, failover and detector"
                 )
             }
         };

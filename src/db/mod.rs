@@ -13,6 +13,7 @@ pub mod canned;
 pub mod customers;
 pub mod erasure;
 pub mod escalation;
+pub mod events;
 pub mod fixed;
 pub mod insights;
 pub mod models;

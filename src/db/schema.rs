@@ -421,3 +421,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     canned_responses,
     whatsapp_templates,
 );
+
+diesel::table! {
+    live_events (id) {
+        id -> BigInt,
+        session_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -28,9 +28,10 @@ const RESOLVE_AHEAD: usize = 256;
 /// A live stream of changes to the conversations you may see, as server-sent events.
 ///
 /// Each event has an `id:` line, `event: session` and a JSON `LiveEvent` as `data:`; idle
-/// streams get a `: keep-alive` comment every 15 s. Reconnect with `Last-Event-ID` to receive
-/// what you missed; when that is no longer known (too long ago, or the server restarted) the
-/// stream starts with `event: reset`, meaning: reload your view.
+/// streams get a `: keep-alive` comment every 15 s. Ids are shared by every replica (one log in
+/// the database): reconnect to any with `Last-Event-ID` to receive what you missed, oldest
+/// first, then live ones. When that id is older than the log keeps (the newest 10 000 notices)
+/// or unknown, the stream starts with `event: reset`, meaning: reload your view.
 #[utoipa::path(
     tag = "conversations",
     params(("Last-Event-ID" = Option<String>, Header, description = "The last event id you received")),
@@ -47,12 +48,21 @@ pub async fn get_events(
     reviewer: ReviewerAuth,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let last_seen = req
-        .headers()
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let (rx, replay) = state.live.subscribe_after(last_seen);
+    // A header that is no id at all is an unknown id: reset, like one the log never held.
+    let last_seen = req.headers().get("last-event-id").map(|v| {
+        v.to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    });
+    // Subscribed before the log is read: a notice logged meanwhile arrives on both (the stream
+    // skips ids it sent), never on neither.
+    state.live.caught_up().await;
+    let rx = state.live.subscribe();
+    let replay = match last_seen {
+        Some(seen) => state.live.replay_after(&state.db, seen).await,
+        None => Replay::Events(Vec::new()),
+    };
     let (backlog, reset): (VecDeque<LiveEvent>, bool) = match replay {
         Replay::Events(events) => (events.into(), false),
         Replay::Gap => (VecDeque::new(), true),

@@ -1,16 +1,18 @@
 //! The test kit Baton's API tests (`tests/api/helpers.rs`) and its benchmark (`bench/`) share:
 //! fresh databases on either backend, the real `baton` process on port 0 with its admin CLI, a
-//! real HTTP callback receiver and the receiver's signature check, and a TCP proxy that can take
-//! PostgreSQL away and bring it back.
+//! real HTTP callback receiver and the receiver's signature check, a TCP proxy that can take
+//! PostgreSQL away and bring it back, and a loopback load balancer in front of several replicas.
 //!
 //! It knows nothing of the `baton` library: it drives the binary whose path it is given (the
 //! tests pass `CARGO_BIN_EXE_baton`, the bench the release binary next to itself).
 
+pub mod balancer;
 pub mod db;
 pub mod process;
 pub mod proxy;
 pub mod receiver;
 
+pub use balancer::Balancer;
 pub use db::{pg_admin_url, TestDb, DEFAULT_PG_URL};
 pub use process::{add_reviewer, baton_cli, create_api_key, ApiKey, Process};
 pub use proxy::Proxy;

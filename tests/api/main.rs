@@ -9,6 +9,7 @@ mod canned;
 mod crash;
 mod delivery;
 mod errors;
+mod failover;
 mod flow;
 mod fuzz;
 mod groupcommit;

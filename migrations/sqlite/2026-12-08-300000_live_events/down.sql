@@ -1,0 +1,2 @@
+DROP TABLE live_events;
+DELETE FROM sqlite_sequence WHERE name = 'live_events';

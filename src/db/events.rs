@@ -1,0 +1,190 @@
+//! The shared log of live change notices (`live_events`): appended by each replica's journal
+//! (see `crate::live`), read back by an event stream that reconnects with `Last-Event-ID`, and
+//! pruned to the newest notices. On PostgreSQL also the LISTEN/NOTIFY that carries the notices
+//! between replicas.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
+
+use super::schema::live_events;
+use super::{now, DbConnection};
+use crate::error::ApiError;
+
+/// Held (to the end of the transaction) while a replica appends notices, on PostgreSQL: ids are
+/// then committed in the order they were drawn, so a reader that sees id N also sees every
+/// notice before it, and NOTIFY (delivered in commit order) carries them in id order.
+const APPEND_LOCK: i64 = 727_290;
+
+/// One notice of the log.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, QueryableByName)]
+pub struct StoredNotice {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub session_id: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+}
+
+/// Appends `notices` (session id, kind), in order, inside the caller's transaction; what was
+/// stored, with its ids, in id order.
+pub fn append(
+    conn: &mut DbConnection,
+    notices: &[(String, String)],
+) -> Result<Vec<StoredNotice>, ApiError> {
+    if notices.is_empty() {
+        return Ok(Vec::new());
+    }
+    let at = now();
+    match conn {
+        DbConnection::Postgresql(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})"))?;
+            let (sessions, kinds): (Vec<String>, Vec<String>) = notices.iter().cloned().unzip();
+            let mut stored: Vec<StoredNotice> = diesel::sql_query(
+                "INSERT INTO live_events (session_id, kind, created_at) \
+                 SELECT s, k, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(s, k, n) \
+                 ORDER BY n RETURNING id, session_id, kind",
+            )
+            .bind::<Array<Text>, _>(sessions)
+            .bind::<Array<Text>, _>(kinds)
+            .bind::<diesel::sql_types::Timestamp, _>(at)
+            .load(pg)?;
+            stored.sort_by_key(|n| n.id);
+            Ok(stored)
+        }
+        DbConnection::Sqlite(sqlite) => {
+            let mut stored = Vec::with_capacity(notices.len());
+            for (session_id, kind) in notices {
+                let id: i64 = diesel::insert_into(live_events::table)
+                    .values((
+                        live_events::session_id.eq(session_id),
+                        live_events::kind.eq(kind),
+                        live_events::created_at.eq(at),
+                    ))
+                    .returning(live_events::id)
+                    .get_result(sqlite)?;
+                stored.push(StoredNotice {
+                    id,
+                    session_id: session_id.clone(),
+                    kind: kind.clone(),
+                });
+            }
+            Ok(stored)
+        }
+    }
+}
+
+/// What the log holds after a client's last seen id.
+#[derive(Debug)]
+pub struct Backlog {
+    /// The oldest and newest ids kept; `None` while the log is empty.
+    pub bounds: Option<(i64, i64)>,
+    /// Up to `limit` notices after the seen id, oldest first.
+    pub after: Vec<StoredNotice>,
+}
+
+/// The notices after `seen` (at most `limit`), and the ids the log holds.
+pub fn after(conn: &mut DbConnection, seen: i64, limit: i64) -> Result<Backlog, ApiError> {
+    let (oldest, newest): (Option<i64>, Option<i64>) = live_events::table
+        .select((
+            diesel::dsl::min(live_events::id),
+            diesel::dsl::max(live_events::id),
+        ))
+        .first(conn)?;
+    let after = live_events::table
+        .filter(live_events::id.gt(seen))
+        .order(live_events::id.asc())
+        .limit(limit)
+        .select((live_events::id, live_events::session_id, live_events::kind))
+        .load(conn)?;
+    Ok(Backlog {
+        bounds: oldest.zip(newest),
+        after,
+    })
+}
+
+/// Deletes all but the newest `keep` notices; how many went.
+pub fn prune(conn: &mut DbConnection, keep: i64) -> Result<usize, ApiError> {
+    let cutoff: Option<i64> = live_events::table
+        .select(live_events::id)
+        .order(live_events::id.desc())
+        .offset(keep.max(1) - 1)
+        .first(conn)
+        .optional()?;
+    match cutoff {
+        Some(cutoff) => Ok(
+            diesel::delete(live_events::table.filter(live_events::id.lt(cutoff))).execute(conn)?,
+        ),
+        None => Ok(0),
+    }
+}
+
+/// PostgreSQL: starts listening on `channel` (other backends have no replicas to hear).
+pub fn listen(conn: &mut DbConnection, channel: &str) -> Result<(), ApiError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        pg.batch_execute(&format!("LISTEN {channel}"))?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL: sends `payloads` on `channel`, in order; inside a transaction they go out when
+/// it commits.
+pub fn notify(
+    conn: &mut DbConnection,
+    channel: &str,
+    payloads: Vec<String>,
+) -> Result<(), ApiError> {
+    if payloads.is_empty() {
+        return Ok(());
+    }
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+            .bind::<Text, _>(channel)
+            .bind::<Array<Text>, _>(payloads)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL: the notifications this connection has received so far, oldest first.
+pub fn notifications(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
+    match conn {
+        DbConnection::Postgresql(pg) => Ok(pg
+            .notifications_iter()
+            .map(|n| n.map(|n| n.payload))
+            .collect::<Result<_, _>>()?),
+        DbConnection::Sqlite(_) => Ok(Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseUrl;
+    use crate::db::Db;
+
+    #[test]
+    fn pruning_keeps_the_newest_notices() {
+        let dir = std::env::temp_dir().join(format!("baton-events-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("baton.db").to_string_lossy().to_string();
+        let db = Db::connect(&DatabaseUrl::Sqlite(path), 1).unwrap();
+        let notices: Vec<(String, String)> = (0..30)
+            .map(|i| (format!("s{i}"), "message".to_string()))
+            .collect();
+        let stored = db.write_blocking(|c| append(c, &notices)).unwrap();
+        // Ids start at 1000 and follow each other.
+        assert_eq!(stored[0].id, 1000);
+        assert!(stored.windows(2).all(|w| w[1].id == w[0].id + 1));
+        assert_eq!(db.write_blocking(|c| prune(c, 10)).unwrap(), 20);
+        let kept = db.write_blocking(|c| after(c, 0, 100)).unwrap();
+        assert_eq!(kept.bounds, Some((stored[20].id, stored[29].id)));
+        assert_eq!(kept.after, stored[20..]);
+        // Ids go on after the newest.
+        let next = db.write_blocking(|c| append(c, &notices[..1])).unwrap();
+        assert_eq!(next[0].id, stored[29].id + 1);
+        drop(db);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
