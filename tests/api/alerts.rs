@@ -596,7 +596,7 @@ async fn reviewers_set_their_own_alerts_and_admins_anyones(backend: Backend) {
                    "quiet_hours": {"timezone": "Mars/Olympus", "start": "25:00", "end": "07:00"}}),
         )
         .await;
-    assert_problem(s, &bad, StatusCode::BAD_REQUEST, "validation-failed");
+    assert_problem(s, &bad, StatusCode::BAD_REQUEST, "validation");
     let fields: Vec<&str> = bad["errors"]
         .as_array()
         .unwrap()
@@ -610,7 +610,7 @@ async fn reviewers_set_their_own_alerts_and_admins_anyones(backend: Backend) {
     let (s, bad) = app
         .put("/v1/me/alerts", &alice, json!({"enabled": true}))
         .await;
-    assert_problem(s, &bad, StatusCode::BAD_REQUEST, "validation-failed");
+    assert_problem(s, &bad, StatusCode::BAD_REQUEST, "validation");
     // An admin reads and changes anyone's; a reviewer may not.
     let root = app.login("root").await;
     let (s, hers) = app.get("/v1/reviewers/alice/alerts", &root).await;
