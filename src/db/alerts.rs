@@ -271,6 +271,30 @@ fn mark(conn: &mut DbConnection, mark: &str) -> Result<bool, ApiError> {
     Ok(true)
 }
 
+/// A waiting takeover: id, session, reason, summary, created, step, team, reviewer.
+type WaitingRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    i32,
+    Option<String>,
+    Option<String>,
+);
+
+/// An open offer: takeover, reviewer, offered at, session, reason, summary, created, step.
+type OfferRow = (
+    String,
+    String,
+    NaiveDateTime,
+    String,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    i32,
+);
+
 /// What one alert pass did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Swept {
@@ -289,16 +313,7 @@ pub fn sweep(conn: &mut DbConnection, public_base: &str, mail: bool) -> Result<S
         dropped: drop_pointless(conn)?,
         ..Swept::default()
     };
-    let waiting: Vec<(
-        String,
-        String,
-        String,
-        Option<String>,
-        NaiveDateTime,
-        i32,
-        Option<String>,
-        Option<String>,
-    )> = takeovers::table
+    let waiting: Vec<WaitingRow> = takeovers::table
         .filter(takeovers::status.eq(TakeoverStatus::Requested.as_str()))
         .order(takeovers::updated_at.desc())
         .limit(BATCH)
@@ -337,16 +352,7 @@ pub fn sweep(conn: &mut DbConnection, public_base: &str, mail: bool) -> Result<S
         };
         swept.queued += queue_mails(conn, AlertKind::for_step(step), &w, &to, public_base)?;
     }
-    let offers: Vec<(
-        String,
-        String,
-        NaiveDateTime,
-        String,
-        String,
-        Option<String>,
-        NaiveDateTime,
-        i32,
-    )> = takeover_offers::table
+    let offers: Vec<OfferRow> = takeover_offers::table
         .inner_join(takeovers::table)
         .filter(takeovers::status.eq(TakeoverStatus::Requested.as_str()))
         .order(takeover_offers::offered_at.desc())
