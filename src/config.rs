@@ -142,6 +142,162 @@ pub struct Config {
     /// `BATON_RETENTION_INTERVAL`: how often the retention timer looks for conversations past
     /// the period, default 1 h (it also looks once at start).
     pub retention_interval: Duration,
+    /// `BATON_SMTP_URL` and `BATON_SMTP_FROM`: the mail server reviewer alerts go through, and
+    /// the sender they come from. Unset: no alert e-mail (settings can still be stored).
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtp://host:port` (default port 587): STARTTLS, required.
+    Starttls,
+    /// `smtps://host:port` (default port 465): TLS from the first byte.
+    Implicit,
+    /// `smtp://host:port?tls=none`: plain text; only to a loopback address (a local relay).
+    None,
+}
+
+/// The mail server for reviewer alerts (`BATON_SMTP_URL`, `BATON_SMTP_FROM`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// User name and password, from the URL's `user:password@` (percent-decoded).
+    pub credentials: Option<(String, String)>,
+    /// The sender, `alerts@example.com` or `Baton <alerts@example.com>`.
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("user", &self.credentials.as_ref().map(|c| &c.0))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+impl SmtpConfig {
+    /// Reads `BATON_SMTP_URL` and `BATON_SMTP_FROM`; both unset means no mail. Errors say what
+    /// to write instead.
+    pub fn parse(url: Option<&str>, from: Option<&str>) -> Result<Option<SmtpConfig>, Vec<String>> {
+        let url = url.map(str::trim).filter(|u| !u.is_empty());
+        let from = from.map(str::trim).filter(|f| !f.is_empty());
+        let (raw, from) = match (url, from) {
+            (None, None) => return Ok(None),
+            (None, Some(_)) => {
+                return Err(vec!["BATON_SMTP_FROM is set but BATON_SMTP_URL is not: set BATON_SMTP_URL to the mail server, e.g. smtp://user:password@mail.example.com:587".into()])
+            }
+            (Some(_), None) => {
+                return Err(vec!["BATON_SMTP_FROM: required with BATON_SMTP_URL: the sender of alert e-mails, e.g. Baton <alerts@example.com>".into()])
+            }
+            (Some(u), Some(f)) => (u, f),
+        };
+        let mut errors = Vec::new();
+        let example = "smtp://user:password@mail.example.com:587 (STARTTLS), smtps://mail.example.com:465 (TLS) or smtp://127.0.0.1:2525?tls=none (a local relay)";
+        if from.parse::<lettre::message::Mailbox>().is_err() {
+            errors.push(format!(
+                "BATON_SMTP_FROM: {from:?} is not a sender address such as alerts@example.com or Baton <alerts@example.com>"
+            ));
+        }
+        let parsed = match url::Url::parse(raw) {
+            Ok(u) => u,
+            Err(e) => {
+                errors.push(format!("BATON_SMTP_URL: not a URL ({e}); use {example}"));
+                return Err(errors);
+            }
+        };
+        let shown = {
+            let mut masked = parsed.clone();
+            if masked.password().is_some() {
+                let _ = masked.set_password(Some("****"));
+            }
+            masked.to_string()
+        };
+        let mut tls = match parsed.scheme() {
+            "smtp" => SmtpTls::Starttls,
+            "smtps" => SmtpTls::Implicit,
+            other => {
+                errors.push(format!(
+                    "BATON_SMTP_URL: unsupported scheme {other:?} in {shown}; use {example}"
+                ));
+                return Err(errors);
+            }
+        };
+        for (key, value) in parsed.query_pairs() {
+            match (key.as_ref(), value.as_ref(), tls) {
+                ("tls", "starttls", SmtpTls::Starttls) => {}
+                ("tls", "none", SmtpTls::Starttls) => tls = SmtpTls::None,
+                ("tls", v, _) => errors.push(format!(
+                    "BATON_SMTP_URL: tls={v:?} in {shown}: use tls=starttls or tls=none with smtp://, nothing with smtps://"
+                )),
+                (k, _, _) => errors.push(format!(
+                    "BATON_SMTP_URL: unknown parameter {k:?} in {shown}; only tls=starttls or tls=none"
+                )),
+            }
+        }
+        let host = match parsed.host_str() {
+            Some(h) if !h.is_empty() => h.trim_start_matches('[').trim_end_matches(']').to_string(),
+            _ => {
+                errors.push(format!(
+                    "BATON_SMTP_URL: {shown} names no host; use {example}"
+                ));
+                String::new()
+            }
+        };
+        if tls == SmtpTls::None {
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !loopback {
+                errors.push(format!(
+                    "BATON_SMTP_URL: tls=none sends the password and the alerts in plain text; it is allowed only to a loopback address (127.0.0.1, ::1, localhost), not {host:?}: use STARTTLS (smtp://) or TLS (smtps://)"
+                ));
+            }
+        }
+        if !matches!(parsed.path(), "" | "/") {
+            errors.push(format!(
+                "BATON_SMTP_URL: {shown} has a path; write only smtp[s]://[user:password@]host[:port]"
+            ));
+        }
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let credentials = match (parsed.username(), parsed.password()) {
+            ("", None) => None,
+            (user, Some(pass)) if !user.is_empty() => Some((decode(user), decode(pass))),
+            _ => {
+                errors.push(format!(
+                    "BATON_SMTP_URL: {shown}: give both a user name and a password (user:password@host), or neither"
+                ));
+                None
+            }
+        };
+        let port = parsed.port().unwrap_or(match tls {
+            SmtpTls::Implicit => 465,
+            _ => 587,
+        });
+        if errors.is_empty() {
+            Ok(Some(SmtpConfig {
+                host,
+                port,
+                tls,
+                credentials,
+                from: from.to_string(),
+            }))
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 /// How Baton waits on its database: the `BATON_DB_*` settings, as `db::Db::connect` takes them.
@@ -322,6 +478,14 @@ impl Config {
         let retention_days = get("BATON_RETENTION_DAYS")
             .filter(|v| !v.trim().is_empty())
             .map(|raw| parse_num(&raw, "BATON_RETENTION_DAYS", 1, 36_500, &mut errors));
+        let smtp = SmtpConfig::parse(
+            get("BATON_SMTP_URL").as_deref(),
+            get("BATON_SMTP_FROM").as_deref(),
+        )
+        .unwrap_or_else(|e| {
+            errors.extend(e);
+            None
+        });
         if errors.is_empty() {
             Ok(Config {
                 bind,
@@ -349,6 +513,7 @@ impl Config {
                 delivery_excerpts,
                 retention_days,
                 retention_interval,
+                smtp,
             })
         } else {
             Err(errors)
@@ -478,5 +643,49 @@ mod tests {
     fn postgres_passwords_are_masked_in_logs() {
         let url = DatabaseUrl::Postgres("postgres://u:secret@h/db".into());
         assert!(!url.redacted().contains("secret"));
+    }
+
+    #[test]
+    fn smtp_urls_choose_the_protection_and_bad_ones_say_what_to_write() {
+        let from = Some("Baton <alerts@example.com>");
+        let c = SmtpConfig::parse(Some("smtp://al%40ice:p%2Fw@mail.example.com"), from)
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.tls, c.port), (SmtpTls::Starttls, 587));
+        assert_eq!(c.credentials, Some(("al@ice".into(), "p/w".into())));
+        assert!(
+            !format!("{c:?}").contains("p/w"),
+            "the password stays out of logs"
+        );
+        let c = SmtpConfig::parse(Some("smtps://mail.example.com"), from)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (c.tls, c.port, c.credentials),
+            (SmtpTls::Implicit, 465, None)
+        );
+        let c = SmtpConfig::parse(Some("smtp://127.0.0.1:2525?tls=none"), from)
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.tls, c.port), (SmtpTls::None, 2525));
+        assert_eq!(SmtpConfig::parse(None, None), Ok(None));
+        for (url, from, says) in [
+            ("smtp://mail.example.com?tls=none", from, "loopback"),
+            ("http://mail.example.com", from, "unsupported scheme"),
+            ("smtp://mail.example.com", None, "BATON_SMTP_FROM"),
+            (
+                "smtp://mail.example.com",
+                Some("not an address"),
+                "BATON_SMTP_FROM",
+            ),
+            (
+                "smtp://user@mail.example.com",
+                from,
+                "user name and a password",
+            ),
+        ] {
+            let errors = SmtpConfig::parse(Some(url), from).unwrap_err();
+            assert!(errors.iter().any(|e| e.contains(says)), "{url}: {errors:?}");
+        }
     }
 }

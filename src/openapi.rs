@@ -30,6 +30,7 @@ Callbacks to n8n are signed per Standard Webhooks; their body is the `CallbackEv
         (name = "deliveries", description = "The outbox: callbacks, attempts, redelivery"),
         (name = "escalation", description = "Escalation policies and team notification channels"),
         (name = "routing", description = "Assignment policies, capacity, availability, business hours"),
+        (name = "alerts", description = "Reviewer alerts by e-mail: address, on or off, quiet hours"),
         (name = "admin", description = "Reviewers, teams, API keys and erasure on request; admin reviewers only"),
         (name = "web chat", description = "Baton's own chat widget: widget keys (admins) and the visitor's side (`/widget/v1`)"),
         (name = "operations", description = "Health and problem types"),

@@ -105,6 +105,13 @@ impl App {
             lease: state.delivery_lease,
             keep_excerpts: config.delivery_excerpts,
             metrics: state.metrics.clone(),
+            mailer: match &config.smtp {
+                Some(smtp) => Some(Arc::new(crate::delivery::mail::Mailer::new(
+                    smtp,
+                    config.delivery_timeout,
+                )?)),
+                None => None,
+            },
         };
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let drain = config.delivery_timeout + Duration::from_secs(1);
@@ -126,6 +133,7 @@ impl App {
             away_grace: config.away_grace,
             queue_update_interval: config.queue_update_interval,
             metrics: state.metrics.clone(),
+            mail: config.smtp.is_some(),
         };
         workers.extend(crate::timers::retention::Retention::spawn(
             &config,
@@ -139,9 +147,13 @@ impl App {
         let auth_db = web::Data::new(state.db.clone());
         let auth_keys = web::Data::from(state.key_cache.clone());
         let methods = Arc::new(KnownMethods::from_document());
+        let mail = web::Data::new(routes::alerts::MailSetting {
+            configured: config.smtp.is_some(),
+        });
         let app = move || {
             ActixApp::new()
                 .app_data(state.clone())
+                .app_data(mail.clone())
                 .app_data(auth_db.clone())
                 .app_data(auth_keys.clone())
                 .app_data(web::PayloadConfig::new(max_body))

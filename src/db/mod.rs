@@ -5,6 +5,7 @@
 //! `match` on [`DbConnection`] variants, in this folder.
 
 pub mod accounts;
+pub mod alerts;
 pub mod approvals;
 pub mod audit;
 pub mod backup;

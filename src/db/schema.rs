@@ -420,6 +420,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_customers,
     canned_responses,
     whatsapp_templates,
+    reviewer_alerts,
+    alert_marks,
 );
 
 diesel::table! {
@@ -430,3 +432,24 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    reviewer_alerts (reviewer_id) {
+        reviewer_id -> Text,
+        email -> Nullable<Text>,
+        enabled -> Bool,
+        quiet_start -> Nullable<Text>,
+        quiet_end -> Nullable<Text>,
+        quiet_timezone -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alert_marks (mark) {
+        mark -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(reviewer_alerts -> reviewers (reviewer_id));

@@ -11,8 +11,10 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::watch;
 use tokio::sync::{Notify, Semaphore};
 
+use crate::db::alerts;
 use crate::db::outbox::{self, AttemptResult, Leased};
 use crate::db::{now, Db};
+use crate::domain::alerts::AlertMail;
 use crate::domain::policy::UrlPolicy;
 use crate::domain::signing;
 use crate::domain::types::DeliveryStatus;
@@ -34,6 +36,8 @@ pub struct Worker {
     pub keep_excerpts: bool,
     /// Attempts by outcome and delivery latency, for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The mail server for alert e-mails (`BATON_SMTP_URL`); `None`: not configured.
+    pub mailer: Option<Arc<super::mail::Mailer>>,
 }
 
 /// Resolves once `stop` is true (the guard `wait_for` hands out is dropped here: it may not
@@ -194,7 +198,39 @@ impl Worker {
 
     async fn deliver(&self, leased: Leased) {
         let d = &leased.delivery;
-        let result = self.attempt(&leased).await;
+        // An alert about a takeover claimed since it was queued is dropped, not sent.
+        if crate::domain::alerts::is_waiting_alert(&d.event_type) {
+            let row = d.clone();
+            let dropped = self
+                .db
+                .write(move |conn| match alerts::pointless(conn, &row)? {
+                    Some(why) => alerts::drop_delivery(conn, row.position, why).map(|_| Some(why)),
+                    None => Ok(None),
+                })
+                .await;
+            match dropped {
+                Ok(Some(why)) => {
+                    tracing::info!(delivery = %d.id, event = %d.event_type, reason = why, "alert dropped");
+                    return;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(delivery = %d.id, error = %e, "could not check whether an alert is still wanted; sending it")
+                }
+            }
+        }
+        let result = match alerts::mail_of(d) {
+            Some(mail) => self.mail(d, &mail).await,
+            None if d.url.starts_with(crate::domain::alerts::MAILTO) => AttemptResult {
+                attempted_at: now(),
+                status_code: None,
+                latency_ms: 0,
+                error: Some("the queued mail cannot be read".into()),
+                response_excerpt: None,
+                retry_after: None,
+            },
+            None => self.attempt(&leased).await,
+        };
         // Each line names the delivery by its webhook-id (what the receiver sees) and its
         // session. A refused or failed callback is a warning: an operator grepping finds them.
         let session = d.session_id.as_deref().unwrap_or("");
@@ -229,6 +265,30 @@ impl Worker {
         if let Err(e) = recorded {
             // The lease runs out and the delivery is retried with the same webhook-id.
             tracing::error!(delivery = %d.id, session, error = %e, "could not record a delivery attempt");
+        }
+    }
+
+    /// Sends an alert e-mail; a 250 from the server counts as delivered, like a 2xx.
+    async fn mail(&self, d: &crate::db::models::DeliveryRow, mail: &AlertMail) -> AttemptResult {
+        let attempted_at = now();
+        let started = Instant::now();
+        let outcome = match &self.mailer {
+            Some(mailer) => mailer.send(mail, &d.id).await,
+            None => {
+                Err("no mail server is configured (set BATON_SMTP_URL and BATON_SMTP_FROM)".into())
+            }
+        };
+        let (status_code, error) = match outcome {
+            Ok(code) => (Some(code), None),
+            Err(e) => (None, Some(e)),
+        };
+        AttemptResult {
+            attempted_at,
+            status_code,
+            latency_ms: started.elapsed().as_millis() as i64,
+            error,
+            response_excerpt: None,
+            retry_after: None,
         }
     }
 

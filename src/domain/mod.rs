@@ -3,6 +3,7 @@
 //! and routing.
 
 pub mod accounts;
+pub mod alerts;
 pub mod canned;
 pub mod change;
 pub mod credentials;

@@ -307,6 +307,9 @@ pub enum DeliveryStatus {
     Delivered,
     /// Given up after the retry schedule (or refused by policy); redeliver to try again.
     Parked,
+    /// Not sent, on purpose: an alert about a waiting takeover that was claimed (or ended)
+    /// before it went out. `last_error` says why.
+    Dropped,
 }
 
 /// Where a takeover stands.
@@ -358,7 +361,7 @@ str_enum!(Reason {
     OutOfScope => "out_of_scope",
     Other => "other",
 });
-str_enum!(DeliveryStatus { Pending => "pending", Delivered => "delivered", Parked => "parked" });
+str_enum!(DeliveryStatus { Pending => "pending", Delivered => "delivered", Parked => "parked", Dropped => "dropped" });
 str_enum!(TakeoverStatus { Requested => "requested", Claimed => "claimed", Resolved => "resolved" });
 str_enum!(Outcome {
     HandedBack => "handed_back",

@@ -86,6 +86,15 @@ fn request_examples() -> Vec<(&'static str, Value)> {
         ),
         ("put_availability", json!({"availability": "online"})),
         (
+            "put_my_alerts",
+            json!({"email": "alice@example.com", "enabled": true,
+                   "quiet_hours": {"timezone": "Europe/Berlin", "start": "22:00", "end": "07:00"}}),
+        ),
+        (
+            "put_reviewer_alerts",
+            json!({"email": "bob@example.com", "enabled": true}),
+        ),
+        (
             "create_reviewer",
             json!({
                 "name": "bob",

@@ -20,7 +20,8 @@ pub struct Attempt {
     pub attempted_at: DateTime<Utc>,
     /// The URL it went to.
     pub url: String,
-    /// The receiver's HTTP status, if it answered.
+    /// The receiver's HTTP status, if it answered (an alert e-mail's: the SMTP server's
+    /// reply code, 250 when it accepted the mail).
     pub status_code: Option<i32>,
     /// How long it took.
     pub latency_ms: i64,
@@ -36,11 +37,12 @@ pub struct Attempt {
 pub struct Delivery {
     /// The `webhook-id`, stable across retries.
     pub id: String,
-    /// `pending`, `delivered` or `parked` (out of attempts, or the endpoint is gone).
+    /// `pending`, `delivered`, `parked` (out of attempts, or the endpoint is gone) or
+    /// `dropped` (an alert about a takeover claimed before it went out; `last_error` says so).
     pub status: String,
     /// The event type.
     pub event_type: String,
-    /// Where it goes, without any `user:password@`.
+    /// Where it goes, without any `user:password@`; `mailto:<address>` for an alert e-mail.
     pub url: String,
     /// The session it belongs to.
     pub session_id: Option<String>,

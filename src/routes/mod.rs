@@ -1,6 +1,7 @@
 //! HTTP handlers, one resource per file, named `<verb>_<resource>` (the OpenAPI operationId).
 //! Handlers are thin: parse, call `db`/`domain`, wake the outbox worker, shape the answer.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
@@ -123,6 +124,10 @@ api_handlers!(
     reviewers::list_reviewers,
     reviewers::create_reviewer,
     reviewers::patch_reviewer,
+    alerts::get_my_alerts,
+    alerts::put_my_alerts,
+    alerts::get_reviewer_alerts,
+    alerts::put_reviewer_alerts,
     teams::list_teams,
     teams::put_team,
     teams::delete_team,

@@ -1,6 +1,7 @@
 //! Persisted timers: unclaimed takeovers escalate and time out, silent reviewers are released,
 //! idle sessions close; the router offers waiting conversations to available reviewers, takes
-//! back offers nobody accepted, sets disconnected reviewers away and sends queue updates; the queue's counts are folded. Deadlines live in the database, so they fire after a restart too; each
+//! back offers nobody accepted, sets disconnected reviewers away and sends queue updates; reviewers are alerted by e-mail
+//! at each step of a waiting takeover and of each offer (`db::alerts::sweep`); the queue's counts are folded. Deadlines live in the database, so they fire after a restart too; each
 //! step re-checks its deadline under the session lock, so several replicas fire it once.
 
 pub mod retention;
@@ -32,6 +33,8 @@ pub struct Timers {
     pub queue_update_interval: Duration,
     /// Escalations and fallbacks are counted for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Alert e-mails are queued (a mail server is configured).
+    pub mail: bool,
 }
 
 const BATCH: i64 = 100;
@@ -113,6 +116,24 @@ impl Timers {
             {
                 fired += 1;
             }
+        }
+        // Alerts last: a takeover that escalated in this pass is alerted at its new step now.
+        let (base, mail) = (self.public_base.clone(), self.mail);
+        match self
+            .db
+            .write(move |c| crate::db::alerts::sweep(c, &base, mail))
+            .await
+        {
+            Ok(swept) => {
+                if swept.dropped > 0 {
+                    tracing::info!(
+                        dropped = swept.dropped,
+                        "alerts of claimed takeovers dropped"
+                    );
+                }
+                fired += swept.queued;
+            }
+            Err(e) => tracing::warn!(error = %e.detail, "alert pass failed; retrying"),
         }
         Ok(fired)
     }

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod admin;
+mod alerts;
 mod approval;
 mod attention;
 mod canned;
