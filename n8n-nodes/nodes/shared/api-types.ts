@@ -66,7 +66,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers. */
+        /**
+         * Readiness: the database answers (within about a second, ready or not). Not ready while the
+         *     database is unreachable; ready again as soon as a connection opens.
+         */
         get: operations["get_readyz"];
         put?: never;
         post?: never;
@@ -352,9 +355,10 @@ export interface paths {
         /**
          * A live stream of changes to the conversations you may see, as server-sent events.
          * @description Each event has an `id:` line, `event: session` and a JSON `LiveEvent` as `data:`; idle
-         *     streams get a `: keep-alive` comment every 15 s. Reconnect with `Last-Event-ID` to receive
-         *     what you missed; when that is no longer known (too long ago, or the server restarted) the
-         *     stream starts with `event: reset`, meaning: reload your view.
+         *     streams get a `: keep-alive` comment every 15 s. Ids are shared by every replica (one log in
+         *     the database): reconnect to any with `Last-Event-ID` to receive what you missed, oldest
+         *     first, then live ones. When that id is older than the log keeps (the newest 10 000 notices)
+         *     or unknown, the stream starts with `event: reset`, meaning: reload your view.
          */
         get: operations["get_events"];
         put?: never;
@@ -420,6 +424,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your alert settings. */
+        get: operations["get_my_alerts"];
+        /**
+         * Set your alert settings: the e-mail address, on or off, quiet hours. While a conversation
+         *     waits unclaimed you get an e-mail when it is requested for you or your team, at each
+         *     escalation step that names you or your team, and when the router offers it to you.
+         */
+        put: operations["put_my_alerts"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/availability": {
         parameters: {
             query?: never;
@@ -475,6 +501,24 @@ export interface paths {
         head?: never;
         /** Change a reviewer: display name, password, teams, admin rights, disabled. */
         patch: operations["patch_reviewer"];
+        trace?: never;
+    };
+    "/v1/reviewers/{reviewer}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reviewer's alert settings (admins). */
+        get: operations["get_reviewer_alerts"];
+        /** Set a reviewer's alert settings (admins). */
+        put: operations["put_reviewer_alerts"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/reviewers/{reviewer}/routing": {
@@ -1280,6 +1324,32 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A reviewer's alert settings. */
+        AlertSettings: {
+            /**
+             * @description Where alert e-mails go; null when none is set.
+             * @example alice@example.com
+             */
+            email?: string | null;
+            /** @description Alerts are sent (needs `email`, and a mail server configured with `BATON_SMTP_URL`). */
+            enabled: boolean;
+            /** @description Whether this server can send e-mail at all (`BATON_SMTP_URL` is set). */
+            mail_configured: boolean;
+            quiet_hours?: null | components["schemas"]["QuietHoursBody"];
+            /**
+             * Format: date-time
+             * @description When the settings were last changed; null when never set.
+             */
+            updated_at?: string | null;
+        };
+        /** @description New alert settings (all fields replace the stored ones). */
+        AlertSettingsRequest: {
+            /** @description Where alert e-mails go, e.g. `alice@example.com`; null or left out removes it. */
+            email?: string | null;
+            /** @description Turn alerts on (requires `email`) or off. */
+            enabled: boolean;
+            quiet_hours?: null | components["schemas"]["QuietHoursBody"];
+        };
         /** @description An API key as listed: never the key itself or its signing secret. */
         ApiKey: {
             /**
@@ -1328,7 +1398,8 @@ export interface components {
             response_excerpt?: string | null;
             /**
              * Format: int32
-             * @description The receiver's HTTP status, if it answered.
+             * @description The receiver's HTTP status, if it answered (an alert e-mail's: the SMTP server's
+             *     reply code, 250 when it accepted the mail).
              */
             status_code?: number | null;
             /** @description The URL it went to. */
@@ -1828,11 +1899,14 @@ export interface components {
             payload: components["schemas"]["JsonWithoutNul"];
             /** @description The session it belongs to. */
             session_id?: string | null;
-            /** @description `pending`, `delivered` or `parked` (out of attempts, or the endpoint is gone). */
+            /**
+             * @description `pending`, `delivered`, `parked` (out of attempts, or the endpoint is gone) or
+             *     `dropped` (an alert about a takeover claimed before it went out; `last_error` says so).
+             */
             status: string;
             /** @description The takeover it belongs to. */
             takeover_id?: string | null;
-            /** @description Where it goes, without any `user:password@`. */
+            /** @description Where it goes, without any `user:password@`; `mailto:<address>` for an alert e-mail. */
             url: string;
         };
         /** @description A page of deliveries. */
@@ -2035,7 +2109,8 @@ export interface components {
         LiveEvent: {
             /**
              * Format: int64
-             * @description Increasing number; also the event's `id:` line, to send back as `Last-Event-ID`.
+             * @description Increasing number, the same on every replica; also the event's `id:` line, to send back
+             *     as `Last-Event-ID`.
              */
             id: number;
             /**
@@ -2293,6 +2368,27 @@ export interface components {
              * @description Live takeovers waiting in the same queue.
              */
             waiting: number;
+        };
+        /**
+         * @description Quiet hours: every day from `start` to `end` in `timezone`, no alert e-mail is sent; one that
+         *     comes due inside them waits for their end (and is dropped if the takeover is claimed first).
+         */
+        QuietHoursBody: {
+            /**
+             * @description When they end, local `HH:MM` (exclusive); earlier than `start` means the next morning.
+             * @example 07:00
+             */
+            end: string;
+            /**
+             * @description When quiet hours begin, local `HH:MM` (inclusive).
+             * @example 22:00
+             */
+            start: string;
+            /**
+             * @description IANA time zone the times are in, e.g. `Europe/Berlin`.
+             * @example Europe/Berlin
+             */
+            timezone: string;
         };
         /** @description Where the reviewer's read mark stands now. */
         ReadMark: {
@@ -3331,6 +3427,17 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_metrics: {
@@ -3401,6 +3508,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_readyz: {
@@ -3421,7 +3539,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description The database does not answer */
+            /** @description The database does not answer (`/problems/database-unavailable`, with `Retry-After`) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3462,6 +3580,17 @@ export interface operations {
             /** @description Not an admin reviewer (API keys included) */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3542,6 +3671,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_api_key: {
@@ -3592,6 +3741,26 @@ export interface operations {
             };
             /** @description No such key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3658,6 +3827,17 @@ export interface operations {
             /** @description A reviewer who is not an admin */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3739,6 +3919,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_login: {
@@ -3768,6 +3968,26 @@ export interface operations {
             };
             /** @description Not a reviewer token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3819,6 +4039,17 @@ export interface operations {
             /** @description An API key (canned responses are managed by reviewers) */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3911,6 +4142,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_canned_response: {
@@ -3961,6 +4212,26 @@ export interface operations {
             };
             /** @description No such canned response, or another reviewer's or team's */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4063,6 +4334,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_customer_texts: {
@@ -4095,6 +4386,17 @@ export interface operations {
             /** @description Not an admin reviewer (API keys included) */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4189,6 +4491,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_customer_text: {
@@ -4255,6 +4577,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_deliveries: {
@@ -4264,7 +4606,7 @@ export interface operations {
                 limit?: number | null;
                 /** @description Only this session's deliveries. */
                 session_id?: string | null;
-                status?: "pending" | "delivered" | "parked";
+                status?: "pending" | "delivered" | "parked" | "dropped";
             };
             header?: never;
             path?: never;
@@ -4302,6 +4644,17 @@ export interface operations {
             /** @description A reviewer who is not an admin */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4361,6 +4714,17 @@ export interface operations {
             /** @description No such delivery for these credentials */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4428,6 +4792,26 @@ export interface operations {
             };
             /** @description It is still pending */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4518,6 +4902,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_escalation_policies: {
@@ -4550,6 +4954,17 @@ export interface operations {
             /** @description Not an API key or admin */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4645,6 +5060,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_escalation_policy: {
@@ -4702,6 +5137,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_events: {
@@ -4746,6 +5201,17 @@ export interface operations {
             /** @description Not a reviewer token */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4804,6 +5270,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_unread: {
@@ -4842,6 +5319,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_me: {
@@ -4864,6 +5352,166 @@ export interface operations {
             };
             /** @description Missing or unknown credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_my_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your alert settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSettings"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a reviewer token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_my_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "alice@example.com",
+                 *       "enabled": true,
+                 *       "quiet_hours": {
+                 *         "end": "07:00",
+                 *         "start": "22:00",
+                 *         "timezone": "Europe/Berlin"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["AlertSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSettings"];
+                };
+            };
+            /** @description Invalid address or quiet hours, or alerts on without an address */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown reviewer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a reviewer token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4903,6 +5551,17 @@ export interface operations {
             /** @description Not a reviewer token */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4983,6 +5642,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_reviewers: {
@@ -5015,6 +5694,17 @@ export interface operations {
             /** @description Not an admin reviewer (API keys included) */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5103,6 +5793,26 @@ export interface operations {
             };
             /** @description Body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5209,6 +5919,203 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_reviewer_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reviewer's sign-in name */
+                reviewer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Their alert settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSettings"];
+                };
+            };
+            /** @description A parameter or field is invalid (`errors` names each) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such reviewer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_reviewer_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reviewer's sign-in name */
+                reviewer: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "bob@example.com",
+                 *       "enabled": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["AlertSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSettings"];
+                };
+            };
+            /** @description Invalid address or quiet hours, or alerts on without an address */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin reviewer (API keys included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such reviewer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BATON_MAX_BODY` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     put_reviewer_routing: {
@@ -5296,6 +6203,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_search: {
@@ -5371,6 +6298,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_session: {
@@ -5415,6 +6353,17 @@ export interface operations {
             /** @description No such session */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5517,6 +6466,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_close: {
@@ -5597,6 +6566,26 @@ export interface operations {
             };
             /** @description The body is not sent as `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5691,6 +6680,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_messages: {
@@ -5740,6 +6749,17 @@ export interface operations {
             /** @description No such session */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5864,6 +6884,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_notes: {
@@ -5917,6 +6957,17 @@ export interface operations {
             /** @description No such session in your teams */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6018,6 +7069,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     put_read: {
@@ -6104,6 +7175,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_release: {
@@ -6165,6 +7256,26 @@ export interface operations {
             };
             /** @description You do not hold it */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6267,6 +7378,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_reply_retry: {
@@ -6330,6 +7461,26 @@ export interface operations {
             };
             /** @description Already delivered, or being sent right now */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6443,6 +7594,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_transfer: {
@@ -6539,6 +7710,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_typing: {
@@ -6612,6 +7803,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_signal_rules: {
@@ -6635,6 +7846,17 @@ export interface operations {
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6735,6 +7957,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_evaluation: {
@@ -6812,6 +8054,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_signature_test: {
@@ -6843,6 +8105,26 @@ export interface operations {
             };
             /** @description Not an API key */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6903,6 +8185,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_review: {
@@ -6940,6 +8233,17 @@ export interface operations {
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7078,6 +8382,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_takeover: {
@@ -7122,6 +8446,17 @@ export interface operations {
             /** @description No such takeover */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7224,6 +8559,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_teams: {
@@ -7256,6 +8611,17 @@ export interface operations {
             /** @description Not an admin reviewer (API keys included) */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7354,6 +8720,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_team: {
@@ -7420,6 +8806,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_team_channels: {
@@ -7473,6 +8879,17 @@ export interface operations {
             /** @description No such team */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7566,6 +8983,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_team_routing: {
@@ -7610,6 +9047,17 @@ export interface operations {
             /** @description No such team (or not yours) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7703,6 +9151,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_webhooks: {
@@ -7735,6 +9203,17 @@ export interface operations {
             /** @description Not an API key */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7822,6 +9301,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_webhook: {
@@ -7872,6 +9371,26 @@ export interface operations {
             };
             /** @description No such subscription for this key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7938,6 +9457,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_whatsapp_templates: {
@@ -7982,6 +9521,17 @@ export interface operations {
             /** @description An API key (templates are for reviewers) */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8087,6 +9637,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_whatsapp_template: {
@@ -8140,6 +9710,17 @@ export interface operations {
             /** @description No such template, or another team's */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8245,6 +9826,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_whatsapp_template: {
@@ -8302,6 +9903,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_widgets: {
@@ -8334,6 +9955,17 @@ export interface operations {
             /** @description Not an admin reviewer (API keys included) */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8420,6 +10052,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_widget: {
@@ -8479,6 +10131,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_visitor_conversation: {
@@ -8511,6 +10183,17 @@ export interface operations {
             /** @description Wrong origin, or the key was revoked */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8594,6 +10277,26 @@ export interface operations {
             };
             /** @description Too many new conversations from this address (`Retry-After`) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8694,6 +10397,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The SQLite database is full (`/problems/database-full`, past `BATON_SQLITE_MAX_PAGES` or the disk); nothing was written, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_visitor_stream: {
@@ -8744,6 +10467,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_widget_look: {
@@ -8788,6 +10522,17 @@ export interface operations {
             /** @description No such widget key */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or locked (`/problems/database-unavailable`); nothing was written. Try again after `Retry-After` seconds (a turn with the same `id`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
