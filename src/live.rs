@@ -333,6 +333,10 @@ pub fn start_journal(bus: Arc<LiveBus>, db: Db, postgres_url: Option<String>) {
     if bus.outgoing.set(Mutex::new(tx)).is_err() {
         return;
     }
+    // On SQLite a batch of notices joins the turn gate's group commit (one more savepoint in
+    // a transaction that commits anyway) instead of taking the single writer for a commit
+    // of its own between the turns' transactions.
+    let runtime = tokio::runtime::Handle::try_current().ok();
     std::thread::Builder::new()
         .name("baton-live".into())
         .spawn(move || match postgres_url {
@@ -347,30 +351,54 @@ pub fn start_journal(bus: Arc<LiveBus>, db: Db, postgres_url: Option<String>) {
                     std::thread::sleep(Duration::from_secs(1));
                 }
             }
-            None => journal_local(&bus, &db, &rx),
+            None => journal_local(&bus, &db, runtime.as_ref(), &rx),
         })
         .expect("spawn the live event thread");
 }
 
 /// The single-process journal (SQLite): log a batch, then fan it out.
-fn journal_local(bus: &LiveBus, db: &Db, rx: &mpsc::Receiver<Outgoing>) {
+fn journal_local(
+    bus: &LiveBus,
+    db: &Db,
+    runtime: Option<&tokio::runtime::Handle>,
+    rx: &mpsc::Receiver<Outgoing>,
+) {
     let mut written = 0;
     while let Ok(first) = rx.recv() {
         let batch: Vec<Outgoing> = std::iter::once(first).chain(rx.try_iter()).collect();
         let handled = batch.len();
-        journal_batch(bus, db, &notices_of(batch.into_iter()), &mut written);
+        journal_batch(
+            bus,
+            db,
+            runtime,
+            &notices_of(batch.into_iter()),
+            &mut written,
+        );
         bus.handled(handled);
     }
 }
 
 /// Logs one batch (SQLite), then fans it out.
-fn journal_batch(bus: &LiveBus, db: &Db, notices: &[(String, String)], written: &mut usize) {
+fn journal_batch(
+    bus: &LiveBus,
+    db: &Db,
+    runtime: Option<&tokio::runtime::Handle>,
+    notices: &[(String, String)],
+    written: &mut usize,
+) {
     if notices.is_empty() {
         return;
     }
     let mut stored = None;
     for attempt in 1..=5 {
-        match db.write_blocking(|c| events::append(c, notices)) {
+        let appended = match runtime {
+            Some(runtime) => {
+                let owned = notices.to_vec();
+                runtime.block_on(db.write_grouped(move |c| events::append(c, &owned)))
+            }
+            None => db.write_blocking(|c| events::append(c, notices)),
+        };
+        match appended {
             Ok(s) => {
                 stored = Some(s);
                 break;
