@@ -202,6 +202,16 @@ async fn a_conversation_answered_outside_baton_says_so_and_can_be_claimed_in_chr
 /// reviewers and a callback receiver) and fails with both logs when it does; `None` when there
 /// is no Chromium outside CI.
 async fn run_script(script: &str, what: &str) -> Option<(TestApp, Receiver)> {
+    run_script_with(script, what, &[]).await
+}
+
+/// [`run_script`] with more environment variables for the script (the texts it must type or
+/// see).
+async fn run_script_with(
+    script: &str,
+    what: &str,
+    env: &[(&str, &str)],
+) -> Option<(TestApp, Receiver)> {
     let Some(chromium) = chromium() else {
         assert!(
             !under_ci(),
@@ -218,6 +228,7 @@ async fn run_script(script: &str, what: &str) -> Option<(TestApp, Receiver)> {
     let out = tokio::process::Command::new("node")
         .arg(script)
         .current_dir(&dir)
+        .envs(env.iter().copied())
         .env("BATON_URL", &app.base)
         .env("BATON_API_KEY", &app.api_key)
         .env("BATON_PASSWORD", PASSWORD)
@@ -293,44 +304,18 @@ async fn a_reviewer_sees_which_conversation_needs_them_in_chromium() {
 }
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_inserts_a_canned_response_with_slash_and_sends_it_in_chromium() {
-    let Some(chromium) = chromium() else {
-        assert!(
-            !under_ci(),
-            "Chromium is required under CI: apt-get install -y chromium"
-        );
-        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
-        return;
-    };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("tests/browser");
-    ensure_packages(&dir);
-    let app = spawn_app(Backend::Sqlite).await;
-    let receiver = Receiver::start();
     let template =
         "Hi {customer_name}, this is {reviewer} from the {team} team: refunds take 5 days. {order}";
     let filled = "Hi dana-42, this is Alice from the support team: refunds take 5 days. {order}";
-    let out = tokio::process::Command::new("node")
-        .arg("canned.test.mjs")
-        .current_dir(&dir)
-        .env("BATON_URL", &app.base)
-        .env("BATON_API_KEY", &app.api_key)
-        .env("BATON_PASSWORD", PASSWORD)
-        .env("RECEIVER_URL", receiver.url(""))
-        .env("CANNED_TEMPLATE", template)
-        .env("CANNED_TEXT", filled)
-        .env("ARTIFACTS", root.join("artifacts"))
-        .env("CHROMIUM", &chromium)
-        .output()
-        .await
-        .expect("run node");
-    println!("{}", String::from_utf8_lossy(&out.stdout));
-    assert!(
-        out.status.success(),
-        "the canned-response browser tests failed:\n{}\n{}\nbaton log:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        app.log()
-    );
+    let Some((app, receiver)) = run_script_with(
+        "canned.test.mjs",
+        "canned-response",
+        &[("CANNED_TEMPLATE", template), ("CANNED_TEXT", filled)],
+    )
+    .await
+    else {
+        return;
+    };
     // The filled-in text the reviewer sent reached the integration's reply webhook, once.
     let got = receiver
         .wait_for("the canned reply", |got| {
@@ -349,41 +334,16 @@ async fn a_reviewer_inserts_a_canned_response_with_slash_and_sends_it_in_chromiu
 /// preview and sends it; the receiver gets the reply with the Cloud API `template` object.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_sends_a_whatsapp_template_after_the_window_in_chromium() {
-    let Some(chromium) = chromium() else {
-        assert!(
-            !under_ci(),
-            "Chromium is required under CI: apt-get install -y chromium"
-        );
-        eprintln!("SKIPPED (no Chromium at /usr/bin/chromium; set CHROMIUM or install it)");
+    let rendered = "Order #123\n\nHi Ana, your order #123 is on its way.\n\nShop Inc.";
+    let Some((app, receiver)) = run_script_with(
+        "templates.test.mjs",
+        "WhatsApp template",
+        &[("TEMPLATE_TEXT", rendered)],
+    )
+    .await
+    else {
         return;
     };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("tests/browser");
-    ensure_packages(&dir);
-    let app = spawn_app(Backend::Sqlite).await;
-    let receiver = Receiver::start();
-    let rendered = "Order #123\n\nHi Ana, your order #123 is on its way.\n\nShop Inc.";
-    let out = tokio::process::Command::new("node")
-        .arg("templates.test.mjs")
-        .current_dir(&dir)
-        .env("BATON_URL", &app.base)
-        .env("BATON_API_KEY", &app.api_key)
-        .env("BATON_PASSWORD", PASSWORD)
-        .env("RECEIVER_URL", receiver.url(""))
-        .env("TEMPLATE_TEXT", rendered)
-        .env("ARTIFACTS", root.join("artifacts"))
-        .env("CHROMIUM", &chromium)
-        .output()
-        .await
-        .expect("run node");
-    println!("{}", String::from_utf8_lossy(&out.stdout));
-    assert!(
-        out.status.success(),
-        "the WhatsApp template browser tests failed:\n{}\n{}\nbaton log:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        app.log()
-    );
     let got = receiver
         .wait_for("the template reply", |got| {
             !Receiver::of_type(got, "reply").is_empty()
