@@ -174,6 +174,8 @@ pub struct Db {
     reach: Arc<Reach>,
     /// The longest wait for a pooled connection (`BATON_DB_TIMEOUT`).
     timeout: Duration,
+    /// SQLite: how long a write waits for another process's lock (`BATON_DB_BUSY_TIMEOUT`).
+    busy_timeout: Duration,
 }
 
 /// While the pool cannot open a connection, a checkout waits this long for one (a connection
@@ -185,9 +187,13 @@ const DOWN_WAIT: Duration = Duration::from_millis(250);
 const READY_WAIT: Duration = Duration::from_millis(800);
 
 /// After a write found SQLite's write lock held by another process for the whole busy timeout,
-/// writes are refused at once for this long; then one write tries again. Without it, writers
-/// queued behind one another (or in one group commit) would each wait out the busy timeout.
+/// writes wait at most [`LOCK_PROBE`] for it during this long (a lock still held is a 503 at
+/// once; a released one lets them through). Without it, writers queued behind one another (or
+/// in one group commit) would each wait out the busy timeout.
 const LOCK_BACKOFF: Duration = Duration::from_secs(1);
+
+/// How long a write waits for SQLite's lock during [`LOCK_BACKOFF`].
+const LOCK_PROBE: Duration = Duration::from_millis(100);
 
 /// What the pool and the writes have seen of the database's health.
 #[derive(Debug)]
@@ -312,6 +318,7 @@ impl Db {
             stats: Default::default(),
             reach,
             timeout: settings.timeout,
+            busy_timeout: settings.busy_timeout,
         })
     }
 
@@ -402,12 +409,7 @@ impl Db {
             Some(batcher) => {
                 // A group must not wait out SQLite's busy timeout once per write it carries.
                 let db = self.clone();
-                let f = move |conn: &mut DbConnection| {
-                    db.refuse_while_locked()?;
-                    let result = f(conn);
-                    db.note_locked(&result);
-                    result
-                };
+                let f = move |conn: &mut DbConnection| db.lock_guarded(conn, f);
                 batch::Batcher::write(self, batcher, f).await
             }
             None => self.write(f).await,
@@ -448,26 +450,41 @@ impl Db {
             .write_lock
             .as_ref()
             .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        self.refuse_while_locked()?;
-        let result = conn.conn.transaction(f);
+        let result = self.lock_guarded(&mut conn.conn, |c| c.transaction(f));
         self.note_failure(&result);
+        result
+    }
+
+    /// SQLite: runs `f`; while another process was lately found holding the write lock (within
+    /// [`LOCK_BACKOFF`]), `f` waits at most [`LOCK_PROBE`] for it instead of the whole busy
+    /// timeout, so a lock still held is a 503 at once and a released one lets the write through.
+    fn lock_guarded<T>(
+        &self,
+        conn: &mut DbConnection,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let until = self.reach.locked_until.load(Ordering::Acquire);
+        let probing = self.backend == Backend::Sqlite && until > 0 && self.reach.millis() < until;
+        let busy = |c: &mut DbConnection, wait: Duration| {
+            c.batch_execute(&format!("PRAGMA busy_timeout = {};", wait.as_millis()))
+        };
+        if probing {
+            busy(conn, LOCK_PROBE)?;
+        }
+        let result = f(conn);
+        if probing {
+            // Back to the operator's wait; a connection that cannot be told is not reused.
+            if let Err(e) = busy(conn, self.busy_timeout) {
+                tracing::warn!(error = %e, "cannot restore SQLite's busy timeout");
+                self.epoch.fetch_add(1, Ordering::AcqRel);
+            }
+        }
         self.note_locked(&result);
         result
     }
 
-    /// SQLite: a 503 at once while another process was lately found holding the write lock.
-    fn refuse_while_locked(&self) -> Result<(), ApiError> {
-        let until = self.reach.locked_until.load(Ordering::Acquire);
-        if until > 0 && self.reach.millis() < until {
-            return Err(ApiError::database_unavailable(
-                "database: another process holds the SQLite write lock",
-            ));
-        }
-        Ok(())
-    }
-
     /// SQLite: after a write found the lock held (it waited the whole busy timeout), the next
-    /// writes for [`LOCK_BACKOFF`] are refused without waiting.
+    /// writes for [`LOCK_BACKOFF`] wait only [`LOCK_PROBE`] for it.
     fn note_locked<T>(&self, result: &Result<T, ApiError>) {
         if self.backend == Backend::Sqlite
             && result
