@@ -135,6 +135,7 @@ impl App {
             metrics: state.metrics.clone(),
             mail: config.smtp.is_some(),
         };
+        workers.push(crate::timers::backfill::spawn(&state.db, stopped.clone()));
         workers.extend(crate::timers::retention::Retention::spawn(
             &config,
             &state.db,

@@ -36,7 +36,12 @@ pub fn copy_sqlite(url: &DatabaseUrl, path: &std::path::Path) -> anyhow::Result<
             .bind::<diesel::sql_types::Text, _>(&dest)
             .execute(&mut conn)?;
         let mut copy = diesel::SqliteConnection::establish(&dest)?;
-        copy.batch_execute("INSERT INTO message_search(message_search) VALUES ('rebuild');")?;
+        // The rebuild indexes every message, those a backfill had not reached yet included.
+        copy.batch_execute(
+            "INSERT INTO message_search(message_search) VALUES ('rebuild');
+             UPDATE backfills SET after_rowid = until_rowid, finished_at = CURRENT_TIMESTAMP
+               WHERE name = 'message_search' AND finished_at IS NULL;",
+        )?;
         Ok(())
     })();
     if let Err(e) = copied {

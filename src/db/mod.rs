@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod approvals;
 pub mod audit;
+pub mod backfill;
 pub mod backup;
 pub mod batch;
 pub mod canned;

@@ -425,6 +425,17 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
+    backfills (name) {
+        name -> Text,
+        after_key -> Text,
+        after_rowid -> BigInt,
+        until_rowid -> BigInt,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     live_events (id) {
         id -> BigInt,
         session_id -> Text,

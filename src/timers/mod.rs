@@ -4,6 +4,7 @@
 //! at each step of a waiting takeover and of each offer (`db::alerts::sweep`); the queue's counts are folded. Deadlines live in the database, so they fire after a restart too; each
 //! step re-checks its deadline under the session lock, so several replicas fire it once.
 
+pub mod backfill;
 pub mod retention;
 
 use std::sync::Arc;

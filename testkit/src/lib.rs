@@ -8,6 +8,7 @@
 
 pub mod balancer;
 pub mod db;
+pub mod first_schema;
 pub mod process;
 pub mod proxy;
 pub mod receiver;

@@ -11,7 +11,10 @@ use serde_json::json;
 use crate::backend_tests;
 use crate::helpers::{baton_bin, Backend, TestDb};
 
-backend_tests!(a_database_of_the_first_schema_keeps_every_row_through_todays_migrations);
+backend_tests!(
+    a_database_of_the_first_schema_keeps_every_row_through_todays_migrations,
+    backfills_finish_exactly_while_turns_flow_and_a_customer_is_erased,
+);
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -225,10 +228,25 @@ async fn a_database_of_the_first_schema_keeps_every_row_through_todays_migration
     let root = testkit::login(&client, &base, "root").await.unwrap();
     let (_, audit) = get("/v1/audit?session_id=up-1", &root).await;
     assert_eq!(audit.as_array().unwrap().len(), 2, "{audit}");
-    // The old conversation's words are found (the search index covers rows older than it).
+    // The backfills the migrations left (the old messages' search index, the customer-turn
+    // counts) finish after start; then the old conversation's words are found and its
+    // customer turns counted.
+    let finished = backfills_finished(backend, &db.url).await;
+    assert_eq!(
+        finished,
+        vec!["customer_turns".to_string(), "message_search".to_string()]
+    );
     let (s, found) = get("/v1/search?q=order%201234", &root).await;
     assert_eq!(s, StatusCode::OK, "{found}");
     assert_eq!(found["items"][0]["session_id"], "up-1", "{found}");
+    assert_eq!(
+        scalar(
+            backend,
+            &db.url,
+            "SELECT customer_turns AS n FROM sessions WHERE id = 'up-1'"
+        ),
+        2
+    );
     // And it goes on: the next turn takes the next number.
     let r = client
         .post(format!("{base}/v1/sessions/up-1/messages"))
@@ -241,4 +259,282 @@ async fn a_database_of_the_first_schema_keeps_every_row_through_todays_migration
     assert!(s.is_success(), "{turn}");
     assert_eq!(turn["seq"], 6);
     assert_eq!(turn["status"], "ai");
+}
+
+/// Waits (up to a minute) until the database has no unfinished backfill; the names of the
+/// finished ones.
+async fn backfills_finished(backend: Backend, url: &str) -> Vec<String> {
+    for _ in 0..600 {
+        let open = scalar(
+            backend,
+            url,
+            "SELECT count(*) AS n FROM backfills WHERE finished_at IS NULL",
+        );
+        if open == 0 {
+            return names(backend, url, "SELECT name FROM backfills ORDER BY name");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the backfills did not finish within a minute");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// One number read straight from the database (`SELECT … AS n`).
+fn scalar(backend: Backend, url: &str, sql: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    let rows: Vec<Count> = match backend {
+        Backend::Sqlite => diesel::sql_query(sql)
+            .load(&mut diesel::SqliteConnection::establish(url).unwrap())
+            .unwrap(),
+        Backend::Postgres => diesel::sql_query(sql)
+            .load(&mut diesel::PgConnection::establish(url).unwrap())
+            .unwrap(),
+    };
+    rows[0].n
+}
+
+/// Names read straight from the database (`SELECT name …`).
+fn names(backend: Backend, url: &str, sql: &str) -> Vec<String> {
+    use diesel::RunQueryDsl;
+    let rows: Vec<Name> = match backend {
+        Backend::Sqlite => diesel::sql_query(sql)
+            .load(&mut diesel::SqliteConnection::establish(url).unwrap())
+            .unwrap(),
+        Backend::Postgres => diesel::sql_query(sql)
+            .load(&mut diesel::PgConnection::establish(url).unwrap())
+            .unwrap(),
+    };
+    rows.into_iter().map(|r| r.name).collect()
+}
+
+/// What the migrations leave to do after start on a big database (db::backfill): the search
+/// index of the old messages and the customer-turn counts of the old conversations and read
+/// marks. An admin erases a conversation before the backfill reached it; Baton finishes them
+/// while customers keep writing to those same conversations: afterwards every count is exact,
+/// every message (old, new, none twice) is in the search index, and the erased one's are gone.
+async fn backfills_finish_exactly_while_turns_flow_and_a_customer_is_erased(backend: Backend) {
+    const MESSAGES: u64 = 60_000;
+    const PER: u64 = 30;
+    let db = TestDb::new(backend);
+    let fill = testkit::first_schema::fill_sql(backend, MESSAGES, PER);
+    // The first schema, filled; then the migrations up to the read marks, and 100 read marks
+    // (at turn 10: five customer turns each, the customer writing every even turn).
+    let reads = "INSERT INTO reviewers (id, name, display_name, password_hash, is_admin, created_at)
+                   VALUES ('r-old', 'olga', 'Olga', 'x', FALSE, '2026-11-25 09:00:00');
+                 INSERT INTO session_reads (session_id, reviewer_id, read_seq, read_at)
+                   SELECT id, 'r-old', 10, '2026-11-26 09:00:00' FROM sessions WHERE id LIKE 's1_';";
+    // The migrations up to and including the read marks' (`reads_and_customers`).
+    const READS: &str = "20261206000000";
+    match backend {
+        Backend::Sqlite => {
+            let mut conn = diesel::SqliteConnection::establish(&db.url).unwrap();
+            conn.run_next_migration(SQLITE).unwrap();
+            conn.batch_execute(&fill).unwrap();
+            while conn.run_next_migration(SQLITE).unwrap().to_string() != READS {}
+            conn.batch_execute(reads).unwrap();
+        }
+        Backend::Postgres => {
+            let mut conn = diesel::PgConnection::establish(&db.url).unwrap();
+            conn.run_next_migration(POSTGRES).unwrap();
+            conn.batch_execute(&fill).unwrap();
+            while conn.run_next_migration(POSTGRES).unwrap().to_string() != READS {}
+            conn.batch_execute(reads).unwrap();
+        }
+    }
+    assert_eq!(
+        scalar(backend, &db.url, "SELECT count(*) AS n FROM session_reads"),
+        10
+    );
+    // The CLI applies the remaining migrations, which record the backfills; the server does them.
+    let bin = std::path::Path::new(baton_bin());
+    let key = testkit::create_api_key(bin, &db.url, "n8n").unwrap().key;
+    testkit::add_reviewer(bin, &db.url, "root", "ops", &["--admin"]).unwrap();
+    assert_eq!(
+        names(
+            backend,
+            &db.url,
+            "SELECT name FROM backfills WHERE finished_at IS NULL ORDER BY name"
+        ),
+        vec!["customer_turns".to_string(), "message_search".to_string()]
+    );
+    // An admin erases a conversation at the end of the table, before any old message is
+    // indexed: its rows must not be taken out of an index they are not in yet.
+    let erased = testkit::baton_cli(bin, &db.url, &["erase", "--session-id", "s1990"]).unwrap();
+    assert_eq!(erased["messages"], PER, "{erased}");
+    // A backup taken now holds a complete search index (the copy's is rebuilt) and no
+    // backfill of it left to do.
+    if backend == Backend::Sqlite {
+        let copy = db.dir().join("copy.db");
+        testkit::baton_cli(bin, &db.url, &["backup", copy.to_str().unwrap()]).unwrap();
+        let copy = copy.to_string_lossy().into_owned();
+        let mut conn = diesel::SqliteConnection::establish(&copy).unwrap();
+        conn.batch_execute("INSERT INTO message_search(message_search) VALUES ('integrity-check')")
+            .unwrap();
+        assert_eq!(
+            names(
+                backend,
+                &copy,
+                "SELECT name FROM backfills WHERE finished_at IS NULL"
+            ),
+            vec!["customer_turns".to_string()]
+        );
+        assert_eq!(
+            scalar(
+                backend,
+                &copy,
+                "SELECT count(*) AS n FROM message_search WHERE message_search MATCH 'damaged'"
+            ),
+            ((MESSAGES - PER) / 5) as i64
+        );
+    }
+    let server = testkit::Process::spawn(
+        std::process::Command::new(baton_bin())
+            .arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("BATON_IDLE_CLOSE", "30d"),
+        &db.dir().join("backfill.log"),
+        std::time::Duration::from_secs(60),
+    )
+    .unwrap();
+    let base = server.base.clone();
+    let client = reqwest::Client::new();
+
+    // Customers write to old conversations all along the backfills.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..4u64 {
+        let (client, base, key, stop) = (client.clone(), base.clone(), key.clone(), stop.clone());
+        writers.push(tokio::spawn(async move {
+            let mut acked = 0u64;
+            let mut i = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                // Conversations all over the table, the erased one excepted.
+                let session = (i * 37 + w * 500) % (MESSAGES / PER) + 1;
+                i += 1;
+                if session == 1990 {
+                    continue;
+                }
+                let r = client
+                    .post(format!("{base}/v1/sessions/s{session}/messages"))
+                    .bearer_auth(&key)
+                    .json(&json!({"sender": "user", "content": format!("zebrafinch {w} {i}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                let (s, b) = crate::helpers::read(r).await;
+                assert!(s.is_success(), "{b}");
+                acked += 1;
+            }
+            acked
+        }));
+    }
+    // Turns answered before the backfills had finished: the case this test is about.
+    let mut during = 0u64;
+    loop {
+        let open = scalar(
+            backend,
+            &db.url,
+            "SELECT count(*) AS n FROM backfills WHERE finished_at IS NULL",
+        );
+        let written = scalar(
+            backend,
+            &db.url,
+            "SELECT count(*) AS n FROM messages WHERE content LIKE 'zebrafinch%'",
+        );
+        if open == 0 {
+            break;
+        }
+        during = written as u64;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut acked = 0;
+    for w in writers {
+        acked += w.await.unwrap();
+    }
+    assert!(during > 0, "no turn was recorded while the backfills ran");
+
+    // Every conversation's count of customer turns is exact, old turns and new (an erased
+    // conversation keeps its count under its pseudonym, as its takeovers' facts, and no message).
+    assert_eq!(
+        scalar(
+            backend,
+            &db.url,
+            "SELECT count(*) AS n FROM sessions s WHERE s.id NOT LIKE 'erased:%' AND s.customer_turns <>
+               (SELECT count(*) FROM messages m WHERE m.session_id = s.id AND m.sender = 'user')"
+        ),
+        0
+    );
+    assert_eq!(
+        scalar(
+            backend,
+            &db.url,
+            "SELECT count(*) AS n FROM messages WHERE session_id IN ('s1990', 'erased:s1990')"
+        ),
+        0
+    );
+    assert_eq!(
+        scalar(
+            backend,
+            &db.url,
+            "SELECT count(*) AS n FROM session_reads WHERE read_customer_turns <> 5"
+        ),
+        0
+    );
+    // Every message is in the search index once: the old and the new, not the erased.
+    let new_turns = scalar(
+        backend,
+        &db.url,
+        "SELECT count(*) AS n FROM messages WHERE content LIKE 'zebrafinch%'",
+    );
+    assert_eq!(new_turns as u64, acked);
+    let damaged = scalar(
+        backend,
+        &db.url,
+        "SELECT count(*) AS n FROM messages WHERE content LIKE '%damaged%'",
+    );
+    assert_eq!(damaged as u64, (MESSAGES - PER) / 5);
+    let (found_old, found_new, unindexed) = match backend {
+        Backend::Sqlite => {
+            let mut conn = diesel::SqliteConnection::establish(&db.url).unwrap();
+            // FTS5 compares its index with the messages it indexes.
+            conn.batch_execute("INSERT INTO message_search(message_search) VALUES ('integrity-check')")
+                .unwrap();
+            (
+                "SELECT count(*) AS n FROM message_search WHERE message_search MATCH 'damaged'",
+                "SELECT count(*) AS n FROM message_search WHERE message_search MATCH 'zebrafinch'",
+                "SELECT count(*) - (SELECT count(*) FROM message_search) AS n FROM messages",
+            )
+        }
+        Backend::Postgres => (
+            "SELECT count(*) AS n FROM messages WHERE search @@ plainto_tsquery('simple', 'damaged')",
+            "SELECT count(*) AS n FROM messages WHERE search @@ plainto_tsquery('simple', 'zebrafinch')",
+            "SELECT count(*) AS n FROM messages WHERE search IS NULL",
+        ),
+    };
+    assert_eq!(scalar(backend, &db.url, found_old), damaged);
+    assert_eq!(scalar(backend, &db.url, found_new), new_turns);
+    assert_eq!(scalar(backend, &db.url, unindexed), 0);
+    // And the API finds an old conversation by its words.
+    let root = testkit::login(&client, &base, "root").await.unwrap();
+    let r = client
+        .get(format!("{base}/v1/search?q=damaged%20parcel"))
+        .bearer_auth(&root)
+        .send()
+        .await
+        .unwrap();
+    let (s, found) = crate::helpers::read(r).await;
+    assert_eq!(s, StatusCode::OK, "{found}");
+    assert!(!found["items"].as_array().unwrap().is_empty(), "{found}");
 }

@@ -1,2 +1,1 @@
-DROP INDEX messages_external_id;
-CREATE UNIQUE INDEX messages_external_id ON messages(session_id, external_id);
+DROP INDEX IF EXISTS messages_external_id_partial;

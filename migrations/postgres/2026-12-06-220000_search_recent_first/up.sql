@@ -10,6 +10,5 @@ CREATE FUNCTION baton_search_buckets(at TIMESTAMP) RETURNS tsvector
         '~h' || floor(extract(epoch FROM at) / 3600)::bigint::text,
         '~d' || floor(extract(epoch FROM at) / 86400)::bigint::text])
 $$;
-CREATE INDEX messages_search_recent ON messages
-    USING gin ((search || baton_search_buckets(recorded_at)));
-DROP INDEX messages_search;
+-- The index itself is built by the next migration, `search_recent_index`: concurrently, so
+-- that turns go on being recorded while it reads every message.

@@ -12,23 +12,39 @@ CREATE VIRTUAL TABLE message_search USING fts5(
     tokenize = 'unicode61 remove_diacritics 0'
 );
 
-CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+-- The messages recorded before this migration are indexed after start, a batch at a time
+-- (db::backfill), not here: on a million messages that takes longer than the turn gate may
+-- wait. `until_rowid` is the last of them; rowids above it are indexed by the triggers.
+INSERT INTO backfills (name, after_key, after_rowid, until_rowid, created_at)
+SELECT 'message_search', '', 0, MAX(rowid), CURRENT_TIMESTAMP FROM messages
+HAVING MAX(rowid) IS NOT NULL;
+
+-- A rowid the backfill has not reached yet is left to it: indexing a new row there (a rowid
+-- reused after the old newest ones were deleted) would index it twice, and removing an old row
+-- that is not in the index yet would break the index's counts.
+CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
+WHEN NOT EXISTS (SELECT 1 FROM backfills b WHERE b.name = 'message_search'
+                 AND new.rowid > b.after_rowid AND new.rowid <= b.until_rowid)
+BEGIN
     INSERT INTO message_search(rowid, content) VALUES (new.rowid, new.content);
 END;
 
-CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
+WHEN NOT EXISTS (SELECT 1 FROM backfills b WHERE b.name = 'message_search'
+                 AND old.rowid > b.after_rowid AND old.rowid <= b.until_rowid)
+BEGIN
     INSERT INTO message_search(message_search, rowid, content)
     VALUES ('delete', old.rowid, old.content);
 END;
 
-CREATE TRIGGER messages_search_update AFTER UPDATE OF content ON messages BEGIN
+CREATE TRIGGER messages_search_update AFTER UPDATE OF content ON messages
+WHEN NOT EXISTS (SELECT 1 FROM backfills b WHERE b.name = 'message_search'
+                 AND old.rowid > b.after_rowid AND old.rowid <= b.until_rowid)
+BEGIN
     INSERT INTO message_search(message_search, rowid, content)
     VALUES ('delete', old.rowid, old.content);
     INSERT INTO message_search(rowid, content) VALUES (new.rowid, new.content);
 END;
-
--- The messages recorded before this migration.
-INSERT INTO message_search(message_search) VALUES ('rebuild');
 
 -- A user id finds its sessions (exactly or by prefix).
 CREATE INDEX sessions_user ON sessions(user_id);

@@ -1,12 +1,10 @@
 -- Unread counts without counting messages (db::reads): each session counts its customer turns
 -- as the turn gate records them (in the UPDATE it already makes on the session row), and each
 -- read mark remembers how many of them it covered. Unread = the difference.
+-- The columns are added at once; the counts of the sessions and read marks that existed before
+-- are made after start, a batch of sessions at a time (db::backfill), not here: counting a
+-- million messages under the migration's lock would stop the turn gate meanwhile.
 ALTER TABLE sessions ADD COLUMN customer_turns BIGINT NOT NULL DEFAULT 0;
-UPDATE sessions SET customer_turns = (
-    SELECT count(*) FROM messages
-    WHERE messages.session_id = sessions.id AND messages.sender = 'user');
 ALTER TABLE session_reads ADD COLUMN read_customer_turns BIGINT NOT NULL DEFAULT 0;
-UPDATE session_reads SET read_customer_turns = (
-    SELECT count(*) FROM messages
-    WHERE messages.session_id = session_reads.session_id AND messages.sender = 'user'
-      AND messages.seq <= session_reads.read_seq);
+INSERT INTO backfills (name, created_at)
+SELECT 'customer_turns', CURRENT_TIMESTAMP WHERE EXISTS (SELECT 1 FROM sessions);
