@@ -25,6 +25,7 @@ use testkit::{login, Backend, Process, Received, Receiver, TestDb};
 
 mod detector;
 mod failover;
+mod migrations;
 mod outage;
 mod search;
 mod wait;
@@ -85,8 +86,11 @@ struct Args {
     /// Concurrent clients of the failover scenario.
     #[arg(long, default_value_t = 16)]
     failover_clients: usize,
-    /// Run only this scenario (`search`, `queue`, `wait`, `turns`, `outage`, `failover` or
-    /// `detector`), not the whole bench.
+    /// Messages in the database the upgrade scenario migrates (`--only migrations`).
+    #[arg(long, default_value_t = 1_000_000)]
+    migration_messages: u64,
+    /// Run only this scenario (`search`, `queue`, `wait`, `turns`, `outage`, `failover`,
+    /// `migrations` or `detector`), not the whole bench.
     #[arg(long)]
     only: Option<String>,
     /// Where to write the JSON results.
@@ -281,11 +285,15 @@ fn main() -> anyhow::Result<()> {
                 )
                 .await
             }),
+            Some("migrations") => rt.block_on(async {
+                let db = TestDb::create(backend, &args.pg, "baton_bench")?;
+                migrations::run(&bins, &db, backend, args.migration_messages).await
+            }),
             // Replicas need PostgreSQL: SQLite is one process.
             Some("failover") => Ok(Vec::new()),
             Some(other) => {
                 anyhow::bail!(
-                    "--only {other:?}: the scenarios run alone are search, queue, wait, turns, outage, failover and detector"
+                    "--only {other:?}: the scenarios run alone are search, queue, wait, turns, outage, failover, migrations and detector"
                 )
             }
         };
