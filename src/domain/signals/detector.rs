@@ -98,7 +98,7 @@ fn clauses(lang: &Lang, toks: &[Token], words: &[&str]) -> Vec<(usize, usize)> {
             }
             start = i;
         }
-        if i < toks.len() && lang.clause_breaks.contains(words[i]) {
+        if i < toks.len() && lang.clause_breaks.contains(words[i]) && !inside_phrase(lang, words, i) {
             if start < i {
                 out.push((start, i));
             }
@@ -106,6 +106,16 @@ fn clauses(lang: &Lang, toks: &[Token], words: &[&str]) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+/// Whether a person or team phrase runs through position `i` ("flesh *and* blood person"), so
+/// the conjunction there does not split the clause.
+fn inside_phrase(lang: &Lang, words: &[&str], i: usize) -> bool {
+    (i.saturating_sub(3)..i).any(|p| {
+        [&lang.persons, &lang.depts]
+            .into_iter()
+            .any(|set| set.starts_at(words, p).is_some_and(|len| p + len > i))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -628,7 +638,10 @@ fn ends_in_other_infinitive(lang: &Lang, w: &[&str], m: &Mention) -> bool {
 /// ("can I talk to the agent I spoke to yesterday" still asks).
 fn is_past(lang: &Lang, w: &[&str], chain_start: usize, m: &Mention, present: bool) -> bool {
     let lo = chain_start.saturating_sub(3);
-    if (lo..m.start).any(|p| lang.past.starts_at(w, p).is_some()) {
+    // Inside a chain that holds a present cue, a participle is part of the request ("ik wil
+    // geholpen worden door", "vill bli hjälpt av"), not a past event.
+    let hi = if present { chain_start } else { m.start };
+    if (lo..hi).any(|p| lang.past.starts_at(w, p).is_some()) {
         return true;
     }
     (m.end..w.len()).any(|p| {
