@@ -275,7 +275,10 @@ fn detect_in_clause(
         let fwd = forward_chain(lang, w, m.end, &neg.tokens, &mention_at, &mentions);
         // "human or agent please": other person nouns may stand beside a bare one.
         let filler = |p: usize| lang.fillers.contains(w[p]) || in_person_noun[p];
-        let bare = (0..m.start).chain(m.end..n).all(filler);
+        // A clause cut off by a conjunction ("specialisten | så att …") is the start of a
+        // statement, not a bare noun.
+        let split_after = b < all.len() && lang.clause_breaks.contains(all[b]);
+        let bare = !split_after && (0..m.start).chain(m.end..n).all(filler);
         let lead_bare = (0..m.start).all(filler) && m.end < n && lang.polite.contains(w[m.end]);
         let cued = match m.kind {
             Kind::Direct => true,
