@@ -293,7 +293,10 @@ fn detect_in_clause(
             Kind::Pronoun => back.contact || fwd.is_some(),
             Kind::Bot => false,
         };
-        if !cued || (fwd.is_none() && ends_in_other_infinitive(lang, w, m)) {
+        if !cued
+            || (fwd.is_none() && ends_in_other_infinitive(lang, w, m))
+            || (fwd.is_none() && !back.contact && followed_by_other_infinitive(lang, w, m))
+        {
             continue;
         }
         let chain_start = back.start.unwrap_or(m.start);
@@ -634,6 +637,23 @@ fn ends_in_other_infinitive(lang: &Lang, w: &[&str], m: &Mention) -> bool {
         && !lang.linkers.contains(*last)
         && !lang.fillers.contains(*last)
         && cue_starting_at(lang, w, w.len() - 1).is_none()
+}
+
+/// In the other languages a modal plus the noun plus an unrelated infinitive is about that
+/// verb: "¿Puede un técnico venir el martes?" schedules a visit, it does not ask for one.
+fn followed_by_other_infinitive(lang: &Lang, w: &[&str], m: &Mention) -> bool {
+    let Some(next) = w.get(m.end).filter(|_| !lang.verb_final) else {
+        return false;
+    };
+    next.chars().count() > 4
+        && lang
+            .infinitive_endings
+            .iter()
+            .any(|e| next.ends_with(e.as_str()))
+        && !lang.linkers.contains(*next)
+        && !lang.fillers.contains(*next)
+        && !lang.polite.contains(*next)
+        && cue_starting_at(lang, w, m.end).is_none()
 }
 
 /// Past events cancel: a past marker near the request ("I already talked to …", "gestern"),
