@@ -98,7 +98,8 @@ fn clauses(lang: &Lang, toks: &[Token], words: &[&str]) -> Vec<(usize, usize)> {
             }
             start = i;
         }
-        if i < toks.len() && lang.clause_breaks.contains(words[i]) && !inside_phrase(lang, words, i) {
+        if i < toks.len() && lang.clause_breaks.contains(words[i]) && !inside_phrase(lang, words, i)
+        {
             if start < i {
                 out.push((start, i));
             }
