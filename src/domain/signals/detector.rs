@@ -98,7 +98,8 @@ fn clauses(lang: &Lang, toks: &[Token], words: &[&str]) -> Vec<(usize, usize)> {
             }
             start = i;
         }
-        if i < toks.len() && lang.clause_breaks.contains(words[i]) {
+        if i < toks.len() && lang.clause_breaks.contains(words[i]) && !inside_phrase(lang, words, i)
+        {
             if start < i {
                 out.push((start, i));
             }
@@ -106,6 +107,16 @@ fn clauses(lang: &Lang, toks: &[Token], words: &[&str]) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+/// Whether a person or team phrase runs through position `i` ("flesh *and* blood person"), so
+/// the conjunction there does not split the clause.
+fn inside_phrase(lang: &Lang, words: &[&str], i: usize) -> bool {
+    (i.saturating_sub(3)..i).any(|p| {
+        [&lang.persons, &lang.depts]
+            .into_iter()
+            .any(|set| set.starts_at(words, p).is_some_and(|len| p + len > i))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -265,7 +276,10 @@ fn detect_in_clause(
         let fwd = forward_chain(lang, w, m.end, &neg.tokens, &mention_at, &mentions);
         // "human or agent please": other person nouns may stand beside a bare one.
         let filler = |p: usize| lang.fillers.contains(w[p]) || in_person_noun[p];
-        let bare = (0..m.start).chain(m.end..n).all(filler);
+        // A clause cut off by a conjunction ("specialisten | så att …") is the start of a
+        // statement, not a bare noun.
+        let split_after = b < all.len() && lang.clause_breaks.contains(all[b]);
+        let bare = !split_after && (0..m.start).chain(m.end..n).all(filler);
         let lead_bare = (0..m.start).all(filler) && m.end < n && lang.polite.contains(w[m.end]);
         let cued = match m.kind {
             Kind::Direct => true,
@@ -280,7 +294,10 @@ fn detect_in_clause(
             Kind::Pronoun => back.contact || fwd.is_some(),
             Kind::Bot => false,
         };
-        if !cued || (fwd.is_none() && ends_in_other_infinitive(lang, w, m)) {
+        if !cued
+            || (fwd.is_none() && ends_in_other_infinitive(lang, w, m))
+            || (fwd.is_none() && !back.contact && followed_by_other_infinitive(lang, w, m))
+        {
             continue;
         }
         let chain_start = back.start.unwrap_or(m.start);
@@ -623,12 +640,32 @@ fn ends_in_other_infinitive(lang: &Lang, w: &[&str], m: &Mention) -> bool {
         && cue_starting_at(lang, w, w.len() - 1).is_none()
 }
 
+/// In the other languages a modal plus the noun plus an unrelated infinitive is about that
+/// verb: "¿Puede un técnico venir el martes?" schedules a visit, it does not ask for one.
+fn followed_by_other_infinitive(lang: &Lang, w: &[&str], m: &Mention) -> bool {
+    let Some(next) = w.get(m.end).filter(|_| !lang.verb_final) else {
+        return false;
+    };
+    next.chars().count() > 4
+        && lang
+            .infinitive_endings
+            .iter()
+            .any(|e| next.ends_with(e.as_str()))
+        && !lang.linkers.contains(*next)
+        && !lang.fillers.contains(*next)
+        && !lang.polite.contains(*next)
+        && cue_starting_at(lang, w, m.end).is_none()
+}
+
 /// Past events cancel: a past marker near the request ("I already talked to …", "gestern"),
 /// or after the noun unless a present request cue plus a relative clause explains it
 /// ("can I talk to the agent I spoke to yesterday" still asks).
 fn is_past(lang: &Lang, w: &[&str], chain_start: usize, m: &Mention, present: bool) -> bool {
     let lo = chain_start.saturating_sub(3);
-    if (lo..m.start).any(|p| lang.past.starts_at(w, p).is_some()) {
+    // Inside a chain that holds a present cue, a participle is part of the request ("ik wil
+    // geholpen worden door", "vill bli hjälpt av"), not a past event.
+    let hi = if present { chain_start } else { m.start };
+    if (lo..hi).any(|p| lang.past.starts_at(w, p).is_some()) {
         return true;
     }
     (m.end..w.len()).any(|p| {

@@ -848,7 +848,7 @@ const FRESH_SET: &str = include_str!("../../../tests/data/signals/fresh.jsonl");
 
 /// The broad set's targets: precision >= 0.98 and recall >= 0.97 overall, and recall >= 0.9
 /// in every one of the eleven languages (each has a third of its requests in each file).
-fn assert_broad_targets(name: &str, data: &str) {
+fn assert_broad_targets(name: &str, data: &str) -> Scored {
     let scored = score(name, data);
     let mut failures = Vec::new();
     let all = &scored.overall;
@@ -868,6 +868,7 @@ fn assert_broad_targets(name: &str, data: &str) {
     expected.sort_unstable();
     assert_eq!(langs, expected, "{name} must cover every language");
     assert!(failures.is_empty(), "{name}: {}", failures.join("; "));
+    scored
 }
 
 #[test]
@@ -889,51 +890,101 @@ fn fresh_set_meets_the_targets() {
 
 const UNSEEN_SET: &str = include_str!("../../../tests/data/signals/unseen.jsonl");
 
-/// Recall per language on `unseen.jsonl` as measured at the end of the second tuning round.
+/// Recall per language on `unseen.jsonl`: at the end of the second round (da 0.75, de 0.93,
+/// en 0.75, es 0.93, fi 0.93, fr 0.87, it 0.81, nl 0.87, pl 0.56, pt 1.0, sv 0.81), raised to
+/// the level measured at the end of the third round, when the set had become tuning material.
 const UNSEEN_RECALL_FLOORS: [(&str, f64); 11] = [
-    ("da", 0.75),
-    ("de", 0.93),
-    ("en", 0.75),
-    ("es", 0.93),
-    ("fi", 0.93),
-    ("fr", 0.87),
-    ("it", 0.81),
-    ("nl", 0.87),
-    ("pl", 0.56),
+    ("da", 1.0),
+    ("de", 1.0),
+    ("en", 1.0),
+    ("es", 1.0),
+    ("fi", 1.0),
+    ("fr", 1.0),
+    ("it", 1.0),
+    ("nl", 1.0),
+    ("pl", 1.0),
     ("pt", 1.0),
-    ("sv", 0.81),
+    ("sv", 1.0),
 ];
 
-/// The clean held-out measure: 352 messages committed before the detector ever ran on them and
-/// never used to tune; its misses are never printed (only its table), so that it stays unseen.
-/// It does NOT meet the recall target (measured once: precision 1.000, recall 0.841),
-/// so this guards the measured level per language; raising the floors needs new messages.
+/// The second round's held-out set (measured once then: precision 1.000, recall 0.841). It
+/// was measured, so the third round tuned on its misses (see the README): it now carries the
+/// targets, and its floors guard the level reached at the end of the third round.
 #[test]
 fn unseen_set_keeps_its_measured_level() {
-    let scored = score_quietly("tests/data/signals/unseen.jsonl", UNSEEN_SET);
+    let scored = assert_broad_targets("tests/data/signals/unseen.jsonl", UNSEEN_SET);
+    assert_floors(
+        "tests/data/signals/unseen.jsonl",
+        &scored,
+        1.0,
+        1.0,
+        &UNSEEN_RECALL_FLOORS,
+    );
+}
+
+/// Fails when a scored set falls below its measured precision, overall recall or any
+/// language's recall.
+fn assert_floors(
+    name: &str,
+    scored: &Scored,
+    precision: f64,
+    recall: f64,
+    per_lang: &[(&str, f64)],
+) {
     let all = &scored.overall;
     let mut failures = Vec::new();
-    if all.precision() < 1.0 {
-        failures.push(format!("precision {:.3} < 1.000", all.precision()));
+    if all.precision() < precision {
+        failures.push(format!("precision {:.3} < {precision}", all.precision()));
     }
-    if all.recall() < 0.84 {
-        failures.push(format!("recall {:.3} < 0.84", all.recall()));
+    if all.recall() < recall {
+        failures.push(format!("recall {:.3} < {recall}", all.recall()));
     }
-    for (lang, floor) in UNSEEN_RECALL_FLOORS {
-        let recall = scored.per_lang.get(lang).map_or(0.0, Counts::recall);
-        if recall < floor {
-            failures.push(format!("{lang}: recall {recall:.3} < {floor}"));
+    for (lang, floor) in per_lang {
+        let got = scored.per_lang.get(*lang).map_or(0.0, Counts::recall);
+        if got < *floor {
+            failures.push(format!("{lang}: recall {got:.3} < {floor}"));
         }
     }
     assert_eq!(
         scored.per_lang.len(),
         LEXICONS.len(),
-        "every language is in the set"
+        "every language is in {name}"
     );
-    assert!(
-        failures.is_empty(),
-        "tests/data/signals/unseen.jsonl: {}",
-        failures.join("; ")
+    assert!(failures.is_empty(), "{name}: {}", failures.join("; "));
+}
+
+const ROUND3_SET: &str = include_str!("../../../tests/data/signals/round3.jsonl");
+
+/// `round3.jsonl` as measured once at the end of the third round (precision 0.981, recall
+/// 0.858; the table is in the README). It does NOT meet the recall targets: these
+/// floors guard the measured level, and raising them needs another set written first.
+const ROUND3_PRECISION: f64 = 0.98;
+const ROUND3_RECALL: f64 = 0.85;
+const ROUND3_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 0.87),
+    ("de", 0.81),
+    ("en", 0.87),
+    ("es", 0.87),
+    ("fi", 0.93),
+    ("fr", 0.81),
+    ("it", 0.75),
+    ("nl", 0.87),
+    ("pl", 0.81),
+    ("pt", 0.81),
+    ("sv", 1.0),
+];
+
+/// The third round's clean held-out measure: 352 messages committed before the detector ever
+/// ran on them and never used to tune; its misses are never printed (only its table).
+#[test]
+fn round3_set_keeps_its_measured_level() {
+    let scored = score_quietly("tests/data/signals/round3.jsonl", ROUND3_SET);
+    assert_floors(
+        "tests/data/signals/round3.jsonl",
+        &scored,
+        ROUND3_PRECISION,
+        ROUND3_RECALL,
+        &ROUND3_RECALL_FLOORS,
     );
 }
 
