@@ -13,7 +13,7 @@ use crate::helpers::{baton_bin, Backend, TestDb};
 
 backend_tests!(
     a_database_of_the_first_schema_keeps_every_row_through_todays_migrations,
-    backfills_finish_exactly_while_turns_flow_and_a_customer_is_erased,
+    backfills_finish_exactly_across_a_kill_while_turns_flow_and_a_customer_is_erased,
 );
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -320,10 +320,12 @@ fn names(backend: Backend, url: &str, sql: &str) -> Vec<String> {
 
 /// What the migrations leave to do after start on a big database (db::backfill): the search
 /// index of the old messages and the customer-turn counts of the old conversations and read
-/// marks. An admin erases a conversation before the backfill reached it; Baton finishes them
-/// while customers keep writing to those same conversations: afterwards every count is exact,
+/// marks. An admin erases a conversation before the backfill reached it, and Baton is killed in
+/// the middle of a backfill; the next start finishes them while customers keep writing to those same conversations: afterwards every count is exact,
 /// every message (old, new, none twice) is in the search index, and the erased one's are gone.
-async fn backfills_finish_exactly_while_turns_flow_and_a_customer_is_erased(backend: Backend) {
+async fn backfills_finish_exactly_across_a_kill_while_turns_flow_and_a_customer_is_erased(
+    backend: Backend,
+) {
     const MESSAGES: u64 = 60_000;
     const PER: u64 = 30;
     let db = TestDb::new(backend);
@@ -398,15 +400,37 @@ async fn backfills_finish_exactly_while_turns_flow_and_a_customer_is_erased(back
             ((MESSAGES - PER) / 5) as i64
         );
     }
-    let server = testkit::Process::spawn(
-        std::process::Command::new(baton_bin())
-            .arg("serve")
-            .env("DATABASE_URL", &db.url)
-            .env("BATON_IDLE_CLOSE", "30d"),
-        &db.dir().join("backfill.log"),
-        std::time::Duration::from_secs(60),
-    )
-    .unwrap();
+    // A restart in the middle of a backfill picks up where it stopped: Baton is killed (SIGKILL)
+    // once the search backfill has done a few batches, and the next start finishes it.
+    let started = |log: &str| {
+        testkit::Process::spawn(
+            std::process::Command::new(baton_bin())
+                .arg("serve")
+                .env("DATABASE_URL", &db.url)
+                .env("BATON_IDLE_CLOSE", "30d"),
+            &db.dir().join(log),
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap()
+    };
+    let first = started("backfill-killed.log");
+    let progressed = "SELECT count(*) AS n FROM backfills WHERE name = 'message_search'
+                        AND finished_at IS NULL AND (after_rowid > 0 OR after_key <> '')";
+    while scalar(backend, &db.url, progressed) == 0 {
+        assert_eq!(
+            names(
+                backend,
+                &db.url,
+                "SELECT name FROM backfills WHERE name = 'message_search' AND finished_at IS NULL"
+            ),
+            vec!["message_search".to_string()],
+            "the backfill finished before it could be interrupted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    drop(first);
+    assert_eq!(scalar(backend, &db.url, progressed), 1);
+    let server = started("backfill.log");
     let base = server.base.clone();
     let client = reqwest::Client::new();
 
