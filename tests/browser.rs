@@ -436,3 +436,40 @@ async fn the_first_admin_sets_baton_up_from_the_printed_link_in_chromium() {
     let dead = reqwest::get(&links[0]).await.unwrap();
     assert_eq!(dead.status(), reqwest::StatusCode::NOT_FOUND);
 }
+
+/// Notifications (alert e-mail settings): a reviewer who is not an admin opens the page from
+/// the navigation, sees the defaults and that this server sends no e-mail, gets the API's
+/// problems next to the fields, saves an address with quiet hours and finds them kept; on a
+/// laptop and on a phone with the keyboard, axe-clean at both sizes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_sets_their_alert_emails_on_the_notifications_page_in_chromium() {
+    let Some((app, _receiver)) = run_script("alerts.test.mjs", "notifications").await else {
+        return;
+    };
+    // What the pages saved is what the API answers each of them.
+    for (name, email, timezone, start, end) in [
+        (
+            "alice",
+            "alice@example.com",
+            "America/Toronto",
+            "22:00",
+            "07:00",
+        ),
+        ("bob", "bob@example.org", "Asia/Tokyo", "12:30", "13:15"),
+    ] {
+        let token = app.login(name).await;
+        let (status, got) = app.get("/v1/me/alerts", &token).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{got}");
+        assert_eq!(got["email"], email, "{got}");
+        assert_eq!(got["enabled"], true, "{got}");
+        assert_eq!(
+            got["quiet_hours"],
+            serde_json::json!({"timezone": timezone, "start": start, "end": end})
+        );
+        assert_eq!(got["mail_configured"], false, "{got}");
+    }
+    // Carol never opened the page: still nothing set.
+    let carol = app.login("carol").await;
+    let (_, got) = app.get("/v1/me/alerts", &carol).await;
+    assert_eq!(got["updated_at"], serde_json::Value::Null, "{got}");
+}

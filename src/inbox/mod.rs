@@ -5,6 +5,7 @@
 //! token; live updates come from `GET /v1/events`.
 
 pub mod admin;
+pub mod alerts;
 pub mod canned;
 pub mod charts;
 pub mod insights;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/search", web::get().to(search::get_search))
             .route("/insights", web::get().to(pages::get_insights))
             .route("/canned", web::get().to(pages::get_canned))
+            .route("/notifications", web::get().to(alerts::get_notifications))
             .route("/admin", web::get().to(pages::get_admin))
             .route("/admin/{section}", web::get().to(pages::get_admin_section))
             .route("/assets/inbox.js", web::get().to(pages::get_script))

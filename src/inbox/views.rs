@@ -18,7 +18,7 @@ use crate::domain::types::{Mode, Outcome, Reason, Sender, TakeoverStatus};
 use crate::routes::dto::inbox_url;
 
 /// Bumped when the assets change, so browsers fetch the new ones.
-pub const ASSET_VERSION: &str = "11";
+pub const ASSET_VERSION: &str = "12";
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -140,6 +140,7 @@ fn sections(r: &ReviewerAuth) -> Vec<(&'static str, &'static str, &'static [&'st
         ("/inbox/search", "Search", &["search"]),
         ("/inbox/insights", "Insights", &["insights"]),
         ("/inbox/canned", "Canned responses", &["canned"]),
+        ("/inbox/notifications", "Notifications", &["notifications"]),
     ];
     if r.is_admin {
         list.push(("/inbox/admin", "Admin", &["admin"]));

@@ -50,7 +50,8 @@ pub struct AlertSettingsRequest {
     pub quiet_hours: Option<QuietHoursBody>,
 }
 
-fn view(row: Option<ReviewerAlertRow>, mail_configured: bool) -> AlertSettings {
+/// What `GET /v1/me/alerts` answers (the inbox's Notifications page shows the same).
+pub(crate) fn view(row: Option<ReviewerAlertRow>, mail_configured: bool) -> AlertSettings {
     match row {
         Some(r) => AlertSettings {
             quiet_hours: r.quiet_hours().map(|q| q.body().clone()),

@@ -1034,6 +1034,120 @@
   }
   whatsappTemplates();
 
+  // Notifications (/inbox/notifications): the reviewer's alert e-mail settings, sent to
+  // PUT /v1/me/alerts. The API's field problems (`errors[].field`, e.g. `email`,
+  // `quiet_hours.start`) go next to the input whose data-field names them and into a summary
+  // that takes the focus; a save is confirmed in a message that takes the focus.
+  function alertSettings() {
+    const form = document.getElementById("alerts-form");
+    if (!form) return;
+    const problems = document.getElementById("alerts-problems");
+    const saved = document.getElementById("alerts-saved");
+    const quietOn = document.getElementById("quiet-on");
+    const quietInputs = ["quiet-start", "quiet-end", "quiet-timezone"].map((id) => document.getElementById(id));
+    const zone = document.getElementById("quiet-timezone");
+    let browserZone = "";
+    try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (_) { /* none */ }
+    // The browser's own zone is offered when none is stored, and every zone it knows is listed.
+    if (zone && !zone.value && browserZone) zone.value = browserZone;
+    const zones = document.getElementById("timezones");
+    if (zones && typeof Intl.supportedValuesOf === "function") {
+      const names = Intl.supportedValuesOf("timeZone");
+      if (names.indexOf("UTC") < 0) names.push("UTC");
+      zones.replaceChildren(...names.map((n) => { const o = document.createElement("option"); o.value = n; return o; }));
+    }
+    const syncQuiet = () => quietInputs.forEach((el) => { el.disabled = !quietOn.checked; });
+    quietOn.addEventListener("change", syncQuiet);
+    syncQuiet();
+
+    function clearProblems() {
+      problems.hidden = true;
+      problems.replaceChildren();
+      form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+      form.querySelectorAll(".fielderror").forEach((el) => { el.textContent = ""; });
+    }
+    function labelOf(el) {
+      const label = el.id ? form.querySelector('label[for="' + el.id + '"]') : el.closest("label");
+      return label ? label.textContent.trim() : el.name;
+    }
+    function showProblems(r) {
+      const list = (r.data && Array.isArray(r.data.errors)) ? r.data.errors : [];
+      const title = document.createElement("p");
+      const strong = document.createElement("strong");
+      strong.textContent = "Not saved. ";
+      title.append(strong, list.length ? "Please correct:" : problemText(r));
+      problems.append(title);
+      if (list.length) {
+        const ul = document.createElement("ul");
+        list.forEach((p) => {
+          const input = form.querySelector('[data-field="' + p.field + '"]');
+          const li = document.createElement("li");
+          if (input) {
+            input.setAttribute("aria-invalid", "true");
+            const here = document.getElementById(input.id + "-error");
+            if (here) here.textContent = here.textContent ? here.textContent + " " + p.message : p.message;
+            const a = document.createElement("a");
+            a.href = "#" + input.id;
+            a.textContent = labelOf(input) + ": " + p.message;
+            a.addEventListener("click", (e) => { e.preventDefault(); input.focus(); });
+            li.append(a);
+          } else {
+            li.textContent = p.field + ": " + p.message;
+          }
+          ul.append(li);
+        });
+        problems.append(ul);
+      }
+      problems.hidden = false;
+      problems.focus();
+    }
+    function savedText(s) {
+      if (!s.enabled) return "Saved. E-mail alerts are off.";
+      let text = "Saved. Alerts go to " + s.email;
+      if (s.quiet_hours) text += ", except " + s.quiet_hours.start + "–" + s.quiet_hours.end + " (" + s.quiet_hours.timezone + ")";
+      text += ".";
+      if (!s.mail_configured) text += " This server sends no e-mail until a mail server is set up.";
+      return text;
+    }
+
+    form.addEventListener("input", () => { saved.hidden = true; });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearProblems();
+      saved.hidden = true;
+      const email = form.elements.email.value.trim();
+      const body = {
+        email: email === "" ? null : email,
+        enabled: form.elements.enabled.checked,
+        quiet_hours: quietOn.checked ? {
+          timezone: zone.value.trim(),
+          start: form.elements.start.value,
+          end: form.elements.end.value,
+        } : null,
+      };
+      const button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      const r = await api("/v1/me/alerts", body, "PUT");
+      button.disabled = false;
+      if (!r.ok) { showProblems(r); return; }
+      const s = r.data;
+      form.elements.email.value = s.email || "";
+      form.elements.enabled.checked = s.enabled;
+      quietOn.checked = !!s.quiet_hours;
+      if (s.quiet_hours) {
+        form.elements.start.value = s.quiet_hours.start;
+        form.elements.end.value = s.quiet_hours.end;
+        zone.value = s.quiet_hours.timezone;
+      }
+      syncQuiet();
+      await refresh();
+      saved.textContent = savedText(s);
+      saved.hidden = false;
+      saved.focus();
+    });
+  }
+  alertSettings();
+
   // Charts over time show their newest days first when they have to scroll (phones).
   document.querySelectorAll("[data-scroll-end]").forEach((el) => { el.scrollLeft = el.scrollWidth; });
 
