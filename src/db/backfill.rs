@@ -127,15 +127,7 @@ fn search_batch(conn: &mut DbConnection, row: &Pending) -> Result<Step, ApiError
             .bind::<Text, _>(&row.after_key)
             .bind::<Text, _>(&last)
             .execute(c)?;
-            diesel::update(backfills::table.filter(backfills::name.eq(&row.name)))
-                .set(backfills::after_key.eq(&last))
-                .execute(c)?;
-            let did = keys.len() as u64;
-            if (keys.len() as i64) < BATCH {
-                finish(conn, &row.name)?;
-                return Ok(Step::Finished(did));
-            }
-            return Ok(Step::Did(did));
+            return advance(conn, &row.name, &last, keys.len());
         }
     };
     let end = (row.after_rowid + BATCH).min(row.until_rowid);
@@ -200,13 +192,18 @@ fn turns_batch(conn: &mut DbConnection, row: &Pending) -> Result<Step, ApiError>
             .bind::<Text, _>(&last)
             .execute(conn)?;
     }
-    diesel::update(backfills::table.filter(backfills::name.eq(&row.name)))
-        .set(backfills::after_key.eq(&last))
+    advance(conn, &row.name, &last, keys.len())
+}
+
+/// A key-ordered backfill did `did` rows up to key `last`: records it, and finishes the
+/// backfill when the batch was not full (nothing is left after it).
+fn advance(conn: &mut DbConnection, name: &str, last: &str, did: usize) -> Result<Step, ApiError> {
+    diesel::update(backfills::table.filter(backfills::name.eq(name)))
+        .set(backfills::after_key.eq(last))
         .execute(conn)?;
-    let did = keys.len() as u64;
-    if (keys.len() as i64) < BATCH {
-        finish(conn, &row.name)?;
-        return Ok(Step::Finished(did));
+    if (did as i64) < BATCH {
+        finish(conn, name)?;
+        return Ok(Step::Finished(did as u64));
     }
-    Ok(Step::Did(did))
+    Ok(Step::Did(did as u64))
 }

@@ -290,32 +290,35 @@ struct Name {
     name: String,
 }
 
-/// One number read straight from the database (`SELECT … AS n`).
-fn scalar(backend: Backend, url: &str, sql: &str) -> i64 {
+/// Rows read straight from the database.
+fn rows<T>(backend: Backend, url: &str, sql: &str) -> Vec<T>
+where
+    T: diesel::deserialize::QueryableByName<diesel::sqlite::Sqlite>
+        + diesel::deserialize::QueryableByName<diesel::pg::Pg>
+        + 'static,
+{
     use diesel::RunQueryDsl;
-    let rows: Vec<Count> = match backend {
+    match backend {
         Backend::Sqlite => diesel::sql_query(sql)
             .load(&mut diesel::SqliteConnection::establish(url).unwrap())
             .unwrap(),
         Backend::Postgres => diesel::sql_query(sql)
             .load(&mut diesel::PgConnection::establish(url).unwrap())
             .unwrap(),
-    };
-    rows[0].n
+    }
+}
+
+/// One number read straight from the database (`SELECT … AS n`).
+fn scalar(backend: Backend, url: &str, sql: &str) -> i64 {
+    rows::<Count>(backend, url, sql)[0].n
 }
 
 /// Names read straight from the database (`SELECT name …`).
 fn names(backend: Backend, url: &str, sql: &str) -> Vec<String> {
-    use diesel::RunQueryDsl;
-    let rows: Vec<Name> = match backend {
-        Backend::Sqlite => diesel::sql_query(sql)
-            .load(&mut diesel::SqliteConnection::establish(url).unwrap())
-            .unwrap(),
-        Backend::Postgres => diesel::sql_query(sql)
-            .load(&mut diesel::PgConnection::establish(url).unwrap())
-            .unwrap(),
-    };
-    rows.into_iter().map(|r| r.name).collect()
+    rows::<Name>(backend, url, sql)
+        .into_iter()
+        .map(|r| r.name)
+        .collect()
 }
 
 /// What the migrations leave to do after start on a big database (db::backfill): the search
