@@ -1,5 +1,5 @@
 //! The Notifications page (`/inbox/notifications`, every reviewer): their own alert e-mail
-//! settings, as `GET /v1/me/alerts` answers them (the same `routes::alerts::view`), and a form
+//! settings, as `GET /v1/me/alerts` answers them (the same `routes::dto::alert_settings`), and a form
 //! the script sends to `PUT /v1/me/alerts`; the API's field problems are shown next to their
 //! fields and in a summary, a save is confirmed in a message that takes the focus. Says so
 //! plainly when the server has no mail server (`BATON_SMTP_URL`), so nothing would be sent.
@@ -12,7 +12,7 @@ use super::views::{clock, layout, Chrome};
 use crate::auth::{self, ReviewerAuth};
 use crate::db::alerts as db_alerts;
 use crate::error::ApiError;
-use crate::routes::alerts::{view, AlertSettings, MailSetting};
+use crate::routes::dto::{alert_settings as view, AlertSettings, MailSetting};
 use crate::state::AppState;
 
 /// Offered when no quiet hours are stored yet (the box stays unticked).

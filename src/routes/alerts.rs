@@ -3,40 +3,17 @@
 //! (`/v1/reviewers/{reviewer}/alerts`). When alerts go out is `db::alerts`.
 
 use actix_web::{get, put, web, HttpRequest};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::dto::utc;
+pub use super::dto::{alert_settings as view, AlertSettings, MailSetting};
 use super::parse_json;
 use crate::auth::{AdminAuth, ReviewerAuth};
 use crate::db::accounts;
-use crate::db::alerts::{self, AlertSettings as Checked, ReviewerAlertRow};
+use crate::db::alerts::{self, AlertSettings as Checked};
 use crate::domain::alerts::{EmailAddress, QuietHours, QuietHoursBody};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
-
-/// Whether a mail server is configured (`BATON_SMTP_URL`), shared with the handlers.
-#[derive(Clone, Copy, Debug)]
-pub struct MailSetting {
-    pub configured: bool,
-}
-
-/// A reviewer's alert settings.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct AlertSettings {
-    /// Where alert e-mails go; null when none is set.
-    #[schema(example = "alice@example.com")]
-    pub email: Option<String>,
-    /// Alerts are sent (needs `email`, and a mail server configured with `BATON_SMTP_URL`).
-    pub enabled: bool,
-    /// No alert e-mail goes out inside these hours; one due then waits for their end.
-    pub quiet_hours: Option<QuietHoursBody>,
-    /// Whether this server can send e-mail at all (`BATON_SMTP_URL` is set).
-    pub mail_configured: bool,
-    /// When the settings were last changed; null when never set.
-    pub updated_at: Option<DateTime<Utc>>,
-}
 
 /// New alert settings (all fields replace the stored ones).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -48,26 +25,6 @@ pub struct AlertSettingsRequest {
     pub enabled: bool,
     /// Daily quiet hours in a time zone; null or left out: none.
     pub quiet_hours: Option<QuietHoursBody>,
-}
-
-/// What `GET /v1/me/alerts` answers (the inbox's Notifications page shows the same).
-pub(crate) fn view(row: Option<ReviewerAlertRow>, mail_configured: bool) -> AlertSettings {
-    match row {
-        Some(r) => AlertSettings {
-            quiet_hours: r.quiet_hours().map(|q| q.body().clone()),
-            email: r.email,
-            enabled: r.enabled,
-            mail_configured,
-            updated_at: Some(utc(r.updated_at)),
-        },
-        None => AlertSettings {
-            email: None,
-            enabled: false,
-            quiet_hours: None,
-            mail_configured,
-            updated_at: None,
-        },
-    }
 }
 
 /// Parses a request into settings; every bad field is named in one answer.

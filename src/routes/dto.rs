@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::db::alerts::ReviewerAlertRow;
 use crate::db::models::{MessageRow, NoteRow, SessionRow, TakeoverRow, TeamRow};
 use crate::db::{accounts, now, routing as repo, DbConnection};
+use crate::domain::alerts::QuietHoursBody;
 use crate::domain::hours::{BusinessHours, BusinessHoursBody, Openness};
 use crate::domain::routing::{AssignmentPolicy, Availability};
 use crate::domain::session::{Owner, SessionStatus};
@@ -856,4 +858,46 @@ pub fn team_view(conn: &mut DbConnection, team: &TeamRow) -> Result<TeamRouting,
 
 pub fn find_team(conn: &mut DbConnection, name: &str) -> Result<TeamRow, ApiError> {
     accounts::find_team(conn, name)?.ok_or_else(|| ApiError::not_found(format!("no team {name:?}")))
+}
+
+/// Whether a mail server is configured (`BATON_SMTP_URL`), shared with the handlers and the inbox.
+#[derive(Clone, Copy, Debug)]
+pub struct MailSetting {
+    pub configured: bool,
+}
+
+/// A reviewer's alert settings.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AlertSettings {
+    /// Where alert e-mails go; null when none is set.
+    #[schema(example = "alice@example.com")]
+    pub email: Option<String>,
+    /// Alerts are sent (needs `email`, and a mail server configured with `BATON_SMTP_URL`).
+    pub enabled: bool,
+    /// No alert e-mail goes out inside these hours; one due then waits for their end.
+    pub quiet_hours: Option<QuietHoursBody>,
+    /// Whether this server can send e-mail at all (`BATON_SMTP_URL` is set).
+    pub mail_configured: bool,
+    /// When the settings were last changed; null when never set.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// What `GET /v1/me/alerts` answers (the inbox's Notifications page shows the same).
+pub fn alert_settings(row: Option<ReviewerAlertRow>, mail_configured: bool) -> AlertSettings {
+    match row {
+        Some(r) => AlertSettings {
+            quiet_hours: r.quiet_hours().map(|q| q.body().clone()),
+            email: r.email,
+            enabled: r.enabled,
+            mail_configured,
+            updated_at: Some(utc(r.updated_at)),
+        },
+        None => AlertSettings {
+            email: None,
+            enabled: false,
+            quiet_hours: None,
+            mail_configured,
+            updated_at: None,
+        },
+    }
 }
