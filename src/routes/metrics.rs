@@ -9,8 +9,8 @@ use crate::state::AppState;
 
 /// Prometheus metrics: responses, turn-gate latency and refusals, time to claim, callback
 /// delivery latency and attempts by outcome, escalations and fallbacks, open takeovers by
-/// status, deliveries by status (parked included), live (SSE) clients, database pool use, waits
-/// and errors.
+/// status, deliveries by status (parked included), live (SSE) clients, backfills still to
+/// finish after an upgrade, database pool use, waits and errors.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -20,12 +20,13 @@ use crate::state::AppState;
 )]
 #[get("/metrics")]
 pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (open, outbox) = state
+    let (open, outbox, backfills) = state
         .db
         .read(|conn| {
             Ok((
                 crate::db::takeovers::open_by_status(conn)?,
                 crate::db::outbox::count_by_status(conn)?,
+                crate::db::backfill::pending(conn)?.len(),
             ))
         })
         .await?;
@@ -72,6 +73,9 @@ pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, Api
     out.push_str(&format!(
         "# HELP baton_live_clients Connected live-update (SSE) clients.\n# TYPE baton_live_clients gauge\nbaton_live_clients {}\n",
         state.live.receivers()
+    ));
+    out.push_str(&format!(
+        "# HELP baton_backfills_pending Backfills an upgrade left that are not finished yet (search may miss older messages until 0).\n# TYPE baton_backfills_pending gauge\nbaton_backfills_pending {backfills}\n"
     ));
     state.db.stats().render(&mut out);
     let (connections, idle) = state.db.pool_state();

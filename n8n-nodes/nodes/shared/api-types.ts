@@ -30,8 +30,8 @@ export interface paths {
         /**
          * Prometheus metrics: responses, turn-gate latency and refusals, time to claim, callback
          *     delivery latency and attempts by outcome, escalations and fallbacks, open takeovers by
-         *     status, deliveries by status (parked included), live (SSE) clients, database pool use, waits
-         *     and errors.
+         *     status, deliveries by status (parked included), live (SSE) clients, backfills still to
+         *     finish after an upgrade, database pool use, waits and errors.
          */
         get: operations["get_metrics"];
         put?: never;
