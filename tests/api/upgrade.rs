@@ -586,3 +586,79 @@ async fn backfills_finish_exactly_across_a_kill_while_turns_flow_and_a_customer_
     assert_eq!(s, StatusCode::OK, "{found}");
     assert!(!found["items"].as_array().unwrap().is_empty(), "{found}");
 }
+
+/// PostgreSQL builds its big indexes concurrently; a build that was interrupted (a restart in
+/// the middle) leaves its index INVALID, and its migration's `IF NOT EXISTS` then skips it. The
+/// migration after each such build finds an invalid one and builds it again, so no database is
+/// left with a caller-id check or a search index that does not work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_rebuilds_an_index_whose_concurrent_build_was_interrupted() {
+    if !crate::helpers::postgres_available() {
+        return;
+    }
+    let backend = Backend::Postgres;
+    let db = TestDb::new(backend);
+    let mut conn = diesel::PgConnection::establish(&db.url).unwrap();
+    let mut migrate_until = |conn: &mut diesel::PgConnection, version: &str| {
+        while conn.run_next_migration(POSTGRES).unwrap().to_string() != version {}
+    };
+    // What an interrupted CREATE INDEX CONCURRENTLY leaves: an index of that name, INVALID
+    // (here made by a build that fails on its first row).
+    let interrupted = |conn: &mut diesel::PgConnection, name: &str| {
+        let failed = conn.batch_execute(&format!(
+            "CREATE INDEX CONCURRENTLY {name} ON messages ((1 / (length(id) - length(id))))"
+        ));
+        assert!(failed.is_err());
+    };
+    let invalid = "SELECT count(*) AS n FROM pg_index WHERE NOT indisvalid";
+    conn.run_next_migration(POSTGRES).unwrap();
+    conn.batch_execute(&testkit::first_schema::fill_sql(backend, 10, 5))
+        .unwrap();
+    migrate_until(&mut conn, "20261126100000");
+    interrupted(&mut conn, "messages_external_id_partial");
+    assert_eq!(scalar(backend, &db.url, invalid), 1);
+    migrate_until(&mut conn, "20261206220000");
+    assert_eq!(scalar(backend, &db.url, invalid), 0);
+    interrupted(&mut conn, "messages_search_recent");
+    assert_eq!(scalar(backend, &db.url, invalid), 1);
+    while conn.has_pending_migration(POSTGRES).unwrap() {
+        conn.run_next_migration(POSTGRES).unwrap();
+    }
+    assert_eq!(scalar(backend, &db.url, invalid), 0);
+    // The caller-id index is the partial unique one, under its name, and it checks.
+    assert_eq!(
+        scalar(
+            backend,
+            &db.url,
+            "SELECT count(*) AS n FROM pg_index WHERE indexrelid = to_regclass('messages_external_id')
+               AND indisunique AND indpred IS NOT NULL AND indisvalid"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            backend,
+            &db.url,
+            "SELECT count(*) AS n FROM pg_class WHERE relname = 'messages_external_id_partial'"
+        ),
+        0
+    );
+    let twice = conn.batch_execute(
+        "INSERT INTO messages (id, session_id, seq, sender, content, external_id, at, recorded_at)
+           VALUES ('dup-1', 's1', 90, 'user', 'a', 'x2', now(), now())",
+    );
+    let refused = format!(
+        "{:?}",
+        twice.expect_err("the caller id x2 of s1 was taken twice")
+    );
+    assert!(refused.contains("messages_external_id"), "{refused}");
+    // The search index is valid: the planner may use it.
+    assert_eq!(
+        scalar(
+            backend,
+            &db.url,
+            "SELECT count(*) AS n FROM pg_index WHERE indexrelid = to_regclass('messages_search_recent') AND indisvalid"
+        ),
+        1
+    );
+}
