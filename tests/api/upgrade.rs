@@ -599,7 +599,7 @@ async fn postgres_rebuilds_an_index_whose_concurrent_build_was_interrupted() {
     let backend = Backend::Postgres;
     let db = TestDb::new(backend);
     let mut conn = diesel::PgConnection::establish(&db.url).unwrap();
-    let mut migrate_until = |conn: &mut diesel::PgConnection, version: &str| {
+    let migrate_until = |conn: &mut diesel::PgConnection, version: &str| {
         while conn.run_next_migration(POSTGRES).unwrap().to_string() != version {}
     };
     // What an interrupted CREATE INDEX CONCURRENTLY leaves: an index of that name, INVALID
