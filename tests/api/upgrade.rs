@@ -432,16 +432,7 @@ async fn backfills_finish_exactly_across_a_kill_while_turns_flow_and_a_customer_
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     // An operator sees it in `/metrics` (the search backfill is not finished).
-    let metrics = reqwest::get(format!("{}/metrics", first.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.lines().any(|l| l == "baton_backfills_pending 1"),
-        "{metrics}"
-    );
+    assert_pending_backfills(&first.base, 1).await;
     drop(first);
     assert_eq!(scalar(backend, &db.url, progressed), 1);
     let server = started("backfill.log");
@@ -564,16 +555,7 @@ async fn backfills_finish_exactly_across_a_kill_while_turns_flow_and_a_customer_
     assert_eq!(scalar(backend, &db.url, found_old), damaged);
     assert_eq!(scalar(backend, &db.url, found_new), new_turns);
     assert_eq!(scalar(backend, &db.url, unindexed), 0);
-    let metrics = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.lines().any(|l| l == "baton_backfills_pending 0"),
-        "{metrics}"
-    );
+    assert_pending_backfills(&base, 0).await;
     // And the API finds an old conversation by its words.
     let root = testkit::login(&client, &base, "root").await.unwrap();
     let r = client
@@ -661,4 +643,16 @@ async fn postgres_rebuilds_an_index_whose_concurrent_build_was_interrupted() {
         ),
         1
     );
+}
+
+/// `/metrics` of the Baton at `base` reports `n` unfinished backfills.
+async fn assert_pending_backfills(base: &str, n: u32) {
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = format!("baton_backfills_pending {n}");
+    assert!(metrics.lines().any(|l| l == line), "{metrics}");
 }
