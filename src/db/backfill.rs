@@ -15,8 +15,10 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
+use super::fixed::{Bind, Fixed};
 use super::schema::backfills;
 use super::DbConnection;
+use crate::domain::types::Sender;
 use crate::error::ApiError;
 
 /// The most rows one transaction of a backfill does.
@@ -148,6 +150,18 @@ fn search_batch(conn: &mut DbConnection, row: &Pending) -> Result<Step, ApiError
     Ok(Step::Did(did))
 }
 
+struct CountTurnsSql;
+const COUNT_TURNS_SQL: &str =
+    "UPDATE sessions SET customer_turns = (SELECT count(*) FROM messages m \
+       WHERE m.session_id = sessions.id AND m.sender = ?) \
+     WHERE id > ? AND id <= ?";
+struct CountReadTurnsSql;
+const COUNT_READ_TURNS_SQL: &str =
+    "UPDATE session_reads SET read_customer_turns = (SELECT count(*) FROM messages m \
+       WHERE m.session_id = session_reads.session_id AND m.sender = ? \
+         AND m.seq <= session_reads.read_seq) \
+     WHERE session_id > ? AND session_id <= ?";
+
 /// Both backends: counts the customer turns of the next conversations (by id, after
 /// `after_key`) and of their read marks. The conversations' rows are locked before the counts
 /// are read, so a turn recorded meanwhile is in the count exactly once.
@@ -166,32 +180,14 @@ fn turns_batch(conn: &mut DbConnection, row: &Pending) -> Result<Step, ApiError>
         finish(conn, &row.name)?;
         return Ok(Step::Finished(0));
     };
-    let (sessions_sql, reads_sql) = match conn {
-        DbConnection::Sqlite(_) => (
-            "UPDATE sessions SET customer_turns = (SELECT count(*) FROM messages m \
-               WHERE m.session_id = sessions.id AND m.sender = 'user') \
-             WHERE id > ? AND id <= ?",
-            "UPDATE session_reads SET read_customer_turns = (SELECT count(*) FROM messages m \
-               WHERE m.session_id = session_reads.session_id AND m.sender = 'user' \
-                 AND m.seq <= session_reads.read_seq) \
-             WHERE session_id > ? AND session_id <= ?",
-        ),
-        DbConnection::Postgresql(_) => (
-            "UPDATE sessions SET customer_turns = (SELECT count(*) FROM messages m \
-               WHERE m.session_id = sessions.id AND m.sender = 'user') \
-             WHERE id > $1 AND id <= $2",
-            "UPDATE session_reads SET read_customer_turns = (SELECT count(*) FROM messages m \
-               WHERE m.session_id = session_reads.session_id AND m.sender = 'user' \
-                 AND m.seq <= session_reads.read_seq) \
-             WHERE session_id > $1 AND session_id <= $2",
-        ),
-    };
-    for sql in [sessions_sql, reads_sql] {
-        diesel::sql_query(sql)
-            .bind::<Text, _>(&row.after_key)
-            .bind::<Text, _>(&last)
-            .execute(conn)?;
-    }
+    let user = Sender::User.as_string();
+    let binds = [
+        Bind::Text(&user),
+        Bind::Text(&row.after_key),
+        Bind::Text(&last),
+    ];
+    Fixed::<CountTurnsSql>::new(COUNT_TURNS_SQL, &binds).execute(conn)?;
+    Fixed::<CountReadTurnsSql>::new(COUNT_READ_TURNS_SQL, &binds).execute(conn)?;
     advance(conn, &row.name, &last, keys.len())
 }
 
