@@ -989,11 +989,18 @@ async function main() {
 
 	const startN8n = async (name) => {
 		const proc = startProcess(name, process.execPath, [n8nBin, 'start'], n8nEnv);
+		// n8n answers /healthz as soon as its server listens, before it activates the published
+		// workflows (its start command runs `server.start()`, then `activeWorkflowManager.init()`,
+		// then prints "Editor is now accessible"). A callback sent in between meets a 404, and with
+		// this run's short retry schedule (12 s in all) a slow machine can use up every attempt.
 		await waitFor(
-			'n8n /healthz',
+			'n8n to listen and activate its workflows',
 			async () => {
 				if (proc.exited) throw new Error(`n8n exited (${proc.exit}):\n${tail(proc.logFile)}`);
-				return (await http('GET', `${n8nUrl}/healthz`)).status === 200;
+				return (
+					readFileSync(proc.logFile, 'utf8').includes('Editor is now accessible via') &&
+					(await http('GET', `${n8nUrl}/healthz`)).status === 200
+				);
 			},
 			240_000,
 			500,
@@ -2115,13 +2122,16 @@ async function main() {
 			const before = (await api('GET', '/v1/webhooks')).items
 				.map((hook) => `${hook.id} ${hook.url}`)
 				.sort();
+			const webhookChecks = () =>
+				telegram.calls.filter((c) => c.method === 'getWebhookInfo' || c.method === 'setWebhook')
+					.length;
+			const checksBefore = webhookChecks();
 			await n8n.stop();
 			n8n = await startN8n('n8n-restarted');
+			// Counted from before the restart: the first start already made its own checks.
 			await waitFor(
 				'the Telegram webhook to be checked again',
-				() =>
-					telegram.calls.filter((c) => c.method === 'getWebhookInfo' || c.method === 'setWebhook')
-						.length >= 2,
+				() => webhookChecks() > checksBefore,
 				60_000,
 			);
 			const after = (await api('GET', '/v1/webhooks')).items
