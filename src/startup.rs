@@ -51,6 +51,8 @@ impl App {
             db.write(crate::db::outbox::release_all_leases).await?;
         }
         // The queue's counts start folded (a bulk load or a long stop may have left many rows).
+        // Like every write transaction on SQLite, it also indexes messages still noted for the
+        // full-text index (`db::search::index_pending`), should anything have left some.
         db.write(crate::db::queue::fold_queue_counts).await?;
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (BATON_BIND): {e}", config.bind))?;

@@ -36,9 +36,11 @@ pub fn copy_sqlite(url: &DatabaseUrl, path: &std::path::Path) -> anyhow::Result<
             .bind::<diesel::sql_types::Text, _>(&dest)
             .execute(&mut conn)?;
         let mut copy = diesel::SqliteConnection::establish(&dest)?;
-        // The rebuild indexes every message, those a backfill had not reached yet included.
+        // The rebuild indexes every message, those a backfill had not reached yet included (and
+        // any still noted for indexing: the copy's rowids may differ from the original's).
         copy.batch_execute(
             "INSERT INTO message_search(message_search) VALUES ('rebuild');
+             DELETE FROM message_search_pending;
              UPDATE backfills SET after_rowid = until_rowid, finished_at = CURRENT_TIMESTAMP
                WHERE name = 'message_search' AND finished_at IS NULL;",
         )?;

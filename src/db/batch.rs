@@ -168,6 +168,8 @@ fn run_batch(db: &Db, jobs: Vec<Job>) {
             for job in jobs {
                 replies.push(job(conn));
             }
+            // After every savepoint: one index segment for the group (see `index_pending`).
+            super::search::index_pending(conn)?;
             Ok::<_, ApiError>(())
         })
     });

@@ -451,7 +451,13 @@ impl Db {
             .write_lock
             .as_ref()
             .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        let result = self.lock_guarded(&mut conn.conn, |c| c.transaction(f));
+        let result = self.lock_guarded(&mut conn.conn, |c| {
+            c.transaction(|c| {
+                let out = f(c)?;
+                search::index_pending(c)?;
+                Ok(out)
+            })
+        });
         self.note_failure(&result);
         result
     }

@@ -1,6 +1,7 @@
 //! Conversation search: words in messages through each database's own full-text index (SQLite
 //! FTS5 `message_search`, PostgreSQL's `messages.search` tsvector with a GIN index, both kept
-//! by the migration `message_search` in the transaction that records a turn), session and user
+//! in the transaction that records a turn: PostgreSQL by the row's trigger, SQLite by
+//! [`index_pending`] just before the commit), session and user
 //! ids by prefix, the filters, the caller's visibility, and the snippets of the best matches;
 //! and a conversation's earlier handoffs.
 //!
@@ -25,6 +26,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
+use super::fixed::Fixed;
 use super::models::{SessionRow, TakeoverRow};
 use super::DbConnection;
 use crate::domain::credentials::Caller;
@@ -747,3 +749,27 @@ pub fn earlier(
         sessions: others,
     })
 }
+
+/// SQLite: indexes the messages the transaction added (noted in `message_search_pending` by the
+/// trigger `messages_search_insert`), just before its COMMIT; every write transaction calls it
+/// (`Db::write_blocking` and the group commit), so a message is searchable once its write is
+/// acknowledged. FTS5 writes its pending terms to disk at every savepoint it took part in, and
+/// the group commit runs each turn in its own savepoint: indexing once per transaction, after
+/// them, writes one segment per group instead of one per turn (migration `search_pending`).
+/// On PostgreSQL there is nothing to do.
+pub fn index_pending(conn: &mut DbConnection) -> Result<(), ApiError> {
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return Ok(());
+    }
+    if Fixed::<IndexPendingSql>::new(INDEX_PENDING_SQL, &[]).execute(conn)? > 0 {
+        Fixed::<ClearPendingSql>::new(CLEAR_PENDING_SQL, &[]).execute(conn)?;
+    }
+    Ok(())
+}
+
+struct IndexPendingSql;
+const INDEX_PENDING_SQL: &str = "INSERT INTO message_search(rowid, content) \
+    SELECT m.rowid, m.content FROM message_search_pending p \
+    JOIN messages m ON m.rowid = p.message_rowid ORDER BY p.message_rowid";
+struct ClearPendingSql;
+const CLEAR_PENDING_SQL: &str = "DELETE FROM message_search_pending";

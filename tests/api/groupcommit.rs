@@ -9,12 +9,14 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use diesel::Connection;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use crate::backend_tests;
 use crate::helpers::{assert_problem, enc, postgres_available, spawn_app, Backend, TestApp};
+use crate::operations::count;
 use crate::races::assert_contiguous;
 
 backend_tests!(
@@ -22,6 +24,7 @@ backend_tests!(
     clients_sharing_one_session_see_their_turns_numbered_in_the_order_they_sent_them,
     a_repeated_id_inside_a_group_is_answered_with_the_same_turn,
     a_sigkill_while_turns_are_grouped_loses_no_acknowledged_turn,
+    grouped_turns_are_each_searchable_once_and_a_refused_one_never,
 );
 
 async fn post_turn(
@@ -444,4 +447,108 @@ async fn two_replicas_grouping_turns_on_the_same_sessions_answer_no_server_error
         transactions < writes,
         "{transactions} / {writes}: nothing was grouped"
     );
+}
+
+/// A word only the `i`th turn holds (letters only, one token for both full-text parsers).
+fn only_word(i: usize) -> String {
+    let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
+    format!("quince{}{}", letter(i / 26), letter(i))
+}
+
+/// 120 turns at once into 12 conversations waiting for a person (search lists only those that
+/// reached one), the AI's among them refused (each in a savepoint rolled back alone), then one
+/// conversation erased. Every stored turn is found by its own word as soon as it is answered,
+/// and a refused or erased one never; on SQLite, where a group's messages are indexed once, just
+/// before its commit, the index holds exactly the stored messages (FTS5's integrity check) and
+/// nothing is left waiting.
+async fn grouped_turns_are_each_searchable_once_and_a_refused_one_never(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for n in 0..12 {
+        let (status, t) = app
+            .takeover(&format!("fruit-{n}"), "http://127.0.0.1:9/hook", json!({}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+    }
+    let (alice, root) = (app.login("alice").await, app.login("root").await);
+    let before = grouped(&app.base, &app).await;
+
+    let requests = (0..120).map(|i| {
+        let app = &app;
+        async move {
+            let session = format!("fruit-{}", i % 12);
+            let sender = if i % 10 == 0 { "ai" } else { "user" };
+            let (status, body) = turn(
+                app,
+                &session,
+                json!({"sender": sender, "content": format!("about the {} order", only_word(i))}),
+            )
+            .await;
+            (i, session, sender, status, body)
+        }
+    });
+    let results = futures_util::future::join_all(requests).await;
+    let (transactions, writes) = grouped(&app.base, &app).await;
+    assert!(
+        transactions - before.0 < writes - before.1,
+        "nothing was grouped: {:?} -> {:?}",
+        before,
+        (transactions, writes)
+    );
+    // Searched before anything else is written: the groups' own commits indexed the turns.
+    let found = |i: usize| {
+        let (app, root) = (&app, &root);
+        async move {
+            let (s, found) = app
+                .get(&format!("/v1/search?q={}", only_word(i)), root)
+                .await;
+            assert_eq!(s, StatusCode::OK, "{found}");
+            found["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["session_id"].as_str().unwrap().to_string())
+                .collect::<Vec<String>>()
+        }
+    };
+    for (i, session, sender, status, body) in &results {
+        let expected: Vec<String> = if *sender == "ai" {
+            assert_problem(*status, body, StatusCode::CONFLICT, "ai-turn-refused");
+            vec![]
+        } else {
+            assert_eq!(*status, StatusCode::CREATED, "{body}");
+            vec![session.clone()]
+        };
+        assert_eq!(found(*i).await, expected, "turn {i} ({session}, {sender})");
+    }
+
+    // Erasure waits until no person holds the conversation.
+    for (step, body) in [
+        ("claim", json!({})),
+        ("handback", json!({"summary": "done"})),
+    ] {
+        let (s, b) = app
+            .post(&format!("/v1/sessions/fruit-3/{step}"), &alice, body)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{step}: {b}");
+    }
+    let (s, erased) = app
+        .post("/v1/erasures", &root, json!({"session_id": "fruit-3"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{erased}");
+    assert!(erased["messages"].as_u64().unwrap() > 0, "{erased}");
+    for (i, session, sender, ..) in &results {
+        if session == "fruit-3" && *sender == "user" {
+            assert_eq!(found(*i).await, Vec::<String>::new(), "turn {i} erased");
+        }
+    }
+
+    if backend == Backend::Sqlite {
+        assert_eq!(count(&app.db, "message_search_pending"), 0);
+        let mut conn = diesel::SqliteConnection::establish(&app.db.url).unwrap();
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut conn,
+            "INSERT INTO message_search(message_search) VALUES ('integrity-check')",
+        )
+        .expect("the full-text index holds exactly the stored messages");
+    }
 }

@@ -52,7 +52,7 @@ async fn get(client: &reqwest::Client, base: &str, path: &str, token: &str) -> (
 
 /// `SELECT count(*) …` straight on the test database: what the API no longer shows must be gone
 /// from the tables too.
-fn count(db: &TestDb, from_where: &str) -> i64 {
+pub fn count(db: &TestDb, from_where: &str) -> i64 {
     use diesel::RunQueryDsl;
     let query = diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
         "(SELECT count(*) FROM {from_where})"
