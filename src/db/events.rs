@@ -7,6 +7,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
 
+use super::fixed::{Bind, Fixed};
 use super::schema::live_events;
 use super::{now, DbConnection};
 use crate::error::ApiError;
@@ -26,6 +27,10 @@ pub struct StoredNotice {
     #[diesel(sql_type = Text)]
     pub kind: String,
 }
+
+struct AppendSql;
+const APPEND_SQL: &str =
+    "INSERT INTO live_events (session_id, kind, created_at) VALUES (?, ?, ?) RETURNING id";
 
 /// Appends `notices` (session id, kind), in order, inside the caller's transaction; what was
 /// stored, with its ids, in id order.
@@ -53,17 +58,15 @@ pub fn append(
             stored.sort_by_key(|n| n.id);
             Ok(stored)
         }
-        DbConnection::Sqlite(sqlite) => {
+        DbConnection::Sqlite(_) => {
             let mut stored = Vec::with_capacity(notices.len());
             for (session_id, kind) in notices {
-                let id: i64 = diesel::insert_into(live_events::table)
-                    .values((
-                        live_events::session_id.eq(session_id),
-                        live_events::kind.eq(kind),
-                        live_events::created_at.eq(at),
-                    ))
-                    .returning(live_events::id)
-                    .get_result(sqlite)?;
+                // Kept prepared (`db::fixed`): every turn appends one.
+                let id: i64 = Fixed::<AppendSql, BigInt>::new(
+                    APPEND_SQL,
+                    &[Bind::Text(session_id), Bind::Text(kind), Bind::Time(at)],
+                )
+                .get_result(conn)?;
                 stored.push(StoredNotice {
                     id,
                     session_id: session_id.clone(),
