@@ -1064,6 +1064,41 @@ fn round3_set_keeps_its_measured_level() {
     );
 }
 
+const ROUND4_SET: &str = include_str!("../../../tests/data/signals/round4.jsonl");
+
+/// `round4.jsonl` as measured once at the end of the fourth round (precision 0.953, recall
+/// 0.693; the table is in the README). It does NOT meet the targets: these floors
+/// guard the measured level, and raising them needs another set written first.
+const ROUND4_PRECISION: f64 = 0.95;
+const ROUND4_RECALL: f64 = 0.69;
+const ROUND4_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 0.56),
+    ("de", 0.81),
+    ("en", 0.81),
+    ("es", 0.87),
+    ("fi", 0.56),
+    ("fr", 0.68),
+    ("it", 0.68),
+    ("nl", 0.75),
+    ("pl", 0.56),
+    ("pt", 0.62),
+    ("sv", 0.68),
+];
+
+/// The fourth round's clean held-out measure: 352 messages committed before the detector ever
+/// ran on them and never used to tune; its misses are never printed (only its table).
+#[test]
+fn round4_set_keeps_its_measured_level() {
+    let scored = score_quietly("tests/data/signals/round4.jsonl", ROUND4_SET);
+    assert_floors(
+        "tests/data/signals/round4.jsonl",
+        &scored,
+        ROUND4_PRECISION,
+        ROUND4_RECALL,
+        &ROUND4_RECALL_FLOORS,
+    );
+}
+
 fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
