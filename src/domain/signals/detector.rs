@@ -4,7 +4,7 @@
 
 use super::lexicon::{
     Lang, AFTER_MODIFIERS, BEFORE_MODIFIERS, KNOWN_WORDS, LANGS, LANG_COUNT, MENTION_STARTS,
-    OTHER_SENSES, TYPO_TARGETS, VOCAB_LANGS,
+    NEGATED_COPULAS, OTHER_SENSES, RELATIVE_SUBJECTS, SHORT_COPULAS, TYPO_TARGETS, VOCAB_LANGS,
 };
 use super::normalize::{tokenize, words_of, PhraseSet, Token};
 
@@ -45,13 +45,27 @@ pub(super) fn detect(
         if !cands.starts.iter().any(|bits| bits & (1 << li) != 0) {
             continue;
         }
+        let spans = clauses(lang, toks, &words);
+        // "who is your manager? I want to talk to them": a clause that opens with a question
+        // about a person noun lets a later "them" stand for that person.
+        let who_before = spans
+            .iter()
+            .find(|&&(a, b)| {
+                lang.who.contains(words[a])
+                    && (a + 1..b).any(|p| {
+                        lang.persons.starts_at(&words[..b], p).is_some()
+                            || lang.depts.starts_at(&words[..b], p).is_some()
+                    })
+            })
+            .map_or(usize::MAX, |(a, _)| *a);
         let pass = Pass {
             lang,
             li,
             extra,
             cands: &cands,
+            who_before,
         };
-        for (a, b) in clauses(lang, toks, &words) {
+        for (a, b) in spans {
             if let Some((s, e)) = detect_in_clause(&pass, &words, a, b, &mut vetoed) {
                 let matched = text[toks[s].start..toks[e - 1].end].to_owned();
                 return Some(HumanRequestMatch {
@@ -113,7 +127,8 @@ fn clauses(lang: &Lang, toks: &[Token], words: &[&str]) -> Vec<(usize, usize)> {
 /// the conjunction there does not split the clause.
 fn inside_phrase(lang: &Lang, words: &[&str], i: usize) -> bool {
     (i.saturating_sub(3)..i).any(|p| {
-        [&lang.persons, &lang.depts]
+        // A contact cue may hold a conjunction too ("zet er maar een mens op").
+        [&lang.persons, &lang.depts, &lang.contact]
             .into_iter()
             .any(|set| set.starts_at(words, p).is_some_and(|len| p + len > i))
     })
@@ -216,6 +231,8 @@ struct Pass<'a> {
     li: usize,
     extra: &'a PhraseSet,
     cands: &'a Candidates,
+    /// Where the first clause asking "who …?" starts, or `usize::MAX`.
+    who_before: usize,
 }
 
 fn detect_in_clause(
@@ -262,7 +279,15 @@ fn detect_in_clause(
 
     for (k, m) in mentions.iter().enumerate() {
         let global = a + m.start..a + m.end;
-        if m.kind == Kind::Bot || vetoed[global.clone()].iter().any(|&v| v) {
+        if vetoed[global.clone()].iter().any(|&v| v) {
+            continue;
+        }
+        if m.kind == Kind::Bot {
+            if let Some((s, e)) = bot_stopped(lang, w, m).filter(|_| !neg.mentions[k]) {
+                if !(0..n).any(|p| lang.past.starts_at(w, p).is_some()) {
+                    return Some((a + s, a + e));
+                }
+            }
             continue;
         }
         if neg.mentions[k]
@@ -318,10 +343,15 @@ fn detect_in_clause(
 }
 
 fn find_mention(pass: &Pass<'_>, w: &[&str], i: usize, global: usize) -> Option<(usize, Kind)> {
-    if pass.cands.starts[global] & (1 << pass.li) == 0 {
-        return None;
-    }
     let lang = pass.lang;
+    if pass.cands.starts[global] & (1 << pass.li) == 0 {
+        // Refers back to the person asked about; like "someone", it needs a contact cue.
+        let after_who = pass.who_before < global;
+        return after_who
+            .then(|| lang.anaphora.starts_at(w, i))
+            .flatten()
+            .map(|len| (len, Kind::Pronoun));
+    }
     let mut best: Option<(usize, Kind)> = None;
     for (set, kind) in [
         (pass.extra, Kind::Direct),
@@ -446,6 +476,49 @@ fn is_other_sense(lang: &Lang, w: &[&str], m: &Mention, blocked: &[bool]) -> boo
     }
 }
 
+/// "turn off the bot", "bot aus bitte", "zet die bot uit": telling the bot to stop asks for
+/// a person. Only when that is the clause's whole statement (the stop verb opens it, or the
+/// bot opens it and the verb closes it), so "how do I turn off the bot's e-mails" and "stop
+/// the bot from messaging me" are about the product.
+fn bot_stopped(lang: &Lang, w: &[&str], m: &Mention) -> Option<(usize, usize)> {
+    let loose = |t: &str| lang.fillers.contains(t) || lang.polite.contains(t);
+    let glue = |t: &str| loose(t) || lang.linkers.contains(t);
+    let mut j = m.start;
+    for _ in 0..3 {
+        if let Some(len) = lang.bot_stops.ends_at(w, j) {
+            let s = j - len;
+            let whole = (0..s).all(|p| loose(w[p])) && (m.end..w.len()).all(|p| glue(w[p]));
+            return whole.then_some((s, m.end));
+        }
+        if j == 0 || !lang.linkers.contains(w[j - 1]) {
+            break;
+        }
+        j -= 1;
+    }
+    if !(0..m.start).all(|p| glue(w[p]) || lang.bot_stop_words.contains(w[p])) {
+        return None;
+    }
+    for j in m.end..(m.end + 3).min(w.len()) {
+        if let Some(len) = lang.bot_stops.starts_at(w, j) {
+            let e = j + len;
+            return (e..w.len()).all(|p| loose(w[p])).then_some((0, e));
+        }
+        if !lang.linkers.contains(w[j]) {
+            break;
+        }
+    }
+    None
+}
+
+/// "someone who isn't a machine", "jemand, der kein Bot ist", "qualcuno che non sia un bot":
+/// a relative clause that denies being a machine describes the person wanted, so it counts
+/// like a refused bot ("I don't want a bot"). The negation at `neg` must follow the relative
+/// word directly or across one copula ("who is not").
+fn not_a_machine(w: &[&str], neg: usize) -> bool {
+    let rel = |p: usize| RELATIVE_SUBJECTS.contains(w[p]);
+    (neg >= 1 && rel(neg - 1)) || (neg >= 2 && rel(neg - 2) && SHORT_COPULAS.contains(w[neg - 1]))
+}
+
 /// "agent? no thanks": a refusal right after the noun, even across a question mark.
 fn post_negated(lang: &Lang, all: &[&str], from: usize) -> bool {
     (from..(from + 3).min(all.len())).any(|p| lang.post_negations.starts_at(all, p).is_some())
@@ -492,10 +565,17 @@ fn negation_scan(
     let mut i = 0;
     while i < n {
         let len = if let Some(l) = lang.negations.starts_at(w, i) {
+            // "complain to your manager" is a contact cue that outruns "complain" (about
+            // someone), which cancels like a negation.
+            if cue_starting_at(lang, w, i).is_some_and(|c| c > l) {
+                i += 1;
+                continue;
+            }
             l
-        } else if lang.weak_negations.contains(w[i])
-            && i + 1 < n
-            && (mention_at[i + 1].is_some() || lang.weak_continuations.contains(w[i + 1]))
+        } else if (i > 0 && NEGATED_COPULAS.contains(w[i]) && RELATIVE_SUBJECTS.contains(w[i - 1]))
+            || (lang.weak_negations.contains(w[i])
+                && i + 1 < n
+                && (mention_at[i + 1].is_some() || lang.weak_continuations.contains(w[i + 1])))
         {
             1
         } else {
@@ -504,8 +584,10 @@ fn negation_scan(
         };
         let mut j = i + len;
         // "I want no bot", "ich will keinen Bot": the cue may stand before the negation.
-        let mut cue_seen =
-            cue_ending_at(lang, w, i).is_some_and(|(_, c)| c != CueClass::Participle);
+        let relative_frame = not_a_machine(w, i);
+        let mut cue_seen = cue_ending_at(lang, w, i)
+            .is_some_and(|(_, c)| c != CueClass::Participle)
+            || relative_frame;
         let (mut think, mut steps) = (false, 0);
         while j < n && steps < 8 {
             if let Some(k) = mention_at[j] {
@@ -527,6 +609,10 @@ fn negation_scan(
             }
             if let Some(l) = cue_starting_at(lang, w, j) {
                 neg.tokens[j..j + l].fill(true);
+                // A cue may hold a request of its own ("nobody needs *to call me back*").
+                for k in mention_at[j + 1..j + l].iter().flatten() {
+                    neg.mentions[*k] = true;
+                }
                 cue_seen = true;
                 j += l;
                 steps += 1;
@@ -534,6 +620,7 @@ fn negation_scan(
             }
             think |= lang.think.contains(t);
             if lang.transparent.contains(t)
+                || (relative_frame && SHORT_COPULAS.contains(t))
                 || lang.linkers.contains(t)
                 || lang.think.contains(t)
                 || lang.negations.starts_at(w, j).is_some()
@@ -638,12 +725,17 @@ fn ends_in_other_infinitive(lang: &Lang, w: &[&str], m: &Mention) -> bool {
         && !lang.linkers.contains(*last)
         && !lang.fillers.contains(*last)
         && cue_starting_at(lang, w, w.len() - 1).is_none()
+        // "… echte Leute oder nur Automaten": a noun, not a verb.
+        && [&lang.bots, &lang.persons, &lang.depts]
+            .into_iter()
+            .all(|set| set.ends_at(w, w.len()).is_none())
 }
 
-/// In the other languages a modal plus the noun plus an unrelated infinitive is about that
-/// verb: "¿Puede un técnico venir el martes?" schedules a visit, it does not ask for one.
+/// A modal plus the noun plus an unrelated infinitive right after it is about that verb:
+/// "¿Puede un técnico venir el martes?" schedules a visit and "kan ik een teamlid toevoegen
+/// aan mijn account" adds a user; neither asks for a person.
 fn followed_by_other_infinitive(lang: &Lang, w: &[&str], m: &Mention) -> bool {
-    let Some(next) = w.get(m.end).filter(|_| !lang.verb_final) else {
+    let Some(next) = w.get(m.end) else {
         return false;
     };
     next.chars().count() > 4

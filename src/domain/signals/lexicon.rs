@@ -43,13 +43,16 @@ pub(super) struct LangSpec<'a> {
     pub(super) possessives: Vec<&'a str>,
     pub(super) clause_breaks: Vec<&'a str>,
     pub(super) bots: Vec<&'a str>,
+    pub(super) bot_stops: Vec<&'a str>,
+    pub(super) anaphora: Vec<&'a str>,
+    pub(super) who: Vec<&'a str>,
     pub(super) interjections: Vec<&'a str>,
     pub(super) after_modifiers: Vec<&'a str>,
     pub(super) infinitive_endings: Vec<&'a str>,
 }
 
 /// The section names a lexicon file must contain, each once.
-pub(super) const SECTIONS: [&str; 28] = [
+pub(super) const SECTIONS: [&str; 31] = [
     "persons",
     "suffixes",
     "depts",
@@ -75,6 +78,9 @@ pub(super) const SECTIONS: [&str; 28] = [
     "possessives",
     "clause_breaks",
     "bots",
+    "bot_stops",
+    "anaphora",
+    "who",
     "interjections",
     "after_modifiers",
     "infinitive_endings",
@@ -108,6 +114,9 @@ impl<'a> LangSpec<'a> {
             "possessives" => &mut self.possessives,
             "clause_breaks" => &mut self.clause_breaks,
             "bots" => &mut self.bots,
+            "bot_stops" => &mut self.bot_stops,
+            "anaphora" => &mut self.anaphora,
+            "who" => &mut self.who,
             "interjections" => &mut self.interjections,
             "after_modifiers" => &mut self.after_modifiers,
             "infinitive_endings" => &mut self.infinitive_endings,
@@ -279,6 +288,13 @@ pub(super) struct Lang {
     pub(super) pronouns: PhraseSet,
     pub(super) direct: PhraseSet,
     pub(super) bots: PhraseSet,
+    pub(super) bot_stops: PhraseSet,
+    /// Every word of a `bot_stops` entry, for split verbs ("zet die bot uit").
+    pub(super) bot_stop_words: FastSet<String>,
+    /// "him", "them": a person named in an earlier question ("who is your manager?").
+    pub(super) anaphora: PhraseSet,
+    /// Question words that ask for a person ("who", "wer").
+    pub(super) who: FastSet<String>,
     pub(super) suffixes: Vec<String>,
     pub(super) contact: PhraseSet,
     pub(super) participles: PhraseSet,
@@ -322,6 +338,10 @@ impl Lang {
             pronouns,
             direct: PhraseSet::from_list(&spec.direct),
             bots: PhraseSet::from_list(&spec.bots),
+            bot_stops: PhraseSet::from_list(&spec.bot_stops),
+            bot_stop_words: word_set(&spec.bot_stops),
+            anaphora: PhraseSet::from_list(&spec.anaphora),
+            who: word_set(&spec.who),
             suffixes: spec.suffixes.iter().flat_map(|s| words_of(s)).collect(),
             contact: PhraseSet::from_list(&spec.contact),
             participles: PhraseSet::from_list(&spec.participles),
@@ -359,6 +379,7 @@ impl Lang {
             &lang.pronouns,
             &lang.direct,
             &lang.bots,
+            &lang.bot_stops,
             &lang.contact,
             &lang.participles,
             &lang.desire,
@@ -527,6 +548,27 @@ pub(super) static AFTER_MODIFIERS: LazyLock<FastSet<String>> = LazyLock::new(|| 
         "aukioloajat", "puhelinnumero", "oppettider", "godziny", "numer", "abningstider",
         "history", "logs", "log", "training", "sdk", "sla", "limit", "limits", "cap", "count",
         "quota", "fee", "fees", "price", "pricing", "cost", "costs", "rate", "minimum", "maximum",
-        "max",
+        "max", "discount", "discounts",
     ])
 });
+
+/// Relative pronouns that open a clause about its subject ("someone *who* is not a bot"), in
+/// any language; only read right before a negation.
+#[rustfmt::skip]
+pub(super) static RELATIVE_SUBJECTS: LazyLock<FastSet<String>> = LazyLock::new(|| {
+    word_set(&[
+        "who", "that", "which", "der", "die", "welcher", "qui", "que", "quien", "quem", "che",
+        "joka", "som", "kto", "który", "która", "które",
+    ])
+});
+
+/// Copulas that may stand between a relative pronoun and its negation ("who *is* not").
+#[rustfmt::skip]
+pub(super) static SHORT_COPULAS: LazyLock<FastSet<String>> = LazyLock::new(|| {
+    word_set(&["is", "s", "are", "re", "ist", "est", "n", "es", "e", "è", "on", "är", "er", "jest"])
+});
+
+/// English copulas written with their negation, read as one only after a relative pronoun
+/// ("someone who *isnt* a machine"), where they cannot negate a request.
+pub(super) static NEGATED_COPULAS: LazyLock<FastSet<String>> =
+    LazyLock::new(|| word_set(&["isnt", "arent", "aint"]));

@@ -11,7 +11,9 @@
 //! request cue ("talk to", "ich möchte … sprechen", "parler à") through small glue words, and
 //! nothing cancels it: a negation scoping over it ("I don't need an agent"), another sense of
 //! the word ("travel agent", "human resources", "I am a real person") or a past event ("I spoke
-//! to a person yesterday").
+//! to a person yesterday"). A few frames need no person noun: telling the bot to stop ("turn
+//! off the bot"), refusing it ("I don't want a bot", "someone who isn't a machine"), and a
+//! pronoun standing for a person asked about earlier ("who is your manager? put them on").
 //!
 //! The parts: `rules` (API types, rules, validation, [`evaluate`]), `amounts` (money in a
 //! message), `normalize` (tokenizer and phrase index), `detector` (the explicit-request

@@ -113,8 +113,11 @@ pub(super) fn tokenize(text: &str) -> Vec<Token> {
         {
             // Keep English "don't" as one word "dont", the spelling people also type.
         } else {
+            // "w/ whoever", "b/c": a slash after a one-letter abbreviation ends no clause.
+            let abbreviation = c == '/' && word.len() == 1;
             flush_word(&mut tokens, &mut word, start, end, clause);
             let spaced_dash = matches!(c, '-' | '/')
+                && !abbreviation
                 && (prev.is_none_or(char::is_whitespace) || next.is_none_or(char::is_whitespace));
             if is_clause_mark(c) || spaced_dash {
                 clause += 1;

@@ -405,6 +405,81 @@ fn refusing_the_bot_is_a_request_for_a_person() {
 }
 
 #[test]
+fn someone_who_is_not_a_machine_is_a_person() {
+    check_cases(
+        "not a machine",
+        &[
+            "can i talk to somebody who is not a robot",
+            "is there anyone who isnt a bot",
+            "ich will mit jemandem sprechen, der kein Bot ist",
+            "quiero hablar con alguien que no sea una máquina",
+            "ik wil iemand spreken die geen robot is",
+            "jeg vil tale med en der ikke er en bot",
+        ],
+        &["I am not a bot", "the captcha says I'm a robot but I'm not"],
+    );
+}
+
+#[test]
+fn telling_the_bot_to_stop_asks_for_a_person() {
+    check_cases(
+        "bot stops",
+        &[
+            "turn off the bot please",
+            "enough with the bot",
+            "schalten Sie den Bot ab",
+            "coupez le bot",
+            "zet die bot uit",
+            "sluk for botten",
+        ],
+        &[
+            "how do i turn off the bot notifications",
+            "stop the bot from sending me emails",
+            "wie schalte ich den Bot aus",
+            "botti riittää minulle",
+        ],
+    );
+}
+
+#[test]
+fn a_later_pronoun_can_stand_for_the_person_asked_about() {
+    check_cases(
+        "anaphora",
+        &[
+            "who is your supervisor? I want to talk to them",
+            "chi è il direttore? voglio parlare con lui",
+            "wer ist der Chef? ich will ihn sprechen",
+        ],
+        &[
+            "who is the manufacturer of this tv? i want to contact them about the warranty",
+            "who delivered my parcel? i want to thank him",
+            "I want to talk to them about the invoice",
+        ],
+    );
+}
+
+#[test]
+fn complaining_to_someone_is_a_request_but_about_someone_is_not() {
+    check_cases(
+        "complaints",
+        &[
+            "I want to file a complaint with your manager",
+            "je veux me plaindre à votre supérieur",
+            "quiero quejarme con tu jefe",
+            "jag vill klaga hos din chef",
+            "ich möchte mich bei Ihrem Vorgesetzten beschweren",
+        ],
+        &[
+            "I want to complain about your driver",
+            "je voudrais me plaindre du livreur",
+            "quiero quejarme del repartidor",
+            "jag vill klaga på budet",
+            "nobody needs to call me back, sorted now",
+        ],
+    );
+}
+
+#[test]
 fn a_modal_that_belongs_to_another_verb_is_not_a_request() {
     check_cases(
         "verb-final",
@@ -416,6 +491,7 @@ fn a_modal_that_belongs_to_another_verb_is_not_a_request() {
             "Wie kann ich einen Mitarbeiter zu meinem Konto hinzufügen?",
             "Kann ich einen Mitarbeiter einladen?",
             "Hoe kan ik een medewerker toevoegen?",
+            "kan ik een teamlid toevoegen aan mijn account",
         ],
     );
 }
@@ -955,36 +1031,71 @@ fn assert_floors(
 
 const ROUND3_SET: &str = include_str!("../../../tests/data/signals/round3.jsonl");
 
-/// `round3.jsonl` as measured once at the end of the third round (precision 0.981, recall
-/// 0.858; the table is in the README). It does NOT meet the recall targets: these
-/// floors guard the measured level, and raising them needs another set written first.
-const ROUND3_PRECISION: f64 = 0.98;
-const ROUND3_RECALL: f64 = 0.85;
+/// Recall per language on `round3.jsonl`: measured once at the end of the third round
+/// (precision 0.981, recall 0.858: da 0.87, de 0.81, en 0.87, es 0.87, fi 0.93, fr 0.81,
+/// it 0.75, nl 0.87, pl 0.81, pt 0.81, sv 1.0), raised to the level at the end of the fourth
+/// round, when the set had become tuning material.
 const ROUND3_RECALL_FLOORS: [(&str, f64); 11] = [
-    ("da", 0.87),
-    ("de", 0.81),
-    ("en", 0.87),
-    ("es", 0.87),
-    ("fi", 0.93),
-    ("fr", 0.81),
-    ("it", 0.75),
-    ("nl", 0.87),
-    ("pl", 0.81),
-    ("pt", 0.81),
+    ("da", 1.0),
+    ("de", 1.0),
+    ("en", 1.0),
+    ("es", 1.0),
+    ("fi", 1.0),
+    ("fr", 1.0),
+    ("it", 1.0),
+    ("nl", 1.0),
+    ("pl", 1.0),
+    ("pt", 1.0),
     ("sv", 1.0),
 ];
 
-/// The third round's clean held-out measure: 352 messages committed before the detector ever
-/// ran on them and never used to tune; its misses are never printed (only its table).
+/// The third round's held-out set. It was measured, so the fourth round tuned on its misses
+/// (see the README): it now carries the targets, and its floors guard the level reached at
+/// the end of the fourth round.
 #[test]
 fn round3_set_keeps_its_measured_level() {
-    let scored = score_quietly("tests/data/signals/round3.jsonl", ROUND3_SET);
+    let scored = assert_broad_targets("tests/data/signals/round3.jsonl", ROUND3_SET);
     assert_floors(
         "tests/data/signals/round3.jsonl",
         &scored,
-        ROUND3_PRECISION,
-        ROUND3_RECALL,
+        1.0,
+        1.0,
         &ROUND3_RECALL_FLOORS,
+    );
+}
+
+const ROUND4_SET: &str = include_str!("../../../tests/data/signals/round4.jsonl");
+
+/// `round4.jsonl` as measured once at the end of the fourth round (precision 0.953, recall
+/// 0.693; the table is in the README). It does NOT meet the targets: these floors
+/// guard the measured level, and raising them needs another set written first.
+const ROUND4_PRECISION: f64 = 0.95;
+const ROUND4_RECALL: f64 = 0.69;
+const ROUND4_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 0.56),
+    ("de", 0.81),
+    ("en", 0.81),
+    ("es", 0.87),
+    ("fi", 0.56),
+    ("fr", 0.68),
+    ("it", 0.68),
+    ("nl", 0.75),
+    ("pl", 0.56),
+    ("pt", 0.62),
+    ("sv", 0.68),
+];
+
+/// The fourth round's clean held-out measure: 352 messages committed before the detector ever
+/// ran on them and never used to tune; its misses are never printed (only its table).
+#[test]
+fn round4_set_keeps_its_measured_level() {
+    let scored = score_quietly("tests/data/signals/round4.jsonl", ROUND4_SET);
+    assert_floors(
+        "tests/data/signals/round4.jsonl",
+        &scored,
+        ROUND4_PRECISION,
+        ROUND4_RECALL,
+        &ROUND4_RECALL_FLOORS,
     );
 }
 
