@@ -789,6 +789,7 @@
   const alertsButton = document.getElementById("alerts");
   let known = null;
   let attending = false;
+  let attendAgain = false;
   function alertsOn() {
     try { return localStorage.getItem("baton.alerts") === "on"; } catch (_) { return false; }
   }
@@ -852,7 +853,12 @@
     } catch (_) { /* notifications need a service worker here */ }
   }
   async function attention() {
-    if (attending) return;
+    // A change during a fetch may not be in its answer (opening a conversation fetches the
+    // counts while its read mark is still on the way): fetch once more after it.
+    if (attending) {
+      attendAgain = true;
+      return;
+    }
     attending = true;
     try {
       const res = await fetch("/v1/inbox/unread", { credentials: "same-origin", cache: "no-store" });
@@ -874,6 +880,10 @@
       known = now;
     } catch (_) { /* offline: the next change tries again */ } finally {
       attending = false;
+      if (attendAgain) {
+        attendAgain = false;
+        attention();
+      }
     }
   }
   // Queue rows that were not there before light up for a moment.
