@@ -758,13 +758,15 @@ pub fn earlier(
 /// them, writes one segment per group instead of one per turn (migration `search_pending`).
 /// On PostgreSQL there is nothing to do.
 pub fn index_pending(conn: &mut DbConnection) -> Result<(), ApiError> {
-    if !matches!(conn, DbConnection::Sqlite(_)) {
-        return Ok(());
+    match conn {
+        DbConnection::Postgresql(_) => Ok(()),
+        DbConnection::Sqlite(_) => {
+            if Fixed::<IndexPendingSql>::new(INDEX_PENDING_SQL, &[]).execute(conn)? > 0 {
+                Fixed::<ClearPendingSql>::new(CLEAR_PENDING_SQL, &[]).execute(conn)?;
+            }
+            Ok(())
+        }
     }
-    if Fixed::<IndexPendingSql>::new(INDEX_PENDING_SQL, &[]).execute(conn)? > 0 {
-        Fixed::<ClearPendingSql>::new(CLEAR_PENDING_SQL, &[]).execute(conn)?;
-    }
-    Ok(())
 }
 
 struct IndexPendingSql;
