@@ -41,6 +41,9 @@ pub struct App {
 impl App {
     /// Connects the database (applying migrations), binds the listener, starts the workers.
     pub async fn build(config: Config) -> anyhow::Result<App> {
+        // The detector's lexicons and statistical second opinion are built on first use; build
+        // them now, beside start-up, so the first evaluation does not wait for them.
+        std::thread::spawn(crate::domain::signals::prepare);
         let db = {
             let url = config.database_url.clone();
             let settings = config.db_settings();

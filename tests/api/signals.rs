@@ -52,6 +52,30 @@ async fn signals_follow_the_rule_order_and_rules_are_versioned(backend: Backend)
     assert_eq!(e["reason"], "user_requested");
     assert_eq!(e["rules_version"], 1);
 
+    // The statistical second opinion is on by default, says it decided, and can be turned off.
+    assert_eq!(current["rules"]["human_request"]["model"], true);
+    let wording = json!({"text": "un vrai conseiller doit voir ça"});
+    let (_, e) = eval(wording.clone()).await;
+    assert_eq!(e["reason"], "user_requested", "{e}");
+    assert_eq!(e["rule"], "human_request:fr");
+    let matched = e["matched"].as_str().unwrap_or_default();
+    assert!(matched.contains("(model score 0."), "{e}");
+    rules["human_request"]["model"] = json!(false);
+    let r = app
+        .client
+        .put(app.url("/v1/signal-rules"))
+        .bearer_auth(&key)
+        .json(&rules)
+        .send()
+        .await
+        .unwrap();
+    let (s, stored) = read(r).await;
+    assert_eq!(s, StatusCode::OK, "{stored}");
+    assert_eq!(stored["rules"]["human_request"]["model"], false);
+    let (_, e) = eval(wording).await;
+    assert_eq!(e["handoff"], false, "{e}");
+    assert_eq!(e["rules_version"], 2);
+
     let mut bad = rules.clone();
     bad["scope"][0]["regexes"] = json!(["(unclosed"]);
     let r = app
@@ -66,5 +90,5 @@ async fn signals_follow_the_rule_order_and_rules_are_versioned(backend: Backend)
     assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
     assert_eq!(p["errors"][0]["field"], "scope[0].regexes[0]");
     let (_, after) = app.get("/v1/signal-rules", &key).await;
-    assert_eq!(after["version"], 1);
+    assert_eq!(after["version"], 2);
 }

@@ -2054,6 +2054,15 @@ export interface components {
              * @default []
              */
             extra_phrases: string[];
+            /**
+             * @description Whether the statistical second opinion may also decide (default `true`): where the
+             *     lexicon finds no request, a model trained on Baton's labelled messages counts one at a
+             *     score of 0.8 or more (0.95 when the message mentions no person, team or bot), leaving
+             *     out statements the lexicon found negated or in the past; `matched` then quotes the
+             *     words that weighed most and the score.
+             * @default true
+             */
+            model: boolean;
         };
         /** @description How many conversations each view holds. */
         InboxCounts: {

@@ -6,6 +6,7 @@ use super::lexicon::{
     Lang, AFTER_MODIFIERS, BEFORE_MODIFIERS, KNOWN_WORDS, LANGS, LANG_COUNT, MENTION_STARTS,
     NEGATED_COPULAS, OTHER_SENSES, RELATIVE_SUBJECTS, SHORT_COPULAS, TYPO_TARGETS, VOCAB_LANGS,
 };
+use super::model::{model, Model, MIN_SCORE, UNMENTIONED_MIN_SCORE};
 use super::normalize::{tokenize, words_of, PhraseSet, Token};
 
 /// An explicit request for a person found in a message.
@@ -13,34 +14,119 @@ use super::normalize::{tokenize, words_of, PhraseSet, Token};
 pub struct HumanRequestMatch {
     /// Language whose lexicon recognised the request (`en`, `de`, …).
     pub lang: &'static str,
-    /// The customer's words that made the request, as written.
+    /// The customer's words that made the request, as written; for the statistical second
+    /// opinion, the words that weighed most, quoted, and its score:
+    /// `"someone", "actually help" (model score 0.91)`.
     pub matched: String,
+    /// `true` when the statistical second opinion decided, not the lexicon.
+    pub by_model: bool,
 }
 
 /// Finds an explicit request for a person in `text`, in any supported language, treating each
-/// of `extra_phrases` as a request on its own.
+/// of `extra_phrases` as a request on its own; where the lexicon finds none, the statistical
+/// second opinion decides.
 pub fn detect_human_request(text: &str, extra_phrases: &[String]) -> Option<HumanRequestMatch> {
     let mut extra = PhraseSet::default();
     for phrase in extra_phrases {
         extra.add(words_of(phrase));
     }
-    detect(text, &tokenize(text), &extra, None)
+    detect_or_judge(text, &tokenize(text), &extra, None, true)
 }
 
-pub(super) fn detect(
+/// The lexicon first; then, if `use_model`, the statistical second opinion at [`MIN_SCORE`]
+/// or more ([`UNMENTIONED_MIN_SCORE`] for a message that mentions nobody).
+pub(super) fn detect_or_judge(
     text: &str,
     toks: &[Token],
     extra: &PhraseSet,
     hint: Option<&str>,
+    use_model: bool,
 ) -> Option<HumanRequestMatch> {
+    let judge = use_model.then(|| (model(), MIN_SCORE));
+    detect_with(text, toks, extra, hint, judge)
+}
+
+/// [`detect_or_judge`] with a given model and minimum score (tests try others).
+pub(super) fn detect_with(
+    text: &str,
+    toks: &[Token],
+    extra: &PhraseSet,
+    hint: Option<&str>,
+    judge: Option<(&Model, f64)>,
+) -> Option<HumanRequestMatch> {
+    let look = detect(text, toks, extra, hint);
+    let Some((model, min_score)) = judge.filter(|_| look.found.is_none()) else {
+        return look.found;
+    };
+    // The model does not read negations or tenses: a statement in which the lexicon cancelled
+    // a mention ("I don't want to talk to a human", "I spoke to an agent yesterday") is left
+    // out of what it judges. And a message that mentions nobody (no person, department,
+    // "someone" or bot any lexicon knows) needs a near-certain score: "get me a refund" shares
+    // its verbs with "get me a person" but asks for nobody.
+    let cancelled: Vec<usize> = toks
+        .iter()
+        .zip(&look.cancelled)
+        .filter(|(_, v)| **v)
+        .map(|(t, _)| t.clause)
+        .collect();
+    let kept: Vec<usize> = (0..toks.len())
+        .filter(|&i| !cancelled.contains(&toks[i].clause))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let mentioned = kept.iter().any(|&i| look.mentions[i]);
+    let toks: Vec<Token> = kept.iter().map(|&i| toks[i].clone()).collect();
+    let opinion = model.judge(&toks);
+    if opinion.score
+        < if mentioned {
+            min_score
+        } else {
+            UNMENTIONED_MIN_SCORE
+        }
+    {
+        return None;
+    }
+    let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
+    let lang = ordered_langs(&words, hint)
+        .first()
+        .map_or("en", |(_, lang)| lang.code);
+    // The words that weighed most; failing those, the mention that let the model judge.
+    let mut evidence = opinion.evidence;
+    if evidence.is_empty() {
+        let first = kept.iter().position(|&i| look.mentions[i]).unwrap_or(0);
+        let last = (first..kept.len())
+            .take_while(|&k| look.mentions[kept[k]])
+            .last()
+            .unwrap_or(first);
+        evidence.push((first, last + 1));
+    }
+    let quoted: Vec<String> = evidence
+        .iter()
+        .map(|&(s, e)| format!("\"{}\"", &text[toks[s].start..toks[e - 1].end]))
+        .collect();
+    Some(HumanRequestMatch {
+        lang,
+        matched: format!("{} (model score {:.2})", quoted.join(", "), opinion.score),
+        by_model: true,
+    })
+}
+
+/// The lexicon's verdict (see [`Look`]).
+fn detect(text: &str, toks: &[Token], extra: &PhraseSet, hint: Option<&str>) -> Look {
     let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
     if words.is_empty() {
-        return None;
+        return Look::default();
     }
     let cands = candidates(&words, extra);
     // A mention one language cancelled (negated, another sense, past) stays cancelled: a
     // lexicon that lacks the message's own negations must not revive it.
     let mut vetoed = vec![false; words.len()];
+    // Mentions that were no request and told of the past; with `vetoed`, what the statistical
+    // second opinion leaves out.
+    let mut told = vec![false; words.len()];
+    // Where some language found a mention (a person, a department, someone, the bot).
+    let mut mentioned = vec![false; words.len()];
     for (li, lang) in ordered_langs(&words, hint) {
         if !cands.starts.iter().any(|bits| bits & (1 << li) != 0) {
             continue;
@@ -66,16 +152,43 @@ pub(super) fn detect(
             who_before,
         };
         for (a, b) in spans {
-            if let Some((s, e)) = detect_in_clause(&pass, &words, a, b, &mut vetoed) {
+            if let Some((s, e)) =
+                detect_in_clause(&pass, &words, a, b, &mut vetoed, &mut told, &mut mentioned)
+            {
                 let matched = text[toks[s].start..toks[e - 1].end].to_owned();
-                return Some(HumanRequestMatch {
+                let found = HumanRequestMatch {
                     lang: lang.code,
                     matched,
-                });
+                    by_model: false,
+                };
+                return Look {
+                    found: Some(found),
+                    ..Look::default()
+                };
             }
         }
     }
-    None
+    for (t, v) in told.iter_mut().zip(&vetoed) {
+        *t |= *v;
+    }
+    Look {
+        found: None,
+        cancelled: told,
+        mentions: mentioned,
+    }
+}
+
+/// What the lexicon made of a message.
+#[derive(Default)]
+struct Look {
+    /// The request it found.
+    found: Option<HumanRequestMatch>,
+    /// When it found none: the tokens of the person mentions it cancelled (negated, another
+    /// sense, a past event) or found told of the past.
+    cancelled: Vec<bool>,
+    /// When it found none: the tokens of every mention some language found (a person, a
+    /// department, someone, the bot), cancelled or not.
+    mentions: Vec<bool>,
 }
 
 /// The hinted language first, then by how many of the message's words each lexicon knows, so
@@ -241,6 +354,8 @@ fn detect_in_clause(
     a: usize,
     b: usize,
     vetoed: &mut [bool],
+    told: &mut [bool],
+    mentioned: &mut [bool],
 ) -> Option<(usize, usize)> {
     let lang = pass.lang;
     let w = &all[a..b];
@@ -262,6 +377,9 @@ fn detect_in_clause(
     }
     if mentions.is_empty() {
         return None;
+    }
+    for m in &mentions {
+        mentioned[a + m.start..a + m.end].fill(true);
     }
     let mut mention_at = vec![None; n];
     for (k, m) in mentions.iter().enumerate() {
@@ -323,6 +441,11 @@ fn detect_in_clause(
             || (fwd.is_none() && ends_in_other_infinitive(lang, w, m))
             || (fwd.is_none() && !back.contact && followed_by_other_infinitive(lang, w, m))
         {
+            // Not a request, and told in the past ("I spoke to an agent yesterday"): the
+            // statistical second opinion must not take it for one either.
+            if is_past(lang, w, back.start.unwrap_or(m.start), m, back.present) {
+                told[global].fill(true);
+            }
             continue;
         }
         let chain_start = back.start.unwrap_or(m.start);

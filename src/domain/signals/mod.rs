@@ -15,6 +15,11 @@
 //! off the bot"), refusing it ("I don't want a bot", "someone who isn't a machine"), and a
 //! pronoun standing for a person asked about earlier ("who is your manager? put them on").
 //!
+//! Where the lexicon finds no request, a statistical second opinion (`model`: logistic
+//! regression over words, word pairs and word prefixes, trained from the labelled messages in
+//! `tests/data/signals/`) may decide, leaving out statements the lexicon cancelled, at a score
+//! of 0.8 or more for a message that mentions someone or the bot and 0.95 for one that does not.
+//!
 //! The parts: `rules` (API types, rules, validation, [`evaluate`]), `amounts` (money in a
 //! message), `normalize` (tokenizer and phrase index), `detector` (the explicit-request
 //! detector) and `lexicon` (the per-language word lists, kept as data files in `lexicon/*.txt`
@@ -23,6 +28,7 @@
 mod amounts;
 mod detector;
 mod lexicon;
+mod model;
 mod normalize;
 mod rules;
 
@@ -31,6 +37,14 @@ pub use rules::{
     evaluate, ClassifierSignal, CompiledRules, ConfidenceRules, Evaluation, HandoffReason,
     HumanRequestRules, RuleError, ScopeCategory, SignalInput, SignalRules,
 };
+
+/// Builds the lexicons and trains the statistical second opinion now rather than at the first
+/// message (milliseconds in a release build; deterministic, so every replica holds the same
+/// model).
+pub fn prepare() {
+    let _ = detect_human_request("", &[]);
+    let _ = model::model();
+}
 
 #[cfg(test)]
 mod tests;

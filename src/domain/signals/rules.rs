@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::amounts::amounts;
-use super::detector::detect;
+use super::detector::detect_or_judge;
 use super::normalize::{tokenize, words_of, FastMap, PhraseSet, Token};
 
 // ---------------------------------------------------------------------------------------------
@@ -135,6 +135,12 @@ pub struct HumanRequestRules {
     pub extra_phrases: Vec<String>,
     /// Whether explicit requests for a person hand off at all.
     pub enabled: bool,
+    /// Whether the statistical second opinion may also decide (default `true`): where the
+    /// lexicon finds no request, a model trained on Baton's labelled messages counts one at a
+    /// score of 0.8 or more (0.95 when the message mentions no person, team or bot), leaving
+    /// out statements the lexicon found negated or in the past; `matched` then quotes the
+    /// words that weighed most and the score.
+    pub model: bool,
 }
 
 /// Thresholds on the model's signals.
@@ -175,6 +181,7 @@ impl Default for HumanRequestRules {
         Self {
             extra_phrases: Vec::new(),
             enabled: true,
+            model: true,
         }
     }
 }
@@ -613,7 +620,15 @@ pub fn evaluate(rules: &CompiledRules, input: &SignalInput) -> Evaluation {
                 .trim()
                 .to_ascii_lowercase()
         });
-        if let Some(m) = detect(&input.text, &toks, &rules.extra_phrases, hint.as_deref()) {
+        let request = &rules.rules.human_request;
+        let hint = hint.as_deref();
+        if let Some(m) = detect_or_judge(
+            &input.text,
+            &toks,
+            &rules.extra_phrases,
+            hint,
+            request.model,
+        ) {
             return decided(
                 HandoffReason::UserRequested,
                 format!("human_request:{}", m.lang),

@@ -2,7 +2,9 @@ use serde::Deserialize;
 
 use super::amounts::amounts;
 use super::lexicon::{parse_lexicon, LexiconError, LANGS, LEXICONS};
+use super::normalize::PhraseSet;
 use super::*;
+use super::{detector, model, normalize};
 
 fn input(text: &str) -> SignalInput {
     SignalInput {
@@ -773,6 +775,7 @@ fn custom_phrases_regexes_and_disabled_requests() {
         human_request: HumanRequestRules {
             extra_phrases: vec![],
             enabled: false,
+            model: true,
         },
         confidence: ConfidenceRules::default(),
     };
@@ -856,13 +859,22 @@ fn score(name: &str, data: &str) -> Scored {
 /// [`score`] without printing the misses: for the held-out set, whose misses must not be
 /// seen while tuning (only its table is printed).
 fn score_quietly(name: &str, data: &str) -> Scored {
+    score_quietly_by(name, data, |text| detect_human_request(text, &[]))
+}
+
+/// [`score_quietly`] with another detector (the lexicon alone, say).
+fn score_quietly_by(
+    name: &str,
+    data: &str,
+    detect: impl Fn(&str) -> Option<HumanRequestMatch>,
+) -> Scored {
     let mut scored = Scored {
         overall: Counts::default(),
         per_lang: Default::default(),
         misses: Vec::new(),
     };
     for case in parse_cases(name, data) {
-        let found = detect_human_request(&case.text, &[]);
+        let found = detect(&case.text);
         let counts = scored.per_lang.entry(case.lang.clone()).or_default();
         for c in [&mut scored.overall, counts] {
             match (case.human_request, found.is_some()) {
@@ -1057,27 +1069,28 @@ fn round3_set_keeps_its_measured_level() {
 
 const ROUND4_SET: &str = include_str!("../../../tests/data/signals/round4.jsonl");
 
-/// `round4.jsonl` as measured once at the end of the fourth round (precision 0.953, recall
-/// 0.693; the table is in the README). It does NOT meet the issue's targets: these floors
-/// guard the measured level, and raising them needs another set written first.
-const ROUND4_PRECISION: f64 = 0.95;
-const ROUND4_RECALL: f64 = 0.69;
+/// `round4.jsonl` as measured once, with the statistical second opinion, before it became
+/// tuning material (precision 0.961, recall 0.830; the lexicon alone had measured 0.953 and
+/// 0.693 in the fourth round; both tables are in the README). It does NOT meet the issue's
+/// targets: these floors guard the measured level.
+const ROUND4_PRECISION: f64 = 0.96;
+const ROUND4_RECALL: f64 = 0.83;
 const ROUND4_RECALL_FLOORS: [(&str, f64); 11] = [
-    ("da", 0.56),
+    ("da", 0.68),
     ("de", 0.81),
-    ("en", 0.81),
-    ("es", 0.87),
-    ("fi", 0.56),
-    ("fr", 0.68),
-    ("it", 0.68),
-    ("nl", 0.75),
-    ("pl", 0.56),
-    ("pt", 0.62),
-    ("sv", 0.68),
+    ("en", 0.87),
+    ("es", 1.0),
+    ("fi", 0.81),
+    ("fr", 0.81),
+    ("it", 0.81),
+    ("nl", 0.81),
+    ("pl", 0.81),
+    ("pt", 0.75),
+    ("sv", 0.93),
 ];
 
-/// The fourth round's clean held-out measure: 352 messages committed before the detector ever
-/// ran on them and never used to tune; its misses are never printed (only its table).
+/// The fourth round's held-out set: 352 messages committed before the detector ever ran on them,
+/// measured twice, table only (the lexicon's fourth round; then with the second opinion).
 #[test]
 fn round4_set_keeps_its_measured_level() {
     let scored = score_quietly("tests/data/signals/round4.jsonl", ROUND4_SET);
@@ -1088,6 +1101,50 @@ fn round4_set_keeps_its_measured_level() {
         ROUND4_RECALL,
         &ROUND4_RECALL_FLOORS,
     );
+}
+
+const ROUND5_SET: &str = include_str!("../../../tests/data/signals/round5.jsonl");
+
+/// `round5.jsonl` as measured once, at the end of the fifth round (precision 0.994, recall
+/// 0.920; the lexicon alone: 0.993 and 0.761; both tables are in the README). Recall does NOT
+/// meet the issue's targets (0.97 overall, 0.9 in every language): these floors guard the
+/// measured level.
+const ROUND5_PRECISION: f64 = 0.99;
+const ROUND5_RECALL: f64 = 0.92;
+const ROUND5_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 0.81),
+    ("de", 0.93),
+    ("en", 1.0),
+    ("es", 0.81),
+    ("fi", 0.87),
+    ("fr", 0.93),
+    ("it", 1.0),
+    ("nl", 0.93),
+    ("pl", 0.93),
+    ("pt", 0.93),
+    ("sv", 0.93),
+];
+
+/// The fifth round's clean held-out set: 352 messages by an author who never saw the detector
+/// or the other sets, committed before anything ran on them, never trained or tuned on; its
+/// misses are never printed (only its table).
+#[test]
+fn round5_set_keeps_its_measured_level() {
+    let scored = score_quietly("tests/data/signals/round5.jsonl", ROUND5_SET);
+    assert_eq!(scored.overall.n(), 352);
+    assert_floors(
+        "tests/data/signals/round5.jsonl",
+        &scored,
+        ROUND5_PRECISION,
+        ROUND5_RECALL,
+        &ROUND5_RECALL_FLOORS,
+    );
+    // The same set without the second opinion, for the README's comparison.
+    let lexicon = score_quietly_by("round5.jsonl, the lexicon alone", ROUND5_SET, |text| {
+        let toks = normalize::tokenize(text);
+        detector::detect_with(text, &toks, &PhraseSet::default(), None, None)
+    });
+    assert_eq!(lexicon.overall.n(), 352);
 }
 
 fn fnv1a(text: &str) -> u64 {
@@ -1248,4 +1305,142 @@ fn a_malformed_lexicon_line_is_reported_with_file_and_line() {
     let e = error(&text);
     assert_eq!(e.line, text.lines().count(), "{e}");
     assert!(e.message.contains("missing section [think]"), "{e}");
+}
+
+const EVERYDAY_HELDOUT: &str = include_str!("../../../tests/data/signals/everyday-heldout.jsonl");
+
+/// Ordinary messages that ask for nobody, many with a request's verbs ("get me a refund",
+/// "kan du hjälpa mig"), held out of the second opinion's training: none is taken for a
+/// request.
+#[test]
+fn everyday_messages_ask_for_nobody() {
+    let scored = score(
+        "tests/data/signals/everyday-heldout.jsonl",
+        EVERYDAY_HELDOUT,
+    );
+    assert_eq!(scored.overall.n(), 165);
+    assert_eq!(scored.overall.fp, 0, "{:#?}", scored.misses);
+}
+
+/// Where the lexicon finds no request, the trained model may: the answer says so, names the
+/// language, quotes the customer's own words with the score, and `human_request.model: false`
+/// turns it off.
+#[test]
+fn the_second_opinion_decides_where_the_lexicon_is_silent_and_says_so() {
+    let text = "un vrai conseiller doit voir ça";
+    let toks = normalize::tokenize(text);
+    let lexicon = detector::detect_with(text, &toks, &PhraseSet::default(), None, None);
+    assert_eq!(lexicon, None, "the lexicon alone finds no request");
+    let score = model::model().judge(&toks).score;
+    assert!(score >= model::MIN_SCORE, "model score {score}");
+
+    let m = detect_human_request(text, &[]).expect("the second opinion decides");
+    assert!(m.by_model);
+    assert_eq!(m.lang, "fr");
+    let (quoted, tail) = m.matched.rsplit_once(" (model score ").expect("the score");
+    assert_eq!(tail, format!("{score:.2})"));
+    for piece in quoted.split(", ") {
+        let words = piece.trim_matches('"');
+        assert!(
+            !words.is_empty() && text.contains(words),
+            "{piece:?} quotes {text:?}"
+        );
+    }
+
+    let on = evaluate(&default_rules(), &input(text));
+    assert!(on.handoff);
+    assert_eq!(on.reason, Some(HandoffReason::UserRequested));
+    assert_eq!(on.rule.as_deref(), Some("human_request:fr"));
+    assert_eq!(on.matched.as_deref(), Some(m.matched.as_str()));
+
+    let mut rules = SignalRules::default();
+    rules.human_request.model = false;
+    let off = evaluate(
+        &CompiledRules::compile(&rules, 3).expect("valid"),
+        &input(text),
+    );
+    assert!(!off.handoff, "{off:?}");
+    // The lexicon's own requests do not depend on it.
+    let direct = evaluate(
+        &CompiledRules::compile(&rules, 3).expect("valid"),
+        &input("talk to a human"),
+    );
+    assert!(direct.handoff);
+}
+
+/// The second opinion does not read negations or tenses, so it never judges a statement in
+/// which the lexicon cancelled a mention: each of these, judged whole by the model, scores as
+/// a request, and none is one.
+#[test]
+fn the_second_opinion_leaves_out_what_the_lexicon_cancelled() {
+    for text in [
+        "I would never want to speak to a human about this",
+        "Never transfer me to an operator again",
+        "Ik wil niet met een medewerker praten",
+        "Je ne veux pas parler à un humain",
+        "J'ai parlé à un conseiller hier",
+        "En halua puhua ihmisen kanssa",
+        "Ich möchte nicht mit einem Mitarbeiter sprechen",
+        "Ieri ho parlato con un operatore",
+        "Não quero falar com um humano",
+    ] {
+        let alone = model::model().judge(&normalize::tokenize(text)).score;
+        assert!(
+            alone >= model::MIN_SCORE,
+            "{text:?}: the model alone scores {alone}"
+        );
+        assert_eq!(detect_human_request(text, &[]), None, "{text:?}");
+    }
+    // With a model that takes everything for a request, what reaches it is plain: only the
+    // statements the lexicon did not cancel.
+    let yes = model::always(0.99);
+    let judged = |text: &str| {
+        let toks = normalize::tokenize(text);
+        detector::detect_with(text, &toks, &PhraseSet::default(), None, Some((&yes, 0.8)))
+    };
+    assert_eq!(judged("I spoke to an agent yesterday"), None);
+    assert_eq!(judged("Je ne veux pas parler à un humain"), None);
+    let m = judged("I spoke to an agent yesterday. the manager was rude").expect("judged");
+    assert!(m.by_model, "{m:?}");
+    assert_eq!(m.matched, "\"manager\" (model score 0.99)");
+}
+
+/// Ordinary messages share a request's verbs ("get me a …", "can you help me") but mention
+/// nobody: the second opinion counts a message that mentions no person, team or bot only when
+/// it is near certain (0.95), so a model that gives everything 0.9 takes none of these, while
+/// it does take a message that mentions someone.
+#[test]
+fn the_second_opinion_needs_someone_mentioned() {
+    let likely = model::always(0.9);
+    let judged = |text: &str| {
+        let toks = normalize::tokenize(text);
+        detector::detect_with(
+            text,
+            &toks,
+            &PhraseSet::default(),
+            None,
+            Some((&likely, 0.7)),
+        )
+    };
+    for text in [
+        "the manager at your store",
+        "is this a bot",
+        "vielleicht ein Mitarbeiter",
+    ] {
+        assert!(
+            judged(text).is_some_and(|m| m.by_model),
+            "{text:?} mentions someone"
+        );
+    }
+    for text in [
+        "get me a refund",
+        "can you get me a discount code",
+        "talk to me about pricing",
+        "I need to speak about a refund",
+        "kan du hjälpa mig",
+        "kan du hjælpe mig",
+    ] {
+        assert_eq!(judged(text), None, "{text:?}");
+        assert_eq!(detect_human_request(text, &[]), None, "{text:?}");
+    }
 }
