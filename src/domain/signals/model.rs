@@ -13,7 +13,9 @@
 
 use std::sync::LazyLock;
 
-use super::normalize::{FastMap, FastSet, Token};
+use std::hash::Hasher;
+
+use super::normalize::{FastMap, Fnv, Token};
 
 /// The score from which the model counts a message that mentions someone or the bot as a
 /// request (see the signals README, "The fifth round", for how it was chosen).
@@ -45,9 +47,9 @@ const TRAINING: [&str; 12] = [
     include_str!("../../../tests/data/signals/train-curious.jsonl"),
 ];
 
-/// The trained weights: one per feature seen in training, and the bias.
+/// The trained weights: one per feature seen in training (by its key), and the bias.
 pub(super) struct Model {
-    weights: FastMap<String, f64>,
+    weights: FastMap<u64, f64>,
     bias: f64,
 }
 
@@ -62,34 +64,45 @@ pub(super) struct Opinion {
 
 static MODEL: LazyLock<Model> = LazyLock::new(|| Model::train(&training_cases(&TRAINING), C));
 
-/// The model, trained on first use (a few milliseconds in a release build).
+/// The model, trained on first use (about 0.15 s in a release build; start-up does it in the
+/// background, [`super::prepare`]).
 pub(super) fn model() -> &'static Model {
     &MODEL
 }
 
-/// One feature of a message: its key and the token range it stands for.
+/// One feature of a message: the FNV-1a hash of its name (`w:word`, `b:previous word`,
+/// `p:pref`; hashed, so judging a message allocates no strings) and the token range it stands
+/// for.
 struct Feature {
-    key: String,
+    key: u64,
     span: (usize, usize),
 }
 
-/// Words, word pairs (with the message's start and end as words) and long words' prefixes.
+fn key(parts: &[&[u8]]) -> u64 {
+    let mut hash = Fnv::default();
+    for part in parts {
+        hash.write(part);
+    }
+    hash.finish()
+}
+
+/// Words, word pairs (with the message's start and end as words) and long words' prefixes,
+/// each once, in text order (a repeated feature keeps its first place).
 fn features(words: &[&str]) -> Vec<Feature> {
     let mut out = Vec::with_capacity(words.len() * 3 + 1);
     for (i, w) in words.iter().enumerate() {
         out.push(Feature {
-            key: format!("w:{w}"),
+            key: key(&[b"w:", w.as_bytes()]),
             span: (i, i + 1),
         });
         let prev = if i == 0 { "^" } else { words[i - 1] };
         out.push(Feature {
-            key: format!("b:{prev} {w}"),
+            key: key(&[b"b:", prev.as_bytes(), b" ", w.as_bytes()]),
             span: (i.saturating_sub(1), i + 1),
         });
-        if w.chars().count() > PREFIX {
-            let prefix: String = w.chars().take(PREFIX).collect();
+        if let Some((end, _)) = w.char_indices().nth(PREFIX) {
             out.push(Feature {
-                key: format!("p:{prefix}"),
+                key: key(&[b"p:", &w.as_bytes()[..end]]),
                 span: (i, i + 1),
             });
         }
@@ -97,10 +110,13 @@ fn features(words: &[&str]) -> Vec<Feature> {
     if let Some(last) = words.last() {
         let n = words.len();
         out.push(Feature {
-            key: format!("b:{last} $"),
+            key: key(&[b"b:", last.as_bytes(), b" $"]),
             span: (n - 1, n),
         });
     }
+    // A stable sort keeps each repeated feature's first place; then one of each.
+    out.sort_by_key(|f| f.key);
+    out.dedup_by_key(|f| f.key);
     out
 }
 
@@ -117,15 +133,10 @@ impl Model {
     /// The model's opinion of a tokenized message.
     pub(super) fn judge(&self, toks: &[Token]) -> Opinion {
         let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
-        let mut seen: FastSet<&str> = FastSet::default();
         let mut z = self.bias;
         let mut pushes: Vec<(f64, (usize, usize))> = Vec::new();
-        let feats = features(&words);
-        for f in &feats {
-            if !seen.insert(f.key.as_str()) {
-                continue;
-            }
-            if let Some(&w) = self.weights.get(f.key.as_str()) {
+        for f in features(&words) {
+            if let Some(&w) = self.weights.get(&f.key) {
                 z += w;
                 if w > 0.0 {
                     pushes.push((w, f.span));
@@ -168,15 +179,15 @@ impl Model {
 
     /// Fits L2-regularised logistic regression to `cases` (text, asks for a person).
     fn train(cases: &[(Vec<Token>, bool)], c: f64) -> Model {
-        let mut index: FastMap<String, usize> = FastMap::default();
-        let mut names: Vec<String> = Vec::new();
+        let mut index: FastMap<u64, usize> = FastMap::default();
+        let mut names: Vec<u64> = Vec::new();
         let mut rows: Vec<(Vec<usize>, f64)> = Vec::with_capacity(cases.len());
         for (toks, asks) in cases {
             let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
             let mut row: Vec<usize> = features(&words)
                 .into_iter()
                 .map(|f| {
-                    *index.entry(f.key.clone()).or_insert_with(|| {
+                    *index.entry(f.key).or_insert_with(|| {
                         names.push(f.key);
                         names.len() - 1
                     })
