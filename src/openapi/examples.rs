@@ -256,6 +256,7 @@ fn response_examples() -> Vec<(&'static str, &'static str, Value)> {
                 "reason": "user_requested",
                 "rule": "human_request:en",
                 "matched": "speak to a human",
+                "request_score": null,
                 "rules_version": 1
             }),
         ),

@@ -60,6 +60,18 @@ async fn signals_follow_the_rule_order_and_rules_are_versioned(backend: Backend)
     assert_eq!(e["rule"], "human_request:fr");
     let matched = e["matched"].as_str().unwrap_or_default();
     assert!(matched.contains("(model score 0."), "{e}");
+    let score = e["request_score"]
+        .as_f64()
+        .expect("the second opinion's score");
+    assert!(
+        score >= 0.8 && matched.ends_with(&format!("{score:.2})")),
+        "{e}"
+    );
+    // Close below the threshold: no handoff, but the score for the flow to ask.
+    let (_, e) = eval(json!({"text": "a real employee needs to see this"})).await;
+    assert_eq!(e["handoff"], false, "{e}");
+    let near = e["request_score"].as_f64().expect("judged");
+    assert!((0.5..0.8).contains(&near), "{e}");
     rules["human_request"]["model"] = json!(false);
     let r = app
         .client
@@ -74,6 +86,7 @@ async fn signals_follow_the_rule_order_and_rules_are_versioned(backend: Backend)
     assert_eq!(stored["rules"]["human_request"]["model"], false);
     let (_, e) = eval(wording).await;
     assert_eq!(e["handoff"], false, "{e}");
+    assert_eq!(e["request_score"], serde_json::Value::Null, "{e}");
     assert_eq!(e["rules_version"], 2);
 
     let mut bad = rules.clone();

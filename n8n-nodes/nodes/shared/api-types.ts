@@ -1954,6 +1954,16 @@ export interface components {
             matched?: string | null;
             reason?: null | components["schemas"]["HandoffReason"];
             /**
+             * Format: double
+             * @description The statistical second opinion's score, 0 to 1 (three decimals), when it judged this
+             *     message: the lexicons found no request and `human_request.model` is on. It is there
+             *     whether or not it reached the threshold (0.8), so a flow can ask the customer "would you
+             *     like to talk to a person?" when it is close below it instead of handing off or carrying
+             *     on. `null` otherwise (a scope rule decided first, the lexicons found a request, or every
+             *     statement was one the lexicons found negated or in the past).
+             */
+            request_score?: number | null;
+            /**
              * @description The rule that fired: `scope:<category>`, `human_request:<language>` or
              *     `confidence:below_threshold|low_grounding|no_retrieved_chunks|tool_unsure`.
              */
@@ -8020,6 +8030,7 @@ export interface operations {
                      *       "handoff": true,
                      *       "matched": "speak to a human",
                      *       "reason": "user_requested",
+                     *       "request_score": null,
                      *       "rule": "human_request:en",
                      *       "rules_version": 1
                      *     }

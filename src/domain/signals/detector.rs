@@ -30,7 +30,16 @@ pub fn detect_human_request(text: &str, extra_phrases: &[String]) -> Option<Huma
     for phrase in extra_phrases {
         extra.add(words_of(phrase));
     }
-    detect_or_judge(text, &tokenize(text), &extra, None, true)
+    detect_or_judge(text, &tokenize(text), &extra, None, true).found
+}
+
+/// What the detector made of a message.
+pub(super) struct Verdict {
+    /// The request found, by the lexicons or the second opinion.
+    pub(super) found: Option<HumanRequestMatch>,
+    /// The second opinion's score when it was asked (the lexicons found no request), whether
+    /// or not it reached the threshold.
+    pub(super) score: Option<f64>,
 }
 
 /// The lexicon first; then, if `use_model`, the statistical second opinion at [`MIN_SCORE`]
@@ -41,7 +50,7 @@ pub(super) fn detect_or_judge(
     extra: &PhraseSet,
     hint: Option<&str>,
     use_model: bool,
-) -> Option<HumanRequestMatch> {
+) -> Verdict {
     let judge = use_model.then(|| (model(), MIN_SCORE));
     detect_with(text, toks, extra, hint, judge)
 }
@@ -53,10 +62,13 @@ pub(super) fn detect_with(
     extra: &PhraseSet,
     hint: Option<&str>,
     judge: Option<(&Model, f64)>,
-) -> Option<HumanRequestMatch> {
+) -> Verdict {
     let look = detect(text, toks, extra, hint);
     let Some((model, min_score)) = judge.filter(|_| look.found.is_none()) else {
-        return look.found;
+        return Verdict {
+            found: look.found,
+            score: None,
+        };
     };
     // The model does not read negations or tenses: a statement in which the lexicon cancelled
     // a mention ("I don't want to talk to a human", "I spoke to an agent yesterday") is left
@@ -73,7 +85,10 @@ pub(super) fn detect_with(
         .filter(|&i| !cancelled.contains(&toks[i].clause))
         .collect();
     if kept.is_empty() {
-        return None;
+        return Verdict {
+            found: None,
+            score: None,
+        };
     }
     let mentioned = kept.iter().any(|&i| look.mentions[i]);
     let toks: Vec<Token> = kept.iter().map(|&i| toks[i].clone()).collect();
@@ -85,7 +100,10 @@ pub(super) fn detect_with(
             UNMENTIONED_MIN_SCORE
         }
     {
-        return None;
+        return Verdict {
+            found: None,
+            score: Some(opinion.score),
+        };
     }
     let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
     let lang = ordered_langs(&words, hint)
@@ -105,11 +123,15 @@ pub(super) fn detect_with(
         .iter()
         .map(|&(s, e)| format!("\"{}\"", &text[toks[s].start..toks[e - 1].end]))
         .collect();
-    Some(HumanRequestMatch {
+    let found = HumanRequestMatch {
         lang,
         matched: format!("{} (model score {:.2})", quoted.join(", "), opinion.score),
         by_model: true,
-    })
+    };
+    Verdict {
+        found: Some(found),
+        score: Some(opinion.score),
+    }
 }
 
 /// The lexicon's verdict (see [`Look`]).

@@ -65,6 +65,14 @@ pub struct Evaluation {
     pub rule: Option<String>,
     /// The text fragment that matched, or a short description such as `confidence 0.31 < 0.5`.
     pub matched: Option<String>,
+    /// The statistical second opinion's score, 0 to 1 (three decimals), when it judged this
+    /// message: the lexicons found no request and `human_request.model` is on. It is there
+    /// whether or not it reached the threshold (0.8), so a flow can ask the customer "would you
+    /// like to talk to a person?" when it is close below it instead of handing off or carrying
+    /// on. `null` otherwise (a scope rule decided first, the lexicons found a request, or every
+    /// statement was one the lexicons found negated or in the past).
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub request_score: Option<f64>,
     /// Version of the rules this decision was made with.
     pub rules_version: i64,
 }
@@ -594,11 +602,13 @@ impl CompiledRules {
 pub fn evaluate(rules: &CompiledRules, input: &SignalInput) -> Evaluation {
     let toks = tokenize(&input.text);
     let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
-    let decided = |reason, rule: String, matched: String| Evaluation {
+    let mut request_score = None;
+    let decided = |reason, rule: String, matched: String, request_score| Evaluation {
         handoff: true,
         reason: Some(reason),
         rule: Some(rule),
         matched: Some(matched),
+        request_score,
         rules_version: rules.version,
     };
 
@@ -608,6 +618,7 @@ pub fn evaluate(rules: &CompiledRules, input: &SignalInput) -> Evaluation {
                 HandoffReason::OutOfScope,
                 format!("scope:{}", cat.name),
                 matched,
+                None,
             );
         }
     }
@@ -622,17 +633,20 @@ pub fn evaluate(rules: &CompiledRules, input: &SignalInput) -> Evaluation {
         });
         let request = &rules.rules.human_request;
         let hint = hint.as_deref();
-        if let Some(m) = detect_or_judge(
+        let verdict = detect_or_judge(
             &input.text,
             &toks,
             &rules.extra_phrases,
             hint,
             request.model,
-        ) {
+        );
+        request_score = verdict.score.map(|s| (s * 1000.0).round() / 1000.0);
+        if let Some(m) = verdict.found {
             return decided(
                 HandoffReason::UserRequested,
                 format!("human_request:{}", m.lang),
                 m.matched,
+                request_score,
             );
         }
     }
@@ -641,17 +655,28 @@ pub fn evaluate(rules: &CompiledRules, input: &SignalInput) -> Evaluation {
     let low = HandoffReason::LowConfidence;
     if let Some(value) = input.confidence.filter(|v| *v < c.min_confidence) {
         let matched = format!("confidence {value} < {}", c.min_confidence);
-        return decided(low, "confidence:below_threshold".into(), matched);
+        return decided(
+            low,
+            "confidence:below_threshold".into(),
+            matched,
+            request_score,
+        );
     }
     if let Some(value) = input.grounding_score.filter(|v| *v < c.min_grounding) {
         let matched = format!("grounding {value} < {}", c.min_grounding);
-        return decided(low, "confidence:low_grounding".into(), matched);
+        return decided(
+            low,
+            "confidence:low_grounding".into(),
+            matched,
+            request_score,
+        );
     }
     if c.require_retrieved_chunks && input.retrieved_chunks == Some(0) {
         return decided(
             low,
             "confidence:no_retrieved_chunks".into(),
             "retrieved_chunks 0".into(),
+            request_score,
         );
     }
     if input.tool_unsure == Some(true) {
@@ -659,6 +684,7 @@ pub fn evaluate(rules: &CompiledRules, input: &SignalInput) -> Evaluation {
             low,
             "confidence:tool_unsure".into(),
             "a tool reported it is unsure".into(),
+            request_score,
         );
     }
     Evaluation {
@@ -666,6 +692,7 @@ pub fn evaluate(rules: &CompiledRules, input: &SignalInput) -> Evaluation {
         reason: None,
         rule: None,
         matched: None,
+        request_score,
         rules_version: rules.version,
     }
 }

@@ -609,6 +609,9 @@ fn scope_then_request_then_confidence() {
     );
     unsure.tool_unsure = Some(false);
     let calm = evaluate(&rules, &unsure);
+    // The second opinion judged it (no lexicon took it for a request) and found it far from one.
+    let score = calm.request_score.expect("the second opinion's score");
+    assert!(score < 0.5, "{score}");
     assert_eq!(
         calm,
         Evaluation {
@@ -616,6 +619,7 @@ fn scope_then_request_then_confidence() {
             reason: None,
             rule: None,
             matched: None,
+            request_score: Some(score),
             rules_version: 7
         }
     );
@@ -1142,7 +1146,7 @@ fn round5_set_keeps_its_measured_level() {
     // The same set without the second opinion, for the README's comparison.
     let lexicon = score_quietly_by("round5.jsonl, the lexicon alone", ROUND5_SET, |text| {
         let toks = normalize::tokenize(text);
-        detector::detect_with(text, &toks, &PhraseSet::default(), None, None)
+        detector::detect_with(text, &toks, &PhraseSet::default(), None, None).found
     });
     assert_eq!(lexicon.overall.n(), 352);
 }
@@ -1329,7 +1333,7 @@ fn everyday_messages_ask_for_nobody() {
 fn the_second_opinion_decides_where_the_lexicon_is_silent_and_says_so() {
     let text = "un vrai conseiller doit voir ça";
     let toks = normalize::tokenize(text);
-    let lexicon = detector::detect_with(text, &toks, &PhraseSet::default(), None, None);
+    let lexicon = detector::detect_with(text, &toks, &PhraseSet::default(), None, None).found;
     assert_eq!(lexicon, None, "the lexicon alone finds no request");
     let score = model::model().judge(&toks).score;
     assert!(score >= model::MIN_SCORE, "model score {score}");
@@ -1349,6 +1353,7 @@ fn the_second_opinion_decides_where_the_lexicon_is_silent_and_says_so() {
 
     let on = evaluate(&default_rules(), &input(text));
     assert!(on.handoff);
+    assert_eq!(on.request_score, Some((score * 1000.0).round() / 1000.0));
     assert_eq!(on.reason, Some(HandoffReason::UserRequested));
     assert_eq!(on.rule.as_deref(), Some("human_request:fr"));
     assert_eq!(on.matched.as_deref(), Some(m.matched.as_str()));
@@ -1366,6 +1371,10 @@ fn the_second_opinion_decides_where_the_lexicon_is_silent_and_says_so() {
         &input("talk to a human"),
     );
     assert!(direct.handoff);
+    // A request the lexicons found is not put to the model.
+    let lexical = evaluate(&default_rules(), &input("talk to a human"));
+    assert!(lexical.handoff);
+    assert_eq!(lexical.request_score, None);
 }
 
 /// The second opinion does not read negations or tenses, so it never judges a statement in
@@ -1396,7 +1405,7 @@ fn the_second_opinion_leaves_out_what_the_lexicon_cancelled() {
     let yes = model::always(0.99);
     let judged = |text: &str| {
         let toks = normalize::tokenize(text);
-        detector::detect_with(text, &toks, &PhraseSet::default(), None, Some((&yes, 0.8)))
+        detector::detect_with(text, &toks, &PhraseSet::default(), None, Some((&yes, 0.8))).found
     };
     assert_eq!(judged("I spoke to an agent yesterday"), None);
     assert_eq!(judged("Je ne veux pas parler à un humain"), None);
@@ -1421,6 +1430,7 @@ fn the_second_opinion_needs_someone_mentioned() {
             None,
             Some((&likely, 0.7)),
         )
+        .found
     };
     for text in [
         "the manager at your store",
@@ -1443,4 +1453,17 @@ fn the_second_opinion_needs_someone_mentioned() {
         assert_eq!(judged(text), None, "{text:?}");
         assert_eq!(detect_human_request(text, &[]), None, "{text:?}");
     }
+}
+
+/// A message close below the second opinion's threshold hands nothing off but reports its
+/// score, so a flow can ask the customer instead.
+#[test]
+fn a_near_miss_reports_its_score_without_handing_off() {
+    let e = evaluate(
+        &default_rules(),
+        &input("a real employee needs to see this"),
+    );
+    assert!(!e.handoff, "{e:?}");
+    let score = e.request_score.expect("the second opinion judged it");
+    assert!((0.5..model::MIN_SCORE).contains(&score), "{score}");
 }
