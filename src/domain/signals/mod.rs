@@ -39,7 +39,7 @@ pub use rules::{
 };
 
 /// Builds the lexicons and trains the statistical second opinion now rather than at the first
-/// message (about 0.15 s in a release build; deterministic, so every replica holds the same
+/// message (about 0.2 s in a release build; deterministic, so every replica holds the same
 /// model).
 pub fn prepare() {
     let _ = detect_human_request("", &[]);

@@ -67,7 +67,7 @@ pub(super) struct Opinion {
 
 static MODEL: LazyLock<Model> = LazyLock::new(|| Model::train(&training_cases(&TRAINING), C));
 
-/// The model, trained on first use (about 0.15 s in a release build; start-up does it in the
+/// The model, trained on first use (about 0.2 s in a release build; start-up does it in the
 /// background, [`super::prepare`]).
 pub(super) fn model() -> &'static Model {
     &MODEL
