@@ -39,8 +39,8 @@ pub use rules::{
 };
 
 /// Builds the lexicons and trains the statistical second opinion now rather than at the first
-/// message (about 0.2 s in a release build; deterministic, so every replica holds the same
-/// model).
+/// message (about 0.2 s in a release build, a second or two in a debug one; deterministic, so
+/// every replica holds the same model). An optimised build calls it at start-up.
 pub fn prepare() {
     let _ = detect_human_request("", &[]);
     let _ = model::model();
