@@ -37,15 +37,7 @@ async fn signals_follow_the_rule_order_and_rules_are_versioned(backend: Backend)
     assert_eq!(s, StatusCode::OK);
     let mut rules = current["rules"].clone();
     rules["human_request"]["extra_phrases"] = json!(["beam me up"]);
-    let r = app
-        .client
-        .put(app.url("/v1/signal-rules"))
-        .bearer_auth(&key)
-        .json(&rules)
-        .send()
-        .await
-        .unwrap();
-    let (s, stored) = read(r).await;
+    let (s, stored) = put_rules(&app, &key, &rules).await;
     assert_eq!(s, StatusCode::OK, "{stored}");
     assert_eq!(stored["version"], 1);
     let (_, e) = eval(json!({"text": "beam me up please"})).await;
@@ -73,15 +65,7 @@ async fn signals_follow_the_rule_order_and_rules_are_versioned(backend: Backend)
     let near = e["request_score"].as_f64().expect("judged");
     assert!((0.5..0.8).contains(&near), "{e}");
     rules["human_request"]["model"] = json!(false);
-    let r = app
-        .client
-        .put(app.url("/v1/signal-rules"))
-        .bearer_auth(&key)
-        .json(&rules)
-        .send()
-        .await
-        .unwrap();
-    let (s, stored) = read(r).await;
+    let (s, stored) = put_rules(&app, &key, &rules).await;
     assert_eq!(s, StatusCode::OK, "{stored}");
     assert_eq!(stored["rules"]["human_request"]["model"], false);
     let (_, e) = eval(wording).await;
@@ -91,17 +75,26 @@ async fn signals_follow_the_rule_order_and_rules_are_versioned(backend: Backend)
 
     let mut bad = rules.clone();
     bad["scope"][0]["regexes"] = json!(["(unclosed"]);
-    let r = app
-        .client
-        .put(app.url("/v1/signal-rules"))
-        .bearer_auth(&key)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
-    let (s, p) = read(r).await;
+    let (s, p) = put_rules(&app, &key, &bad).await;
     assert_problem(s, &p, StatusCode::BAD_REQUEST, "validation");
     assert_eq!(p["errors"][0]["field"], "scope[0].regexes[0]");
     let (_, after) = app.get("/v1/signal-rules", &key).await;
     assert_eq!(after["version"], 2);
+}
+
+/// `PUT /v1/signal-rules` with `rules`: the status and the body.
+async fn put_rules(
+    app: &TestApp,
+    key: &str,
+    rules: &serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let r = app
+        .client
+        .put(app.url("/v1/signal-rules"))
+        .bearer_auth(key)
+        .json(rules)
+        .send()
+        .await
+        .unwrap();
+    read(r).await
 }

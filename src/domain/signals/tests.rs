@@ -1107,6 +1107,26 @@ fn round4_set_keeps_its_measured_level() {
     );
 }
 
+/// A set measured clean with the second opinion: its table (misses never printed) against its
+/// floors, then the lexicons' table alone on it, for the README's comparison.
+fn assert_clean_measure(
+    path: &str,
+    data: &str,
+    precision: f64,
+    recall: f64,
+    floors: &[(&str, f64)],
+) {
+    let scored = score_quietly(path, data);
+    assert_eq!(scored.overall.n(), 352);
+    assert_floors(path, &scored, precision, recall, floors);
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let lexicon = score_quietly_by(&format!("{file}, the lexicon alone"), data, |text| {
+        let toks = normalize::tokenize(text);
+        detector::detect_with(text, &toks, &PhraseSet::default(), None, None).found
+    });
+    assert_eq!(lexicon.overall.n(), 352);
+}
+
 const ROUND5_SET: &str = include_str!("../../../tests/data/signals/round5.jsonl");
 
 /// `round5.jsonl` as measured once, at the end of the fifth round (precision 0.994, recall
@@ -1134,21 +1154,13 @@ const ROUND5_RECALL_FLOORS: [(&str, f64); 11] = [
 /// trained on in the sixth round.
 #[test]
 fn round5_set_keeps_its_measured_level() {
-    let scored = score_quietly("tests/data/signals/round5.jsonl", ROUND5_SET);
-    assert_eq!(scored.overall.n(), 352);
-    assert_floors(
+    assert_clean_measure(
         "tests/data/signals/round5.jsonl",
-        &scored,
+        ROUND5_SET,
         ROUND5_PRECISION,
         ROUND5_RECALL,
         &ROUND5_RECALL_FLOORS,
     );
-    // The same set without the second opinion, for the README's comparison.
-    let lexicon = score_quietly_by("round5.jsonl, the lexicon alone", ROUND5_SET, |text| {
-        let toks = normalize::tokenize(text);
-        detector::detect_with(text, &toks, &PhraseSet::default(), None, None).found
-    });
-    assert_eq!(lexicon.overall.n(), 352);
 }
 
 const ROUND6_SET: &str = include_str!("../../../tests/data/signals/round6.jsonl");
@@ -1177,21 +1189,13 @@ const ROUND6_RECALL_FLOORS: [(&str, f64); 11] = [
 /// ran on them, never trained or tuned on; its misses are never printed (only its table).
 #[test]
 fn round6_set_keeps_its_measured_level() {
-    let scored = score_quietly("tests/data/signals/round6.jsonl", ROUND6_SET);
-    assert_eq!(scored.overall.n(), 352);
-    assert_floors(
+    assert_clean_measure(
         "tests/data/signals/round6.jsonl",
-        &scored,
+        ROUND6_SET,
         ROUND6_PRECISION,
         ROUND6_RECALL,
         &ROUND6_RECALL_FLOORS,
     );
-    // The same set without the second opinion, for the README's comparison.
-    let lexicon = score_quietly_by("round6.jsonl, the lexicon alone", ROUND6_SET, |text| {
-        let toks = normalize::tokenize(text);
-        detector::detect_with(text, &toks, &PhraseSet::default(), None, None).found
-    });
-    assert_eq!(lexicon.overall.n(), 352);
 }
 
 fn fnv1a(text: &str) -> u64 {
