@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use super::parse_json;
 use crate::auth::Caller;
 use crate::db::signals::newest;
-use crate::domain::signals::{evaluate, CompiledRules, Evaluation, SignalInput, SignalRules};
+use crate::domain::signals::{
+    evaluate, prepare, prepared, CompiledRules, Evaluation, SignalInput, SignalRules,
+};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
 
@@ -101,7 +103,19 @@ pub async fn create_evaluation(
         return Err(ApiError::validation(errors));
     }
     let rules = state.signal_rules.get(&state).await?;
-    Ok(web::Json(evaluate(&rules, &input)))
+    if prepared() {
+        return Ok(web::Json(evaluate(&rules, &input)));
+    }
+    // Until the lexicons are built and the second opinion trained (a second or two in a debug
+    // build), an evaluation waits for them: on a blocking thread, never on the server's own,
+    // which would stall every other request on it.
+    let decision = web::block(move || {
+        prepare();
+        evaluate(&rules, &input)
+    })
+    .await
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("the signal evaluation stopped: {e}")))?;
+    Ok(web::Json(decision))
 }
 
 /// The rules in force, with their version.

@@ -44,7 +44,16 @@ pub use rules::{
 pub fn prepare() {
     let _ = detect_human_request("", &[]);
     let _ = model::model();
+    PREPARED.store(true, std::sync::atomic::Ordering::Release);
 }
+
+/// Whether [`prepare`] has run to its end: until then an evaluation may have to wait for it,
+/// so callers on an async thread hand the first evaluations to a blocking one.
+pub fn prepared() -> bool {
+    PREPARED.load(std::sync::atomic::Ordering::Acquire)
+}
+
+static PREPARED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 #[cfg(test)]
 mod tests;

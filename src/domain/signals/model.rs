@@ -11,7 +11,7 @@
 //! no lexicon frame fits. Training is deterministic (fixed data order, L-BFGS to a tight
 //! tolerance on a strictly convex objective), so a build always holds the same weights.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use std::hash::Hasher;
 
@@ -65,12 +65,12 @@ pub(super) struct Opinion {
     pub(super) evidence: Vec<(usize, usize)>,
 }
 
-static MODEL: LazyLock<Model> = LazyLock::new(|| Model::train(&training_cases(&TRAINING), C));
+static MODEL: OnceLock<Model> = OnceLock::new();
 
 /// The model, trained on first use (about 0.2 s in a release build; start-up does it in the
 /// background, [`super::prepare`]).
 pub(super) fn model() -> &'static Model {
-    &MODEL
+    MODEL.get_or_init(|| Model::train(&training_cases(&TRAINING), C))
 }
 
 /// One feature of a message: the FNV-1a hash of its name (`w:word`, `b:previous word`,
