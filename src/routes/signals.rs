@@ -53,8 +53,9 @@ impl RulesCache {
     }
 }
 
-/// Decide whether to hand off, without calling any model: scope rules first, then an explicit
-/// request for a person (11 languages), then confidence, grounding and retrieval signals.
+/// Decide whether to hand off, in process, without calling any outside model: scope rules
+/// first, then an explicit request for a person (11 languages: lexicons, then a statistical
+/// second opinion), then confidence, grounding and retrieval signals.
 #[utoipa::path(
     tag = "signals",
     request_body = SignalInput,

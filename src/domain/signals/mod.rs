@@ -1,5 +1,6 @@
-//! Signal evaluation: the model-free handoff decision (scope rules, then an explicit request
-//! for a person, then confidence) and the data-driven [`SignalRules`] behind it.
+//! Signal evaluation: the handoff decision made in process, calling no outside model (scope
+//! rules, then an explicit request for a person, then confidence) and the data-driven
+//! [`SignalRules`] behind it.
 //!
 //! Everything here is pure and synchronous: the HTTP layer stores and versions the rules,
 //! compiles them once with [`CompiledRules::compile`] and calls [`evaluate`] per message, which
@@ -42,7 +43,8 @@ pub use rules::{
 /// message (about 0.2 s in a release build, a second or two in a debug one; deterministic, so
 /// every replica holds the same model). An optimised build calls it at start-up.
 pub fn prepare() {
-    let _ = detect_human_request("", &[]);
+    // An empty text returns before the lexicons are read; a request builds them.
+    let _ = detect_human_request("can I talk to a human please", &[]);
     let _ = model::model();
     PREPARED.store(true, std::sync::atomic::Ordering::Release);
 }

@@ -70,7 +70,7 @@ static MODEL: OnceLock<Model> = OnceLock::new();
 /// The model, trained on first use (about 0.2 s in a release build; start-up does it in the
 /// background, [`super::prepare`]).
 pub(super) fn model() -> &'static Model {
-    MODEL.get_or_init(|| Model::train(&training_cases(&TRAINING), C))
+    MODEL.get_or_init(|| Model::train(&training_cases(&TRAINING)))
 }
 
 /// One feature of a message: the FNV-1a hash of its name (`w:word`, `b:previous word`,
@@ -181,7 +181,7 @@ impl Model {
     }
 
     /// Fits L2-regularised logistic regression to `cases` (text, asks for a person).
-    fn train(cases: &[(Vec<Token>, bool)], c: f64) -> Model {
+    fn train(cases: &[(Vec<Token>, bool)]) -> Model {
         let mut index: FastMap<u64, usize> = FastMap::default();
         let mut names: Vec<u64> = Vec::new();
         let mut rows: Vec<(Vec<usize>, f64)> = Vec::with_capacity(cases.len());
@@ -213,12 +213,12 @@ impl Model {
                 let z = bias + row.iter().map(|&j| x[j]).sum::<f64>();
                 let m = y * z;
                 // log(1 + e^-m), computed without overflow.
-                value += c * if m > 0.0 {
+                value += C * if m > 0.0 {
                     (-m).exp().ln_1p()
                 } else {
                     -m + m.exp().ln_1p()
                 };
-                let d = -c * y * sigmoid(-m);
+                let d = -C * y * sigmoid(-m);
                 for &j in row {
                     grad[j] += d;
                 }

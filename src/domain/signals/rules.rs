@@ -598,7 +598,8 @@ impl CompiledRules {
 }
 
 /// Decides whether `input` should go to a person: scope rules first, then an explicit request
-/// for a person, then the confidence signals. Calls no model.
+/// for a person, then the confidence signals. Calls no outside model (the detector's second
+/// opinion runs in process).
 pub fn evaluate(rules: &CompiledRules, input: &SignalInput) -> Evaluation {
     let toks = tokenize(&input.text);
     let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
