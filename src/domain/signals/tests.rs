@@ -1165,9 +1165,10 @@ fn round5_set_keeps_its_measured_level() {
 
 const ROUND6_SET: &str = include_str!("../../../tests/data/signals/round6.jsonl");
 
-/// `round6.jsonl` as measured once (precision 0.981, recall 0.875; the lexicon alone: 0.984
-/// and 0.693; both tables are in the README). Recall does NOT meet the targets: these
-/// floors guard the measured level.
+/// `round6.jsonl` as measured once, in the sixth round (precision 0.981, recall 0.875; the
+/// lexicon alone: 0.984 and 0.693; both tables are in the README), before the second opinion
+/// trained on it in the seventh. Recall did NOT meet the targets: these floors guard
+/// the measured level.
 const ROUND6_PRECISION: f64 = 0.98;
 const ROUND6_RECALL: f64 = 0.87;
 const ROUND6_RECALL_FLOORS: [(&str, f64); 11] = [
@@ -1184,9 +1185,9 @@ const ROUND6_RECALL_FLOORS: [(&str, f64); 11] = [
     ("sv", 0.93),
 ];
 
-/// The sixth round's clean held-out set: 352 messages by another author who never saw the
-/// detector or the other sets (a different business per language), committed before anything
-/// ran on them, never trained or tuned on; its misses are never printed (only its table).
+/// The sixth round's held-out set: 352 messages by another author who never saw the detector
+/// or the other sets (a different business per language), committed before anything ran on
+/// them, measured once (table only); in the seventh round a development set, then trained on.
 #[test]
 fn round6_set_keeps_its_measured_level() {
     assert_clean_measure(
@@ -1513,4 +1514,40 @@ fn a_near_miss_reports_its_score_without_handing_off() {
     assert!(!e.handoff, "{e:?}");
     let score = e.request_score.expect("the second opinion judged it");
     assert!((0.5..model::MIN_SCORE).contains(&score), "{score}");
+}
+
+const ROUND7_SET: &str = include_str!("../../../tests/data/signals/round7.jsonl");
+
+/// `round7.jsonl` as measured once, at the end of the seventh round (precision 0.977, recall
+/// 0.955; the lexicon alone: 0.978 and 0.750; both tables are in the README). Neither meets the
+/// issue's targets (precision 0.98, recall 0.97, every language 0.9): these floors guard the
+/// measured level.
+const ROUND7_PRECISION: f64 = 0.97;
+const ROUND7_RECALL: f64 = 0.95;
+const ROUND7_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 1.0),
+    ("de", 0.93),
+    ("en", 0.87),
+    ("es", 1.0),
+    ("fi", 1.0),
+    ("fr", 1.0),
+    ("it", 0.93),
+    ("nl", 1.0),
+    ("pl", 0.93),
+    ("pt", 0.87),
+    ("sv", 0.93),
+];
+
+/// The seventh round's clean held-out set: 352 messages by yet another author who never saw the
+/// detector or any file here (a different business per language), committed before anything
+/// ran on them, never trained or tuned on; its misses are never printed (only its table).
+#[test]
+fn round7_set_keeps_its_measured_level() {
+    assert_clean_measure(
+        "tests/data/signals/round7.jsonl",
+        ROUND7_SET,
+        ROUND7_PRECISION,
+        ROUND7_RECALL,
+        &ROUND7_RECALL_FLOORS,
+    );
 }
