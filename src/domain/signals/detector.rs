@@ -432,6 +432,7 @@ fn detect_in_clause(
         }
         if neg.mentions[k]
             || (m.kind != Kind::Direct && is_other_sense(lang, w, m, &blocked))
+            || (m.kind == Kind::Direct && negated_after(lang, w, m.end))
             || post_negated(lang, all, a + m.end)
         {
             vetoed[global].fill(true);
@@ -662,6 +663,22 @@ fn bot_stopped(lang: &Lang, w: &[&str], m: &Mention) -> Option<(usize, usize)> {
 fn not_a_machine(w: &[&str], neg: usize) -> bool {
     let rel = |p: usize| RELATIVE_SUBJECTS.contains(w[p]);
     (neg >= 1 && rel(neg - 1)) || (neg >= 2 && rel(neg - 2) && SHORT_COPULAS.contains(w[neg - 1]))
+}
+
+/// "Bel me aub niet", "Ring mig inte", "ring mig ikke": a negation right after a request of its
+/// own (across polite words and fillers) refuses it, as the languages that put "not" after the
+/// verb say "don't call me". Any language's negation counts: Danish "ring mig ikke" is
+/// Swedish "ring mig" to the Swedish lexicon.
+fn negated_after(lang: &Lang, w: &[&str], from: usize) -> bool {
+    for j in from..(from + 3).min(w.len()) {
+        if LANGS.iter().any(|l| l.negations.starts_at(w, j).is_some()) {
+            return true;
+        }
+        if !(lang.polite.contains(w[j]) || lang.fillers.contains(w[j])) {
+            return false;
+        }
+    }
+    false
 }
 
 /// "agent? no thanks": a refusal right after the noun, even across a question mark.

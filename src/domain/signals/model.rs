@@ -1,9 +1,10 @@
 //! The detector's statistical second opinion: a logistic regression over a message's folded
 //! words, its word pairs, the first four letters of its longer words and the four-letter runs
 //! inside them, trained from the labelled messages in `tests/data/signals/` (never the held-out
-//! ones) the first time it is needed. It decides only where the lexicon found no request, leaving out statements the
-//! lexicon cancelled, and only at a score of [`MIN_SCORE`] or more ([`UNMENTIONED_MIN_SCORE`]
-//! for a message that mentions nobody); its answer names the words that weighed most.
+//! ones) the first time it is needed. It decides only where the lexicon found no request,
+//! leaving out statements the lexicon cancelled, and only at a score of [`MIN_SCORE`] or more
+//! ([`UNMENTIONED_MIN_SCORE`] for a message that mentions nobody); its answer names the words
+//! that weighed most.
 //!
 //! Why a model at all: every round of hand-tuned lexicons scored 1.0 on the wording it was
 //! tuned on and 0.69–0.86 recall on the next set (`tests/data/signals/README.md`). The model
@@ -80,8 +81,8 @@ pub(super) fn model() -> &'static Model {
 }
 
 /// One feature of a message: the FNV-1a hash of its name (`w:word`, `b:previous word`,
-/// `p:pref`, `c:<run`; hashed, so judging a message allocates no strings) and the token range it stands
-/// for.
+/// `p:pref`, `c:<run`; hashed, so judging a message allocates no strings) and the token range
+/// it stands for.
 struct Feature {
     key: u64,
     span: (usize, usize),
@@ -125,8 +126,8 @@ fn features(words: &[&str]) -> Vec<Feature> {
             span: (n - 1, n),
         });
     }
-    // A stable sort keeps each repeated feature's first place; then one of each.
-    out.sort_by_key(|f| f.key);
+    // Sorted by key and then place, a repeated feature's first place comes first; one of each.
+    out.sort_unstable_by_key(|f| (f.key, f.span));
     out.dedup_by_key(|f| f.key);
     out
 }

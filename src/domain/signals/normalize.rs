@@ -72,7 +72,43 @@ fn fold_char(c: char, out: &mut String) {
     }
 }
 
+/// `text` with its e-mail and web addresses blanked out, byte for byte (so spans still point
+/// into the original): "compta.leblanc@orange.fr" names no accounts department, and
+/// "www.agent-shop.com" asks for no agent.
+fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
+    if !(text.contains('@') || text.contains("://") || text.contains("www.")) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    let mut at = 0;
+    for chunk in text.split(char::is_whitespace) {
+        let lead = chunk.len()
+            - chunk
+                .trim_start_matches(['(', '[', '<', '"', '\'', '«'])
+                .len();
+        let core = chunk[lead..]
+            .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '>', '"', '\'', '»']);
+        let lower = core.to_ascii_lowercase();
+        let email = core
+            .find('@')
+            .is_some_and(|i| i > 0 && core[i + 1..].contains('.'));
+        let web = lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("www.");
+        if email || web {
+            bytes[at + lead..at + lead + core.len()].fill(b' ');
+        }
+        // The separator is one whitespace character, of one byte or more.
+        at += chunk.len();
+        at += text[at..].chars().next().map_or(0, char::len_utf8);
+    }
+    std::borrow::Cow::Owned(
+        String::from_utf8(bytes).expect("ASCII spaces replaced whole characters"),
+    )
+}
+
 pub(super) fn tokenize(text: &str) -> Vec<Token> {
+    let text = &*without_addresses(text);
     let mut tokens = Vec::new();
     let mut word = String::new();
     let (mut start, mut end, mut clause) = (0, 0, 0);

@@ -391,6 +391,54 @@ fn a_negation_ends_at_the_next_statement() {
     );
 }
 
+/// Where "not" follows the verb ("Bel me niet", "Ring mig inte", "ring mig ikke"), a negation
+/// right after a request of its own refuses it, across polite words, in any language.
+#[test]
+fn a_negation_right_after_a_request_refuses_it() {
+    check_cases(
+        "negation after",
+        &[
+            "bel me terug aub",
+            "Ring mig tack",
+            "ring mig op venligst",
+            "Bel me, niet mailen",
+        ],
+        &[
+            "Bel me aub niet, stuur maar een mail met de nieuwe datum",
+            "Ring mig inte, sitter på tåget utan täckning. Svara här.",
+            "ring mig ikke, skriv hellere",
+            "bel me alsjeblieft niet",
+        ],
+    );
+}
+
+/// An e-mail or web address is nobody's name: "compta.leblanc@orange.fr" names no accounts
+/// department. A request beside one is still found, and quoted from the customer's text.
+#[test]
+fn addresses_are_not_read_as_words() {
+    check_cases(
+        "addresses",
+        &["I want to talk to a person, my mail is jo@x.org."],
+        &[
+            "Pouvez-vous envoyer la facture à mon comptable ? compta.leblanc@orange.fr",
+            "mail the receipt to agent.smith@example.com please",
+            "the link https://example.com/support/agent is broken",
+            "check www.agent-shop.com for the offer",
+        ],
+    );
+    let m = detect_human_request("écrivez à compta@x.fr ou passez-moi un conseiller", &[])
+        .expect("the request beside the address");
+    assert_eq!(m.matched, "passez-moi un conseiller");
+    let toks = normalize::tokenize("mail a@b.co. Agent please");
+    let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
+    assert_eq!(words, ["mail", "agent", "please"]);
+    assert_eq!((toks[1].start, toks[1].end), (13, 18));
+    assert_ne!(
+        toks[0].clause, toks[1].clause,
+        "the full stop after the address still ends a statement"
+    );
+}
+
 #[test]
 fn refusing_the_bot_is_a_request_for_a_person() {
     check_cases(
