@@ -32,8 +32,8 @@ const C: f64 = 4.0;
 const PREFIX: usize = 4;
 
 /// The messages the model learns from: every labelled set but the held-out ones
-/// (`round7.jsonl`, `everyday-heldout.jsonl`).
-const TRAINING: [&str; 21] = [
+/// (`round8.jsonl`, `everyday-heldout.jsonl`).
+const TRAINING: [&str; 26] = [
     include_str!("../../../tests/data/signals/dev.jsonl"),
     include_str!("../../../tests/data/signals/tune.jsonl"),
     include_str!("../../../tests/data/signals/heldout.jsonl"),
@@ -43,6 +43,7 @@ const TRAINING: [&str; 21] = [
     include_str!("../../../tests/data/signals/round4.jsonl"),
     include_str!("../../../tests/data/signals/round5.jsonl"),
     include_str!("../../../tests/data/signals/round6.jsonl"),
+    include_str!("../../../tests/data/signals/round7.jsonl"),
     include_str!("../../../tests/data/signals/everyday.jsonl"),
     include_str!("../../../tests/data/signals/train-short.jsonl"),
     include_str!("../../../tests/data/signals/train-polite.jsonl"),
@@ -55,6 +56,10 @@ const TRAINING: [&str; 21] = [
     include_str!("../../../tests/data/signals/train-mixed.jsonl"),
     include_str!("../../../tests/data/signals/train-nordic.jsonl"),
     include_str!("../../../tests/data/signals/train-admin.jsonl"),
+    include_str!("../../../tests/data/signals/train-long.jsonl"),
+    include_str!("../../../tests/data/signals/train-biz.jsonl"),
+    include_str!("../../../tests/data/signals/train-angry.jsonl"),
+    include_str!("../../../tests/data/signals/train-formal.jsonl"),
 ];
 
 /// The trained weights: one per feature seen in training (by its key), and the bias.

@@ -1566,10 +1566,10 @@ fn a_near_miss_reports_its_score_without_handing_off() {
 
 const ROUND7_SET: &str = include_str!("../../../tests/data/signals/round7.jsonl");
 
-/// `round7.jsonl` as measured once, at the end of the seventh round (precision 0.977, recall
-/// 0.955; the lexicon alone: 0.978 and 0.750; both tables are in the README). Neither meets the
-/// issue's targets (precision 0.98, recall 0.97, every language 0.9): these floors guard the
-/// measured level.
+/// `round7.jsonl` as first measured in the seventh round, with the letter runs (precision 0.977,
+/// recall 0.955; the lexicon alone: 0.978 and 0.750; both tables are in the README). It was
+/// then measured once more without them, became the round's development set (its misses read)
+/// and was trained on; these floors guard the first measure.
 const ROUND7_PRECISION: f64 = 0.97;
 const ROUND7_RECALL: f64 = 0.95;
 const ROUND7_RECALL_FLOORS: [(&str, f64); 11] = [
@@ -1586,9 +1586,9 @@ const ROUND7_RECALL_FLOORS: [(&str, f64); 11] = [
     ("sv", 0.93),
 ];
 
-/// The seventh round's clean held-out set: 352 messages by yet another author who never saw the
+/// The seventh round's first clean set: 352 messages by yet another author who never saw the
 /// detector or any file here (a different business per language), committed before anything
-/// ran on them, never trained or tuned on; its misses are never printed (only its table).
+/// ran on them; measured, then tuned and trained on (see `ROUND7_PRECISION`).
 #[test]
 fn round7_set_keeps_its_measured_level() {
     assert_clean_measure(
@@ -1597,5 +1597,41 @@ fn round7_set_keeps_its_measured_level() {
         ROUND7_PRECISION,
         ROUND7_RECALL,
         &ROUND7_RECALL_FLOORS,
+    );
+}
+
+const ROUND8_SET: &str = include_str!("../../../tests/data/signals/round8.jsonl");
+
+/// `round8.jsonl` as measured once, at the end of the seventh round (precision 0.971, recall
+/// 0.938; the lexicon alone: 0.970 and 0.744; both tables are in the README). Neither meets the
+/// issue's targets (precision 0.98, recall 0.97, every language 0.9): these floors guard the
+/// measured level.
+const ROUND8_PRECISION: f64 = 0.97;
+const ROUND8_RECALL: f64 = 0.93;
+const ROUND8_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 1.0),
+    ("de", 0.93),
+    ("en", 0.81),
+    ("es", 0.93),
+    ("fi", 0.93),
+    ("fr", 1.0),
+    ("it", 1.0),
+    ("nl", 0.87),
+    ("pl", 1.0),
+    ("pt", 0.93),
+    ("sv", 0.87),
+];
+
+/// The seventh round's second clean set: 352 messages by another author who never saw the
+/// detector or any file here (a different business per language), committed before anything
+/// ran on them, never trained or tuned on; its misses are never printed (only its table).
+#[test]
+fn round8_set_keeps_its_measured_level() {
+    assert_clean_measure(
+        "tests/data/signals/round8.jsonl",
+        ROUND8_SET,
+        ROUND8_PRECISION,
+        ROUND8_RECALL,
+        &ROUND8_RECALL_FLOORS,
     );
 }
