@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use std::hash::Hasher;
 
-use super::normalize::{FastMap, Fnv, Token};
+use super::normalize::{Fnv, Token};
 
 /// The score from which the model counts a message that mentions someone or the bot as a
 /// request (see the signals README, "The fifth round", for how it was chosen).
@@ -62,9 +62,33 @@ const TRAINING: [&str; 26] = [
     include_str!("../../../tests/data/signals/train-formal.jsonl"),
 ];
 
+/// A feature key is already an FNV-1a hash, so the maps keyed by it use it as it is (hashing
+/// it again cost a few microseconds of a long message's judging).
+#[derive(Default, Clone, Copy)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map from feature keys.
+type ByKey<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<Prehashed>>;
+
 /// The trained weights: one per feature seen in training (by its key), and the bias.
 pub(super) struct Model {
-    weights: FastMap<u64, f64>,
+    weights: ByKey<f64>,
     bias: f64,
 }
 
@@ -167,15 +191,6 @@ fn grams(w: &str, i: usize, bounds: &mut Vec<usize>, out: &mut Vec<Feature>) {
 /// Words shorter than this get no letter runs (their word and prefix features say enough).
 const GRAM_MIN_WORD: usize = 5;
 
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
 impl Model {
     /// The model's opinion of a tokenized message.
     pub(super) fn judge(&self, toks: &[Token]) -> Opinion {
@@ -219,14 +234,14 @@ impl Model {
         }
         let evidence = phrases;
         Opinion {
-            score: sigmoid(z),
+            score: baton_logreg::sigmoid(z),
             evidence,
         }
     }
 
     /// Fits L2-regularised logistic regression to `cases` (text, asks for a person).
     fn train(cases: &[(Vec<Token>, bool)]) -> Model {
-        let mut index: FastMap<u64, usize> = FastMap::default();
+        let mut index: ByKey<usize> = ByKey::default();
         let mut names: Vec<u64> = Vec::new();
         let mut rows: Vec<(Vec<usize>, f64)> = Vec::with_capacity(cases.len());
         for (toks, asks) in cases {
@@ -244,131 +259,22 @@ impl Model {
             row.dedup();
             rows.push((row, if *asks { 1.0 } else { -1.0 }));
         }
-        let dim = names.len() + 1; // the last coordinate is the bias, not penalised
-        let objective = |x: &[f64], grad: &mut [f64]| -> f64 {
-            let bias = x[dim - 1];
-            let mut value = 0.0;
-            for (g, w) in grad.iter_mut().zip(x).take(dim - 1) {
-                *g = *w;
-                value += 0.5 * w * w;
-            }
-            grad[dim - 1] = 0.0;
-            for (row, y) in &rows {
-                let z = bias + row.iter().map(|&j| x[j]).sum::<f64>();
-                let m = y * z;
-                // log(1 + e^-m), computed without overflow.
-                value += C * if m > 0.0 {
-                    (-m).exp().ln_1p()
-                } else {
-                    -m + m.exp().ln_1p()
-                };
-                let d = -C * y * sigmoid(-m);
-                for &j in row {
-                    grad[j] += d;
-                }
-                grad[dim - 1] += d;
-            }
-            value
-        };
-        let x = lbfgs(dim, objective);
+        let (x, bias) = baton_logreg::fit(&rows, names.len(), C);
         let weights = names
             .into_iter()
             .zip(&x)
             .filter(|(_, w)| w.abs() > 1e-9)
             .map(|(name, w)| (name, *w))
             .collect();
-        Model {
-            weights,
-            bias: x[dim - 1],
-        }
+        Model { weights, bias }
     }
-}
-
-/// Minimises a smooth convex function from zero with L-BFGS (ten pairs kept, backtracking line
-/// search on the Armijo condition), until the gradient's largest entry is below 1e-6 or 1 000
-/// iterations have run.
-fn lbfgs(dim: usize, f: impl Fn(&[f64], &mut [f64]) -> f64) -> Vec<f64> {
-    const PAIRS: usize = 10;
-    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-    let mut x = vec![0.0; dim];
-    let mut g = vec![0.0; dim];
-    let mut fx = f(&x, &mut g);
-    let mut history: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> = Default::default();
-    let mut x_new = vec![0.0; dim];
-    let mut g_new = vec![0.0; dim];
-    for _ in 0..1000 {
-        if g.iter().fold(0.0_f64, |m, v| m.max(v.abs())) < 1e-6 {
-            break;
-        }
-        // Two-loop recursion: d = -H g.
-        let mut q = g.clone();
-        let mut alphas = Vec::with_capacity(history.len());
-        for (s, y, rho) in history.iter().rev() {
-            let a = rho * dot(s, &q);
-            for (qi, yi) in q.iter_mut().zip(y) {
-                *qi -= a * yi;
-            }
-            alphas.push(a);
-        }
-        if let Some((s, y, _)) = history.back() {
-            let gamma = dot(s, y) / dot(y, y);
-            for qi in &mut q {
-                *qi *= gamma;
-            }
-        } else {
-            let norm = dot(&g, &g).sqrt().max(1.0);
-            for qi in &mut q {
-                *qi /= norm;
-            }
-        }
-        for ((s, y, rho), a) in history.iter().zip(alphas.iter().rev()) {
-            let b = rho * dot(y, &q);
-            for (qi, si) in q.iter_mut().zip(s) {
-                *qi += (a - b) * si;
-            }
-        }
-        let slope = -dot(&g, &q);
-        if slope >= 0.0 {
-            history.clear();
-            continue;
-        }
-        let mut step = 1.0;
-        let mut f_new;
-        loop {
-            for ((xn, xi), qi) in x_new.iter_mut().zip(&x).zip(&q) {
-                *xn = xi - step * qi;
-            }
-            f_new = f(&x_new, &mut g_new);
-            if f_new <= fx + 1e-4 * step * slope || step < 1e-12 {
-                break;
-            }
-            step *= 0.5;
-        }
-        let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
-        let y: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
-        let sy = dot(&s, &y);
-        if sy > 1e-12 {
-            if history.len() == PAIRS {
-                history.pop_front();
-            }
-            history.push_back((s, y, 1.0 / sy));
-        }
-        std::mem::swap(&mut x, &mut x_new);
-        std::mem::swap(&mut g, &mut g_new);
-        let settled = (fx - f_new).abs() <= 1e-13 * fx.abs().max(1.0);
-        fx = f_new;
-        if settled {
-            break;
-        }
-    }
-    x
 }
 
 /// A model with no weights whose every opinion is `score` (tests of what reaches the model).
 #[cfg(test)]
 pub(super) fn always(score: f64) -> Model {
     Model {
-        weights: FastMap::default(),
+        weights: ByKey::default(),
         bias: (score / (1.0 - score)).ln(),
     }
 }

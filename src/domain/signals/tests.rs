@@ -1635,3 +1635,59 @@ fn round8_set_keeps_its_measured_level() {
         &ROUND8_RECALL_FLOORS,
     );
 }
+
+// The second opinion's numeric core, `baton-logreg` (its own crate so that it is compiled
+// optimised in debug builds; its checks live here, where `cargo test` runs them).
+
+/// One feature that always means "yes", one that always means "no", one that means nothing:
+/// the fit leans on the first two, and its probabilities follow the labels.
+#[test]
+fn separable_features_get_weights_of_their_sign() {
+    let rows = vec![
+        (vec![0, 2], 1.0),
+        (vec![0], 1.0),
+        (vec![1, 2], -1.0),
+        (vec![1], -1.0),
+    ];
+    let (w, bias) = baton_logreg::fit(&rows, 3, 4.0);
+    assert!(w[0] > 1.0 && w[1] < -1.0, "{w:?}");
+    assert!(w[2].abs() < 1e-6, "{w:?}");
+    assert!(bias.abs() < 1e-6, "{bias}");
+    assert!(baton_logreg::sigmoid(bias + w[0]) > 0.8 && baton_logreg::sigmoid(bias + w[1]) < 0.2);
+    // At the minimum the gradient is zero: each weight equals c times the sum of
+    // y · σ(−y·z) over the rows that have its feature, and that sum is zero for the bias.
+    let pull = |j: Option<usize>| -> f64 {
+        rows.iter()
+            .filter(|(row, _)| j.is_none_or(|j| row.contains(&j)))
+            .map(|(row, y)| {
+                let z = bias + row.iter().map(|&k| w[k]).sum::<f64>();
+                y * baton_logreg::sigmoid(-y * z)
+            })
+            .sum()
+    };
+    for j in 0..3 {
+        assert!(
+            (w[j] - 4.0 * pull(Some(j))).abs() < 1e-6,
+            "feature {j}: {w:?}"
+        );
+    }
+    assert!(pull(None).abs() < 1e-6);
+    // The same rows give the same weights, bit for bit.
+    assert_eq!(baton_logreg::fit(&rows, 3, 4.0), (w, bias));
+}
+
+/// With no features, the bias alone fits the share of positive labels: log(3/1).
+#[test]
+fn the_bias_alone_fits_the_base_rate() {
+    let rows = vec![(vec![], 1.0), (vec![], 1.0), (vec![], 1.0), (vec![], -1.0)];
+    let (w, bias) = baton_logreg::fit(&rows, 0, 4.0);
+    assert!(w.is_empty());
+    assert!((bias - 3f64.ln()).abs() < 1e-5, "{bias}");
+}
+
+#[test]
+fn sigmoid_is_stable_at_the_extremes() {
+    assert_eq!(baton_logreg::sigmoid(0.0), 0.5);
+    assert!(baton_logreg::sigmoid(800.0) == 1.0 && baton_logreg::sigmoid(-800.0) == 0.0);
+    assert!((baton_logreg::sigmoid(2.0) + baton_logreg::sigmoid(-2.0) - 1.0).abs() < 1e-15);
+}
