@@ -91,8 +91,10 @@ pub(super) fn detect_with(
         };
     }
     let mentioned = kept.iter().any(|&i| look.mentions[i]);
-    let toks: Vec<Token> = kept.iter().map(|&i| toks[i].clone()).collect();
-    let opinion = model.judge(&toks);
+    // The kept words, borrowed (judging copies no token).
+    let words: Vec<&str> = kept.iter().map(|&i| toks[i].word.as_str()).collect();
+    let clauses: Vec<usize> = kept.iter().map(|&i| toks[i].clause).collect();
+    let opinion = model.judge(&words, &clauses);
     if opinion.score
         < if mentioned {
             min_score
@@ -105,7 +107,6 @@ pub(super) fn detect_with(
             score: Some(opinion.score),
         };
     }
-    let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
     let lang = ordered_langs(&words, hint)
         .first()
         .map_or("en", |(_, lang)| lang.code);
@@ -121,7 +122,7 @@ pub(super) fn detect_with(
     }
     let quoted: Vec<String> = evidence
         .iter()
-        .map(|&(s, e)| format!("\"{}\"", &text[toks[s].start..toks[e - 1].end]))
+        .map(|&(s, e)| format!("\"{}\"", &text[toks[kept[s]].start..toks[kept[e - 1]].end]))
         .collect();
     let found = HumanRequestMatch {
         lang,

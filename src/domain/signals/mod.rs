@@ -40,8 +40,8 @@ pub use rules::{
 };
 
 /// Builds the lexicons and trains the statistical second opinion now rather than at the first
-/// message (about 0.2 s in a release build, a second or two in a debug one; deterministic, so
-/// every replica holds the same model). An optimised build calls it at start-up.
+/// message (under a second in a release build, a couple of seconds in a debug one, whose fit is
+/// compiled optimised too; deterministic, so every replica holds the same model). An optimised build calls it at start-up.
 pub fn prepare() {
     // An empty text returns before the lexicons are read; a request builds them.
     let _ = detect_human_request("can I talk to a human please", &[]);

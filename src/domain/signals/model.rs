@@ -103,7 +103,7 @@ pub(super) struct Opinion {
 
 static MODEL: OnceLock<Model> = OnceLock::new();
 
-/// The model, trained on first use (about 0.2 s in a release build; start-up does it in the
+/// The model, trained on first use (under a second in a release build; start-up does it in the
 /// background, [`super::prepare`]).
 pub(super) fn model() -> &'static Model {
     MODEL.get_or_init(|| Model::train(&training_cases(&TRAINING)))
@@ -192,9 +192,9 @@ fn grams(w: &str, i: usize, bounds: &mut Vec<usize>, out: &mut Vec<Feature>) {
 const GRAM_MIN_WORD: usize = 5;
 
 impl Model {
-    /// The model's opinion of a tokenized message.
-    pub(super) fn judge(&self, toks: &[Token]) -> Opinion {
-        let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
+    /// The model's opinion of a message's folded `words`, each with its statement's number in
+    /// `clauses` (so evidence a word or two apart is quoted as one phrase only within one).
+    pub(super) fn judge(&self, words: &[&str], clauses: &[usize]) -> Opinion {
         let mut z = self.bias;
         let mut pushes: Vec<(f64, (usize, usize))> = Vec::new();
         for f in features(&words) {
@@ -224,9 +224,7 @@ impl Model {
         let mut phrases: Vec<(usize, usize)> = Vec::with_capacity(evidence.len());
         for span in evidence {
             match phrases.last_mut() {
-                Some(last)
-                    if span.0 <= last.1 + 2 && toks[span.0].clause == toks[last.0].clause =>
-                {
+                Some(last) if span.0 <= last.1 + 2 && clauses[span.0] == clauses[last.0] => {
                     last.1 = last.1.max(span.1);
                 }
                 _ => phrases.push(span),
@@ -267,6 +265,16 @@ impl Model {
             .map(|(name, w)| (name, *w))
             .collect();
         Model { weights, bias }
+    }
+}
+
+impl Model {
+    /// The score of a tokenized message (tests).
+    #[cfg(test)]
+    pub(super) fn score_of(&self, toks: &[Token]) -> f64 {
+        let words: Vec<&str> = toks.iter().map(|t| t.word.as_str()).collect();
+        let clauses: Vec<usize> = toks.iter().map(|t| t.clause).collect();
+        self.judge(&words, &clauses).score
     }
 }
 

@@ -1431,7 +1431,7 @@ fn the_second_opinion_decides_where_the_lexicon_is_silent_and_says_so() {
     let toks = normalize::tokenize(text);
     let lexicon = detector::detect_with(text, &toks, &PhraseSet::default(), None, None).found;
     assert_eq!(lexicon, None, "the lexicon alone finds no request");
-    let score = model::model().judge(&toks).score;
+    let score = model::model().score_of(&toks);
     assert!(score >= model::MIN_SCORE, "model score {score}");
 
     let m = detect_human_request(text, &[]).expect("the second opinion decides");
@@ -1489,7 +1489,7 @@ fn the_second_opinion_leaves_out_what_the_lexicon_cancelled() {
         "Ieri ho parlato con un operatore",
         "Não quero falar com um humano",
     ] {
-        let alone = model::model().judge(&normalize::tokenize(text)).score;
+        let alone = model::model().score_of(&normalize::tokenize(text));
         assert!(
             alone >= model::MIN_SCORE,
             "{text:?}: the model alone scores {alone}"
