@@ -197,7 +197,7 @@ impl Model {
     pub(super) fn judge(&self, words: &[&str], clauses: &[usize]) -> Opinion {
         let mut z = self.bias;
         let mut pushes: Vec<(f64, (usize, usize))> = Vec::new();
-        for f in features(&words) {
+        for f in features(words) {
             if let Some(&w) = self.weights.get(&f.key) {
                 z += w;
                 if w > 0.0 {
