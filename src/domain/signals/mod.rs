@@ -41,7 +41,8 @@ pub use rules::{
 
 /// Builds the lexicons and trains the statistical second opinion now rather than at the first
 /// message (under a second in a release build, a couple of seconds in a debug one, whose fit is
-/// compiled optimised too; deterministic, so every replica holds the same model). An optimised build calls it at start-up.
+/// compiled optimised too; deterministic, so every replica holds the same model). An optimised
+/// build calls it at start-up.
 pub fn prepare() {
     // An empty text returns before the lexicons are read; a request builds them.
     let _ = detect_human_request("can I talk to a human please", &[]);

@@ -266,9 +266,7 @@ impl Model {
             .collect();
         Model { weights, bias }
     }
-}
 
-impl Model {
     /// The score of a tokenized message (tests).
     #[cfg(test)]
     pub(super) fn score_of(&self, toks: &[Token]) -> f64 {

@@ -88,13 +88,14 @@ fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
                 .len();
         let core = chunk[lead..]
             .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '>', '"', '\'', '»']);
-        let lower = core.to_ascii_lowercase();
+        let opens = |p: &str| {
+            core.get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        };
         let email = core
             .find('@')
             .is_some_and(|i| i > 0 && core[i + 1..].contains('.'));
-        let web = lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("www.");
+        let web = opens("http://") || opens("https://") || opens("www.");
         if email || web {
             bytes[at + lead..at + lead + core.len()].fill(b' ');
         }
