@@ -322,6 +322,12 @@ const SIGN_INS: &str = "sign-ins.changed";
 const POLL: Duration = Duration::from_millis(50);
 /// How long it waits for its own notices to come back from PostgreSQL after a commit.
 const ECHO_WAIT: Duration = Duration::from_secs(1);
+/// The least time between two of the PostgreSQL journal's transactions: a notice that finds
+/// the journal quiet goes out at once, and under load the notices of this long share one
+/// transaction. Each transaction costs PostgreSQL a commit and a NOTIFY; one per group of
+/// turns cost the turn gate a third of its throughput at 8 clients (see
+/// `docs/PERFORMANCE.md`), for notices that streams see at most this much later.
+const GATHER: Duration = Duration::from_millis(5);
 
 /// Starts the journal thread: it writes this process's notices to the shared log, a batch per
 /// transaction, and fans them out here. With PostgreSQL (`postgres_url`) it has a connection of
@@ -459,6 +465,9 @@ fn relay(
     let failed = |e: crate::error::ApiError| anyhow::anyhow!(e.detail);
     let mut conn = DbConnection::Postgresql(PgConnection::establish(url)?);
     events::listen(&mut conn, CHANNEL).map_err(failed)?;
+    let mut last = Instant::now()
+        .checked_sub(GATHER)
+        .unwrap_or_else(Instant::now);
     loop {
         if pending.is_empty() {
             match rx.recv_timeout(POLL) {
@@ -466,6 +475,13 @@ fn relay(
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
             }
+        }
+        if !pending.is_empty() {
+            // Under load, gather what arrives until GATHER has passed since the last batch.
+            if let Some(rest) = GATHER.checked_sub(last.elapsed()) {
+                std::thread::sleep(rest);
+            }
+            last = Instant::now();
         }
         pending.extend(rx.try_iter());
         let mut awaiting = None;

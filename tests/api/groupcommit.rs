@@ -449,6 +449,77 @@ async fn two_replicas_grouping_turns_on_the_same_sessions_answer_no_server_error
     );
 }
 
+/// PostgreSQL runs one combiner; a group waiting on a row another transaction holds must not
+/// hold up the turns of other sessions: once the combiner has stalled, a turn arriving starts
+/// another one (`db::batch::STALLED`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_stuck_on_a_locked_session_holds_up_only_its_own_turns() {
+    if !postgres_available() {
+        return;
+    }
+    use diesel::RunQueryDsl as _;
+    let app = spawn_app(Backend::Postgres).await;
+    for session in ["stuck", "free"] {
+        let (status, answer) = app.turn(session, "user", "hello").await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    // Another transaction holds the row of "stuck" until told to let go.
+    let url = app.db.url.clone();
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut conn = diesel::PgConnection::establish(&url).expect("connect");
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            diesel::sql_query("SELECT id FROM sessions WHERE id = 'stuck' FOR UPDATE")
+                .execute(c)?;
+            locked.send(()).unwrap();
+            let _ = released.recv_timeout(std::time::Duration::from_secs(60));
+            Ok(())
+        })
+        .expect("hold the row");
+    });
+    is_locked.recv().unwrap();
+    let stuck = tokio::spawn({
+        let (client, base, key) = (app.client.clone(), app.base.clone(), app.api_key.clone());
+        async move {
+            post_turn(
+                &client,
+                &base,
+                &key,
+                "stuck",
+                json!({"sender": "user", "content": "still there?"}),
+            )
+            .await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !stuck.is_finished(),
+        "the turn did not wait for the locked row"
+    );
+
+    let free = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        turn(
+            &app,
+            "free",
+            json!({"sender": "user", "content": "and me?"}),
+        ),
+    )
+    .await
+    .expect("another session's turn waited behind the stuck group");
+    assert_eq!(free.0, StatusCode::CREATED, "{}", free.1);
+    assert_eq!(free.1["seq"], 2, "{}", free.1);
+    assert!(!stuck.is_finished(), "the row was let go too early");
+
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    let (status, answer) = stuck.await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["seq"], 2, "{answer}");
+    assert_eq!(app.history("stuck").await.len(), 2);
+}
+
 /// A word only the `i`th turn holds (letters only, one token for both full-text parsers).
 fn only_word(i: usize) -> String {
     let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
