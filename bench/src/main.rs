@@ -89,7 +89,7 @@ struct Args {
     /// Messages in the database the upgrade scenario migrates (`--only migrations`).
     #[arg(long, default_value_t = 1_000_000)]
     migration_messages: u64,
-    /// Run only this scenario (`search`, `queue`, `wait`, `turns`, `outage`, `failover`,
+    /// Run only this scenario (`search`, `queue`, `wait`, `widget`, `turns`, `outage`, `failover`,
     /// `migrations` or `detector`), not the whole bench.
     #[arg(long)]
     only: Option<String>,
@@ -256,6 +256,30 @@ fn main() -> anyhow::Result<()> {
                 &args.turn_clients,
                 args.repeat,
             )),
+            Some("widget") => rt.block_on(async {
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(60))
+                    .build()?;
+                let db = TestDb::create(backend, &args.pg, "baton_bench")?;
+                let baton = Server::baton(&bins, &db)?;
+                let (b, ba) =
+                    widget::relay(&client, &baton, plan.widget_visitors, plan.widget_replies)
+                        .await?;
+                let w = "widget relay";
+                anyhow::Ok(vec![
+                    row(backend.as_str(), w, "p50", "ms", b.p(50.0), None, "≤ 5 ms"),
+                    row(backend.as_str(), w, "p99", "ms", b.p(99.0), None, "≤ 50 ms"),
+                    row(
+                        backend.as_str(),
+                        w,
+                        "answered p50",
+                        "ms",
+                        ba.p(50.0),
+                        None,
+                        "",
+                    ),
+                ])
+            }),
             Some("queue") => rt.block_on(async {
                 let client = reqwest::Client::builder()
                     .timeout(Duration::from_secs(60))

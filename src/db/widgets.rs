@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::fixed::{Bind, Fixed};
 use super::models::MessageRow;
 use super::schema::{messages, reviewers, widget_notices, widget_visitors, widgets};
 use super::sessions::{self, status_of, NewTurn, SessionFields, TurnOutcome};
@@ -180,24 +181,43 @@ pub fn notice(
     if widget_of_session(conn, session_id)?.is_none() {
         return Ok(());
     }
-    let next: i64 = widget_notices::table
-        .filter(widget_notices::session_id.eq(session_id))
-        .select(diesel::dsl::max(widget_notices::seq))
-        .first::<Option<i64>>(conn)?
-        .unwrap_or(0)
-        + 1;
-    diesel::insert_into(widget_notices::table)
-        .values(NoticeRow {
-            session_id: session_id.to_string(),
-            seq: next,
-            kind: kind.to_string(),
-            text: text.to_string(),
-            author: author.map(str::to_string),
-            created_at: now(),
-        })
+    // Two transactions may add a notice to one feed at once on PostgreSQL (a claim's and the
+    // router's, say): both read the same highest number. The second one's insert then waits
+    // for the first to commit, inserts nothing, and is tried again with the new highest
+    // number, so both land, in commit order, where a plain insert failed on the key (a 500).
+    let at = now();
+    for _ in 0..NOTICE_ATTEMPTS {
+        let added = Fixed::<AddNoticeSql>::new(
+            ADD_NOTICE_SQL,
+            &[
+                Bind::Text(session_id),
+                Bind::Text(kind),
+                Bind::Text(text),
+                Bind::OptText(author),
+                Bind::Time(at),
+                Bind::Text(session_id),
+            ],
+        )
         .execute(conn)?;
-    Ok(())
+        if added == 1 {
+            return Ok(());
+        }
+    }
+    Err(ApiError::internal(anyhow::anyhow!(
+        "no free number for a notice of session {session_id:?} after {NOTICE_ATTEMPTS} attempts"
+    )))
 }
+
+/// How often a notice is numbered again after a concurrent one took its number.
+const NOTICE_ATTEMPTS: usize = 20;
+
+/// Adds a notice under the feed's highest number + 1, unless another transaction took that
+/// number (then nothing; see [`notice`]).
+struct AddNoticeSql;
+const ADD_NOTICE_SQL: &str = "INSERT INTO widget_notices \
+    (session_id, seq, kind, text, author, created_at) \
+    SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM widget_notices WHERE session_id = ? \
+    ON CONFLICT (session_id, seq) DO NOTHING";
 
 /// What a visitor's widget has not shown yet.
 pub struct Feed {

@@ -949,6 +949,72 @@ async fn a_visitor_nobody_answered_in_time_reads_the_apology(backend: Backend) {
     }
 }
 
+/// Two transactions adding a notice to one visitor's feed at once (a claim's and the router's,
+/// say) both land, numbered in the order they committed. Each read the feed's highest number;
+/// the second's insert used to fail on the key: a 500 for the claim, or a failed timer pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_added_at_once_to_one_feed_both_land_in_commit_order() {
+    use baton::db::schema::widget_notices;
+    use diesel::prelude::*;
+    if !crate::helpers::postgres_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let root = app.login("root").await;
+    let widget = create_widget(&app, &root).await;
+    let v = start_visitor(&app, widget["public_key"].as_str().unwrap()).await;
+    let url = baton::config::DatabaseUrl::parse(Some(&app.db.url)).unwrap();
+    let db = baton::db::Db::connect(&url, 2).unwrap();
+    let session = v.session_id.clone();
+
+    // The first holds its notice uncommitted for a while; the second comes in meanwhile.
+    let first = {
+        let (db, session) = (db.clone(), session.clone());
+        std::thread::spawn(move || {
+            db.write_blocking(move |c| {
+                baton::db::widgets::notice(c, &session, "test.first", "first", None)?;
+                std::thread::sleep(Duration::from_millis(600));
+                Ok(())
+            })
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = {
+        let (db, session) = (db.clone(), session.clone());
+        tokio::task::spawn_blocking(move || {
+            db.write_blocking(move |c| {
+                baton::db::widgets::notice(c, &session, "test.second", "second", None)
+            })
+        })
+        .await
+        .unwrap()
+    };
+    first.join().unwrap().expect("the first notice");
+    second.expect("the second notice, added while the first was uncommitted");
+
+    let feed: Vec<(i64, String)> = db
+        .write_blocking(move |c| {
+            Ok(widget_notices::table
+                .filter(widget_notices::session_id.eq(&session))
+                .order(widget_notices::seq.asc())
+                .select((widget_notices::seq, widget_notices::kind))
+                .load(c)?)
+        })
+        .unwrap();
+    let kinds: Vec<&str> = feed.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(
+        kinds[kinds.len() - 2..],
+        ["test.first", "test.second"],
+        "{feed:?}"
+    );
+    let seqs: Vec<i64> = feed.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as i64).collect::<Vec<_>>(),
+        "{feed:?}"
+    );
+}
+
 backend_tests!(
     a_visitor_nobody_answered_in_time_reads_the_apology,
     a_waiting_visitor_hears_the_queue_and_replies_from_any_replica,
