@@ -262,23 +262,7 @@ fn main() -> anyhow::Result<()> {
                     .build()?;
                 let db = TestDb::create(backend, &args.pg, "baton_bench")?;
                 let baton = Server::baton(&bins, &db)?;
-                let (b, ba) =
-                    widget::relay(&client, &baton, plan.widget_visitors, plan.widget_replies)
-                        .await?;
-                let w = "widget relay";
-                anyhow::Ok(vec![
-                    row(backend.as_str(), w, "p50", "ms", b.p(50.0), None, "≤ 5 ms"),
-                    row(backend.as_str(), w, "p99", "ms", b.p(99.0), None, "≤ 50 ms"),
-                    row(
-                        backend.as_str(),
-                        w,
-                        "answered p50",
-                        "ms",
-                        ba.p(50.0),
-                        None,
-                        "",
-                    ),
-                ])
+                widget_relay(&client, &baton, backend.as_str(), plan).await
             }),
             Some("queue") => rt.block_on(async {
                 let client = reqwest::Client::builder()
@@ -566,6 +550,22 @@ async fn queue_pages(
     Ok(rows)
 }
 
+/// The widget relay's rows: a reviewer's reply until it is on the visitor's stream.
+async fn widget_relay(
+    client: &reqwest::Client,
+    baton: &Server,
+    backend: &'static str,
+    plan: Plan,
+) -> anyhow::Result<Vec<Row>> {
+    let (b, ba) = widget::relay(client, baton, plan.widget_visitors, plan.widget_replies).await?;
+    let w = "widget relay";
+    Ok(vec![
+        row(backend, w, "p50", "ms", b.p(50.0), None, "≤ 5 ms"),
+        row(backend, w, "p99", "ms", b.p(99.0), None, "≤ 50 ms"),
+        row(backend, w, "answered p50", "ms", ba.p(50.0), None, ""),
+    ])
+}
+
 async fn run_backend(
     bins: &Binaries,
     db_backend: Backend,
@@ -756,12 +756,7 @@ async fn run_backend(
             "   widget relay: {} visitors, {} replies",
             plan.widget_visitors, plan.widget_replies
         );
-        let (b, ba) =
-            widget::relay(&client, &baton, plan.widget_visitors, plan.widget_replies).await?;
-        let w = "widget relay";
-        rows.push(row(backend, w, "p50", "ms", b.p(50.0), None, "≤ 5 ms"));
-        rows.push(row(backend, w, "p99", "ms", b.p(99.0), None, "≤ 50 ms"));
-        rows.push(row(backend, w, "answered p50", "ms", ba.p(50.0), None, ""));
+        rows.extend(widget_relay(&client, &baton, backend, plan).await?);
 
         eprintln!("   widget files");
         let (served, gzipped, encoded, t) =

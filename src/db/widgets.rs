@@ -62,7 +62,7 @@ pub struct VisitorRow {
     pub locale: Option<String>,
 }
 
-#[derive(Clone, Debug, Queryable, Insertable)]
+#[derive(Clone, Debug, Queryable)]
 #[diesel(table_name = widget_notices)]
 pub struct NoticeRow {
     pub session_id: String,
