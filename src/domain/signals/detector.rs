@@ -156,7 +156,8 @@ fn detect(text: &str, toks: &[Token], extra: &PhraseSet, hint: Option<&str>) -> 
         }
         let spans = clauses(lang, toks, &words);
         // "who is your manager? I want to talk to them": a clause that opens with a question
-        // about a person noun lets a later "them" stand for that person.
+        // about a person noun, or about whoever does something ("who decides on refunds?"),
+        // lets a later "them" stand for that person.
         let who_before = spans
             .iter()
             .find(|&&(a, b)| {
@@ -164,6 +165,7 @@ fn detect(text: &str, toks: &[Token], extra: &PhraseSet, hint: Option<&str>) -> 
                     && (a + 1..b).any(|p| {
                         lang.persons.starts_at(&words[..b], p).is_some()
                             || lang.depts.starts_at(&words[..b], p).is_some()
+                            || lang.roles.starts_at(&words[..b], p).is_some()
                     })
             })
             .map_or(usize::MAX, |(a, _)| *a);

@@ -46,13 +46,14 @@ pub(super) struct LangSpec<'a> {
     pub(super) bot_stops: Vec<&'a str>,
     pub(super) anaphora: Vec<&'a str>,
     pub(super) who: Vec<&'a str>,
+    pub(super) roles: Vec<&'a str>,
     pub(super) interjections: Vec<&'a str>,
     pub(super) after_modifiers: Vec<&'a str>,
     pub(super) infinitive_endings: Vec<&'a str>,
 }
 
 /// The section names a lexicon file must contain, each once.
-pub(super) const SECTIONS: [&str; 31] = [
+pub(super) const SECTIONS: [&str; 32] = [
     "persons",
     "suffixes",
     "depts",
@@ -81,6 +82,7 @@ pub(super) const SECTIONS: [&str; 31] = [
     "bot_stops",
     "anaphora",
     "who",
+    "roles",
     "interjections",
     "after_modifiers",
     "infinitive_endings",
@@ -117,6 +119,7 @@ impl<'a> LangSpec<'a> {
             "bot_stops" => &mut self.bot_stops,
             "anaphora" => &mut self.anaphora,
             "who" => &mut self.who,
+            "roles" => &mut self.roles,
             "interjections" => &mut self.interjections,
             "after_modifiers" => &mut self.after_modifiers,
             "infinitive_endings" => &mut self.infinitive_endings,
@@ -295,6 +298,8 @@ pub(super) struct Lang {
     pub(super) anaphora: PhraseSet,
     /// Question words that ask for a person ("who", "wer").
     pub(super) who: FastSet<String>,
+    /// What someone does, describing a person in a question ("who *decides* on refunds?").
+    pub(super) roles: PhraseSet,
     pub(super) suffixes: Vec<String>,
     pub(super) contact: PhraseSet,
     pub(super) participles: PhraseSet,
@@ -342,6 +347,7 @@ impl Lang {
             bot_stop_words: word_set(&spec.bot_stops),
             anaphora: PhraseSet::from_list(&spec.anaphora),
             who: word_set(&spec.who),
+            roles: PhraseSet::from_list(&spec.roles),
             suffixes: spec.suffixes.iter().flat_map(|s| words_of(s)).collect(),
             contact: PhraseSet::from_list(&spec.contact),
             participles: PhraseSet::from_list(&spec.participles),

@@ -499,10 +499,16 @@ fn a_later_pronoun_can_stand_for_the_person_asked_about() {
             "who is your supervisor? I want to talk to them",
             "chi è il direttore? voglio parlare con lui",
             "wer ist der Chef? ich will ihn sprechen",
+            // Named by what they do: a [roles] word in the question.
+            "who decides on refunds? I want to talk to them",
+            "wer ist für Reklamationen zuständig? ich möchte mit ihm sprechen",
+            "Kuka päättää hyvityksistä? Haluan puhua hänen kanssaan",
         ],
         &[
             "who is the manufacturer of this tv? i want to contact them about the warranty",
             "who delivered my parcel? i want to thank him",
+            "who decides these prices? I want to thank them",
+            "who approves refunds? tell them I said thanks",
             "I want to talk to them about the invoice",
         ],
     );
@@ -1603,9 +1609,9 @@ fn round7_set_keeps_its_measured_level() {
 const ROUND8_SET: &str = include_str!("../../../tests/data/signals/round8.jsonl");
 
 /// `round8.jsonl` as measured once, at the end of the seventh round (precision 0.971, recall
-/// 0.938; the lexicon alone: 0.970 and 0.744; both tables are in the README). Neither meets the
+/// 0.938; the lexicon alone: 0.970 and 0.744; both tables are in the README). Neither met the
 /// issue's targets (precision 0.98, recall 0.97, every language 0.9): these floors guard the
-/// measured level.
+/// measured level. In the eighth round it became the development set and was trained on.
 const ROUND8_PRECISION: f64 = 0.97;
 const ROUND8_RECALL: f64 = 0.93;
 const ROUND8_RECALL_FLOORS: [(&str, f64); 11] = [
@@ -1624,7 +1630,8 @@ const ROUND8_RECALL_FLOORS: [(&str, f64); 11] = [
 
 /// The seventh round's second clean set: 352 messages by another author who never saw the
 /// detector or any file here (a different business per language), committed before anything
-/// ran on them, never trained or tuned on; its misses are never printed (only its table).
+/// ran on them and measured once; the eighth round's development set (its misses read), then
+/// trained on.
 #[test]
 fn round8_set_keeps_its_measured_level() {
     assert_clean_measure(
@@ -1690,4 +1697,40 @@ fn sigmoid_is_stable_at_the_extremes() {
     assert_eq!(baton_logreg::sigmoid(0.0), 0.5);
     assert!(baton_logreg::sigmoid(800.0) == 1.0 && baton_logreg::sigmoid(-800.0) == 0.0);
     assert!((baton_logreg::sigmoid(2.0) + baton_logreg::sigmoid(-2.0) - 1.0).abs() < 1e-15);
+}
+
+const ROUND9_SET: &str = include_str!("../../../tests/data/signals/round9.jsonl");
+
+/// `round9.jsonl` as measured once, at the end of the eighth round (precision 0.981, recall
+/// 0.886; the lexicon alone: 0.992 and 0.665; both tables are in the README). Precision meets
+/// the target (0.98); recall does NOT (0.97 overall, 0.9 in every language): these floors
+/// guard the measured level.
+const ROUND9_PRECISION: f64 = 0.98;
+const ROUND9_RECALL: f64 = 0.88;
+const ROUND9_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 0.75),
+    ("de", 0.81),
+    ("en", 0.93),
+    ("es", 0.93),
+    ("fi", 0.87),
+    ("fr", 0.93),
+    ("it", 0.87),
+    ("nl", 0.93),
+    ("pl", 0.87),
+    ("pt", 0.93),
+    ("sv", 0.87),
+];
+
+/// The eighth round's clean set: 352 messages by another author who never saw the detector or
+/// any file here (a different business per language), committed before anything ran on them,
+/// never trained or tuned on; its misses are never printed (only its table).
+#[test]
+fn round9_set_keeps_its_measured_level() {
+    assert_clean_measure(
+        "tests/data/signals/round9.jsonl",
+        ROUND9_SET,
+        ROUND9_PRECISION,
+        ROUND9_RECALL,
+        &ROUND9_RECALL_FLOORS,
+    );
 }
