@@ -32,8 +32,8 @@ const C: f64 = 4.0;
 const PREFIX: usize = 4;
 
 /// The messages the model learns from: every labelled set but the held-out ones
-/// (`round9.jsonl`, `everyday-heldout.jsonl`).
-const TRAINING: [&str; 29] = [
+/// (`round10.jsonl`, `everyday-heldout.jsonl`).
+const TRAINING: [&str; 32] = [
     include_str!("../../../tests/data/signals/dev.jsonl"),
     include_str!("../../../tests/data/signals/tune.jsonl"),
     include_str!("../../../tests/data/signals/heldout.jsonl"),
@@ -45,6 +45,7 @@ const TRAINING: [&str; 29] = [
     include_str!("../../../tests/data/signals/round6.jsonl"),
     include_str!("../../../tests/data/signals/round7.jsonl"),
     include_str!("../../../tests/data/signals/round8.jsonl"),
+    include_str!("../../../tests/data/signals/round9.jsonl"),
     include_str!("../../../tests/data/signals/everyday.jsonl"),
     include_str!("../../../tests/data/signals/train-short.jsonl"),
     include_str!("../../../tests/data/signals/train-polite.jsonl"),
@@ -63,6 +64,8 @@ const TRAINING: [&str; 29] = [
     include_str!("../../../tests/data/signals/train-formal.jsonl"),
     include_str!("../../../tests/data/signals/train-ways.jsonl"),
     include_str!("../../../tests/data/signals/train-lookalike.jsonl"),
+    include_str!("../../../tests/data/signals/train-roles.jsonl"),
+    include_str!("../../../tests/data/signals/train-local.jsonl"),
 ];
 
 /// A feature key is already an FNV-1a hash, so the maps keyed by it use it as it is (hashing

@@ -1702,9 +1702,10 @@ fn sigmoid_is_stable_at_the_extremes() {
 const ROUND9_SET: &str = include_str!("../../../tests/data/signals/round9.jsonl");
 
 /// `round9.jsonl` as measured once, at the end of the eighth round (precision 0.981, recall
-/// 0.886; the lexicon alone: 0.992 and 0.665; both tables are in the README). Precision meets
-/// the target (0.98); recall does NOT (0.97 overall, 0.9 in every language): these floors
-/// guard the measured level.
+/// 0.886; the lexicon alone: 0.992 and 0.665; both tables are in the README). Precision met
+/// the target (0.98); recall did NOT (0.97 overall, 0.9 in every language): these floors
+/// guard the measured level. In the ninth round it became the development set and was trained
+/// on.
 const ROUND9_PRECISION: f64 = 0.98;
 const ROUND9_RECALL: f64 = 0.88;
 const ROUND9_RECALL_FLOORS: [(&str, f64); 11] = [
@@ -1722,8 +1723,8 @@ const ROUND9_RECALL_FLOORS: [(&str, f64); 11] = [
 ];
 
 /// The eighth round's clean set: 352 messages by another author who never saw the detector or
-/// any file here (a different business per language), committed before anything ran on them,
-/// never trained or tuned on; its misses are never printed (only its table).
+/// any file here (a different business per language), committed before anything ran on them
+/// and measured once; the ninth round's development set (its misses read), then trained on.
 #[test]
 fn round9_set_keeps_its_measured_level() {
     assert_clean_measure(
@@ -1732,5 +1733,78 @@ fn round9_set_keeps_its_measured_level() {
         ROUND9_PRECISION,
         ROUND9_RECALL,
         &ROUND9_RECALL_FLOORS,
+    );
+}
+
+/// The ninth round's frames from `round9.jsonl`'s misses, in words of their own: a case handed on
+/// in the passive, escalation in each language's own inflection, and "is anyone there?".
+#[test]
+fn passive_hand_ons_escalations_and_anyone_there() {
+    for (lang, asks, others) in [
+        (
+            "en",
+            &["is anybody there??", "hello is anyone there"][..],
+            &["was anybody home when the parcel came?"][..],
+        ),
+        (
+            "fr",
+            &["je voudrais que ma réclamation soit transmise à un responsable"][..],
+            &["mon dossier a été transmis au service comptable hier"][..],
+        ),
+        (
+            "it",
+            &["chiedo che la pratica venga inoltrata a un responsabile"][..],
+            &["la fattura venga inoltrata a mio marito per email"][..],
+        ),
+        (
+            "de",
+            &["hallo?? ist da überhaupt jemand"][..],
+            &["ist da überhaupt Zucker drin?"][..],
+        ),
+        (
+            "da",
+            &["jeg vil have sagen eskaleret nu"][..],
+            &["er der nogen rabat på store ordrer?"][..],
+        ),
+        ("pl", &["proszę o eskalację, to trwa za długo"][..], &[][..]),
+        ("pt", &["tem como escalar isso pra alguém?"][..], &[][..]),
+    ] {
+        check_cases(lang, asks, others);
+    }
+}
+
+const ROUND10_SET: &str = include_str!("../../../tests/data/signals/round10.jsonl");
+
+/// `round10.jsonl` as measured once, at the end of the ninth round (precision 0.982, recall
+/// 0.949; the lexicon alone: 0.978 and 0.767; both tables are in the README). Precision meets
+/// the target (0.98); recall does NOT (0.97 overall; nl at 0.875 is under 0.9): these
+/// floors guard the measured level.
+const ROUND10_PRECISION: f64 = 0.98;
+const ROUND10_RECALL: f64 = 0.94;
+const ROUND10_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 1.0),
+    ("de", 0.93),
+    ("en", 0.93),
+    ("es", 0.93),
+    ("fi", 0.93),
+    ("fr", 0.93),
+    ("it", 1.0),
+    ("nl", 0.87),
+    ("pl", 0.93),
+    ("pt", 1.0),
+    ("sv", 0.93),
+];
+
+/// The ninth round's clean set: 352 messages by another author who never saw the detector or
+/// any file here (a different business per language), committed before anything ran on them,
+/// never trained or tuned on; its misses are never printed (only its table).
+#[test]
+fn round10_set_keeps_its_measured_level() {
+    assert_clean_measure(
+        "tests/data/signals/round10.jsonl",
+        ROUND10_SET,
+        ROUND10_PRECISION,
+        ROUND10_RECALL,
+        &ROUND10_RECALL_FLOORS,
     );
 }
