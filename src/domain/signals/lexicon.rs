@@ -491,7 +491,7 @@ pub(super) static KNOWN_WORDS: LazyLock<FastSet<String>> = LazyLock::new(|| {
         "operation", "operating", "operated", "operate", "opera", "pracownia", "personale",
         "persoonlijk", "employ", "employed", "employer", "employers", "agentur", "agentura",
         "someday", "somehow", "sometime", "consulting", "consultation", "specialty", "special",
-        "trabajar", "trabajado", "trabajada", "trabajara",
+        "trabajar", "trabajado", "trabajada", "trabajara", "levere", "leverer", "leveret",
     ]));
     known
 });

@@ -32,8 +32,8 @@ const C: f64 = 4.0;
 const PREFIX: usize = 4;
 
 /// The messages the model learns from: every labelled set but the held-out ones
-/// (`round10.jsonl`, `everyday-heldout.jsonl`).
-const TRAINING: [&str; 32] = [
+/// (`round11.jsonl`, `everyday-heldout.jsonl`).
+const TRAINING: [&str; 36] = [
     include_str!("../../../tests/data/signals/dev.jsonl"),
     include_str!("../../../tests/data/signals/tune.jsonl"),
     include_str!("../../../tests/data/signals/heldout.jsonl"),
@@ -46,6 +46,7 @@ const TRAINING: [&str; 32] = [
     include_str!("../../../tests/data/signals/round7.jsonl"),
     include_str!("../../../tests/data/signals/round8.jsonl"),
     include_str!("../../../tests/data/signals/round9.jsonl"),
+    include_str!("../../../tests/data/signals/round10.jsonl"),
     include_str!("../../../tests/data/signals/everyday.jsonl"),
     include_str!("../../../tests/data/signals/train-short.jsonl"),
     include_str!("../../../tests/data/signals/train-polite.jsonl"),
@@ -66,6 +67,9 @@ const TRAINING: [&str; 32] = [
     include_str!("../../../tests/data/signals/train-lookalike.jsonl"),
     include_str!("../../../tests/data/signals/train-roles.jsonl"),
     include_str!("../../../tests/data/signals/train-local.jsonl"),
+    include_str!("../../../tests/data/signals/train-lowlands.jsonl"),
+    include_str!("../../../tests/data/signals/train-plaza.jsonl"),
+    include_str!("../../../tests/data/signals/train-about.jsonl"),
 ];
 
 /// A feature key is already an FNV-1a hash, so the maps keyed by it use it as it is (hashing

@@ -1773,12 +1773,45 @@ fn passive_hand_ons_escalations_and_anyone_there() {
     }
 }
 
+/// The tenth round's frames from `round10.jsonl`'s misses, in words of their own: escalation
+/// in the passive, a callback in the passive, "anyone alive there?", and two look-alikes (a
+/// verb one letter from a person noun; an operator "the other time").
+#[test]
+fn passive_escalations_callbacks_and_anyone_alive() {
+    for (lang, asks, others) in [
+        (
+            "de",
+            &["ich will, dass das eskaliert wird, sofort"][..],
+            &["die Lage ist gestern eskaliert, jetzt ist alles wieder gut"][..],
+        ),
+        (
+            "fr",
+            &["je voudrais être rappelée demain matin svp"][..],
+            &["j'ai été rappelé hier, merci"][..],
+        ),
+        (
+            "sv",
+            &["jobbar det någon levande själ hos er alls?"][..],
+            &["ingen idé att ringa mig, mejla hellre"][..],
+        ),
+        ("da", &[][..], &["kan I levere på lørdag?"][..]),
+        (
+            "it",
+            &[][..],
+            &["l'operatore l'altra volta è stato gentilissimo, quanto costa la spedizione?"][..],
+        ),
+    ] {
+        check_cases(lang, asks, others);
+    }
+}
+
 const ROUND10_SET: &str = include_str!("../../../tests/data/signals/round10.jsonl");
 
 /// `round10.jsonl` as measured once, at the end of the ninth round (precision 0.982, recall
-/// 0.949; the lexicon alone: 0.978 and 0.767; both tables are in the README). Precision meets
-/// the target (0.98); recall does NOT (0.97 overall; nl at 0.875 is under 0.9): these
-/// floors guard the measured level.
+/// 0.949; the lexicon alone: 0.978 and 0.767; both tables are in the README). Precision met
+/// the target (0.98); recall did NOT (0.97 overall; nl at 0.875 is under 0.9): these
+/// floors guard the measured level. In the tenth round it became the development set and was
+/// trained on.
 const ROUND10_PRECISION: f64 = 0.98;
 const ROUND10_RECALL: f64 = 0.94;
 const ROUND10_RECALL_FLOORS: [(&str, f64); 11] = [
@@ -1796,8 +1829,8 @@ const ROUND10_RECALL_FLOORS: [(&str, f64); 11] = [
 ];
 
 /// The ninth round's clean set: 352 messages by another author who never saw the detector or
-/// any file here (a different business per language), committed before anything ran on them,
-/// never trained or tuned on; its misses are never printed (only its table).
+/// any file here (a different business per language), committed before anything ran on them
+/// and measured once; the tenth round's development set (its misses read), then trained on.
 #[test]
 fn round10_set_keeps_its_measured_level() {
     assert_clean_measure(
@@ -1806,5 +1839,41 @@ fn round10_set_keeps_its_measured_level() {
         ROUND10_PRECISION,
         ROUND10_RECALL,
         &ROUND10_RECALL_FLOORS,
+    );
+}
+
+const ROUND11_SET: &str = include_str!("../../../tests/data/signals/round11.jsonl");
+
+/// `round11.jsonl` as measured once, at the end of the tenth round (precision 0.994, recall
+/// 0.892; the lexicon alone: 0.992 and 0.693; both tables are in the README). Precision meets
+/// the target (0.98); recall does NOT (0.97 overall, 0.9 in every language): these
+/// floors guard the measured level.
+const ROUND11_PRECISION: f64 = 0.99;
+const ROUND11_RECALL: f64 = 0.89;
+const ROUND11_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 0.75),
+    ("de", 0.93),
+    ("en", 1.0),
+    ("es", 1.0),
+    ("fi", 0.81),
+    ("fr", 0.93),
+    ("it", 0.87),
+    ("nl", 0.87),
+    ("pl", 0.87),
+    ("pt", 0.87),
+    ("sv", 0.87),
+];
+
+/// The tenth round's clean set: 352 messages by another author who never saw the detector or
+/// any file here (a different business per language), committed before anything ran on them,
+/// never trained or tuned on; its misses are never printed (only its table).
+#[test]
+fn round11_set_keeps_its_measured_level() {
+    assert_clean_measure(
+        "tests/data/signals/round11.jsonl",
+        ROUND11_SET,
+        ROUND11_PRECISION,
+        ROUND11_RECALL,
+        &ROUND11_RECALL_FLOORS,
     );
 }
