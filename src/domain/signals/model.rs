@@ -32,8 +32,8 @@ const C: f64 = 4.0;
 const PREFIX: usize = 4;
 
 /// The messages the model learns from: every labelled set but the held-out ones
-/// (`round11.jsonl`, `everyday-heldout.jsonl`).
-const TRAINING: [&str; 36] = [
+/// (`round12.jsonl`, `everyday-heldout.jsonl`).
+const TRAINING: [&str; 38] = [
     include_str!("../../../tests/data/signals/dev.jsonl"),
     include_str!("../../../tests/data/signals/tune.jsonl"),
     include_str!("../../../tests/data/signals/heldout.jsonl"),
@@ -47,6 +47,7 @@ const TRAINING: [&str; 36] = [
     include_str!("../../../tests/data/signals/round8.jsonl"),
     include_str!("../../../tests/data/signals/round9.jsonl"),
     include_str!("../../../tests/data/signals/round10.jsonl"),
+    include_str!("../../../tests/data/signals/round11.jsonl"),
     include_str!("../../../tests/data/signals/everyday.jsonl"),
     include_str!("../../../tests/data/signals/train-short.jsonl"),
     include_str!("../../../tests/data/signals/train-polite.jsonl"),
@@ -70,6 +71,7 @@ const TRAINING: [&str; 36] = [
     include_str!("../../../tests/data/signals/train-lowlands.jsonl"),
     include_str!("../../../tests/data/signals/train-plaza.jsonl"),
     include_str!("../../../tests/data/signals/train-about.jsonl"),
+    include_str!("../../../tests/data/signals/train-edges.jsonl"),
 ];
 
 /// A feature key is already an FNV-1a hash, so the maps keyed by it use it as it is (hashing

@@ -1805,6 +1805,36 @@ fn passive_escalations_callbacks_and_anyone_alive() {
     }
 }
 
+/// The eleventh round's frames from `round11.jsonl`'s misses, in words of their own: a job
+/// title as a person, being called back "by" someone, a filler inside "call me", "a person,
+/// not a bot", and a colloquial "I don't need anyone".
+#[test]
+fn job_titles_callbacks_by_someone_and_person_not_bot() {
+    for (lang, asks, others) in [
+        (
+            "da",
+            &[
+                "må jeg få en ekspedient i tale",
+                "ring lige til mig i aften",
+            ][..],
+            &["ekspedienten i butikken var meget sød"][..],
+        ),
+        (
+            "it",
+            &["preferirei essere richiamata da un responsabile"][..],
+            &["il personale in negozio è sempre gentile"][..],
+        ),
+        ("pl", &["człowiek a nie bot proszę"][..], &[][..]),
+        (
+            "fi",
+            &[][..],
+            &["en tarvii ketään soittamaan, sähköposti riittää"][..],
+        ),
+    ] {
+        check_cases(lang, asks, others);
+    }
+}
+
 const ROUND10_SET: &str = include_str!("../../../tests/data/signals/round10.jsonl");
 
 /// `round10.jsonl` as measured once, at the end of the ninth round (precision 0.982, recall
@@ -1845,9 +1875,10 @@ fn round10_set_keeps_its_measured_level() {
 const ROUND11_SET: &str = include_str!("../../../tests/data/signals/round11.jsonl");
 
 /// `round11.jsonl` as measured once, at the end of the tenth round (precision 0.994, recall
-/// 0.892; the lexicon alone: 0.992 and 0.693; both tables are in the README). Precision meets
-/// the issue's target (0.98); recall does NOT (0.97 overall, 0.9 in every language): these
-/// floors guard the measured level.
+/// 0.892; the lexicon alone: 0.992 and 0.693; both tables are in the README). Precision met
+/// the issue's target (0.98); recall did NOT (0.97 overall, 0.9 in every language): these
+/// floors guard the measured level. In the eleventh round it became the development set and
+/// was trained on.
 const ROUND11_PRECISION: f64 = 0.99;
 const ROUND11_RECALL: f64 = 0.89;
 const ROUND11_RECALL_FLOORS: [(&str, f64); 11] = [
@@ -1865,8 +1896,8 @@ const ROUND11_RECALL_FLOORS: [(&str, f64); 11] = [
 ];
 
 /// The tenth round's clean set: 352 messages by another author who never saw the detector or
-/// any file here (a different business per language), committed before anything ran on them,
-/// never trained or tuned on; its misses are never printed (only its table).
+/// any file here (a different business per language), committed before anything ran on them
+/// and measured once; the eleventh round's development set (its misses read), then trained on.
 #[test]
 fn round11_set_keeps_its_measured_level() {
     assert_clean_measure(
@@ -1875,5 +1906,41 @@ fn round11_set_keeps_its_measured_level() {
         ROUND11_PRECISION,
         ROUND11_RECALL,
         &ROUND11_RECALL_FLOORS,
+    );
+}
+
+const ROUND12_SET: &str = include_str!("../../../tests/data/signals/round12.jsonl");
+
+/// `round12.jsonl` as measured once, at the end of the eleventh round (precision 1.000, recall
+/// 0.989; the lexicon alone: 1.000 and 0.778; both tables are in the README): the issue's
+/// targets (precision 0.98, recall 0.97, every language 0.9) met on this set; these floors
+/// guard the measured level.
+const ROUND12_PRECISION: f64 = 0.99;
+const ROUND12_RECALL: f64 = 0.98;
+const ROUND12_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 1.0),
+    ("de", 1.0),
+    ("en", 1.0),
+    ("es", 1.0),
+    ("fi", 1.0),
+    ("fr", 1.0),
+    ("it", 0.93),
+    ("nl", 1.0),
+    ("pl", 1.0),
+    ("pt", 0.93),
+    ("sv", 1.0),
+];
+
+/// The eleventh round's clean set: 352 messages by another author who never saw the detector
+/// or any file here (a different business per language), committed before anything ran on
+/// them, never trained or tuned on; its misses are never printed (only its table).
+#[test]
+fn round12_set_keeps_its_measured_level() {
+    assert_clean_measure(
+        "tests/data/signals/round12.jsonl",
+        ROUND12_SET,
+        ROUND12_PRECISION,
+        ROUND12_RECALL,
+        &ROUND12_RECALL_FLOORS,
     );
 }
