@@ -996,6 +996,13 @@ const FRESH_SET: &str = include_str!("../../../tests/data/signals/fresh.jsonl");
 /// in every one of the eleven languages (each has a third of its requests in each file).
 fn assert_broad_targets(name: &str, data: &str) -> Scored {
     let scored = score(name, data);
+    assert_issue_targets(name, &scored);
+    scored
+}
+
+/// The issue's targets on a scored set: precision 0.98, recall 0.97, every language's recall
+/// 0.9, every language present.
+fn assert_issue_targets(name: &str, scored: &Scored) {
     let mut failures = Vec::new();
     let all = &scored.overall;
     if all.precision() < 0.98 {
@@ -1014,7 +1021,6 @@ fn assert_broad_targets(name: &str, data: &str) -> Scored {
     expected.sort_unstable();
     assert_eq!(langs, expected, "{name} must cover every language");
     assert!(failures.is_empty(), "{name}: {}", failures.join("; "));
-    scored
 }
 
 #[test]
@@ -1943,4 +1949,52 @@ fn round12_set_keeps_its_measured_level() {
         ROUND12_RECALL,
         &ROUND12_RECALL_FLOORS,
     );
+}
+
+const ROUND13_SET: &str = include_str!("../../../tests/data/signals/round13.jsonl");
+
+/// `round13.jsonl` as measured once with the same detector as `round12.jsonl`, nothing changed
+/// between the two (precision 0.972, recall 0.977; the lexicon alone: 0.992 and 0.733; both
+/// tables are in the README). Recall meets the issue's target (0.97); precision (0.98) and de's
+/// recall (0.875 against 0.9) do NOT: these floors guard the measured level.
+const ROUND13_PRECISION: f64 = 0.97;
+const ROUND13_RECALL: f64 = 0.97;
+const ROUND13_RECALL_FLOORS: [(&str, f64); 11] = [
+    ("da", 1.0),
+    ("de", 0.87),
+    ("en", 1.0),
+    ("es", 1.0),
+    ("fi", 0.93),
+    ("fr", 1.0),
+    ("it", 1.0),
+    ("nl", 1.0),
+    ("pl", 0.93),
+    ("pt", 1.0),
+    ("sv", 1.0),
+];
+
+/// A second clean set for the eleventh round's detector: 352 messages by another author who
+/// never saw the detector or any file here, committed before anything ran on them, scored once
+/// with the detector unchanged since `round12.jsonl`; never trained or tuned on, its misses
+/// never printed (only its table).
+#[test]
+fn round13_set_keeps_its_measured_level() {
+    assert_clean_measure(
+        "tests/data/signals/round13.jsonl",
+        ROUND13_SET,
+        ROUND13_PRECISION,
+        ROUND13_RECALL,
+        &ROUND13_RECALL_FLOORS,
+    );
+}
+
+/// The eleventh round's detector on both of its clean sets together (704 messages by two
+/// authors, never trained or tuned on): the issue's targets, which hold there (precision 0.986,
+/// recall 0.983, every language 0.938 or more). Only the table is printed.
+#[test]
+fn the_clean_sets_together_meet_the_issue_targets() {
+    let both = format!("{ROUND12_SET}\n{ROUND13_SET}");
+    let scored = score_quietly("round12.jsonl + round13.jsonl", &both);
+    assert_eq!(scored.overall.n(), 704);
+    assert_issue_targets("round12.jsonl + round13.jsonl", &scored);
 }
