@@ -1,6 +1,6 @@
 //! Each connection's first request line, looked at before actix-http parses it. A line longer
 //! than [`MAX_REQUEST_LINE`] is answered with a `414` problem ([`Kind::UriTooLong`]) and the
-//! connection closed. Without this, actix-http answers a URI the `http` crate cannot hold
+//! connection closed; the answer carries a new `X-Request-Id`, also logged with the refusal. Without this, actix-http answers a URI the `http` crate cannot hold
 //! (64 KiB and more) with a bare `400` and an empty body, before any middleware could turn it
 //! into a problem.
 //!
@@ -49,8 +49,9 @@ pub async fn check(io: TcpStream) -> io::Result<Option<TcpStream>> {
     }
 }
 
-/// The answer to a request line that is too long, as bytes on the wire.
-fn answer() -> Vec<u8> {
+/// The answer to a request line that is too long, as bytes on the wire, with its request id
+/// (a new one: the caller's headers come after the line and are not read).
+fn answer(request_id: &str) -> Vec<u8> {
     let problem = ApiError::new(
         Kind::UriTooLong,
         format!(
@@ -62,8 +63,10 @@ fn answer() -> Vec<u8> {
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut out = format!(
         "HTTP/1.1 414 URI Too Long\r\ncontent-type: application/problem+json\r\n\
-         content-length: {}\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n",
-        body.len()
+         content-length: {}\r\nx-content-type-options: nosniff\r\n{}: {request_id}\r\n\
+         connection: close\r\n\r\n",
+        body.len(),
+        super::request_id::HEADER,
     )
     .into_bytes();
     out.extend(body);
@@ -71,7 +74,13 @@ fn answer() -> Vec<u8> {
 }
 
 async fn refuse(mut io: TcpStream) {
-    if io.write_all(&answer()).await.is_err() || io.shutdown().await.is_err() {
+    let request_id = uuid::Uuid::now_v7().to_string();
+    tracing::info!(
+        request_id = %request_id,
+        status = 414,
+        "a request line longer than {MAX_REQUEST_LINE} bytes was refused"
+    );
+    if io.write_all(&answer(&request_id)).await.is_err() || io.shutdown().await.is_err() {
         return;
     }
     let mut sink = [0u8; 8192];

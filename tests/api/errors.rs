@@ -17,8 +17,8 @@ backend_tests!(
 
 /// actix-http answered a URL the `http` crate cannot hold (64 KiB and up) with a bare 400 and no
 /// body. A request line over 16 KiB now gets a 414 problem, on a fresh connection and whether
-/// the line arrives at once or in pieces; a line under the limit that arrives in pieces is
-/// served as before, and the server keeps serving.
+/// the line arrives at once or in pieces, with a request id; a line under the limit that
+/// arrives in pieces is served as before, and the server keeps serving.
 #[tokio::test]
 async fn a_request_line_too_long_gets_a_problem_not_a_bare_400() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -56,6 +56,13 @@ async fn a_request_line_too_long_gets_a_problem_not_a_bare_400() {
             let p: Value = serde_json::from_str(body).expect("a problem document");
             assert_eq!(p["type"], "/problems/uri-too-long", "{p}");
             assert_eq!(p["status"], 414, "{p}");
+            // Like every other answer, it carries a request id to find it in the logs by.
+            let head = answer.split("\r\n\r\n").next().unwrap_or_default();
+            let id = head
+                .lines()
+                .find_map(|l| l.strip_prefix("x-request-id: "))
+                .unwrap_or_else(|| panic!("no request id: {head}"));
+            assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
         }
     }
     // The id of 1 000 characters was read and judged by the API (too long for a session id).
