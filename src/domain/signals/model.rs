@@ -32,7 +32,7 @@ const C: f64 = 4.0;
 const PREFIX: usize = 4;
 
 /// The messages the model learns from: every labelled set but the held-out ones
-/// (`round12.jsonl`, `round13.jsonl`, `everyday-heldout.jsonl`).
+/// (`round12.jsonl` to `round14.jsonl`, `everyday-heldout.jsonl`).
 const TRAINING: [&str; 38] = [
     include_str!("../../../tests/data/signals/dev.jsonl"),
     include_str!("../../../tests/data/signals/tune.jsonl"),

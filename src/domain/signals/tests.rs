@@ -1912,13 +1912,29 @@ clean_set! {
     [1.0, 0.87, 1.0, 1.0, 0.93, 1.0, 1.0, 1.0, 0.93, 1.0, 1.0]
 }
 
-/// The eleventh round's detector on both of its clean sets together (704 messages by two
-/// authors, never trained or tuned on): the issue's targets, which hold there (precision 0.986,
-/// recall 0.983, every language 0.938 or more). Only the table is printed.
+const ROUND14_SET: &str = include_str!("../../../tests/data/signals/round14.jsonl");
+
+clean_set! {
+    /// `round14.jsonl` as measured once with the same detector as `round12.jsonl` and
+    /// `round13.jsonl`, nothing changed (precision 0.988, recall 0.949; the lexicon alone: 0.992
+    /// and 0.705; both tables are in the README). Precision meets the issue's target; recall
+    /// (0.97) and de's and fr's (0.875 against 0.9) do NOT: its floors guard the measured level.
+    ///
+    /// A third clean set for the eleventh round's detector, by another author who never saw the
+    /// detector or any file here, committed before anything ran on it and pooled with the other
+    /// two whatever it gave; never trained or tuned on, its misses never printed.
+    round14_set_keeps_its_measured_level, ROUND14_SET, "round14.jsonl", 0.98, 0.94,
+    [1.0, 0.87, 0.93, 1.0, 0.93, 0.87, 0.93, 0.93, 1.0, 1.0, 0.93]
+}
+
+/// The eleventh round's detector on its three clean sets together (1 056 messages by three
+/// authors, never trained or tuned on): the issue's targets, which hold there (precision 0.987,
+/// recall 0.972, every language 0.917 or more). Only the table is printed.
 #[test]
 fn the_clean_sets_together_meet_the_issue_targets() {
-    let both = format!("{ROUND12_SET}\n{ROUND13_SET}");
-    let scored = score_quietly("round12.jsonl + round13.jsonl", &both);
-    assert_eq!(scored.overall.n(), 704);
-    assert_issue_targets("round12.jsonl + round13.jsonl", &scored);
+    let all = format!("{ROUND12_SET}\n{ROUND13_SET}\n{ROUND14_SET}");
+    let name = "round12.jsonl + round13.jsonl + round14.jsonl";
+    let scored = score_quietly(name, &all);
+    assert_eq!(scored.overall.n(), 1056);
+    assert_issue_targets(name, &scored);
 }
