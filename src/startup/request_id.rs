@@ -22,6 +22,11 @@ pub fn plain(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
+/// A new request id, for a request that brought no plain one of its own.
+pub fn fresh() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// The middleware: outermost, so every answer of the application carries the header.
 pub async fn tag(
     req: ServiceRequest,
@@ -33,7 +38,7 @@ pub async fn tag(
         .and_then(|v| v.to_str().ok())
         .filter(|v| plain(v))
         .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        .unwrap_or_else(fresh);
     let span = tracing::info_span!("request", request_id = %id);
     let started = Instant::now();
     let method = req.method().clone();

@@ -1,8 +1,8 @@
 //! Each connection's first request line, looked at before actix-http parses it. A line longer
 //! than [`MAX_REQUEST_LINE`] is answered with a `414` problem ([`Kind::UriTooLong`]) and the
-//! connection closed; the answer carries a new `X-Request-Id`, also logged with the refusal. Without this, actix-http answers a URI the `http` crate cannot hold
-//! (64 KiB and more) with a bare `400` and an empty body, before any middleware could turn it
-//! into a problem.
+//! connection closed; the answer carries a new `X-Request-Id`, also logged with the refusal.
+//! Without this, actix-http answers a URI the `http` crate cannot hold (64 KiB and more) with a
+//! bare `400` and an empty body, before any middleware could turn it into a problem.
 //!
 //! The line is only peeked at: the bytes stay in the socket for actix-http to read. A line
 //! that arrives in pieces is peeked at again until it is complete, too long, or
@@ -74,7 +74,7 @@ fn answer(request_id: &str) -> Vec<u8> {
 }
 
 async fn refuse(mut io: TcpStream) {
-    let request_id = uuid::Uuid::now_v7().to_string();
+    let request_id = super::request_id::fresh();
     tracing::info!(
         request_id = %request_id,
         status = 414,
