@@ -71,6 +71,28 @@ pub enum LogFormat {
     Json,
 }
 
+/// When an SQLite commit counts as done (`PRAGMA synchronous`, in WAL mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// The write-ahead log is flushed to the disk at every commit, before any caller is
+    /// answered: an acknowledged turn survives a power cut or a crash of the machine. Turns that
+    /// arrive together share the flush (the group commit).
+    Full,
+    /// The log is flushed only at checkpoints: an acknowledged turn survives a crash of Baton,
+    /// but a crash of the machine may undo the last commits. Faster where a flush is slow.
+    Normal,
+}
+
+impl SqliteSync {
+    /// The pragma's value.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "FULL",
+            SqliteSync::Normal => "NORMAL",
+        }
+    }
+}
+
 /// Everything Baton reads from its environment.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -99,6 +121,9 @@ pub struct Config {
     /// grow to (`PRAGMA max_page_count`). Unset: SQLite's own limit. A write past it is
     /// answered 507 `database-full`; reads go on.
     pub sqlite_max_pages: Option<u32>,
+    /// `BATON_SQLITE_SYNC`: SQLite only; `full` (default: every commit reaches the disk before
+    /// anyone is answered) or `normal` (commits survive a crash of Baton but not of the machine).
+    pub sqlite_sync: SqliteSync,
     /// `BATON_MAX_BODY`: largest accepted request body in bytes, default 2 MiB.
     pub max_body_bytes: usize,
     /// `BATON_RETRY_SCHEDULE`: waits between delivery attempts after the first immediate one.
@@ -311,6 +336,8 @@ pub struct DbSettings {
     pub busy_timeout: Duration,
     /// SQLite: `PRAGMA max_page_count`, when set.
     pub sqlite_max_pages: Option<u32>,
+    /// SQLite: when a commit counts as done.
+    pub sqlite_sync: SqliteSync,
 }
 
 impl DbSettings {
@@ -321,6 +348,7 @@ impl DbSettings {
             timeout: Duration::from_secs(5),
             busy_timeout: Duration::from_secs(5),
             sqlite_max_pages: None,
+            sqlite_sync: SqliteSync::Full,
         }
     }
 }
@@ -448,6 +476,17 @@ impl Config {
                     &mut errors,
                 )
             });
+        let sync_raw = take("BATON_SQLITE_SYNC", "full");
+        let sqlite_sync = match sync_raw.trim() {
+            "full" => SqliteSync::Full,
+            "normal" => SqliteSync::Normal,
+            other => {
+                errors.push(format!(
+                    "BATON_SQLITE_SYNC: {other:?} must be full or normal"
+                ));
+                SqliteSync::Full
+            }
+        };
         let fallback_message = take("BATON_FALLBACK_MESSAGE", DEFAULT_FALLBACK_MESSAGE);
         let action_raw = take("BATON_FALLBACK_ACTION", "handback");
         let fallback_action = FallbackAction::parse(action_raw.trim()).unwrap_or_else(|| {
@@ -497,6 +536,7 @@ impl Config {
                 db_timeout,
                 db_busy_timeout,
                 sqlite_max_pages,
+                sqlite_sync,
                 max_body_bytes,
                 retry_schedule,
                 delivery_timeout,
@@ -527,6 +567,7 @@ impl Config {
             timeout: self.db_timeout,
             busy_timeout: self.db_busy_timeout,
             sqlite_max_pages: self.sqlite_max_pages,
+            sqlite_sync: self.sqlite_sync,
         }
     }
 
@@ -612,14 +653,17 @@ mod tests {
         let unset = Config::from_lookup(|_| None).unwrap().db_settings();
         assert_eq!(unset, DbSettings::with_pool_size(16));
         assert_eq!(unset.timeout, Duration::from_secs(5));
+        assert_eq!(unset.sqlite_sync, SqliteSync::Full);
         let set = Config::from_lookup(|k| match k {
             "BATON_DB_TIMEOUT" => Some("2s".into()),
             "BATON_DB_BUSY_TIMEOUT" => Some("500ms".into()),
             "BATON_SQLITE_MAX_PAGES" => Some("1000".into()),
+            "BATON_SQLITE_SYNC" => Some("normal".into()),
             _ => None,
         })
         .unwrap()
         .db_settings();
+        assert_eq!(set.sqlite_sync, SqliteSync::Normal);
         assert_eq!(set.timeout, Duration::from_secs(2));
         assert_eq!(set.busy_timeout, Duration::from_millis(500));
         assert_eq!(set.sqlite_max_pages, Some(1000));
@@ -627,14 +671,19 @@ mod tests {
             "BATON_DB_TIMEOUT" => Some("1h".into()),
             "BATON_DB_BUSY_TIMEOUT" => Some("1ms".into()),
             "BATON_SQLITE_MAX_PAGES" => Some("3".into()),
+            "BATON_SQLITE_SYNC" => Some("off".into()),
             _ => None,
         })
         .unwrap_err();
-        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(errors.len(), 4, "{errors:?}");
         assert!(errors[0].starts_with("BATON_DB_TIMEOUT"), "{errors:?}");
         assert!(errors[1].starts_with("BATON_DB_BUSY_TIMEOUT"), "{errors:?}");
         assert!(
             errors[2].starts_with("BATON_SQLITE_MAX_PAGES"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[3].starts_with("BATON_SQLITE_SYNC") && errors[3].contains("full or normal"),
             "{errors:?}"
         );
     }
