@@ -333,6 +333,29 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How Baton's turn gate grouped its turns so far, from its `/metrics`: "N turns in M
+/// commits (K a commit)", or why that is not known.
+async fn group_commit(client: &reqwest::Client, base: &str) -> String {
+    let text = match client.get(format!("{base}/metrics")).send().await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(e) => return format!("group commit unknown ({e})"),
+    };
+    let counter = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+    };
+    match (
+        counter("baton_group_commit_writes_total "),
+        counter("baton_group_commit_transactions_total "),
+    ) {
+        (Some(turns), Some(commits)) if commits > 0.0 => format!(
+            "{turns:.0} turns in {commits:.0} commits ({:.2} a commit)",
+            turns / commits
+        ),
+        _ => "group commit unknown (no counters in /metrics)".to_string(),
+    }
+}
+
 /// The turn gate against the floor alone (`--only turns`): for each client count, `repeat`
 /// rounds of the floor then Baton, each on its own fresh database, one after the other in one
 /// sitting; the medians of the rounds' throughput and p99 are reported with their ratios (the
@@ -385,6 +408,7 @@ async fn turns_only(
                 &baton.api_key,
             )
             .await;
+            let groups = group_commit(&client, &baton.process.base).await;
             drop(baton);
             anyhow::ensure!(
                 b.errors == 0 && f.errors == 0,
@@ -394,7 +418,7 @@ async fn turns_only(
             );
             eprintln!(
                 "   turn gate, {concurrency} clients, round {round}: baton {:.0} req/s p99 {:.2} ms, \
-                 floor {:.0} req/s p99 {:.2} ms ({:.2}x, p99 {:.2}x)",
+                 floor {:.0} req/s p99 {:.2} ms ({:.2}x, p99 {:.2}x); {groups}",
                 b.rps,
                 b.p(99.0),
                 f.rps,
