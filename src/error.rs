@@ -356,6 +356,15 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 ApiError::conflict(format!("concurrent update, retry: {}", info.message()))
             }
+            // PostgreSQL broke a cycle of lock waits by undoing this transaction (SQLSTATE
+            // 40P01, which diesel does not name): nothing of it was written, and the same
+            // request sent again goes through, so the caller is told to retry, as in an outage.
+            Error::DatabaseError(_, info) if info.message().starts_with("deadlock detected") => {
+                ApiError::database_unavailable(
+                    "database: this write met another in a deadlock and was undone; \
+                     nothing was written, send it again",
+                )
+            }
             other => ApiError::internal(anyhow::Error::new(other).context("database query")),
         }
     }

@@ -569,3 +569,112 @@ async fn sqlite_full() {
     acked.push(refused);
     assert_exactly_once(&app, "full", &acked, message_rows(&app.db.url, "full")).await;
 }
+
+/// PostgreSQL undoes one transaction of a deadlock. When it undoes Baton's (a staff turn that
+/// locked its conversation, then waits for a message another transaction is inserting under the
+/// same caller id, while that transaction waits for the conversation), the caller gets the
+/// outage problem with `Retry-After`, never a 500, and the same turn sent again is recorded
+/// once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_undone_in_a_deadlock_is_a_503_to_send_again_not_a_500() {
+    if !postgres_available() {
+        return;
+    }
+    let app = spawn_app_with(Backend::Postgres, Options::default()).await;
+    let (status, body) = app.turn("wa-dl", "user", "hello").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let url = app.db.url.clone();
+    let (inserted, is_inserted) = std::sync::mpsc::channel();
+    let (go, told) = std::sync::mpsc::channel::<()>();
+    let other = std::thread::spawn(move || {
+        let mut conn = diesel::PgConnection::establish(&url).expect("connect");
+        // This side waits long before looking for a cycle: Baton's side finds it, and is undone.
+        conn.batch_execute("SET deadlock_timeout = '60s'; BEGIN;")
+            .expect("begin");
+        conn.batch_execute(
+            "INSERT INTO messages (id, session_id, seq, sender, content, external_id, at, recorded_at) \
+             VALUES ('held-elsewhere', 'wa-dl', 1000, 'staff:Maria', 'x', 'staff-1', now(), now())",
+        )
+        .expect("insert under the caller id");
+        inserted.send(()).unwrap();
+        told.recv().unwrap();
+        let locked = conn.batch_execute("SELECT 1 FROM sessions WHERE id = 'wa-dl' FOR UPDATE");
+        conn.batch_execute("ROLLBACK").expect("rollback");
+        locked
+    });
+    is_inserted.recv().unwrap();
+
+    let staff = json!({"sender": "staff:Maria", "content": "Maria here", "id": "staff-1",
+                       "reply_webhook": "http://127.0.0.1:9/hook"});
+    let request = tokio::spawn({
+        let (client, base, key, staff) = (
+            app.client.clone(),
+            app.base.clone(),
+            app.api_key.clone(),
+            staff.clone(),
+        );
+        async move {
+            let r = client
+                .post(format!("{base}/v1/sessions/wa-dl/messages"))
+                .bearer_auth(key)
+                .json(&staff)
+                .send()
+                .await
+                .expect("an answer");
+            problem_or_ok(r).await
+        }
+    });
+    // Baton's turn has locked the conversation once it waits for the other transaction's row.
+    use diesel::RunQueryDsl as _;
+    let mut watcher = diesel::PgConnection::establish(&app.db.url).expect("connect");
+    let started = Instant::now();
+    loop {
+        let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+              WHERE l.locktype = 'transactionid' AND NOT l.granted \
+              AND a.datname = current_database())",
+        ))
+        .get_result(&mut watcher)
+        .expect("pg_locks");
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < BOUND,
+            "the staff turn never waited for the other transaction"
+        );
+        assert!(!request.is_finished(), "the staff turn did not wait");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    go.send(()).unwrap();
+
+    match tokio::time::timeout(BOUND, request)
+        .await
+        .expect("an answer in time")
+        .unwrap()
+    {
+        Answer::Problem(status, kind, retry_after) => {
+            assert_unavailable(status, &kind, &retry_after)
+        }
+        Answer::Ok(body) => panic!("the deadlock undid nothing of Baton's: {body}"),
+    }
+    other
+        .join()
+        .unwrap()
+        .expect("the other transaction locked the conversation once Baton's was undone");
+
+    let (status, body) = app
+        .post("/v1/sessions/wa-dl/messages", &app.api_key, staff.clone())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["seq"], 2, "{body}");
+    let (status, body) = app
+        .post("/v1/sessions/wa-dl/messages", &app.api_key, staff)
+        .await;
+    assert_eq!(status, StatusCode::OK, "sent a third time: {body}");
+    assert_eq!(body["duplicate"], true, "{body}");
+    let history = app.history("wa-dl").await;
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(history[1]["external_id"], "staff-1", "{history:?}");
+}
