@@ -651,3 +651,46 @@ async fn the_newest_matches_are_found_however_common_the_words_are(backend: Back
     let got = found(&app, &app.api_key, "status=open").await;
     assert!(got.is_empty(), "{got:?}");
 }
+
+/// On PostgreSQL a turn's words go straight into the search index: none waits in the index's
+/// pending list, which some later turn would have to merge while its customer waits, and which
+/// every search would read whole (`migrations/postgres/…_search_index_direct`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_indexes_a_turns_words_at_once_leaving_nothing_pending() {
+    use diesel::{Connection as _, RunQueryDsl as _};
+    if !postgres_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    for i in 0..40 {
+        let (status, body) = app
+            .turn(
+                &format!("pending-{}", i % 4),
+                "user",
+                &format!("where is my parcel number {i} please"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let mut conn = diesel::PgConnection::establish(&app.db.url).expect("connect");
+    diesel::sql_query("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        .execute(&mut conn)
+        .expect("pageinspect (PostgreSQL's contrib)");
+    let pending: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT n_pending_tuples FROM gin_metapage_info(get_raw_page('messages_search_recent', 0)))",
+    ))
+    .get_result(&mut conn)
+    .expect("the index's metapage");
+    assert_eq!(pending, 0, "words waiting in the pending list");
+    // So they are in the index itself: read through it alone, every turn is found.
+    diesel::sql_query("SET enable_seqscan = off")
+        .execute(&mut conn)
+        .expect("set");
+    let found: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM messages WHERE (search || baton_search_buckets(recorded_at)) \
+          @@ plainto_tsquery('simple', 'parcel'))",
+    ))
+    .get_result(&mut conn)
+    .expect("a search through the index");
+    assert_eq!(found, 40);
+}
