@@ -417,12 +417,15 @@ async fn turns_only(
                 f.errors
             );
             eprintln!(
-                "   turn gate, {concurrency} clients, round {round}: baton {:.0} req/s p99 {:.2} ms, \
-                 floor {:.0} req/s p99 {:.2} ms ({:.2}x, p99 {:.2}x); {groups}",
+                "   turn gate, {concurrency} clients, round {round}: baton {:.0} req/s p99 {:.2} ms \
+                 p99.9 {:.2} ms, floor {:.0} req/s p99 {:.2} ms p99.9 {:.2} ms ({:.2}x, p99 {:.2}x); \
+                 {groups}",
                 b.rps,
                 b.p(99.0),
+                b.p(99.9),
                 f.rps,
                 f.p(99.0),
+                f.p(99.9),
                 b.rps / f.rps,
                 b.p(99.0) / f.p(99.0)
             );
