@@ -54,6 +54,7 @@ threading.Event().wait()
 /// The venv's python with aiosmtpd, installing it on first use; `None` (SKIPPED) when that is
 /// impossible, except under CI, where it fails.
 fn python() -> Option<PathBuf> {
+    let _venv = crate::fuzz::venv_lock();
     let venv = std::env::var_os("BATON_VENV")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/baton-venv")))?;
@@ -353,9 +354,13 @@ async fn no_alert_follows_the_claim_and_a_queued_one_is_dropped_visibly(backend:
     }
     put_policy(&app, json!([{"assignee": "billing", "wait": "1s"}])).await;
     let hook = Receiver::start();
+    // Signed in before the takeover, so that everything between the takeover and the claim is
+    // Baton's own work: the claim must land before the first deadline, 10 s, even on a loaded
+    // machine (with 3 s it failed once in a busy CI run).
+    let alice = app.login("alice").await;
     // The mail server is down: alice's alert fails and waits for its retry.
     let (s, t) = app
-        .takeover("claimed", &hook.url("/hook"), json!({"timeout": "3s"}))
+        .takeover("claimed", &hook.url("/hook"), json!({"timeout": "10s"}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
     let until = Instant::now() + Duration::from_secs(20);
@@ -371,7 +376,6 @@ async fn no_alert_follows_the_claim_and_a_queued_one_is_dropped_visibly(backend:
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(queued["status"], "pending", "{queued}");
-    let alice = app.login("alice").await;
     let (s, body) = app
         .post("/v1/sessions/claimed/claim", &alice, json!({}))
         .await;
@@ -392,10 +396,10 @@ async fn no_alert_follows_the_claim_and_a_queued_one_is_dropped_visibly(backend:
         "{dropped}"
     );
     mail.start();
-    // A later takeover escalates to billing after its 3 s: by the time carol's mail for it has
-    // arrived, the claimed takeover's own deadline has passed too.
+    // A later takeover escalates to billing after its 10 s: it was made after the claim, so by
+    // the time carol's mail for it has arrived, the claimed takeover's own deadline has passed too.
     let (s, _) = app
-        .takeover("later", &hook.url("/hook"), json!({"timeout": "3s"}))
+        .takeover("later", &hook.url("/hook"), json!({"timeout": "10s"}))
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let got = mail

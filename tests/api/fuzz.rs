@@ -25,8 +25,16 @@ pub(crate) fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
 }
 
+/// Held while a test checks or installs into the cached venv: tests run side by side, and two
+/// of them creating it or running pip at once fail ("File exists") or leave it half installed.
+pub(crate) fn venv_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// The schemathesis executable, installing it into the cached venv when missing.
 pub(crate) fn schemathesis() -> Result<PathBuf, String> {
+    let _venv = venv_lock();
     let venv = std::env::var_os("BATON_VENV")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/baton-venv")))
