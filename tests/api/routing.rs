@@ -266,7 +266,9 @@ async fn an_unaccepted_offer_returns_to_the_queue(backend: Backend) {
     set_routing(
         &app,
         "support",
-        json!({"policy": "least_busy", "offer_timeout": "2s"}),
+        // Long enough for the checks made while it is offered, on a loaded machine too; short
+        // enough to wait for it to lapse.
+        json!({"policy": "least_busy", "offer_timeout": "6s"}),
     )
     .await;
     let alice = go_online(&app, "alice").await;

@@ -134,7 +134,9 @@ async fn a_timeout_fires_after_a_restart(backend: Backend) {
 }
 
 async fn a_silent_reviewer_is_released_to_the_queue(backend: Backend) {
-    let app = spawn_app_with(backend, Options::with(&[("BATON_REVIEWER_SILENCE", "1s")])).await;
+    // Long enough for alice to claim both and answer one on a loaded machine: "answered" must
+    // get its reply before it has been silent this long.
+    let app = spawn_app_with(backend, Options::with(&[("BATON_REVIEWER_SILENCE", "3s")])).await;
     let sub = Receiver::start();
     app.post(
         "/v1/webhooks",
