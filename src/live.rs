@@ -20,7 +20,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
-use crate::db::events::{self, Backlog, StoredNotice};
+use crate::db::events::{self, Backlog, CHANNEL};
 use crate::db::models::TakeoverRow;
 use crate::db::{Db, DbConnection};
 use crate::domain::change::Change;
@@ -312,8 +312,6 @@ impl Drop for PresenceGuard {
     }
 }
 
-/// PostgreSQL's channel for live notices between replicas.
-const CHANNEL: &str = "baton_live";
 /// The signal that says "credentials were revoked"; it concerns no session.
 const REVOKED: &str = "credentials.revoked";
 const SIGN_INS: &str = "sign-ins.changed";
@@ -463,7 +461,9 @@ fn relay(
     written: &mut usize,
 ) -> anyhow::Result<()> {
     let failed = |e: crate::error::ApiError| anyhow::anyhow!(e.detail);
-    let mut conn = DbConnection::Postgresql(PgConnection::establish(url)?);
+    let mut pg = PgConnection::establish(url)?;
+    events::renumber_after_reset(&mut pg).map_err(failed)?;
+    let mut conn = DbConnection::Postgresql(pg);
     events::listen(&mut conn, CHANNEL).map_err(failed)?;
     let mut last = Instant::now()
         .checked_sub(GATHER)
@@ -504,14 +504,10 @@ fn relay(
                     })),
                 }
             }
-            let stored = conn
-                .transaction(|c| {
-                    let stored = events::append(c, &notices)?;
-                    let payloads = stored.iter().map(logged).chain(signals).collect();
-                    events::notify(c, CHANNEL, payloads)?;
-                    Ok::<_, crate::error::ApiError>(stored)
-                })
-                .map_err(failed)?;
+            // One statement that commits on its own (no transaction around it: one round
+            // trip, see `events::append`); the rare signals (not logged) go out after it.
+            let stored = events::append(&mut conn, &notices).map_err(failed)?;
+            events::notify(&mut conn, CHANNEL, signals).map_err(failed)?;
             pending.clear();
             awaiting = stored.last().map(|n| n.id as u64);
             *written += stored.len();
@@ -540,15 +536,6 @@ fn relay(
 
 fn payload(n: &Notice) -> String {
     serde_json::to_string(n).unwrap_or_default()
-}
-
-fn logged(n: &StoredNotice) -> String {
-    payload(&Notice {
-        id: Some(n.id as u64),
-        origin: String::new(),
-        session_id: n.session_id.clone(),
-        kind: n.kind.clone(),
-    })
 }
 
 /// Handles one notification; `awaiting` is cleared once our own batch's last id came back.
@@ -583,6 +570,7 @@ fn receive(bus: &LiveBus, payload: &str, awaiting: &mut Option<u64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::events::StoredNotice;
 
     fn backlog(bounds: Option<(i64, i64)>, after: &[i64]) -> Backlog {
         Backlog {

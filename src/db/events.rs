@@ -17,6 +17,9 @@ use crate::error::ApiError;
 /// notice before it, and NOTIFY (delivered in commit order) carries them in id order.
 const APPEND_LOCK: i64 = 727_290;
 
+/// PostgreSQL's channel for live notices between replicas.
+pub const CHANNEL: &str = "baton_live";
+
 /// One notice of the log.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, QueryableByName)]
 pub struct StoredNotice {
@@ -32,8 +35,10 @@ struct AppendSql;
 const APPEND_SQL: &str =
     "INSERT INTO live_events (session_id, kind, created_at) VALUES (?, ?, ?) RETURNING id";
 
-/// Appends `notices` (session id, kind), in order, inside the caller's transaction; what was
-/// stored, with its ids, in id order.
+/// Appends `notices` (session id, kind), in order; what was stored, with its ids, in id order.
+/// On SQLite inside the caller's transaction. On PostgreSQL each also goes out on [`CHANNEL`]
+/// as the row it became (`{"id", "session_id", "kind"}`), in one statement
+/// ([`LOG_AND_NOTIFY_SQL`]) that, outside a transaction, commits on its own: one round trip.
 pub fn append(
     conn: &mut DbConnection,
     notices: &[(String, String)],
@@ -44,16 +49,11 @@ pub fn append(
     let at = now();
     match conn {
         DbConnection::Postgresql(pg) => {
-            pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})"))?;
-            let (sessions, kinds): (Vec<String>, Vec<String>) = notices.iter().cloned().unzip();
-            let mut stored: Vec<StoredNotice> = diesel::sql_query(
-                "INSERT INTO live_events (session_id, kind, created_at) \
-                 SELECT s, k, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(s, k, n) \
-                 ORDER BY n RETURNING id, session_id, kind",
-            )
-            .bind::<Array<Text>, _>(sessions)
-            .bind::<Array<Text>, _>(kinds)
-            .bind::<diesel::sql_types::Timestamp, _>(at)
+            let mut stored: Vec<StoredNotice> = LogAndNotify {
+                sessions: notices.iter().map(|(s, _)| s.as_str()).collect(),
+                kinds: notices.iter().map(|(_, k)| k.as_str()).collect(),
+                at,
+            }
             .load(pg)?;
             stored.sort_by_key(|n| n.id);
             Ok(stored)
@@ -107,18 +107,19 @@ pub fn after(conn: &mut DbConnection, seen: i64, limit: i64) -> Result<Backlog, 
     })
 }
 
-/// Deletes all but the newest `keep` notices; how many went.
+/// Deletes every notice `keep` or more ids older than the newest (ids are drawn one after the
+/// other, so that is all but the newest `keep`, fewer when a rolled-back write left a gap); how
+/// many went. Finding the newest reads one index entry, where counting `keep` back from it read
+/// `keep` of them at every pruning.
 pub fn prune(conn: &mut DbConnection, keep: i64) -> Result<usize, ApiError> {
-    let cutoff: Option<i64> = live_events::table
-        .select(live_events::id)
-        .order(live_events::id.desc())
-        .offset(keep.max(1) - 1)
-        .first(conn)
-        .optional()?;
-    match cutoff {
-        Some(cutoff) => Ok(
-            diesel::delete(live_events::table.filter(live_events::id.lt(cutoff))).execute(conn)?,
-        ),
+    let newest: Option<i64> = live_events::table
+        .select(diesel::dsl::max(live_events::id))
+        .first(conn)?;
+    match newest {
+        Some(newest) => Ok(diesel::delete(
+            live_events::table.filter(live_events::id.le(newest - keep.max(1))),
+        )
+        .execute(conn)?),
         None => Ok(0),
     }
 }
@@ -129,6 +130,86 @@ pub fn listen(conn: &mut DbConnection, channel: &str) -> Result<(), ApiError> {
         pg.batch_execute(&format!("LISTEN {channel}"))?;
     }
     Ok(())
+}
+
+/// [`append`]'s statement on PostgreSQL: one round trip that commits on its own. The lock comes first
+/// (the insert's rows join it), the ids are drawn in the notices' order, the inserted rows come
+/// back in that order, and each goes out on the channel as it comes back, so in id order, when
+/// the statement commits.
+const LOG_AND_NOTIFY_SQL: &str =
+    "WITH lock AS (SELECT pg_advisory_xact_lock($1)), \
+     stored AS (INSERT INTO live_events (session_id, kind, created_at) \
+       SELECT t.s, t.k, $4 FROM lock, unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(s, k, n) \
+       ORDER BY t.n RETURNING id, session_id, kind) \
+     SELECT id, session_id, kind, \
+       pg_notify($5, json_build_object('id', id, 'session_id', session_id, 'kind', kind)::text)::text \
+         AS sent \
+     FROM stored";
+
+/// [`LOG_AND_NOTIFY_SQL`] with its binds; a static query id keeps it prepared.
+struct LogAndNotify<'a> {
+    sessions: Vec<&'a str>,
+    kinds: Vec<&'a str>,
+    at: chrono::NaiveDateTime,
+}
+
+impl diesel::query_builder::QueryId for LogAndNotify<'_> {
+    type QueryId = LogAndNotify<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for LogAndNotify<'_> {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl RunQueryDsl<diesel::PgConnection> for LogAndNotify<'_> {}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for LogAndNotify<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        // `$n` marks, in the order `push_bind_param` numbers them.
+        let mut parts = LOG_AND_NOTIFY_SQL.split('$');
+        out.push_sql(parts.next().unwrap_or_default());
+        for part in parts {
+            let digits = part.chars().take_while(|c| c.is_ascii_digit()).count();
+            match &part[..digits] {
+                "1" => out.push_bind_param::<BigInt, _>(&APPEND_LOCK)?,
+                "2" => out.push_bind_param::<Array<Text>, _>(&self.sessions)?,
+                "3" => out.push_bind_param::<Array<Text>, _>(&self.kinds)?,
+                "4" => out.push_bind_param::<diesel::sql_types::Timestamp, _>(&self.at)?,
+                "5" => out.push_bind_param::<Text, _>(&CHANNEL)?,
+                other => {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        format!("unknown placeholder ${other} in LOG_AND_NOTIFY_SQL").into(),
+                    ))
+                }
+            }
+            out.push_sql(&part[digits..]);
+        }
+        Ok(())
+    }
+}
+
+/// Numbers the log from the clock when its sequence starts over, on PostgreSQL: the log is an
+/// unlogged table (migration `live_events_unlogged`), so a crash of PostgreSQL empties it and
+/// resets its sequence, and ids drawn again from the start would name notices a reconnecting
+/// stream already saw. The first id after a reset is the time in milliseconds times 1 000,
+/// above every id given before as long as fewer than a million notices a second were logged
+/// (and below 2^53 until the 23rd century, so a browser reads it exactly). A sequence in use is
+/// left alone. Run by each replica's journal when it connects, under the log's lock.
+pub fn renumber_after_reset(pg: &mut diesel::PgConnection) -> Result<(), ApiError> {
+    pg.transaction(|pg| {
+        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})"))?;
+        diesel::sql_query(
+            "SELECT setval(q.s, (extract(epoch FROM clock_timestamp()) * 1000)::bigint * 1000) \
+             FROM (SELECT pg_get_serial_sequence('live_events', 'id')::regclass AS s) AS q \
+             WHERE pg_sequence_last_value(q.s) IS NULL",
+        )
+        .execute(pg)?;
+        Ok(())
+    })
 }
 
 /// PostgreSQL: sends `payloads` on `channel`, in order; inside a transaction they go out when

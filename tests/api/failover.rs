@@ -507,3 +507,106 @@ async fn the_event_log_replays_after_a_restart_and_resets_an_id_older_than_it_ke
     assert_eq!(fine.events()[0].name, "session");
     assert_eq!(notices(&fine.events())[0], replayed[1]);
 }
+
+/// One number from PostgreSQL.
+fn pg_scalar(app: &crate::helpers::TestApp, sql: &str) -> Option<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct One {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        v: Option<String>,
+    }
+    let mut conn = diesel::PgConnection::establish(&app.db.url).unwrap();
+    diesel::sql_query(format!("SELECT ({sql})::text AS v"))
+        .get_result::<One>(&mut conn)
+        .unwrap()
+        .v
+}
+
+/// On PostgreSQL the log is an unlogged table: a crash of PostgreSQL empties it and starts its
+/// sequence over (done here by hand, while Baton is down, as crash recovery does). The journal
+/// then numbers from the clock, above every id it gave before, so a stream that reconnects with
+/// an id from before the crash is told to reset and never replayed a stranger's notices under a
+/// number it already saw. A sequence in use is left alone by a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_log_emptied_by_a_crash_goes_on_with_higher_ids_and_reconnects_reset() {
+    if !postgres_available() {
+        return;
+    }
+    let mut app = spawn_app(Backend::Postgres).await;
+    assert_eq!(
+        pg_scalar(
+            &app,
+            "SELECT relpersistence FROM pg_class WHERE relname = 'live_events'"
+        )
+        .as_deref(),
+        Some("u"),
+        "the log writes no WAL"
+    );
+    let root = app.login("root").await;
+    let first = Stream::open(&app.base, &root, None).await;
+    for n in 0..3 {
+        let (status, _) = app.turn("crashed", "user", &format!("before {n}")).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    first
+        .wait_for("three notices", Duration::from_secs(10), |e| {
+            notices(e).len() >= 3
+        })
+        .await;
+    let before = notices(&first.events());
+    drop(first);
+    let highest = before.iter().map(|n| n.0).max().unwrap();
+
+    // A restart keeps numbering where it was.
+    app.restart();
+    let (status, _) = app.turn("crashed", "user", "after a restart").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let root = app.login("root").await;
+    let kept = Stream::open(&app.base, &root, Some(&highest.to_string())).await;
+    kept.wait_for("the turn after the restart", Duration::from_secs(10), |e| {
+        !notices(e).is_empty()
+    })
+    .await;
+    let next = notices(&kept.events())[0].0;
+    assert_eq!(next, highest + 1, "{:?}", kept.events());
+    drop(kept);
+
+    // What crash recovery does to an unlogged table and its sequence.
+    app.kill();
+    let sequence = "pg_get_serial_sequence('live_events', 'id')";
+    exec_sql(
+        &app.db,
+        &format!("TRUNCATE live_events; SELECT setval({sequence}, 1000, false);"),
+    );
+    assert_eq!(
+        pg_scalar(
+            &app,
+            &format!("SELECT pg_sequence_last_value({sequence}::regclass)")
+        ),
+        None
+    );
+    app.start();
+    let root = app.login("root").await;
+    // The id from before the crash: the log holds nothing it could replay after it.
+    let stale = Stream::open(&app.base, &root, Some(&next.to_string())).await;
+    let fresh = Stream::open(&app.base, &root, None).await;
+    let (status, _) = app.turn("crashed", "user", "after the crash").await;
+    assert_eq!(status, StatusCode::CREATED);
+    stale
+        .wait_for("a reset", Duration::from_secs(10), |e| !e.is_empty())
+        .await;
+    assert_eq!(stale.events()[0].name, "reset", "{:?}", stale.events());
+    fresh
+        .wait_for("the turn after the crash", Duration::from_secs(10), |e| {
+            !notices(e).is_empty()
+        })
+        .await;
+    let after = notices(&fresh.events())[0].0;
+    assert!(after > next, "{after} after the crash, {next} before it");
+    let millis_then = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap();
+    assert!(
+        after / 1000 <= millis_then && after / 1000 + 60_000 > millis_then,
+        "numbered from the clock: {after}"
+    );
+}

@@ -207,7 +207,8 @@ impl TestApp {
             .to_string()
     }
 
-    fn start(&mut self) {
+    /// Starts a process on the database (after [`TestApp::kill`]).
+    pub fn start(&mut self) {
         let process = self.launch();
         self.base = process.base.clone();
         self.process = Some(process);
