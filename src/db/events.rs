@@ -132,17 +132,17 @@ pub fn listen(conn: &mut DbConnection, channel: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// [`append`]'s statement on PostgreSQL: one round trip that commits on its own. The lock comes first
-/// (the insert's rows join it), the ids are drawn in the notices' order, the inserted rows come
-/// back in that order, and each goes out on the channel as it comes back, so in id order, when
-/// the statement commits.
+/// [`append`]'s statement on PostgreSQL: one round trip that commits on its own. The lock
+/// comes first (the insert's rows join it), the ids are drawn in the notices' order, the
+/// inserted rows come back in that order, and each goes out on the channel as it comes back, so
+/// in id order, when the statement commits.
 const LOG_AND_NOTIFY_SQL: &str =
-    "WITH lock AS (SELECT pg_advisory_xact_lock($1)), \
+    "WITH lock AS (SELECT pg_advisory_xact_lock(?)), \
      stored AS (INSERT INTO live_events (session_id, kind, created_at) \
-       SELECT t.s, t.k, $4 FROM lock, unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(s, k, n) \
+       SELECT t.s, t.k, ? FROM lock, unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(s, k, n) \
        ORDER BY t.n RETURNING id, session_id, kind) \
      SELECT id, session_id, kind, \
-       pg_notify($5, json_build_object('id', id, 'session_id', session_id, 'kind', kind)::text)::text \
+       pg_notify(?, json_build_object('id', id, 'session_id', session_id, 'kind', kind)::text)::text \
          AS sent \
      FROM stored";
 
@@ -169,24 +169,23 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for LogAndNotify<'_> {
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
-        // `$n` marks, in the order `push_bind_param` numbers them.
-        let mut parts = LOG_AND_NOTIFY_SQL.split('$');
+        // The `?` marks in the order they appear; diesel numbers them `$1`, `$2`, ...
+        let mut parts = LOG_AND_NOTIFY_SQL.split('?');
         out.push_sql(parts.next().unwrap_or_default());
-        for part in parts {
-            let digits = part.chars().take_while(|c| c.is_ascii_digit()).count();
-            match &part[..digits] {
-                "1" => out.push_bind_param::<BigInt, _>(&APPEND_LOCK)?,
-                "2" => out.push_bind_param::<Array<Text>, _>(&self.sessions)?,
-                "3" => out.push_bind_param::<Array<Text>, _>(&self.kinds)?,
-                "4" => out.push_bind_param::<diesel::sql_types::Timestamp, _>(&self.at)?,
-                "5" => out.push_bind_param::<Text, _>(&CHANNEL)?,
-                other => {
+        for (k, part) in parts.enumerate() {
+            match k {
+                0 => out.push_bind_param::<BigInt, _>(&APPEND_LOCK)?,
+                1 => out.push_bind_param::<diesel::sql_types::Timestamp, _>(&self.at)?,
+                2 => out.push_bind_param::<Array<Text>, _>(&self.sessions)?,
+                3 => out.push_bind_param::<Array<Text>, _>(&self.kinds)?,
+                4 => out.push_bind_param::<Text, _>(&CHANNEL)?,
+                _ => {
                     return Err(diesel::result::Error::QueryBuilderError(
-                        format!("unknown placeholder ${other} in LOG_AND_NOTIFY_SQL").into(),
+                        "more placeholders than binds in LOG_AND_NOTIFY_SQL".into(),
                     ))
                 }
             }
-            out.push_sql(&part[digits..]);
+            out.push_sql(part);
         }
         Ok(())
     }

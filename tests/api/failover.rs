@@ -17,6 +17,7 @@ use testkit::Balancer;
 use crate::backend_tests;
 use crate::helpers::{enc, exec_sql, postgres_available, spawn_app, Backend, Receiver};
 use crate::races::assert_contiguous;
+use crate::upgrade::{names, scalar};
 
 backend_tests!(the_event_log_replays_after_a_restart_and_resets_an_id_older_than_it_keeps,);
 
@@ -508,21 +509,6 @@ async fn the_event_log_replays_after_a_restart_and_resets_an_id_older_than_it_ke
     assert_eq!(notices(&fine.events())[0], replayed[1]);
 }
 
-/// One number from PostgreSQL.
-fn pg_scalar(app: &crate::helpers::TestApp, sql: &str) -> Option<String> {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct One {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-        v: Option<String>,
-    }
-    let mut conn = diesel::PgConnection::establish(&app.db.url).unwrap();
-    diesel::sql_query(format!("SELECT ({sql})::text AS v"))
-        .get_result::<One>(&mut conn)
-        .unwrap()
-        .v
-}
-
 /// On PostgreSQL the log is an unlogged table: a crash of PostgreSQL empties it and starts its
 /// sequence over (done here by hand, while Baton is down, as crash recovery does). The journal
 /// then numbers from the clock, above every id it gave before, so a stream that reconnects with
@@ -535,12 +521,12 @@ async fn postgres_a_log_emptied_by_a_crash_goes_on_with_higher_ids_and_reconnect
     }
     let mut app = spawn_app(Backend::Postgres).await;
     assert_eq!(
-        pg_scalar(
-            &app,
-            "SELECT relpersistence FROM pg_class WHERE relname = 'live_events'"
-        )
-        .as_deref(),
-        Some("u"),
+        names(
+            Backend::Postgres,
+            &app.db.url,
+            "SELECT relpersistence::text AS name FROM pg_class WHERE relname = 'live_events'"
+        ),
+        ["u"],
         "the log writes no WAL"
     );
     let root = app.login("root").await;
@@ -580,11 +566,15 @@ async fn postgres_a_log_emptied_by_a_crash_goes_on_with_higher_ids_and_reconnect
         &format!("TRUNCATE live_events; SELECT setval({sequence}, 1000, false);"),
     );
     assert_eq!(
-        pg_scalar(
-            &app,
-            &format!("SELECT pg_sequence_last_value({sequence}::regclass)")
+        scalar(
+            Backend::Postgres,
+            &app.db.url,
+            &format!(
+                "SELECT count(*) AS n WHERE pg_sequence_last_value({sequence}::regclass) IS NULL"
+            )
         ),
-        None
+        1,
+        "the sequence starts over"
     );
     app.start();
     let root = app.login("root").await;

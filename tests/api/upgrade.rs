@@ -291,7 +291,7 @@ struct Name {
 }
 
 /// Rows read straight from the database.
-fn rows<T>(backend: Backend, url: &str, sql: &str) -> Vec<T>
+pub(crate) fn rows<T>(backend: Backend, url: &str, sql: &str) -> Vec<T>
 where
     T: diesel::deserialize::QueryableByName<diesel::sqlite::Sqlite>
         + diesel::deserialize::QueryableByName<diesel::pg::Pg>
@@ -309,12 +309,12 @@ where
 }
 
 /// One number read straight from the database (`SELECT … AS n`).
-fn scalar(backend: Backend, url: &str, sql: &str) -> i64 {
+pub(crate) fn scalar(backend: Backend, url: &str, sql: &str) -> i64 {
     rows::<Count>(backend, url, sql)[0].n
 }
 
 /// Names read straight from the database (`SELECT name …`).
-fn names(backend: Backend, url: &str, sql: &str) -> Vec<String> {
+pub(crate) fn names(backend: Backend, url: &str, sql: &str) -> Vec<String> {
     rows::<Name>(backend, url, sql)
         .into_iter()
         .map(|r| r.name)
