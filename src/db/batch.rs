@@ -19,9 +19,11 @@
 //! unnest(…)` that commits on its own: one round trip and one commit for the group. The rules
 //! that keep it exact:
 //!
-//! - **One turn per session per group.** A second turn on a session already in the group stays
-//!   queued, in its place, for the next group, so the turns of one session are numbered in the
-//!   order they were queued, and the statement never meets one row twice.
+//! - **One turn per session in flight.** A turn stays queued, in its place, while its session
+//!   has a turn in a group (this one or another combiner's) or a turn handed back that is still
+//!   taking the full path ([`Held`]). So the turns of one session are numbered in the order they
+//!   were queued, also when a group is stuck and another combiner starts beside it, and the
+//!   statement never meets one row twice.
 //! - **Only the plain turn is grouped.** The statement writes a turn only when it changes no
 //!   status and repeats no caller id (decided on the locked row); any other turn (a refusal, a
 //!   reopened session, a repeated id) wrote nothing and is handed back to its caller, who runs
@@ -55,7 +57,7 @@ use std::time::{Duration, Instant};
 use diesel::Connection;
 use tokio::sync::oneshot;
 
-use super::sessions::{self, AtOnce, PendingTurn};
+use super::sessions::{self, PendingTurn, TurnOutcome};
 use super::{Db, DbConnection};
 use crate::error::ApiError;
 
@@ -190,15 +192,67 @@ fn run_batch(db: &Db, jobs: Vec<Job>) {
     }
 }
 
+/// The turns waiting for a group, and the sessions of the groups in flight (whose next turns
+/// wait until that group has committed, so a session's turns are numbered in queue order).
+#[derive(Default)]
+struct Queued {
+    turns: VecDeque<Waiting>,
+    in_flight: HashSet<String>,
+}
+
+impl Queued {
+    /// Whether a queued turn could join a group now (its session has none in flight).
+    fn ready(&self) -> bool {
+        self.turns
+            .iter()
+            .any(|w| !self.in_flight.contains(w.turn.id.as_str()))
+    }
+}
+
+/// What the group commit did with one turn.
+#[allow(clippy::large_enum_variant)] // built once per turn and consumed at once
+pub enum Grouped {
+    Recorded(TurnOutcome),
+    /// Nothing was written for it: the turn needs the full path of `sessions::record_turn`,
+    /// and its session's later turns wait for that path until the [`Held`] is dropped.
+    FullPath(PendingTurn, Held),
+}
+
+/// A session whose turn its group handed back to the full path: its later turns join no group
+/// until this is dropped (after that path's transaction), so they are numbered after that turn.
+pub struct Held {
+    db: Db,
+    batcher: Arc<TurnBatcher>,
+    session: String,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let ready = {
+            let mut q = self.batcher.queue.lock().unwrap_or_else(|p| p.into_inner());
+            q.in_flight.remove(&self.session);
+            q.ready()
+        };
+        // The session's next turn may be queued with no combiner left to take it.
+        if ready && self.batcher.start() {
+            let (db, batcher) = (self.db.clone(), self.batcher.clone());
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => drop(rt.spawn_blocking(move || batcher.combine(&db))),
+                Err(_) => batcher.combine(&db),
+            }
+        }
+    }
+}
+
 /// A turn queued for the PostgreSQL group commit, and where its answer goes.
 struct Waiting {
     turn: PendingTurn,
-    reply: oneshot::Sender<Result<AtOnce, ApiError>>,
+    reply: oneshot::Sender<Result<Grouped, ApiError>>,
 }
 
 /// The PostgreSQL turn gate's queue and its combiners (see the module documentation).
 pub struct TurnBatcher {
-    queue: Mutex<VecDeque<Waiting>>,
+    queue: Mutex<Queued>,
     /// Combiners running now, at most `combiners`.
     running: AtomicUsize,
     combiners: usize,
@@ -237,12 +291,13 @@ impl TurnBatcher {
         db: &Db,
         batcher: &Arc<TurnBatcher>,
         turn: PendingTurn,
-    ) -> Result<AtOnce, ApiError> {
+    ) -> Result<Grouped, ApiError> {
         let (reply, rx) = oneshot::channel();
         batcher
             .queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+            .turns
             .push_back(Waiting { turn, reply });
         if batcher.start() {
             let (db, batcher) = (db.clone(), batcher.clone());
@@ -281,19 +336,16 @@ impl TurnBatcher {
     }
 
     /// Runs groups until the queue is empty, then gives up its place.
-    fn combine(&self, db: &Db) {
+    fn combine(self: &Arc<Self>, db: &Db) {
         loop {
             let group = self.take();
             if group.is_empty() {
                 self.running.fetch_sub(1, Ordering::AcqRel);
                 // A turn queued after `take` while every place was taken started no combiner:
-                // pick it up, unless another combiner has a place for it.
-                let queued = !self
-                    .queue
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_empty();
-                if queued && self.start() {
+                // pick it up, unless another combiner has a place for it. (A turn whose session
+                // is in flight waits for that group's combiner, or for its `Held`.)
+                let ready = self.queue.lock().unwrap_or_else(|p| p.into_inner()).ready();
+                if ready && self.start() {
                     continue;
                 }
                 return;
@@ -306,30 +358,31 @@ impl TurnBatcher {
                     ))
                 });
             self.moved();
-            answer(group, answers);
+            self.answer(db, group, answers);
         }
     }
 
-    /// The next group: the queued turns in order, up to [`MAX_BATCH`], but one per session; the
-    /// rest stay queued in their order.
+    /// The next group: the queued turns in order, up to [`MAX_BATCH`], but one per session and
+    /// none of a session in flight (in another group, or held for the full path); the rest stay
+    /// queued in their order.
     fn take(&self) -> Vec<Waiting> {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let Queued { turns, in_flight } = &mut *q;
         let mut group = Vec::new();
-        let mut sessions = HashSet::new();
         let mut left = VecDeque::new();
-        while let Some(w) = queue.pop_front() {
+        while let Some(w) = turns.pop_front() {
             if group.len() == MAX_BATCH {
                 left.push_back(w);
-                left.extend(queue.drain(..));
+                left.extend(turns.drain(..));
                 break;
             }
-            if sessions.insert(w.turn.id.as_str().to_string()) {
+            if in_flight.insert(w.turn.id.as_str().to_string()) {
                 group.push(w);
             } else {
                 left.push_back(w);
             }
         }
-        *queue = left;
+        *turns = left;
         if !group.is_empty() {
             self.batches.fetch_add(1, Ordering::Relaxed);
             self.jobs.fetch_add(group.len() as u64, Ordering::Relaxed);
@@ -388,29 +441,62 @@ fn run_turns(db: &Db, group: &[Waiting]) -> Result<Vec<Option<sessions::TurnOutc
     }
 }
 
-/// Answers every caller of a group.
-fn answer(group: Vec<Waiting>, answers: Result<Vec<Option<sessions::TurnOutcome>>, Answer>) {
-    match answers {
-        Ok(outcomes) => {
-            for (w, outcome) in group.into_iter().zip(outcomes) {
-                let _ = w.reply.send(Ok(match outcome {
-                    Some(outcome) => AtOnce::Recorded(outcome),
-                    None => AtOnce::NeedsFullPath(w.turn),
-                }));
+impl TurnBatcher {
+    /// Answers every caller of a group. The sessions of the turns it wrote (or failed) leave
+    /// the flight at once; a turn handed back to the full path keeps its session until its
+    /// caller drops the [`Held`].
+    fn answer(
+        self: &Arc<Self>,
+        db: &Db,
+        group: Vec<Waiting>,
+        answers: Result<Vec<Option<sessions::TurnOutcome>>, Answer>,
+    ) {
+        let handed_back: Vec<bool> = match &answers {
+            Ok(outcomes) => outcomes.iter().map(Option::is_none).collect(),
+            Err(Answer::Refused) => vec![true; group.len()],
+            Err(Answer::Fail(_)) => vec![false; group.len()],
+        };
+        {
+            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            for (w, back) in group.iter().zip(&handed_back) {
+                if !back {
+                    q.in_flight.remove(w.turn.id.as_str());
+                }
             }
         }
-        Err(Answer::Refused) => {
-            for w in group {
-                let _ = w.reply.send(Ok(AtOnce::NeedsFullPath(w.turn)));
+        let hold = |w: &Waiting| Held {
+            db: db.clone(),
+            batcher: self.clone(),
+            session: w.turn.id.as_str().to_string(),
+        };
+        match answers {
+            Ok(outcomes) => {
+                for (w, outcome) in group.into_iter().zip(outcomes) {
+                    let grouped = match outcome {
+                        Some(outcome) => Grouped::Recorded(outcome),
+                        None => {
+                            let held = hold(&w);
+                            Grouped::FullPath(w.turn, held)
+                        }
+                    };
+                    // A caller gone drops the answer here, and with it any `Held`.
+                    let _ = w.reply.send(Ok(grouped));
+                }
             }
-        }
-        Err(Answer::Fail(e)) => {
-            for w in group {
-                // Retried with the same message id, a turn that did commit is answered as
-                // that turn, so a 503 with Retry-After is safe to act on.
-                let _ = w.reply.send(Err(ApiError::database_unavailable(format!(
-                    "database: the turn's group may not have committed: {e}"
-                ))));
+            Err(Answer::Refused) => {
+                for w in group {
+                    let held = hold(&w);
+                    let _ = w.reply.send(Ok(Grouped::FullPath(w.turn, held)));
+                }
+            }
+            Err(Answer::Fail(e)) => {
+                for w in group {
+                    // Retried with the same message id, a turn that did commit is answered as
+                    // that turn, so a 503 with Retry-After is safe to act on.
+                    let _ = w.reply.send(Err(ApiError::database_unavailable(format!(
+                        "database: the turn's group may not have committed: {e}"
+                    ))));
+                }
             }
         }
     }

@@ -419,19 +419,34 @@ impl Db {
         }
     }
 
-    /// On PostgreSQL, records a plain turn in the turn gate's group commit (one statement for
-    /// the turns queued together, see [`batch`]), resolving once it committed; hands the turn
-    /// back when it needs the full path of `sessions::record_turn` (and at once on SQLite, for
-    /// a staff turn, or when nothing was grouped).
-    pub async fn record_turn_grouped(
+    /// Records a turn through the turn gate's group commit: on SQLite as a savepoint of a shared
+    /// transaction; on PostgreSQL in one statement for the plain turns queued together (see
+    /// [`batch`]), and through the full path of `sessions::record_turn` for a staff turn or a
+    /// turn the group hands back (a new status, a refusal, a repeated id). Resolves once the
+    /// turn's transaction committed.
+    pub async fn record_turn_at_gate(
         &self,
         turn: sessions::PendingTurn,
-    ) -> Result<sessions::AtOnce, ApiError> {
-        match &self.turns {
-            Some(turns) if !matches!(turn.turn.sender, crate::domain::types::Sender::Staff(_)) => {
-                batch::TurnBatcher::record(self, turns, turn).await
+        actor: String,
+    ) -> Result<sessions::TurnOutcome, ApiError> {
+        let full = |p: sessions::PendingTurn| {
+            move |conn: &mut DbConnection| {
+                sessions::record_turn(conn, &p.id, &p.fields, p.turn, &actor)
             }
-            _ => Ok(sessions::AtOnce::NeedsFullPath(turn)),
+        };
+        match &self.turns {
+            _ if self.backend() == Backend::Sqlite => self.write_grouped(full(turn)).await,
+            Some(turns) if !matches!(turn.turn.sender, crate::domain::types::Sender::Staff(_)) => {
+                match batch::TurnBatcher::record(self, turns, turn).await? {
+                    batch::Grouped::Recorded(outcome) => Ok(outcome),
+                    batch::Grouped::FullPath(p, held) => {
+                        let outcome = self.write(full(p)).await;
+                        drop(held);
+                        outcome
+                    }
+                }
+            }
+            _ => self.write(full(turn)).await,
         }
     }
 

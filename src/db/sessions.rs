@@ -475,14 +475,6 @@ pub struct PendingTurn {
     pub turn: NewTurn,
 }
 
-/// What the group commit did with one turn.
-#[allow(clippy::large_enum_variant)] // built once per turn and consumed at once
-pub enum AtOnce {
-    Recorded(TurnOutcome),
-    /// Nothing was written for it: the turn needs the full path of [`record_turn`].
-    NeedsFullPath(PendingTurn),
-}
-
 /// The group commit's statement ([`TURNS_AT_ONCE_SQL`]) with its array binds.
 struct TurnsAtOnce<'a> {
     sid: Vec<&'a str>,

@@ -11,10 +11,10 @@ use super::{parse_json, session_id};
 use crate::auth::{ApiKeyAuth, Caller};
 use crate::db::sessions::{self as repo, NewTurn, SessionFields};
 use crate::db::staff::{self, OutsideRoute};
-use crate::db::{routing, takeovers, Backend, Db};
+use crate::db::{routing, takeovers};
 use crate::domain::change::Change;
 use crate::domain::takeover::check_content;
-use crate::domain::types::{Sender, SessionId, WebhookUrl};
+use crate::domain::types::{Sender, WebhookUrl};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
 
@@ -141,7 +141,13 @@ pub async fn create_message(
                 })
                 .await?
         }
-        None => record(&state.db, id, fields, turn, actor).await?,
+        // Any other turn through the turn gate's group commit (`db::batch`).
+        None => {
+            state
+                .db
+                .record_turn_at_gate(repo::PendingTurn { id, fields, turn }, actor)
+                .await?
+        }
     };
     let body = TurnRecorded {
         state: SessionState::try_from(&outcome.session)?,
@@ -194,32 +200,6 @@ fn outside_route(
         handback_signal,
         assignee: body.assignee.clone(),
     })
-}
-
-/// Records a turn the cheapest way the backend allows: on SQLite in a group commit of savepoints;
-/// on PostgreSQL in a group commit of one statement when the turn changes no status, else (and
-/// whenever the group hands it back) through the full transactional path.
-async fn record(
-    db: &Db,
-    id: SessionId,
-    fields: SessionFields,
-    turn: NewTurn,
-    actor: String,
-) -> Result<repo::TurnOutcome, ApiError> {
-    if db.backend() == Backend::Sqlite {
-        return db
-            .write_grouped(move |conn| repo::record_turn(conn, &id, &fields, turn, &actor))
-            .await;
-    }
-    let p = match db
-        .record_turn_grouped(repo::PendingTurn { id, fields, turn })
-        .await?
-    {
-        repo::AtOnce::Recorded(outcome) => return Ok(outcome),
-        repo::AtOnce::NeedsFullPath(p) => p,
-    };
-    db.write(move |conn| repo::record_turn(conn, &p.id, &p.fields, p.turn, &actor))
-        .await
 }
 
 /// Who owns the next turn, and the session around it.

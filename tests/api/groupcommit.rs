@@ -520,6 +520,148 @@ async fn a_group_stuck_on_a_locked_session_holds_up_only_its_own_turns() {
     assert_eq!(app.history("stuck").await.len(), 2);
 }
 
+/// Another transaction takes these sessions' rows and holds them until the sender is dropped or
+/// sent to.
+fn hold_rows(
+    url: &str,
+    ids: &[&str],
+) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    use diesel::RunQueryDsl as _;
+    let (url, list) = (
+        url.to_string(),
+        ids.iter()
+            .map(|id| format!("'{id}'"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut conn = diesel::PgConnection::establish(&url).expect("connect");
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            diesel::sql_query(format!(
+                "SELECT id FROM sessions WHERE id IN ({list}) FOR UPDATE"
+            ))
+            .execute(c)?;
+            locked.send(()).unwrap();
+            let _ = released.recv_timeout(std::time::Duration::from_secs(60));
+            Ok(())
+        })
+        .expect("hold the rows");
+    });
+    is_locked.recv().unwrap();
+    (release, holder)
+}
+
+/// Waits until `n` of Baton's statements wait on a row lock.
+async fn until_waiting_on_locks(app: &TestApp, n: i64) {
+    let sql = "SELECT count(*) AS n FROM pg_stat_activity \
+               WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    for _ in 0..400 {
+        if crate::upgrade::scalar(Backend::Postgres, &app.db.url, sql) == n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{n} statements never came to wait on a lock");
+}
+
+/// When a group is stuck (waiting on a row another transaction holds) before it reached one of
+/// its sessions, and another combiner starts beside it, that session's next turn must not run
+/// in the other combiner's group and be numbered first: a session's turns wait for the turn of
+/// theirs in flight. Four stuck groups take all four combiners; a fifth group holding the turns
+/// of "w" (locked) and "x" (free, locked after "w") is stuck on "w"; x's next turn arrives and a
+/// combiner comes free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sessions_next_turn_waits_for_its_turn_in_a_stuck_group() {
+    if !postgres_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    for session in ["z", "y", "v", "u", "w", "x"] {
+        let (status, answer) = app.turn(session, "user", "hello").await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    let send = |session: &'static str, content: &'static str| {
+        let (client, base, key) = (app.client.clone(), app.base.clone(), app.api_key.clone());
+        tokio::spawn(async move {
+            post_turn(
+                &client,
+                &base,
+                &key,
+                session,
+                json!({"sender": "user", "content": content}),
+            )
+            .await
+        })
+    };
+    let pause = || tokio::time::sleep(batch_stalled() * 10);
+    let (release_z, z_holder) = hold_rows(&app.db.url, &["z"]);
+    let (release_y, y_holder) = hold_rows(&app.db.url, &["y"]);
+    let (release_rest, rest_holder) = hold_rows(&app.db.url, &["v", "u", "w"]);
+    // One stuck group per combiner: each turn arrives after the combiners stalled.
+    let mut stuck = Vec::new();
+    for (k, session) in ["z", "y", "v", "u"].into_iter().enumerate() {
+        stuck.push(send(session, "stuck"));
+        until_waiting_on_locks(&app, k as i64 + 1).await;
+        pause().await;
+    }
+    // No combiner is free: these two queue, in this order, and become one group once "z" is
+    // let go; that group locks "w" first (sessions are locked in id order) and waits there.
+    let w1 = send("w", "w's second");
+    pause().await;
+    let x1 = send("x", "x's second");
+    pause().await;
+    release_z.send(()).unwrap();
+    z_holder.join().unwrap();
+    let (status, answer) = stuck.remove(0).await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    until_waiting_on_locks(&app, 4).await;
+    pause().await;
+    assert!(
+        !x1.is_finished(),
+        "x's turn did not wait in the group stuck on w"
+    );
+
+    // x's next turn queues; a combiner comes free (y's row is let go) while the group holding
+    // x's previous turn is still stuck.
+    let x2 = send("x", "x's third");
+    pause().await;
+    release_y.send(()).unwrap();
+    y_holder.join().unwrap();
+    let (status, answer) = stuck.remove(0).await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    pause().await;
+    pause().await;
+    assert!(
+        !x2.is_finished(),
+        "x's next turn was recorded while its previous turn was still in a stuck group"
+    );
+
+    release_rest.send(()).unwrap();
+    rest_holder.join().unwrap();
+    for (turn, session, seq) in [(w1, "w", 2), (x1, "x", 2), (x2, "x", 3)] {
+        let (status, answer) = turn.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{session}: {answer}");
+        assert_eq!(answer["seq"], seq, "{session}: {answer}");
+    }
+    for t in stuck {
+        let (status, answer) = t.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    let history = app.history("x").await;
+    let contents: Vec<&str> = history
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["hello", "x's second", "x's third"]);
+}
+
+/// How long the combiners may go without progress before another starts.
+fn batch_stalled() -> std::time::Duration {
+    baton::db::batch::STALLED
+}
+
 /// A word only the `i`th turn holds (letters only, one token for both full-text parsers).
 fn only_word(i: usize) -> String {
     let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
