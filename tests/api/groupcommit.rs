@@ -457,41 +457,14 @@ async fn a_group_stuck_on_a_locked_session_holds_up_only_its_own_turns() {
     if !postgres_available() {
         return;
     }
-    use diesel::RunQueryDsl as _;
     let app = spawn_app(Backend::Postgres).await;
     for session in ["stuck", "free"] {
         let (status, answer) = app.turn(session, "user", "hello").await;
         assert_eq!(status, StatusCode::CREATED, "{answer}");
     }
     // Another transaction holds the row of "stuck" until told to let go.
-    let url = app.db.url.clone();
-    let (locked, is_locked) = std::sync::mpsc::channel();
-    let (release, released) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let mut conn = diesel::PgConnection::establish(&url).expect("connect");
-        conn.transaction::<_, diesel::result::Error, _>(|c| {
-            diesel::sql_query("SELECT id FROM sessions WHERE id = 'stuck' FOR UPDATE")
-                .execute(c)?;
-            locked.send(()).unwrap();
-            let _ = released.recv_timeout(std::time::Duration::from_secs(60));
-            Ok(())
-        })
-        .expect("hold the row");
-    });
-    is_locked.recv().unwrap();
-    let stuck = tokio::spawn({
-        let (client, base, key) = (app.client.clone(), app.base.clone(), app.api_key.clone());
-        async move {
-            post_turn(
-                &client,
-                &base,
-                &key,
-                "stuck",
-                json!({"sender": "user", "content": "still there?"}),
-            )
-            .await
-        }
-    });
+    let (release, holder) = hold_rows(&app.db.url, &["stuck"]);
+    let stuck = spawn_turn(&app, "stuck", "still there?");
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(
         !stuck.is_finished(),
@@ -518,6 +491,25 @@ async fn a_group_stuck_on_a_locked_session_holds_up_only_its_own_turns() {
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     assert_eq!(answer["seq"], 2, "{answer}");
     assert_eq!(app.history("stuck").await.len(), 2);
+}
+
+/// A customer's turn sent in the background.
+fn spawn_turn(
+    app: &TestApp,
+    session: &'static str,
+    content: &'static str,
+) -> tokio::task::JoinHandle<(StatusCode, Value)> {
+    let (client, base, key) = (app.client.clone(), app.base.clone(), app.api_key.clone());
+    tokio::spawn(async move {
+        post_turn(
+            &client,
+            &base,
+            &key,
+            session,
+            json!({"sender": "user", "content": content}),
+        )
+        .await
+    })
 }
 
 /// Another transaction takes these sessions' rows and holds them until the sender is dropped or
@@ -582,20 +574,9 @@ async fn a_sessions_next_turn_waits_for_its_turn_in_a_stuck_group() {
         let (status, answer) = app.turn(session, "user", "hello").await;
         assert_eq!(status, StatusCode::CREATED, "{answer}");
     }
-    let send = |session: &'static str, content: &'static str| {
-        let (client, base, key) = (app.client.clone(), app.base.clone(), app.api_key.clone());
-        tokio::spawn(async move {
-            post_turn(
-                &client,
-                &base,
-                &key,
-                session,
-                json!({"sender": "user", "content": content}),
-            )
-            .await
-        })
-    };
+    let send = |session: &'static str, content: &'static str| spawn_turn(&app, session, content);
     let pause = || tokio::time::sleep(batch_stalled() * 10);
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(500));
     let (release_z, z_holder) = hold_rows(&app.db.url, &["z"]);
     let (release_y, y_holder) = hold_rows(&app.db.url, &["y"]);
     let (release_rest, rest_holder) = hold_rows(&app.db.url, &["v", "u", "w"]);
@@ -608,10 +589,12 @@ async fn a_sessions_next_turn_waits_for_its_turn_in_a_stuck_group() {
     }
     // No combiner is free: these two queue, in this order, and become one group once "z" is
     // let go; that group locks "w" first (sessions are locked in id order) and waits there.
+    // (Each is given half a second to reach the queue, so that they are both in it when a
+    // combiner comes free, however busy the machine.)
     let w1 = send("w", "w's second");
-    pause().await;
+    settle().await;
     let x1 = send("x", "x's second");
-    pause().await;
+    settle().await;
     release_z.send(()).unwrap();
     z_holder.join().unwrap();
     let (status, answer) = stuck.remove(0).await.unwrap();
@@ -626,7 +609,7 @@ async fn a_sessions_next_turn_waits_for_its_turn_in_a_stuck_group() {
     // x's next turn queues; a combiner comes free (y's row is let go) while the group holding
     // x's previous turn is still stuck.
     let x2 = send("x", "x's third");
-    pause().await;
+    settle().await;
     release_y.send(()).unwrap();
     y_holder.join().unwrap();
     let (status, answer) = stuck.remove(0).await.unwrap();
