@@ -169,25 +169,22 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for LogAndNotify<'_> {
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
-        // The `?` marks in the order they appear; diesel numbers them `$1`, `$2`, ...
-        let mut parts = LOG_AND_NOTIFY_SQL.split('?');
-        out.push_sql(parts.next().unwrap_or_default());
-        for (k, part) in parts.enumerate() {
-            match k {
-                0 => out.push_bind_param::<BigInt, _>(&APPEND_LOCK)?,
-                1 => out.push_bind_param::<diesel::sql_types::Timestamp, _>(&self.at)?,
-                2 => out.push_bind_param::<Array<Text>, _>(&self.sessions)?,
-                3 => out.push_bind_param::<Array<Text>, _>(&self.kinds)?,
-                4 => out.push_bind_param::<Text, _>(&CHANNEL)?,
-                _ => {
-                    return Err(diesel::result::Error::QueryBuilderError(
-                        "more placeholders than binds in LOG_AND_NOTIFY_SQL".into(),
-                    ))
+        super::fixed::walk_marked(
+            LOG_AND_NOTIFY_SQL,
+            "LOG_AND_NOTIFY_SQL",
+            &mut out,
+            |k, out| {
+                match k {
+                    0 => out.push_bind_param::<BigInt, _>(&APPEND_LOCK)?,
+                    1 => out.push_bind_param::<diesel::sql_types::Timestamp, _>(&self.at)?,
+                    2 => out.push_bind_param::<Array<Text>, _>(&self.sessions)?,
+                    3 => out.push_bind_param::<Array<Text>, _>(&self.kinds)?,
+                    4 => out.push_bind_param::<Text, _>(&CHANNEL)?,
+                    _ => return Ok(false),
                 }
-            }
-            out.push_sql(part);
-        }
-        Ok(())
+                Ok(true)
+            },
+        )
     }
 }
 

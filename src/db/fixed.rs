@@ -118,3 +118,25 @@ where
         Ok(())
     }
 }
+
+/// PostgreSQL statements whose binds a [`Bind`] cannot carry (arrays): writes `sql`, calling
+/// `bind(k, out)` at its `k`th `?` (diesel numbers them `$1`, `$2`, …). `bind` answers `false`
+/// when the statement has no `k`th bind, which is an error naming `name`.
+pub fn walk_marked<'b>(
+    sql: &'static str,
+    name: &str,
+    out: &mut AstPass<'_, 'b, diesel::pg::Pg>,
+    mut bind: impl FnMut(usize, &mut AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<bool>,
+) -> QueryResult<()> {
+    let mut parts = sql.split('?');
+    out.push_sql(parts.next().unwrap_or_default());
+    for (k, part) in parts.enumerate() {
+        if !bind(k, out)? {
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!("more placeholders than binds in {name}").into(),
+            ));
+        }
+        out.push_sql(part);
+    }
+    Ok(())
+}

@@ -511,34 +511,32 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for TurnsAtOnce<'_> {
     ) -> QueryResult<()> {
         use diesel::sql_types::{Array, Text};
         type OptText = Nullable<Text>;
-        let mut parts = TURNS_AT_ONCE_SQL.split('?');
-        out.push_sql(parts.next().unwrap_or_default());
-        for (k, part) in parts.enumerate() {
-            match k {
-                0 => out.push_bind_param::<Array<Text>, _>(&self.sid)?,
-                1 => out.push_bind_param::<Array<OptText>, _>(&self.channel)?,
-                2 => out.push_bind_param::<Array<OptText>, _>(&self.channel_ref)?,
-                3 => out.push_bind_param::<Array<OptText>, _>(&self.user_id)?,
-                4 => out.push_bind_param::<Array<Nullable<Timestamp>>, _>(&self.wrote)?,
-                5 => out.push_bind_param::<Array<Text>, _>(&self.kept)?,
-                6 => out.push_bind_param::<Array<OptText>, _>(&self.ext)?,
-                7 => out.push_bind_param::<Array<Text>, _>(&self.msg_id)?,
-                8 => out.push_bind_param::<Array<Text>, _>(&self.sender)?,
-                9 => out.push_bind_param::<Array<Text>, _>(&self.content)?,
-                10 => out.push_bind_param::<Array<OptText>, _>(&self.tool_calls)?,
-                11 => out.push_bind_param::<Array<OptText>, _>(&self.meta)?,
-                12 => out.push_bind_param::<Array<Timestamp>, _>(&self.at)?,
-                13 => out.push_bind_param::<Text, _>(SessionStatus::Ai.as_str())?,
-                14..=16 => out.push_bind_param::<Timestamp, _>(&self.recorded_at)?,
-                _ => {
-                    return Err(diesel::result::Error::QueryBuilderError(
-                        "more placeholders than binds in TURNS_AT_ONCE_SQL".into(),
-                    ))
+        super::fixed::walk_marked(
+            TURNS_AT_ONCE_SQL,
+            "TURNS_AT_ONCE_SQL",
+            &mut out,
+            |k, out| {
+                match k {
+                    0 => out.push_bind_param::<Array<Text>, _>(&self.sid)?,
+                    1 => out.push_bind_param::<Array<OptText>, _>(&self.channel)?,
+                    2 => out.push_bind_param::<Array<OptText>, _>(&self.channel_ref)?,
+                    3 => out.push_bind_param::<Array<OptText>, _>(&self.user_id)?,
+                    4 => out.push_bind_param::<Array<Nullable<Timestamp>>, _>(&self.wrote)?,
+                    5 => out.push_bind_param::<Array<Text>, _>(&self.kept)?,
+                    6 => out.push_bind_param::<Array<OptText>, _>(&self.ext)?,
+                    7 => out.push_bind_param::<Array<Text>, _>(&self.msg_id)?,
+                    8 => out.push_bind_param::<Array<Text>, _>(&self.sender)?,
+                    9 => out.push_bind_param::<Array<Text>, _>(&self.content)?,
+                    10 => out.push_bind_param::<Array<OptText>, _>(&self.tool_calls)?,
+                    11 => out.push_bind_param::<Array<OptText>, _>(&self.meta)?,
+                    12 => out.push_bind_param::<Array<Timestamp>, _>(&self.at)?,
+                    13 => out.push_bind_param::<Text, _>(SessionStatus::Ai.as_str())?,
+                    14..=16 => out.push_bind_param::<Timestamp, _>(&self.recorded_at)?,
+                    _ => return Ok(false),
                 }
-            }
-            out.push_sql(part);
-        }
-        Ok(())
+                Ok(true)
+            },
+        )
     }
 }
 

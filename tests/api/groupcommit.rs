@@ -463,7 +463,7 @@ async fn a_group_stuck_on_a_locked_session_holds_up_only_its_own_turns() {
         assert_eq!(status, StatusCode::CREATED, "{answer}");
     }
     // Another transaction holds the row of "stuck" until told to let go.
-    let (release, holder) = hold_rows(&app.db.url, &["stuck"]);
+    let rows = hold_rows(&app.db.url, &["stuck"]);
     let stuck = spawn_turn(&app, "stuck", "still there?");
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(
@@ -485,8 +485,7 @@ async fn a_group_stuck_on_a_locked_session_holds_up_only_its_own_turns() {
     assert_eq!(free.1["seq"], 2, "{}", free.1);
     assert!(!stuck.is_finished(), "the row was let go too early");
 
-    release.send(()).unwrap();
-    holder.join().unwrap();
+    let_go(rows);
     let (status, answer) = stuck.await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     assert_eq!(answer["seq"], 2, "{answer}");
@@ -545,6 +544,12 @@ fn hold_rows(
     (release, holder)
 }
 
+/// Ends a [`hold_rows`] transaction and waits until it has let go.
+fn let_go((release, holder): (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)) {
+    release.send(()).unwrap();
+    holder.join().unwrap();
+}
+
 /// Waits until `n` of Baton's statements wait on a row lock.
 async fn until_waiting_on_locks(app: &TestApp, n: i64) {
     let sql = "SELECT count(*) AS n FROM pg_stat_activity \
@@ -577,9 +582,9 @@ async fn a_sessions_next_turn_waits_for_its_turn_in_a_stuck_group() {
     let send = |session: &'static str, content: &'static str| spawn_turn(&app, session, content);
     let pause = || tokio::time::sleep(batch_stalled() * 10);
     let settle = || tokio::time::sleep(std::time::Duration::from_millis(500));
-    let (release_z, z_holder) = hold_rows(&app.db.url, &["z"]);
-    let (release_y, y_holder) = hold_rows(&app.db.url, &["y"]);
-    let (release_rest, rest_holder) = hold_rows(&app.db.url, &["v", "u", "w"]);
+    let z_rows = hold_rows(&app.db.url, &["z"]);
+    let y_rows = hold_rows(&app.db.url, &["y"]);
+    let rest_rows = hold_rows(&app.db.url, &["v", "u", "w"]);
     // One stuck group per combiner: each turn arrives after the combiners stalled.
     let mut stuck = Vec::new();
     for (k, session) in ["z", "y", "v", "u"].into_iter().enumerate() {
@@ -595,8 +600,7 @@ async fn a_sessions_next_turn_waits_for_its_turn_in_a_stuck_group() {
     settle().await;
     let x1 = send("x", "x's second");
     settle().await;
-    release_z.send(()).unwrap();
-    z_holder.join().unwrap();
+    let_go(z_rows);
     let (status, answer) = stuck.remove(0).await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     until_waiting_on_locks(&app, 4).await;
@@ -610,8 +614,7 @@ async fn a_sessions_next_turn_waits_for_its_turn_in_a_stuck_group() {
     // x's previous turn is still stuck.
     let x2 = send("x", "x's third");
     settle().await;
-    release_y.send(()).unwrap();
-    y_holder.join().unwrap();
+    let_go(y_rows);
     let (status, answer) = stuck.remove(0).await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     pause().await;
@@ -621,8 +624,7 @@ async fn a_sessions_next_turn_waits_for_its_turn_in_a_stuck_group() {
         "x's next turn was recorded while its previous turn was still in a stuck group"
     );
 
-    release_rest.send(()).unwrap();
-    rest_holder.join().unwrap();
+    let_go(rest_rows);
     for (turn, session, seq) in [(w1, "w", 2), (x1, "x", 2), (x2, "x", 3)] {
         let (status, answer) = turn.await.unwrap();
         assert_eq!(status, StatusCode::CREATED, "{session}: {answer}");
